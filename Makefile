@@ -1,0 +1,40 @@
+# Thin entry point over CMake. The two commands a new user needs:
+#   make experiments   installs what is missing, builds, runs the main job
+#   make test          installs what is missing, builds, runs every test suite
+# Other targets: make (Release build into build/), make sanitize (ASan+UBSan build and unit
+# tests in build-asan/), make deps, make clean.
+
+BUILD       ?= build
+ASAN_BUILD  ?= build-asan
+JOBS        ?= $(shell nproc 2>/dev/null || echo 2)
+CMAKE_FLAGS ?=
+# Real datasets: ../shared/data when present (override with SBR_DATA=/path), else data/raw.
+SBR_DATA    ?= $(if $(wildcard ../shared/data),../shared/data,data/raw)
+export SBR_DATA
+
+.PHONY: all deps test sanitize experiments clean
+
+all: $(BUILD)/Makefile
+	cmake --build $(BUILD) -j $(JOBS)
+
+$(BUILD)/Makefile:
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS)
+
+deps:
+	@sh .ci/deps.sh
+
+test: deps
+	$(MAKE) all
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+sanitize: deps
+	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DSBR_SANITIZE=ON $(CMAKE_FLAGS)
+	cmake --build $(ASAN_BUILD) -j $(JOBS)
+	cd $(ASAN_BUILD) && ctest --output-on-failure -j $(JOBS) -L unit
+
+experiments: deps
+	$(MAKE) all
+	sh experiments/run.sh
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)

@@ -1,0 +1,99 @@
+#include "data/common.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+sbr_rc sbr_err_set(sbr_err *err, sbr_rc rc, const char *fmt, ...)
+{
+    if (err != NULL) {
+        va_list ap;
+        va_start(ap, fmt);
+        err->rc = rc;
+        vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+        va_end(ap);
+    }
+    return rc;
+}
+
+void sbr_err_clear(sbr_err *err)
+{
+    if (err != NULL) {
+        err->rc = SBR_OK;
+        err->msg[0] = '\0';
+    }
+}
+
+const char *sbr_rc_name(sbr_rc rc)
+{
+    switch (rc) {
+    case SBR_OK:
+        return "OK";
+    case SBR_EINVAL:
+        return "EINVAL";
+    case SBR_EPARSE:
+        return "EPARSE";
+    case SBR_EIO:
+        return "EIO";
+    case SBR_ENOMEM:
+        return "ENOMEM";
+    case SBR_EINTERNAL:
+        return "EINTERNAL";
+    }
+    return "E?";
+}
+
+void *sbr_alloc_array(size_t n, size_t size)
+{
+    if (size != 0 && n > SIZE_MAX / size)
+        return NULL;
+    size_t bytes = n * size;
+    return malloc(bytes == 0 ? 1 : bytes);
+}
+
+sbr_rc sbr_grow_array(void *p, size_t n, size_t size)
+{
+    if (size != 0 && n > SIZE_MAX / size)
+        return SBR_ENOMEM;
+    size_t bytes = n * size;
+    void **slot = p;
+    void *grown = realloc(*slot, bytes == 0 ? 1 : bytes);
+    if (grown == NULL)
+        return SBR_ENOMEM;
+    *slot = grown;
+    return SBR_OK;
+}
+
+uint64_t sbr_hash53(const void *bytes, size_t len)
+{
+    const unsigned char *b = bytes;
+    uint64_t h = 0xcbf29ce484222325u; /* FNV-1a 64 offset basis */
+    for (size_t i = 0; i < len; i++) {
+        h ^= b[i];
+        h *= 0x100000001b3u; /* FNV prime */
+    }
+    /* Fold the high bits in rather than dropping them. */
+    uint64_t folded = (h ^ (h >> 53)) & ((UINT64_C(1) << 53) - 1);
+    return folded == 0 ? 1 : folded;
+}
+
+const char *sbr_excerpt(char *buf, size_t buf_size, const char *text, size_t len)
+{
+    enum { SHOWN = 40 };
+    size_t shown = len <= SHOWN ? len : SHOWN;
+    if (shown + 1 > buf_size)
+        shown = buf_size - 1;
+    for (size_t i = 0; i < shown; i++) {
+        unsigned char c = (unsigned char)text[i];
+        buf[i] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
+    }
+    buf[shown] = '\0';
+    if (shown < len) {
+        char tail[48];
+        snprintf(tail, sizeof tail, "... (%zu bytes)", len);
+        size_t room = buf_size - shown - 1;
+        strncat(buf, tail, room);
+    }
+    return buf;
+}

@@ -1,0 +1,217 @@
+#include "data/dataset.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Total order: session, then time, then file row. Row ordinals are distinct, so qsort's
+ * instability cannot show. */
+static int click_cmp(const void *a, const void *b)
+{
+    const sbr_click *x = a, *y = b;
+    if (x->session != y->session)
+        return x->session < y->session ? -1 : 1;
+    if (x->time != y->time)
+        return x->time < y->time ? -1 : 1;
+    return (x->row > y->row) - (x->row < y->row);
+}
+
+static int u64_cmp(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* The position of key in the ascending array a[0..n), or n when absent. */
+static size_t find_u64(const uint64_t *a, size_t n, uint64_t key)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (a[mid] < key)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < n && a[lo] == key ? lo : n;
+}
+
+/* An empty dataset with arrays sized for the counts (offsets[0] = 0). */
+static sbr_dataset *dataset_alloc(size_t n_sessions, size_t n_clicks, size_t n_items)
+{
+    sbr_dataset *ds = calloc(1, sizeof *ds);
+    if (ds == NULL)
+        return NULL;
+    ds->n_sessions = n_sessions;
+    ds->n_clicks = n_clicks;
+    ds->n_items = n_items;
+    ds->offsets = sbr_alloc_array(n_sessions + 1, sizeof *ds->offsets);
+    ds->items = sbr_alloc_array(n_clicks, sizeof *ds->items);
+    ds->times = sbr_alloc_array(n_clicks, sizeof *ds->times);
+    ds->rows = sbr_alloc_array(n_clicks, sizeof *ds->rows);
+    ds->session_ids = sbr_alloc_array(n_sessions, sizeof *ds->session_ids);
+    ds->item_ids = sbr_alloc_array(n_items, sizeof *ds->item_ids);
+    if (!ds->offsets || !ds->items || !ds->times || !ds->rows || !ds->session_ids ||
+        !ds->item_ids) {
+        sbr_dataset_free(ds);
+        return NULL;
+    }
+    ds->offsets[0] = 0;
+    return ds;
+}
+
+sbr_rc sbr_dataset_from_clicks(sbr_click *clicks, size_t n, sbr_dataset **out, sbr_err *err)
+{
+    *out = NULL;
+    qsort(clicks, n, sizeof *clicks, click_cmp);
+
+    /* Distinct items, ascending: their ranks are the dense indices. */
+    uint64_t *ids = sbr_alloc_array(n, sizeof *ids);
+    if (ids == NULL)
+        return sbr_err_set(err, SBR_ENOMEM, "dataset: out of memory for %zu clicks", n);
+    for (size_t c = 0; c < n; c++)
+        ids[c] = clicks[c].item;
+    qsort(ids, n, sizeof *ids, u64_cmp);
+    size_t n_items = 0;
+    for (size_t c = 0; c < n; c++)
+        if (n_items == 0 || ids[c] != ids[n_items - 1])
+            ids[n_items++] = ids[c];
+    if (n_items > UINT32_MAX) {
+        free(ids);
+        return sbr_err_set(err, SBR_EINVAL, "dataset: %zu distinct items exceed 2^32-1",
+                           n_items);
+    }
+    size_t n_sessions = 0;
+    for (size_t c = 0; c < n; c++)
+        n_sessions += c == 0 || clicks[c].session != clicks[c - 1].session;
+
+    sbr_dataset *ds = dataset_alloc(n_sessions, n, n_items);
+    if (ds == NULL) {
+        free(ids);
+        return sbr_err_set(err, SBR_ENOMEM, "dataset: out of memory for %zu clicks", n);
+    }
+    memcpy(ds->item_ids, ids, n_items * sizeof *ids);
+    free(ids);
+
+    size_t s = 0;
+    for (size_t c = 0; c < n; c++) {
+        if (c > 0 && clicks[c].session != clicks[c - 1].session)
+            ds->offsets[++s] = c;
+        ds->session_ids[s] = clicks[c].session;
+        ds->items[c] = (uint32_t)find_u64(ds->item_ids, n_items, clicks[c].item);
+        ds->times[c] = clicks[c].time;
+        ds->rows[c] = clicks[c].row;
+    }
+    ds->offsets[n_sessions] = n;
+    *out = ds;
+    return SBR_OK;
+}
+
+sbr_rc sbr_dataset_select(const sbr_dataset *ds, const bool *keep, sbr_dataset **out,
+                          sbr_err *err)
+{
+    *out = NULL;
+    /* Renumber surviving items in their old (ascending id) order: the order is preserved. */
+    uint32_t *new_index = sbr_alloc_array(ds->n_items, sizeof *new_index);
+    bool *used = calloc(ds->n_items + 1, sizeof *used);
+    if (new_index == NULL || used == NULL) {
+        free(new_index);
+        free(used);
+        return sbr_err_set(err, SBR_ENOMEM, "dataset: out of memory");
+    }
+    size_t n_clicks = 0, n_sessions = 0, n_items = 0;
+    for (size_t s = 0; s < ds->n_sessions; s++) {
+        size_t kept = 0;
+        for (size_t c = ds->offsets[s]; c < ds->offsets[s + 1]; c++) {
+            if (keep == NULL || keep[c]) {
+                kept++;
+                used[ds->items[c]] = true;
+            }
+        }
+        n_clicks += kept;
+        n_sessions += kept > 0;
+    }
+    for (size_t i = 0; i < ds->n_items; i++)
+        if (used[i])
+            new_index[i] = (uint32_t)n_items++;
+
+    sbr_dataset *sub = dataset_alloc(n_sessions, n_clicks, n_items);
+    if (sub == NULL) {
+        free(new_index);
+        free(used);
+        return sbr_err_set(err, SBR_ENOMEM, "dataset: out of memory");
+    }
+    for (size_t i = 0; i < ds->n_items; i++)
+        if (used[i])
+            sub->item_ids[new_index[i]] = ds->item_ids[i];
+    size_t s_out = 0, c_out = 0;
+    for (size_t s = 0; s < ds->n_sessions; s++) {
+        size_t start = c_out;
+        for (size_t c = ds->offsets[s]; c < ds->offsets[s + 1]; c++) {
+            if (keep == NULL || keep[c]) {
+                sub->items[c_out] = new_index[ds->items[c]];
+                sub->times[c_out] = ds->times[c];
+                sub->rows[c_out] = ds->rows[c];
+                c_out++;
+            }
+        }
+        if (c_out > start) {
+            sub->session_ids[s_out] = ds->session_ids[s];
+            sub->offsets[++s_out] = c_out;
+        }
+    }
+    free(new_index);
+    free(used);
+    *out = sub;
+    return SBR_OK;
+}
+
+void sbr_dataset_free(sbr_dataset *ds)
+{
+    if (ds == NULL)
+        return;
+    free(ds->offsets);
+    free(ds->items);
+    free(ds->times);
+    free(ds->rows);
+    free(ds->session_ids);
+    free(ds->item_ids);
+    free(ds);
+}
+
+bool sbr_dataset_find_item(const sbr_dataset *ds, uint64_t item_id, uint32_t *index)
+{
+    size_t i = find_u64(ds->item_ids, ds->n_items, item_id);
+    if (i == ds->n_items)
+        return false;
+    *index = (uint32_t)i;
+    return true;
+}
+
+bool sbr_dataset_find_session(const sbr_dataset *ds, uint64_t session_id, size_t *index)
+{
+    size_t s = find_u64(ds->session_ids, ds->n_sessions, session_id);
+    if (s == ds->n_sessions)
+        return false;
+    *index = s;
+    return true;
+}
+
+size_t sbr_dataset_bytes(const sbr_dataset *ds)
+{
+    return sizeof *ds + (ds->n_sessions + 1) * sizeof *ds->offsets +
+           ds->n_clicks * (sizeof *ds->items + sizeof *ds->times + sizeof *ds->rows) +
+           ds->n_sessions * sizeof *ds->session_ids + ds->n_items * sizeof *ds->item_ids;
+}
+
+void sbr_dataset_time_range(const sbr_dataset *ds, double *first, double *last)
+{
+    double lo = 0, hi = 0;
+    for (size_t c = 0; c < ds->n_clicks; c++) {
+        if (c == 0 || ds->times[c] < lo)
+            lo = ds->times[c];
+        if (c == 0 || ds->times[c] > hi)
+            hi = ds->times[c];
+    }
+    *first = lo;
+    *last = hi;
+}

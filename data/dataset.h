@@ -1,0 +1,83 @@
+/* The in-memory session dataset: clicks grouped by session in CSR form.
+ *
+ * Order rules (results depend on them, so they are fixed here):
+ *  - sessions are sorted by their original SessionId, ascending (session-rec's and Serenade's
+ *    order); all clicks with the same SessionId form one session, wherever they are in the file;
+ *  - within a session, clicks are sorted by time, ascending; clicks with equal times keep their
+ *    order in the file (a stable sort);
+ *  - dense item indices are the ranks of the original ItemIds, ascending, so "ties broken by
+ *    item id ascending" is "ties broken by dense index ascending".
+ * Each click also keeps its data-row ordinal in the source file, so that a reference's own
+ * file-order reading (Serenade's) can be rebuilt exactly.
+ *
+ * A dataset is immutable once built; any number of threads may read it at once. */
+#ifndef SBR_DATA_DATASET_H
+#define SBR_DATA_DATASET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "data/common.h"
+
+/* One click as read from a file, before grouping. */
+typedef struct sbr_click {
+    uint64_t session; /* original SessionId */
+    uint64_t item;    /* original ItemId */
+    double time;      /* epoch seconds (finite, >= 0) */
+    uint64_t row;     /* data-row ordinal in the file, 0-based: the tie-break for equal times */
+} sbr_click;
+
+typedef struct sbr_dataset {
+    size_t n_sessions;
+    size_t n_clicks;
+    size_t n_items;
+    size_t *offsets;       /* [n_sessions + 1]: session s holds clicks offsets[s]..offsets[s+1]-1 */
+    uint32_t *items;       /* [n_clicks] dense item index */
+    double *times;         /* [n_clicks] epoch seconds, ascending within a session */
+    uint64_t *rows;        /* [n_clicks] data-row ordinal in the source file */
+    uint64_t *session_ids; /* [n_sessions] original SessionIds, ascending */
+    uint64_t *item_ids;    /* [n_items] original ItemIds, ascending: item_ids[dense index] */
+} sbr_dataset;
+
+/* Builds a dataset from n clicks. The array is sorted in place (by session, time, row) and
+ * stays the caller's. Row ordinals must be distinct. On success *out owns a new dataset; free
+ * it with sbr_dataset_free. Errors: SBR_EINVAL (more than 2^32-1 distinct items), SBR_ENOMEM;
+ * *out is then NULL. */
+sbr_rc sbr_dataset_from_clicks(sbr_click *clicks, size_t n, sbr_dataset **out, sbr_err *err);
+
+/* Builds the dataset of the clicks c with keep[c] true (keep == NULL keeps all). Items and
+ * sessions left without clicks disappear and dense item indices are renumbered; original ids,
+ * times and row ordinals are kept. Errors: SBR_ENOMEM. */
+sbr_rc sbr_dataset_select(const sbr_dataset *ds, const bool *keep, sbr_dataset **out,
+                          sbr_err *err);
+
+/* Frees the dataset. NULL is a no-op. */
+void sbr_dataset_free(sbr_dataset *ds);
+
+/* The dense index of an original ItemId: true and *index set when the dataset has the item,
+ * false otherwise. O(log n_items). */
+bool sbr_dataset_find_item(const sbr_dataset *ds, uint64_t item_id, uint32_t *index);
+
+/* The index of a session by its original SessionId, as sbr_dataset_find_item. */
+bool sbr_dataset_find_session(const sbr_dataset *ds, uint64_t session_id, size_t *index);
+
+/* The number of clicks of session s. */
+static inline size_t sbr_dataset_session_len(const sbr_dataset *ds, size_t s)
+{
+    return ds->offsets[s + 1] - ds->offsets[s];
+}
+
+/* The time of the last click of session s (its max time). */
+static inline double sbr_dataset_session_end(const sbr_dataset *ds, size_t s)
+{
+    return ds->times[ds->offsets[s + 1] - 1];
+}
+
+/* Bytes held by the dataset's arrays. */
+size_t sbr_dataset_bytes(const sbr_dataset *ds);
+
+/* Earliest and latest click time over the whole dataset; both 0 for an empty dataset. */
+void sbr_dataset_time_range(const sbr_dataset *ds, double *first, double *last);
+
+#endif

@@ -1,0 +1,84 @@
+/* Loading session files (SessionId, ItemId, Time) into a dataset.
+ *
+ * Columns are found by header name, with the usual aliases (SessionId / session_id /
+ * sessionId / session, ItemId / item_id / itemId / item, Time / timestamp / ts; case, '_' and
+ * '-' ignored), or given explicitly by name or 1-based number; other columns (CatId, UserId,
+ * ArtistId, ...) are ignored. A malformed row is an error naming file, line, column and text,
+ * unless skip_bad_rows turns it into a counted drop. Every load reports what it read, kept and
+ * dropped. */
+#ifndef SBR_DATA_LOAD_H
+#define SBR_DATA_LOAD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "data/common.h"
+#include "data/dataset.h"
+#include "data/table.h"
+
+/* Why a row was dropped (with skip_bad_rows). */
+typedef enum sbr_drop {
+    SBR_DROP_MISSING_FIELD, /* fewer fields than the columns need */
+    SBR_DROP_BAD_SESSION,   /* SessionId not a non-negative 64-bit integer */
+    SBR_DROP_BAD_ITEM,      /* ItemId not a non-negative 64-bit integer */
+    SBR_DROP_BAD_TIME,      /* Time not a finite, non-negative number or ISO-8601 time */
+    SBR_DROP_MALFORMED,     /* broken CSV quoting */
+    SBR_DROP_N
+} sbr_drop;
+
+/* A short name for a drop reason ("bad_time"), used in logs and CSV headers. */
+const char *sbr_drop_name(sbr_drop reason);
+
+enum { SBR_COL_SESSION, SBR_COL_ITEM, SBR_COL_TIME, SBR_COL_N };
+
+typedef struct sbr_load_options {
+    sbr_table_options table;
+    bool has_header;                /* the first record names the columns (default true) */
+    const char *columns[SBR_COL_N]; /* header name or 1-based number; NULL: by alias (or
+                                       1, 2, 3 without a header) */
+    double time_scale;              /* factor to seconds: 1 (default), 0.001 for ms */
+    bool skip_bad_rows;             /* count and drop malformed rows instead of failing */
+    sbr_progress_fn progress;       /* called every 2^20 rows (done = rows); may be NULL */
+    void *progress_user;
+} sbr_load_options;
+
+/* The defaults described above. */
+void sbr_load_options_init(sbr_load_options *opt);
+
+typedef struct sbr_load_stats {
+    uint64_t lines;               /* physical lines in the file */
+    uint64_t rows_read;           /* data rows (not the header, not blank lines) */
+    uint64_t rows_kept;
+    uint64_t blank_lines;         /* skipped, counted */
+    uint64_t dropped[SBR_DROP_N]; /* rows dropped, per reason */
+    char delimiter;
+    size_t columns[SBR_COL_N];    /* 0-based column indices used */
+} sbr_load_stats;
+
+/* Total rows dropped over all reasons. */
+uint64_t sbr_load_stats_dropped(const sbr_load_stats *st);
+
+/* Reads `path` into clicks: *clicks (malloc'ed, owned by the caller) holds *n clicks in file
+ * order with row ordinals 0, 1, ... counted over all data rows (dropped ones included). Fills
+ * *stats (may be NULL). Errors: those of sbr_table_read; SBR_EPARSE for a missing column, a
+ * malformed row (without skip_bad_rows) or a file without data rows; SBR_EINVAL for a bad
+ * column option. On failure *clicks is NULL. */
+sbr_rc sbr_load_clicks(const char *path, const sbr_load_options *opt, sbr_click **clicks,
+                       size_t *n, sbr_load_stats *stats, sbr_err *err);
+
+/* sbr_load_clicks followed by sbr_dataset_from_clicks. On success *out owns the dataset. */
+sbr_rc sbr_load_sessions(const char *path, const sbr_load_options *opt, sbr_dataset **out,
+                         sbr_load_stats *stats, sbr_err *err);
+
+/* Finds a column of a header record: `spec` is a header name or a 1-based number, or NULL to
+ * try the NULL-terminated `aliases` (compared ignoring case, '_', '-' and ' '). Returns true
+ * and sets *col (0-based) when found. */
+bool sbr_find_column(const sbr_row *header, const char *spec, const char *const *aliases,
+                     size_t *col);
+
+/* The aliases tried for each of the three columns, NULL-terminated. */
+extern const char *const sbr_session_aliases[];
+extern const char *const sbr_item_aliases[];
+extern const char *const sbr_time_aliases[];
+
+#endif

@@ -1,0 +1,324 @@
+#include "data/table.h"
+
+#include <csv.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+enum { CHUNK_BYTES = 1 << 16 };
+
+void sbr_table_options_init(sbr_table_options *opt)
+{
+    opt->delimiter = 0;
+    opt->quoting = true;
+    opt->skip_malformed = false;
+}
+
+/* The state of one read. The current record's fields are packed in `text`, each followed by a
+ * NUL, with their start offsets in `starts`; pointers are made only when the record is done,
+ * because `text` may move while it grows. */
+typedef struct reader {
+    const char *path;
+    struct csv_parser csv;
+    sbr_row_fn fn;
+    void *user;
+    sbr_err *err;
+    sbr_rc rc;            /* first failure; callbacks do nothing once it is set */
+    char *text;
+    size_t text_len, text_cap;
+    size_t *starts, *lens;
+    const char **ptrs;
+    size_t n_fields, fields_cap;
+    bool in_record;       /* a record has begun and not yet ended */
+    uint64_t line;        /* the physical line being fed, 1-based */
+    uint64_t record_line; /* the line the current record began on */
+    sbr_table_info info;
+    char *line_buf; /* a line that spans chunks is gathered here */
+    size_t line_len, line_cap;
+} reader;
+
+static void on_field(void *data, size_t len, void *user)
+{
+    reader *r = user;
+    if (r->rc != SBR_OK)
+        return;
+    if (r->n_fields == r->fields_cap) {
+        size_t cap = r->fields_cap ? 2 * r->fields_cap : 16;
+        if (sbr_grow_array(&r->starts, cap, sizeof *r->starts) != SBR_OK ||
+            sbr_grow_array(&r->lens, cap, sizeof *r->lens) != SBR_OK ||
+            sbr_grow_array(&r->ptrs, cap, sizeof *r->ptrs) != SBR_OK) {
+            r->rc = sbr_err_set(r->err, SBR_ENOMEM, "%s: out of memory", r->path);
+            return;
+        }
+        r->fields_cap = cap;
+    }
+    if (r->text_len + len + 1 > r->text_cap) {
+        size_t cap = r->text_cap ? r->text_cap : 256;
+        while (cap < r->text_len + len + 1)
+            cap *= 2;
+        if (sbr_grow_array(&r->text, cap, 1) != SBR_OK) {
+            r->rc = sbr_err_set(r->err, SBR_ENOMEM, "%s: out of memory", r->path);
+            return;
+        }
+        r->text_cap = cap;
+    }
+    if (len > 0)
+        memcpy(r->text + r->text_len, data, len);
+    r->text[r->text_len + len] = '\0';
+    r->starts[r->n_fields] = r->text_len;
+    r->lens[r->n_fields] = len;
+    r->n_fields++;
+    r->text_len += len + 1;
+}
+
+static void on_row(int terminator, void *user)
+{
+    (void)terminator;
+    reader *r = user;
+    r->in_record = false;
+    if (r->rc == SBR_OK) {
+        for (size_t i = 0; i < r->n_fields; i++)
+            r->ptrs[i] = r->text + r->starts[i];
+        sbr_row row = {r->ptrs, r->lens, r->n_fields, r->record_line, r->info.records};
+        r->info.records++;
+        sbr_rc rc = r->fn(r->user, &row, r->err);
+        if (rc != SBR_OK)
+            r->rc = rc;
+    }
+    r->n_fields = 0;
+    r->text_len = 0;
+}
+
+/* A line of nothing but line ends and blanks (tabs count only when they do not delimit) is
+ * skipped between records and counted. */
+static bool is_blank(const char *s, size_t n, char delimiter)
+{
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (!(c == '\r' || c == '\n' || c == ' ' || (c == '\t' && delimiter != '\t')))
+            return false;
+    }
+    return true;
+}
+
+/* Picks the delimiter that occurs most often outside quotes in the first line. */
+static char detect_delimiter(const char *s, size_t n, bool quoting)
+{
+    static const char candidates[3] = {'\t', ',', ';'};
+    size_t counts[3] = {0, 0, 0};
+    bool quoted = false;
+    for (size_t i = 0; i < n && s[i] != '\n'; i++) {
+        if (quoting && s[i] == '"')
+            quoted = !quoted;
+        for (int c = 0; c < 3 && !quoted; c++)
+            counts[c] += s[i] == candidates[c];
+    }
+    int best = 0;
+    for (int c = 1; c < 3; c++)
+        if (counts[c] > counts[best])
+            best = c;
+    return counts[best] > 0 ? candidates[best] : 0;
+}
+
+static int csv_options(void)
+{
+    return CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL;
+}
+
+/* Starts libcsv for the detected delimiter; with quoting off, the quote character is NUL,
+ * which text files do not contain (a NUL byte is then an ordinary byte of a field). */
+static sbr_rc start_parser(reader *r, const sbr_table_options *opt)
+{
+    if (csv_init(&r->csv, (unsigned char)csv_options()) != 0)
+        return sbr_err_set(r->err, SBR_ENOMEM, "%s: out of memory", r->path);
+    csv_set_delim(&r->csv, (unsigned char)r->info.delimiter);
+    if (!opt->quoting)
+        csv_set_quote(&r->csv, '\0');
+    return SBR_OK;
+}
+
+/* Feeds one physical line (with its '\n', except perhaps the last line of the file). */
+static sbr_rc feed_line(reader *r, const sbr_table_options *opt, const char *s, size_t n)
+{
+    if (!r->in_record && is_blank(s, n, r->info.delimiter)) {
+        r->info.blank_lines++;
+        r->line++;
+        return SBR_OK;
+    }
+    if (!r->in_record) {
+        r->in_record = true;
+        r->record_line = r->line;
+    }
+    size_t used = csv_parse(&r->csv, s, n, on_field, on_row, r);
+    if (r->rc != SBR_OK)
+        return r->rc;
+    if (used < n) {
+        if (!opt->skip_malformed)
+            return sbr_err_set(r->err, SBR_EPARSE,
+                               "%s:%llu: malformed quoting (a quote inside an unquoted field, "
+                               "or text after a closing quote); fix the file or pass "
+                               "--skip-bad-rows",
+                               r->path, (unsigned long long)r->line);
+        /* Throw the broken record away and restart the parser at the next line. */
+        r->info.malformed++;
+        csv_free(&r->csv);
+        sbr_rc rc = start_parser(r, opt);
+        if (rc != SBR_OK)
+            return rc;
+        r->in_record = false;
+        r->n_fields = 0;
+        r->text_len = 0;
+    }
+    r->line++;
+    return SBR_OK;
+}
+
+static sbr_rc append_line_buf(reader *r, const char *s, size_t n)
+{
+    if (r->line_len + n > r->line_cap) {
+        size_t cap = r->line_cap ? r->line_cap : CHUNK_BYTES;
+        while (cap < r->line_len + n)
+            cap *= 2;
+        if (sbr_grow_array(&r->line_buf, cap, 1) != SBR_OK)
+            return sbr_err_set(r->err, SBR_ENOMEM, "%s: out of memory (a %zu-byte line)",
+                               r->path, r->line_len + n);
+        r->line_cap = cap;
+    }
+    memcpy(r->line_buf + r->line_len, s, n);
+    r->line_len += n;
+    return SBR_OK;
+}
+
+/* Splits a chunk into lines; a line that continues into the next chunk waits in line_buf. */
+static sbr_rc feed_chunk(reader *r, const sbr_table_options *opt, const char *p, const char *end)
+{
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        if (nl == NULL)
+            return append_line_buf(r, p, (size_t)(end - p));
+        size_t n = (size_t)(nl + 1 - p);
+        sbr_rc rc;
+        if (r->line_len == 0) {
+            rc = feed_line(r, opt, p, n);
+        } else {
+            rc = append_line_buf(r, p, n);
+            if (rc == SBR_OK)
+                rc = feed_line(r, opt, r->line_buf, r->line_len);
+            r->line_len = 0;
+        }
+        if (rc != SBR_OK)
+            return rc;
+        p = nl + 1;
+    }
+    return SBR_OK;
+}
+
+/* Reads up to CHUNK_BYTES into chunk and their count into *n (0 at the end). */
+static sbr_rc read_chunk(reader *r, gzFile f, char *chunk, int *n_out)
+{
+    int n = gzread(f, chunk, CHUNK_BYTES);
+    int zerr = Z_OK;
+    const char *zmsg = gzerror(f, &zerr);
+    if (n < 0 || (zerr != Z_OK && zerr != Z_BUF_ERROR))
+        return sbr_err_set(r->err, SBR_EIO, "%s: read error after line %llu: %s", r->path,
+                           (unsigned long long)r->line, zerr == Z_ERRNO ? strerror(errno) : zmsg);
+    /* zlib reports a stream cut short as Z_BUF_ERROR, and gzread then returns only what it
+     * could decompress: without this check a truncated .gz would look like a shorter file. */
+    if (n == 0 && zerr == Z_BUF_ERROR)
+        return sbr_err_set(r->err, SBR_EIO,
+                           "%s: truncated gzip file (the compressed stream ends early, after "
+                           "line %llu); download or copy it again",
+                           r->path, (unsigned long long)r->line);
+    *n_out = n;
+    return SBR_OK;
+}
+
+sbr_rc sbr_table_read(const char *path, const sbr_table_options *opt, sbr_row_fn fn,
+                      void *user, sbr_table_info *info, sbr_err *err)
+{
+    reader r = {.path = path, .fn = fn, .user = user, .err = err, .line = 1};
+    r.info.delimiter = opt->delimiter;
+    bool parser_started = false;
+    char *chunk = malloc(CHUNK_BYTES);
+    gzFile f = NULL;
+    if (chunk == NULL) {
+        r.rc = sbr_err_set(err, SBR_ENOMEM, "%s: out of memory", path);
+        goto done;
+    }
+    errno = 0;
+    f = gzopen(path, "rb");
+    if (f == NULL) {
+        r.rc = sbr_err_set(err, SBR_EIO, "%s: cannot open: %s", path,
+                           errno ? strerror(errno) : "out of memory");
+        goto done;
+    }
+    gzbuffer(f, 1 << 17);
+
+    bool first = true;
+    for (;;) {
+        int n = 0;
+        if ((r.rc = read_chunk(&r, f, chunk, &n)) != SBR_OK)
+            goto done;
+        if (n == 0)
+            break;
+        const char *p = chunk, *end = chunk + n;
+        r.info.bytes += (uint64_t)n;
+        if (first) {
+            first = false;
+            if (n >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
+                p += 3; /* UTF-8 byte-order mark */
+            if (r.info.delimiter == 0)
+                r.info.delimiter = detect_delimiter(p, (size_t)(end - p), opt->quoting);
+            if (r.info.delimiter == 0) {
+                r.rc = sbr_err_set(err, SBR_EPARSE,
+                                   "%s:1: cannot detect the delimiter: the first line has no "
+                                   "tab, comma or semicolon; name it with --delimiter",
+                                   path);
+                goto done;
+            }
+            if ((r.rc = start_parser(&r, opt)) != SBR_OK)
+                goto done;
+            parser_started = true;
+        }
+        if ((r.rc = feed_chunk(&r, opt, p, end)) != SBR_OK)
+            goto done;
+    }
+    if (first) {
+        r.rc = sbr_err_set(err, SBR_EPARSE, "%s: empty file (not even a header line)", path);
+        goto done;
+    }
+    if (r.line_len > 0) { /* the last line has no '\n' */
+        if ((r.rc = feed_line(&r, opt, r.line_buf, r.line_len)) != SBR_OK)
+            goto done;
+    }
+    if (csv_fini(&r.csv, on_field, on_row, &r) != 0 && r.rc == SBR_OK) {
+        if (!opt->skip_malformed) {
+            r.rc = sbr_err_set(err, SBR_EPARSE,
+                               "%s:%llu: a quoted field is not closed at the end of the file",
+                               path, (unsigned long long)r.record_line);
+            goto done;
+        }
+        r.info.malformed++;
+    }
+
+done:
+    if (parser_started)
+        csv_free(&r.csv);
+    if (f != NULL) {
+        int zrc = gzclose(f);
+        if (r.rc == SBR_OK && zrc != Z_OK)
+            r.rc = sbr_err_set(err, SBR_EIO, "%s: %s", path,
+                               zrc == Z_BUF_ERROR ? "truncated gzip file" : "close failed");
+    }
+    r.info.lines = r.line - 1;
+    if (info != NULL)
+        *info = r.info;
+    free(chunk);
+    free(r.text);
+    free(r.starts);
+    free(r.lens);
+    free(r.ptrs);
+    free(r.line_buf);
+    return r.rc;
+}

@@ -1,0 +1,55 @@
+/* Reading delimited text files (TSV, CSV, semicolon-separated), plain or gzip-compressed.
+ *
+ * One call streams a file record by record to a callback. The file may be .gz or plain (zlib
+ * reads both); a UTF-8 byte-order mark is skipped; CRLF and LF line ends are both accepted;
+ * quoted fields ("a, b" or "say ""hi""") may hold delimiters and newlines. Every record carries
+ * the physical line it starts on, so errors can name it. A truncated .gz is an error, never a
+ * silently shorter file. */
+#ifndef SBR_DATA_TABLE_H
+#define SBR_DATA_TABLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "data/common.h"
+
+typedef struct sbr_table_options {
+    char delimiter;      /* '\t', ',' or ';'; 0 detects it from the first line */
+    bool quoting;        /* honour CSV quoting; false for raw dumps whose text holds quotes */
+    bool skip_malformed; /* count records with broken quoting instead of failing */
+} sbr_table_options;
+
+/* The defaults: detect the delimiter, honour quoting, fail on malformed records. */
+void sbr_table_options_init(sbr_table_options *opt);
+
+typedef struct sbr_row {
+    const char *const *fields; /* n_fields NUL-terminated texts, valid during the callback */
+    const size_t *lens;        /* byte length of each field (a field may hold a NUL byte) */
+    size_t n_fields;
+    uint64_t line;  /* physical line (1-based) on which the record starts */
+    uint64_t index; /* record ordinal, 0-based: record 0 is the header when there is one */
+} sbr_row;
+
+/* Called once per record. Return SBR_OK to go on; any other code stops the read, and
+ * sbr_table_read returns it with the callback's message in *err. */
+typedef sbr_rc (*sbr_row_fn)(void *user, const sbr_row *row, sbr_err *err);
+
+typedef struct sbr_table_info {
+    char delimiter;          /* the delimiter used (given or detected) */
+    uint64_t lines;          /* physical lines read */
+    uint64_t records;        /* records passed to the callback */
+    uint64_t blank_lines;    /* empty or white-space lines between records, skipped */
+    uint64_t malformed;      /* records with broken quoting, skipped (skip_malformed only) */
+    uint64_t bytes;          /* bytes of text read (after decompression) */
+} sbr_table_info;
+
+/* Streams the records of `path` to fn(user, row, err). Fills *info (may be NULL) also on
+ * failure, with what was read so far. Errors: SBR_EIO (cannot open, read error, truncated
+ * gzip stream), SBR_EPARSE (empty file, no delimiter found, broken quoting), SBR_ENOMEM, or
+ * whatever fn returned. Messages start with "path:line:" where a line is known.
+ * Thread-safe: it shares no state between calls. */
+sbr_rc sbr_table_read(const char *path, const sbr_table_options *opt, sbr_row_fn fn,
+                      void *user, sbr_table_info *info, sbr_err *err);
+
+#endif

@@ -1,0 +1,1 @@
+int sbr_cmd_placeholder;

@@ -1,0 +1,59 @@
+/* The CUnit test runner: `sbr_tests` runs every suite, `sbr_tests -s NAME` one suite.
+ * The exit code is 1 when any assertion or suite set-up failed (CUnit's own run functions
+ * report success even then), and 77 ("skipped" for ctest) when a suite's data is missing. */
+#include <CUnit/Basic.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "test_util.h"
+
+extern CU_SuiteInfo sbr_suite_parse, sbr_suite_table, sbr_suite_dataset, sbr_suite_prepare,
+    sbr_suite_split, sbr_suite_stats, sbr_suite_shared_data;
+
+static CU_SuiteInfo *const all_suites[] = {
+    &sbr_suite_parse,   &sbr_suite_table, &sbr_suite_dataset,     &sbr_suite_prepare,
+    &sbr_suite_split,   &sbr_suite_stats, &sbr_suite_shared_data,
+};
+
+int main(int argc, char **argv)
+{
+    const char *only = NULL;
+    if (argc == 3 && strcmp(argv[1], "-s") == 0) {
+        only = argv[2];
+    } else if (argc != 1) {
+        fprintf(stderr, "usage: %s [-s SUITE]\n", argv[0]);
+        return 2;
+    }
+    if (CU_initialize_registry() != CUE_SUCCESS)
+        return 1;
+    size_t n_suites = sizeof all_suites / sizeof all_suites[0], registered = 0;
+    for (size_t i = 0; i < n_suites; i++) {
+        CU_SuiteInfo one[2] = {*all_suites[i], CU_SUITE_INFO_NULL};
+        if (only != NULL && strcmp(one[0].pName, only) != 0)
+            continue;
+        if (strcmp(one[0].pName, "shared_data") == 0 && test_data_dir() == NULL) {
+            printf("suite shared_data skipped: no data folder (set SBR_DATA)\n");
+            if (only != NULL) {
+                CU_cleanup_registry();
+                return 77;
+            }
+            continue;
+        }
+        if (CU_register_suites(one) != CUE_SUCCESS) {
+            fprintf(stderr, "cannot register suite %s: %s\n", one[0].pName, CU_get_error_msg());
+            return 1;
+        }
+        registered++;
+    }
+    if (registered == 0 && only != NULL) {
+        fprintf(stderr, "no suite named %s\n", only);
+        CU_cleanup_registry();
+        return 2;
+    }
+    CU_basic_set_mode(CU_BRM_VERBOSE);
+    CU_basic_run_tests();
+    unsigned failures = CU_get_number_of_failures() + CU_get_number_of_suites_failed() +
+                        CU_get_number_of_tests_failed();
+    CU_cleanup_registry();
+    return failures != 0;
+}

@@ -1,0 +1,4 @@
+#include <CUnit/CUnit.h>
+
+static CU_TestInfo tests[] = {CU_TEST_INFO_NULL};
+CU_SuiteInfo sbr_suite_stats = {"stats", NULL, NULL, NULL, NULL, tests};
