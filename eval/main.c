@@ -1,4 +1,69 @@
-int main(void)
+/* sbr: the command-line front end. Dispatches `sbr <command> [options]` to the commands. */
+#include <stdio.h>
+#include <string.h>
+
+#include "eval/cli.h"
+#include <gsl/gsl_errno.h>
+
+typedef struct command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} command;
+
+static const command commands[] = {
+    {"stats", sbr_cmd_stats, "describe session files: sessions, clicks, items, lengths, time"},
+    {"prepare", sbr_cmd_prepare,
+     "turn a raw public click log (Last.fm-1K, Retailrocket, YOOCHOOSE, ...) into sessions"},
+    {"split", sbr_cmd_split, "cut sliding-window or last-days train/test splits (session-rec)"},
+};
+enum { N_COMMANDS = sizeof commands / sizeof commands[0] };
+
+static void usage(FILE *out)
 {
-    return 0;
+    fprintf(out, "sbr %s: session-based recommendation toolkit\n\n"
+                 "Usage: sbr <command> [options]      sbr <command> --help for its options\n\n"
+                 "Commands:\n",
+            SBR_VERSION_STRING);
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].summary);
+    fprintf(out,
+            "\nData: session files are TSV/CSV (plain or .gz) with SessionId, ItemId and Time\n"
+            "columns; the real datasets are found under $SBR_DATA (see README.md).\n"
+            "Exit status: 0 success, 1 runtime error, 2 usage error.\n\n"
+            "Example:\n"
+            "  sbr stats $SBR_DATA/retailrocket/train.tsv.gz\n"
+            "  sbr split --in clicks.tsv.gz --out splits --preset retailrocket\n");
+}
+
+int main(int argc, char **argv)
+{
+    /* GSL's default handler aborts; sbr checks every status instead. */
+    gsl_set_error_handler_off();
+    if (argc < 2) {
+        usage(stderr);
+        return SBR_EXIT_USAGE;
+    }
+    const char *name = argv[1];
+    if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0 || strcmp(name, "help") == 0) {
+        if (argc > 2 && strcmp(name, "help") == 0) {
+            for (size_t i = 0; i < N_COMMANDS; i++) {
+                if (strcmp(argv[2], commands[i].name) == 0) {
+                    char *args[] = {argv[2], "--help", NULL};
+                    return commands[i].run(2, args);
+                }
+            }
+        }
+        usage(stdout);
+        return SBR_EXIT_OK;
+    }
+    if (strcmp(name, "--version") == 0) {
+        printf("sbr %s\n", SBR_VERSION_STRING);
+        return SBR_EXIT_OK;
+    }
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        if (strcmp(name, commands[i].name) == 0)
+            return commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "sbr: unknown command '%s'; run 'sbr --help' for the list\n", name);
+    return SBR_EXIT_USAGE;
 }
