@@ -1,4 +1,164 @@
+/* Checked parsing and formatting (data/parse.h) and the basics of data/common.h.
+ * Expected epoch values were computed with Python's datetime (UTC), independently of sbr. */
 #include <CUnit/CUnit.h>
+#include <math.h>
+#include <string.h>
 
-static CU_TestInfo tests[] = {CU_TEST_INFO_NULL};
+#include "data/common.h"
+#include "data/parse.h"
+
+#define S(text) text, strlen(text)
+
+static void test_u64_accepts_digits_and_rejects_the_rest(void)
+{
+    uint64_t v = 0;
+    CU_ASSERT_PTR_NULL(sbr_parse_u64(S("214536502"), &v));
+    CU_ASSERT_EQUAL(v, 214536502u);
+    CU_ASSERT_PTR_NULL(sbr_parse_u64(S("18446744073709551615"), &v));
+    CU_ASSERT_EQUAL(v, UINT64_MAX);
+    CU_ASSERT_STRING_EQUAL(sbr_parse_u64(S("18446744073709551616"), &v), "overflows 64 bits");
+    CU_ASSERT_PTR_NOT_NULL(sbr_parse_u64(S("-5"), &v));
+    CU_ASSERT_PTR_NOT_NULL(sbr_parse_u64(S("12x"), &v));
+    CU_ASSERT_PTR_NOT_NULL(sbr_parse_u64(S("1.0"), &v));
+    CU_ASSERT_PTR_NOT_NULL(sbr_parse_u64(S(" 7"), &v));
+    CU_ASSERT_STRING_EQUAL(sbr_parse_u64(S(""), &v), "is empty");
+    /* A NUL byte inside the field: the length says there is more than the C string. */
+    CU_ASSERT_PTR_NOT_NULL(sbr_parse_u64("12\0003", 4, &v));
+}
+
+static void test_long_checks_range_and_junk(void)
+{
+    long v = 0;
+    CU_ASSERT_PTR_NULL(sbr_parse_long("-42", -100, 100, &v));
+    CU_ASSERT_EQUAL(v, -42);
+    CU_ASSERT_STRING_EQUAL(sbr_parse_long("101", -100, 100, &v), "is out of range");
+    CU_ASSERT_PTR_NOT_NULL(sbr_parse_long("0x10", 0, 100, &v));
+    CU_ASSERT_PTR_NOT_NULL(sbr_parse_long(" 5", 0, 100, &v));
+    CU_ASSERT_PTR_NOT_NULL(sbr_parse_long("99999999999999999999999", 0, 100, &v));
+}
+
+static void test_double_rejects_nan_inf_hex_and_junk(void)
+{
+    double v = 0;
+    CU_ASSERT_PTR_NULL(sbr_parse_double(S("1396860669.277"), &v));
+    CU_ASSERT_DOUBLE_EQUAL(v, 1396860669.277, 1e-6);
+    CU_ASSERT_PTR_NULL(sbr_parse_double(S("-2.5e-3"), &v));
+    CU_ASSERT_DOUBLE_EQUAL(v, -0.0025, 1e-15);
+    CU_ASSERT_PTR_NULL(sbr_parse_double(S(".5"), &v));
+    CU_ASSERT_PTR_NOT_NULL(sbr_parse_double(S("nan"), &v));
+    CU_ASSERT_PTR_NOT_NULL(sbr_parse_double(S("NaN"), &v));
+    CU_ASSERT_PTR_NOT_NULL(sbr_parse_double(S("inf"), &v));
+    CU_ASSERT_PTR_NOT_NULL(sbr_parse_double(S("0x1p3"), &v));
+    CU_ASSERT_PTR_NOT_NULL(sbr_parse_double(S("1e"), &v));
+    CU_ASSERT_PTR_NOT_NULL(sbr_parse_double(S("."), &v));
+    CU_ASSERT_PTR_NOT_NULL(sbr_parse_double(S("1,5"), &v));
+    CU_ASSERT_STRING_EQUAL(sbr_parse_double(S("1e999"), &v), "is out of range");
+}
+
+static void test_time_reads_epoch_numbers_and_iso8601_as_utc(void)
+{
+    double t = 0;
+    CU_ASSERT_PTR_NULL(sbr_parse_time(S("2014-04-07T10:51:09.277Z"), 1.0, &t));
+    CU_ASSERT_DOUBLE_EQUAL(t, 1396867869.277, 1e-6);
+    CU_ASSERT_PTR_NULL(sbr_parse_time(S("2009-05-04T23:08:57Z"), 1.0, &t));
+    CU_ASSERT_DOUBLE_EQUAL(t, 1241478537.0, 0);
+    CU_ASSERT_PTR_NULL(sbr_parse_time(S("2010-12-01 08:26"), 1.0, &t));
+    CU_ASSERT_DOUBLE_EQUAL(t, 1291191960.0, 0);
+    /* An offset: 12:00 at +05:30 is 06:30 UTC. */
+    CU_ASSERT_PTR_NULL(sbr_parse_time(S("2020-02-29T12:00:00+05:30"), 1.0, &t));
+    CU_ASSERT_DOUBLE_EQUAL(t, 1582957800.0, 0);
+    CU_ASSERT_PTR_NULL(sbr_parse_time(S("1442004589000"), 0.001, &t));
+    CU_ASSERT_DOUBLE_EQUAL(t, 1442004589.0, 1e-6);
+    CU_ASSERT_PTR_NULL(sbr_parse_time(S("0"), 1.0, &t));
+    CU_ASSERT_DOUBLE_EQUAL(t, 0.0, 0);
+}
+
+static void test_time_rejects_nan_negative_garbage_and_bad_dates(void)
+{
+    double t = 0;
+    CU_ASSERT_PTR_NOT_NULL(sbr_parse_time(S("nan"), 1.0, &t));
+    CU_ASSERT_STRING_EQUAL(sbr_parse_time(S("-1"), 1.0, &t), "is a negative time");
+    CU_ASSERT_PTR_NOT_NULL(sbr_parse_time(S("12:00"), 1.0, &t));
+    CU_ASSERT_PTR_NOT_NULL(sbr_parse_time(S(""), 1.0, &t));
+    CU_ASSERT_STRING_EQUAL(sbr_parse_time(S("2019-02-29"), 1.0, &t),
+                           "is not a valid calendar date");
+    CU_ASSERT_PTR_NOT_NULL(sbr_parse_time(S("2019-13-01"), 1.0, &t));
+    CU_ASSERT_PTR_NOT_NULL(sbr_parse_time(S("2019-01-01T25:00:00Z"), 1.0, &t));
+    CU_ASSERT_PTR_NOT_NULL(sbr_parse_time(S("2019-01-01T10:00:00Zjunk"), 1.0, &t));
+    CU_ASSERT_PTR_NOT_NULL(sbr_parse_time(S("1969-12-31T23:59:59Z"), 1.0, &t));
+}
+
+static void test_days_from_civil_matches_the_calendar(void)
+{
+    CU_ASSERT_EQUAL(sbr_days_from_civil(1970, 1, 1), 0);
+    CU_ASSERT_EQUAL(sbr_days_from_civil(2000, 3, 1), 11017);
+    CU_ASSERT_EQUAL(sbr_days_from_civil(1969, 12, 31), -1);
+    CU_ASSERT_EQUAL(sbr_days_from_civil(2016, 5, 9), 16930);
+}
+
+static void test_format_double_is_shortest_and_exact(void)
+{
+    char buf[40];
+    CU_ASSERT_STRING_EQUAL(sbr_format_double(buf, sizeof buf, 1396860669.277), "1396860669.277");
+    CU_ASSERT_STRING_EQUAL(sbr_format_double(buf, sizeof buf, 1593536687.0), "1593536687");
+    CU_ASSERT_STRING_EQUAL(sbr_format_double(buf, sizeof buf, 0.1), "0.1");
+    CU_ASSERT_STRING_EQUAL(sbr_format_double(buf, sizeof buf, 0.0), "0");
+    /* Round trip over awkward values. */
+    const double values[] = {1.0 / 3.0, 1e-300, 123456789.123456789, 5e15 + 0.5};
+    for (size_t i = 0; i < sizeof values / sizeof values[0]; i++) {
+        double back = 0;
+        sbr_format_double(buf, sizeof buf, values[i]);
+        CU_ASSERT_PTR_NULL(sbr_parse_double(buf, strlen(buf), &back));
+        CU_ASSERT_EQUAL(back, values[i]);
+    }
+}
+
+static void test_format_utc_inverts_the_parser(void)
+{
+    char buf[40];
+    CU_ASSERT_STRING_EQUAL(sbr_format_utc(buf, sizeof buf, 1593536687.0), "2020-06-30 17:04:47");
+    CU_ASSERT_STRING_EQUAL(sbr_format_utc(buf, sizeof buf, 0.0), "1970-01-01 00:00:00");
+    CU_ASSERT_STRING_EQUAL(sbr_format_utc(buf, sizeof buf, 951782400.0), "2000-02-29 00:00:00");
+}
+
+static void test_hash53_is_stable_and_53_bits(void)
+{
+    /* Values from an independent Python implementation of FNV-1a 64 folded to 53 bits. */
+    CU_ASSERT_EQUAL(sbr_hash53("", 0), UINT64_C(5239054864098682));
+    CU_ASSERT_EQUAL(sbr_hash53("85123A", 6), UINT64_C(346336197688621));
+    CU_ASSERT_EQUAL(sbr_hash53("f1b1cf71-bd35-4e99-8624-24a6e15f133a", 36),
+                    UINT64_C(3897008030031908));
+    CU_ASSERT(sbr_hash53("x", 1) < (UINT64_C(1) << 53));
+}
+
+static void test_err_set_formats_and_alloc_checks_overflow(void)
+{
+    sbr_err e = {SBR_OK, ""};
+    CU_ASSERT_EQUAL(sbr_err_set(&e, SBR_EINVAL, "k=%d exceeds m=%d", 7, 5), SBR_EINVAL);
+    CU_ASSERT_EQUAL(e.rc, SBR_EINVAL);
+    CU_ASSERT_STRING_EQUAL(e.msg, "k=7 exceeds m=5");
+    CU_ASSERT_EQUAL(sbr_err_set(NULL, SBR_EIO, "ignored"), SBR_EIO);
+    CU_ASSERT_PTR_NULL(sbr_alloc_array(SIZE_MAX / 2, 4));
+    char buf[64];
+    CU_ASSERT_STRING_EQUAL(sbr_excerpt(buf, sizeof buf, "a\tb", 3), "a?b");
+    char big[100];
+    memset(big, '7', sizeof big);
+    CU_ASSERT_PTR_NOT_NULL(strstr(sbr_excerpt(buf, sizeof buf, big, sizeof big), "(100 bytes)"));
+}
+
+static CU_TestInfo tests[] = {
+    {"u64 accepts digits and rejects the rest", test_u64_accepts_digits_and_rejects_the_rest},
+    {"long checks range and junk", test_long_checks_range_and_junk},
+    {"double rejects nan, inf, hex and junk", test_double_rejects_nan_inf_hex_and_junk},
+    {"time reads epoch numbers and ISO-8601 as UTC",
+     test_time_reads_epoch_numbers_and_iso8601_as_utc},
+    {"time rejects NaN, negative, garbage and bad dates",
+     test_time_rejects_nan_negative_garbage_and_bad_dates},
+    {"days_from_civil matches the calendar", test_days_from_civil_matches_the_calendar},
+    {"format_double is shortest and exact", test_format_double_is_shortest_and_exact},
+    {"format_utc inverts the parser", test_format_utc_inverts_the_parser},
+    {"hash53 is stable and 53 bits", test_hash53_is_stable_and_53_bits},
+    {"err_set formats and alloc checks overflow", test_err_set_formats_and_alloc_checks_overflow},
+    CU_TEST_INFO_NULL};
+
 CU_SuiteInfo sbr_suite_parse = {"parse", NULL, NULL, NULL, NULL, tests};
