@@ -9,7 +9,9 @@ ASAN_BUILD  ?= build-asan
 JOBS        ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 # Real datasets: ../shared/data when present (override with SBR_DATA=/path), else data/raw.
+# Made absolute, because the tests run from inside the build folder.
 SBR_DATA    ?= $(if $(wildcard ../shared/data),../shared/data,data/raw)
+override SBR_DATA := $(abspath $(SBR_DATA))
 export SBR_DATA
 
 .PHONY: all deps test sanitize experiments clean

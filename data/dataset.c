@@ -77,8 +77,7 @@ sbr_rc sbr_dataset_from_clicks(sbr_click *clicks, size_t n, sbr_dataset **out, s
             ids[n_items++] = ids[c];
     if (n_items > UINT32_MAX) {
         free(ids);
-        return sbr_err_set(err, SBR_EINVAL, "dataset: %zu distinct items exceed 2^32-1",
-                           n_items);
+        return sbr_err_set(err, SBR_EINVAL, "dataset: %zu distinct items exceed 2^32-1", n_items);
     }
     size_t n_sessions = 0;
     for (size_t c = 0; c < n; c++)
@@ -106,8 +105,7 @@ sbr_rc sbr_dataset_from_clicks(sbr_click *clicks, size_t n, sbr_dataset **out, s
     return SBR_OK;
 }
 
-sbr_rc sbr_dataset_select(const sbr_dataset *ds, const bool *keep, sbr_dataset **out,
-                          sbr_err *err)
+sbr_rc sbr_dataset_select(const sbr_dataset *ds, const bool *keep, sbr_dataset **out, sbr_err *err)
 {
     *out = NULL;
     /* Renumber surviving items in their old (ascending id) order: the order is preserved. */

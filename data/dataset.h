@@ -49,8 +49,7 @@ sbr_rc sbr_dataset_from_clicks(sbr_click *clicks, size_t n, sbr_dataset **out, s
 /* Builds the dataset of the clicks c with keep[c] true (keep == NULL keeps all). Items and
  * sessions left without clicks disappear and dense item indices are renumbered; original ids,
  * times and row ordinals are kept. Errors: SBR_ENOMEM. */
-sbr_rc sbr_dataset_select(const sbr_dataset *ds, const bool *keep, sbr_dataset **out,
-                          sbr_err *err);
+sbr_rc sbr_dataset_select(const sbr_dataset *ds, const bool *keep, sbr_dataset **out, sbr_err *err);
 
 /* Frees the dataset. NULL is a no-op. */
 void sbr_dataset_free(sbr_dataset *ds);

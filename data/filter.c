@@ -43,8 +43,8 @@ sbr_rc sbr_filter_apply(const sbr_dataset *in, const sbr_filter_options *opt, sb
     }
     for (size_t s = 0; s < in->n_sessions; s++) {
         for (size_t c = in->offsets[s]; c < in->offsets[s + 1]; c++) {
-            keep[c] = !(opt->collapse_repeats && c > in->offsets[s] &&
-                        in->items[c] == in->items[c - 1]);
+            keep[c] =
+                !(opt->collapse_repeats && c > in->offsets[s] && in->items[c] == in->items[c - 1]);
             st.repeats_collapsed += !keep[c];
         }
     }

@@ -26,10 +26,10 @@ typedef struct sbr_filter_options {
 void sbr_filter_options_init(sbr_filter_options *opt);
 
 typedef struct sbr_filter_stats {
-    uint64_t repeats_collapsed;   /* clicks removed as immediate repeats */
+    uint64_t repeats_collapsed;                        /* clicks removed as immediate repeats */
     uint64_t short_first_sessions, short_first_clicks; /* removed by step 1 */
-    uint64_t rare_items, rare_clicks;                   /* removed by step 2 */
-    uint64_t short_sessions, short_clicks;              /* removed by step 3 */
+    uint64_t rare_items, rare_clicks;                  /* removed by step 2 */
+    uint64_t short_sessions, short_clicks;             /* removed by step 3 */
 } sbr_filter_stats;
 
 /* Applies the filters to `in` and stores the result in *out (a new dataset the caller frees).

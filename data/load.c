@@ -13,8 +13,8 @@ const char *const sbr_item_aliases[] = {"ItemId", "item", "iid", NULL};
 const char *const sbr_time_aliases[] = {"Time", "timestamp", "ts", "eventtime", NULL};
 
 static const char *const column_label[SBR_COL_N] = {"SessionId", "ItemId", "Time"};
-static const char *const *const column_aliases[SBR_COL_N] = {
-    sbr_session_aliases, sbr_item_aliases, sbr_time_aliases};
+static const char *const *const column_aliases[SBR_COL_N] = {sbr_session_aliases, sbr_item_aliases,
+                                                             sbr_time_aliases};
 
 const char *sbr_drop_name(sbr_drop reason)
 {
@@ -69,8 +69,8 @@ bool sbr_find_column(const sbr_row *header, const char *spec, const char *const 
             return true;
         }
         for (size_t c = 0; c < header->n_fields; c++) {
-            if (header->lens[c] == strlen(spec) && memcmp(header->fields[c], spec,
-                                                          header->lens[c]) == 0) {
+            if (header->lens[c] == strlen(spec) &&
+                memcmp(header->fields[c], spec, header->lens[c]) == 0) {
                 *col = c;
                 return true;
             }
@@ -120,9 +120,8 @@ static sbr_rc resolve_columns(loader *ld, const sbr_row *header, sbr_err *err)
             header_names(header, names, sizeof names);
             if (spec != NULL)
                 return sbr_err_set(err, SBR_EPARSE,
-                                   "%s:%llu: no column \"%s\" for %s; the header has %s",
-                                   ld->path, (unsigned long long)header->line, spec,
-                                   column_label[k], names);
+                                   "%s:%llu: no column \"%s\" for %s; the header has %s", ld->path,
+                                   (unsigned long long)header->line, spec, column_label[k], names);
             return sbr_err_set(err, SBR_EPARSE,
                                "%s:%llu: no %s column (tried %s and its aliases); the header "
                                "has %s; name it with --columns",
@@ -135,8 +134,8 @@ static sbr_rc resolve_columns(loader *ld, const sbr_row *header, sbr_err *err)
     for (int k = 0; k < SBR_COL_N; k++)
         for (int j = 0; j < k; j++)
             if (ld->col[j] == ld->col[k])
-                return sbr_err_set(err, SBR_EINVAL, "%s: %s and %s are both column %zu",
-                                   ld->path, column_label[j], column_label[k], ld->col[k] + 1);
+                return sbr_err_set(err, SBR_EINVAL, "%s: %s and %s are both column %zu", ld->path,
+                                   column_label[j], column_label[k], ld->col[k] + 1);
     memcpy(ld->stats.columns, ld->col, sizeof ld->col);
     return SBR_OK;
 }
@@ -175,16 +174,17 @@ static sbr_rc on_row(void *user, const sbr_row *row, sbr_err *err)
     if (row->n_fields < ld->min_fields)
         return bad_row(ld, SBR_DROP_MISSING_FIELD, err,
                        "%s:%llu: the row has %zu field%s, but column %zu is needed", ld->path,
-                       (unsigned long long)row->line, row->n_fields,
-                       row->n_fields == 1 ? "" : "s", ld->min_fields);
+                       (unsigned long long)row->line, row->n_fields, row->n_fields == 1 ? "" : "s",
+                       ld->min_fields);
 
     sbr_click c = {.row = ordinal};
     const char *why;
     char ex[64];
     size_t k = ld->col[SBR_COL_SESSION];
     if ((why = sbr_parse_u64(row->fields[k], row->lens[k], &c.session)) != NULL)
-        return bad_row(ld, SBR_DROP_BAD_SESSION, err, "%s:%llu: column %zu \"SessionId\": \"%s\" %s",
-                       ld->path, (unsigned long long)row->line, k + 1,
+        return bad_row(ld, SBR_DROP_BAD_SESSION, err,
+                       "%s:%llu: column %zu \"SessionId\": \"%s\" %s", ld->path,
+                       (unsigned long long)row->line, k + 1,
                        sbr_excerpt(ex, sizeof ex, row->fields[k], row->lens[k]), why);
     k = ld->col[SBR_COL_ITEM];
     if ((why = sbr_parse_u64(row->fields[k], row->lens[k], &c.item)) != NULL)
@@ -192,8 +192,7 @@ static sbr_rc on_row(void *user, const sbr_row *row, sbr_err *err)
                        ld->path, (unsigned long long)row->line, k + 1,
                        sbr_excerpt(ex, sizeof ex, row->fields[k], row->lens[k]), why);
     k = ld->col[SBR_COL_TIME];
-    if ((why = sbr_parse_time(row->fields[k], row->lens[k], ld->opt->time_scale, &c.time)) !=
-        NULL)
+    if ((why = sbr_parse_time(row->fields[k], row->lens[k], ld->opt->time_scale, &c.time)) != NULL)
         return bad_row(ld, SBR_DROP_BAD_TIME, err, "%s:%llu: column %zu \"Time\": \"%s\" %s",
                        ld->path, (unsigned long long)row->line, k + 1,
                        sbr_excerpt(ex, sizeof ex, row->fields[k], row->lens[k]), why);
@@ -210,8 +209,8 @@ static sbr_rc on_row(void *user, const sbr_row *row, sbr_err *err)
     return SBR_OK;
 }
 
-sbr_rc sbr_load_clicks(const char *path, const sbr_load_options *opt, sbr_click **clicks,
-                       size_t *n, sbr_load_stats *stats, sbr_err *err)
+sbr_rc sbr_load_clicks(const char *path, const sbr_load_options *opt, sbr_click **clicks, size_t *n,
+                       sbr_load_stats *stats, sbr_err *err)
 {
     *clicks = NULL;
     *n = 0;
@@ -244,8 +243,8 @@ sbr_rc sbr_load_clicks(const char *path, const sbr_load_options *opt, sbr_click 
         rc = sbr_err_set(err, SBR_EPARSE, "%s: no data rows (%s)", path,
                          opt->has_header ? "only a header line" : "the file is blank");
     if (rc == SBR_OK && ld.n == 0)
-        rc = sbr_err_set(err, SBR_EPARSE, "%s: all %llu data rows were dropped as malformed",
-                         path, (unsigned long long)ld.stats.rows_read);
+        rc = sbr_err_set(err, SBR_EPARSE, "%s: all %llu data rows were dropped as malformed", path,
+                         (unsigned long long)ld.stats.rows_read);
     if (stats != NULL)
         *stats = ld.stats;
     if (rc != SBR_OK) {

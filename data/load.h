@@ -46,13 +46,13 @@ typedef struct sbr_load_options {
 void sbr_load_options_init(sbr_load_options *opt);
 
 typedef struct sbr_load_stats {
-    uint64_t lines;               /* physical lines in the file */
-    uint64_t rows_read;           /* data rows (not the header, not blank lines) */
+    uint64_t lines;     /* physical lines in the file */
+    uint64_t rows_read; /* data rows (not the header, not blank lines) */
     uint64_t rows_kept;
     uint64_t blank_lines;         /* skipped, counted */
     uint64_t dropped[SBR_DROP_N]; /* rows dropped, per reason */
     char delimiter;
-    size_t columns[SBR_COL_N];    /* 0-based column indices used */
+    size_t columns[SBR_COL_N]; /* 0-based column indices used */
 } sbr_load_stats;
 
 /* Total rows dropped over all reasons. */
@@ -63,8 +63,8 @@ uint64_t sbr_load_stats_dropped(const sbr_load_stats *st);
  * *stats (may be NULL). Errors: those of sbr_table_read; SBR_EPARSE for a missing column, a
  * malformed row (without skip_bad_rows) or a file without data rows; SBR_EINVAL for a bad
  * column option. On failure *clicks is NULL. */
-sbr_rc sbr_load_clicks(const char *path, const sbr_load_options *opt, sbr_click **clicks,
-                       size_t *n, sbr_load_stats *stats, sbr_err *err);
+sbr_rc sbr_load_clicks(const char *path, const sbr_load_options *opt, sbr_click **clicks, size_t *n,
+                       sbr_load_stats *stats, sbr_err *err);
 
 /* sbr_load_clicks followed by sbr_dataset_from_clicks. On success *out owns the dataset. */
 sbr_rc sbr_load_sessions(const char *path, const sbr_load_options *opt, sbr_dataset **out,

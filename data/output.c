@@ -111,8 +111,8 @@ sbr_rc sbr_out_commit(sbr_out *o, sbr_err *err)
                          e ? strerror(e) : "gzip error");
         remove(o->tmp_path);
     } else if (rename(o->tmp_path, o->path) != 0) {
-        rc = sbr_err_set(err, SBR_EIO, "%s: cannot rename into place: %s", o->path,
-                         strerror(errno));
+        rc =
+            sbr_err_set(err, SBR_EIO, "%s: cannot rename into place: %s", o->path, strerror(errno));
         remove(o->tmp_path);
     }
     out_free(o);

@@ -237,8 +237,8 @@ const char *sbr_format_utc(char *buf, size_t buf_size, double t)
     int64_t d = doy - (153 * mp + 2) / 5 + 1;
     int64_t m = mp < 10 ? mp + 3 : mp - 9;
     y += m <= 2;
-    snprintf(buf, buf_size, "%04lld-%02lld-%02lld %02lld:%02lld:%02lld", (long long)y,
-             (long long)m, (long long)d, (long long)(rem / 3600), (long long)(rem % 3600 / 60),
+    snprintf(buf, buf_size, "%04lld-%02lld-%02lld %02lld:%02lld:%02lld", (long long)y, (long long)m,
+             (long long)d, (long long)(rem / 3600), (long long)(rem % 3600 / 60),
              (long long)(rem % 60));
     return buf;
 }

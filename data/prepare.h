@@ -44,14 +44,14 @@ sbr_rc sbr_prepare_options_init(sbr_prepare_options *opt, const char *format, sb
 enum { SBR_PREPARE_MAX_COUNTERS = 8 };
 
 typedef struct sbr_prepare_stats {
-    sbr_load_stats load;  /* rows read, kept, dropped as malformed per reason */
-    size_t n_counters;    /* format-specific drops, e.g. {"other_event", 12}, {"cancelled", 3} */
+    sbr_load_stats load; /* rows read, kept, dropped as malformed per reason */
+    size_t n_counters;   /* format-specific drops, e.g. {"other_event", 12}, {"cancelled", 3} */
     struct {
         const char *name; /* static string */
         uint64_t count;
     } counters[SBR_PREPARE_MAX_COUNTERS];
-    size_t sessions_built;      /* sessions before filtering */
-    sbr_filter_stats filter;    /* what the filters removed */
+    size_t sessions_built;   /* sessions before filtering */
+    sbr_filter_stats filter; /* what the filters removed */
 } sbr_prepare_stats;
 
 /* Reads the raw file `path` in opt->format and stores the filtered dataset in *out (caller

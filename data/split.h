@@ -30,13 +30,13 @@ typedef struct sbr_window_options {
 } sbr_window_options;
 
 typedef struct sbr_split {
-    sbr_dataset *train; /* owned; never NULL after a successful split */
-    sbr_dataset *test;  /* owned; may have zero sessions */
-    double start, middle, end;         /* boundaries used, epoch seconds */
-    uint64_t sessions_outside;         /* sessions whose last click is outside [start, end] */
-    uint64_t test_clicks_unseen;       /* test clicks removed: item not in train */
-    uint64_t test_sessions_short;      /* test sessions dropped: < 2 clicks left */
-    uint64_t test_clicks_short;        /* the clicks of those sessions */
+    sbr_dataset *train;           /* owned; never NULL after a successful split */
+    sbr_dataset *test;            /* owned; may have zero sessions */
+    double start, middle, end;    /* boundaries used, epoch seconds */
+    uint64_t sessions_outside;    /* sessions whose last click is outside [start, end] */
+    uint64_t test_clicks_unseen;  /* test clicks removed: item not in train */
+    uint64_t test_sessions_short; /* test sessions dropped: < 2 clicks left */
+    uint64_t test_clicks_short;   /* the clicks of those sessions */
 } sbr_split;
 
 /* Cuts window `slice` (0-based, < opt->slices) of ds into *out. Errors: SBR_EINVAL (bad
@@ -46,8 +46,7 @@ sbr_rc sbr_split_window(const sbr_dataset *ds, const sbr_window_options *opt, un
                         sbr_split *out, sbr_err *err);
 
 /* The single time split: the last days_test days are test. Errors as sbr_split_window. */
-sbr_rc sbr_split_last_days(const sbr_dataset *ds, double days_test, sbr_split *out,
-                           sbr_err *err);
+sbr_rc sbr_split_last_days(const sbr_dataset *ds, double days_test, sbr_split *out, sbr_err *err);
 
 /* Frees the datasets of a split and zeroes it. NULL is a no-op. */
 void sbr_split_fini(sbr_split *split);

@@ -24,7 +24,7 @@ typedef struct reader {
     sbr_row_fn fn;
     void *user;
     sbr_err *err;
-    sbr_rc rc;            /* first failure; callbacks do nothing once it is set */
+    sbr_rc rc; /* first failure; callbacks do nothing once it is set */
     char *text;
     size_t text_len, text_cap;
     size_t *starts, *lens;
@@ -181,8 +181,8 @@ static sbr_rc append_line_buf(reader *r, const char *s, size_t n)
         while (cap < r->line_len + n)
             cap *= 2;
         if (sbr_grow_array(&r->line_buf, cap, 1) != SBR_OK)
-            return sbr_err_set(r->err, SBR_ENOMEM, "%s: out of memory (a %zu-byte line)",
-                               r->path, r->line_len + n);
+            return sbr_err_set(r->err, SBR_ENOMEM, "%s: out of memory (a %zu-byte line)", r->path,
+                               r->line_len + n);
         r->line_cap = cap;
     }
     memcpy(r->line_buf + r->line_len, s, n);
@@ -234,8 +234,8 @@ static sbr_rc read_chunk(reader *r, gzFile f, char *chunk, int *n_out)
     return SBR_OK;
 }
 
-sbr_rc sbr_table_read(const char *path, const sbr_table_options *opt, sbr_row_fn fn,
-                      void *user, sbr_table_info *info, sbr_err *err)
+sbr_rc sbr_table_read(const char *path, const sbr_table_options *opt, sbr_row_fn fn, void *user,
+                      sbr_table_info *info, sbr_err *err)
 {
     reader r = {.path = path, .fn = fn, .user = user, .err = err, .line = 1};
     r.info.delimiter = opt->delimiter;
@@ -295,8 +295,8 @@ sbr_rc sbr_table_read(const char *path, const sbr_table_options *opt, sbr_row_fn
     if (csv_fini(&r.csv, on_field, on_row, &r) != 0 && r.rc == SBR_OK) {
         if (!opt->skip_malformed) {
             r.rc = sbr_err_set(err, SBR_EPARSE,
-                               "%s:%llu: a quoted field is not closed at the end of the file",
-                               path, (unsigned long long)r.record_line);
+                               "%s:%llu: a quoted field is not closed at the end of the file", path,
+                               (unsigned long long)r.record_line);
             goto done;
         }
         r.info.malformed++;

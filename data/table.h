@@ -36,12 +36,12 @@ typedef struct sbr_row {
 typedef sbr_rc (*sbr_row_fn)(void *user, const sbr_row *row, sbr_err *err);
 
 typedef struct sbr_table_info {
-    char delimiter;          /* the delimiter used (given or detected) */
-    uint64_t lines;          /* physical lines read */
-    uint64_t records;        /* records passed to the callback */
-    uint64_t blank_lines;    /* empty or white-space lines between records, skipped */
-    uint64_t malformed;      /* records with broken quoting, skipped (skip_malformed only) */
-    uint64_t bytes;          /* bytes of text read (after decompression) */
+    char delimiter;       /* the delimiter used (given or detected) */
+    uint64_t lines;       /* physical lines read */
+    uint64_t records;     /* records passed to the callback */
+    uint64_t blank_lines; /* empty or white-space lines between records, skipped */
+    uint64_t malformed;   /* records with broken quoting, skipped (skip_malformed only) */
+    uint64_t bytes;       /* bytes of text read (after decompression) */
 } sbr_table_info;
 
 /* Streams the records of `path` to fn(user, row, err). Fills *info (may be NULL) also on
@@ -49,7 +49,7 @@ typedef struct sbr_table_info {
  * gzip stream), SBR_EPARSE (empty file, no delimiter found, broken quoting), SBR_ENOMEM, or
  * whatever fn returned. Messages start with "path:line:" where a line is known.
  * Thread-safe: it shares no state between calls. */
-sbr_rc sbr_table_read(const char *path, const sbr_table_options *opt, sbr_row_fn fn,
-                      void *user, sbr_table_info *info, sbr_err *err);
+sbr_rc sbr_table_read(const char *path, const sbr_table_options *opt, sbr_row_fn fn, void *user,
+                      sbr_table_info *info, sbr_err *err);
 
 #endif

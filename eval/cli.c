@@ -107,8 +107,8 @@ int cli_number(const char *cmd, const char *option, const char *arg, double lo, 
     if (why == NULL && (v < lo || v > hi))
         why = "is out of range";
     if (why != NULL)
-        return cli_usage_error(cmd, "--%s '%s' %s (expected a number from %g to %g)", option,
-                               arg, why, lo, hi);
+        return cli_usage_error(cmd, "--%s '%s' %s (expected a number from %g to %g)", option, arg,
+                               why, lo, hi);
     *out = v;
     return SBR_EXIT_OK;
 }
@@ -117,8 +117,8 @@ int cli_count(const char *cmd, const char *option, const char *arg, long lo, lon
 {
     const char *why = sbr_parse_long(arg, lo, hi, out);
     if (why != NULL)
-        return cli_usage_error(cmd, "--%s '%s' %s (expected an integer from %ld to %ld)",
-                               option, arg, why, lo, hi);
+        return cli_usage_error(cmd, "--%s '%s' %s (expected an integer from %ld to %ld)", option,
+                               arg, why, lo, hi);
     return SBR_EXIT_OK;
 }
 
@@ -157,8 +157,8 @@ const char *cli_drops(char *buf, size_t size, const sbr_load_stats *st)
         if (st->dropped[r] == 0)
             continue;
         size_t used = strlen(buf);
-        snprintf(buf + used, size - used, "%s%s %llu", used ? ", " : "",
-                 sbr_drop_name((sbr_drop)r), (unsigned long long)st->dropped[r]);
+        snprintf(buf + used, size - used, "%s%s %llu", used ? ", " : "", sbr_drop_name((sbr_drop)r),
+                 (unsigned long long)st->dropped[r]);
     }
     if (buf[0] == '\0')
         snprintf(buf, size, "none");

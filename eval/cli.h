@@ -39,26 +39,28 @@ enum {
     CLI_OPT_SKIP_BAD_ROWS,
     CLI_OPT_FIRST_FREE /* commands number their own long options from here */
 };
-#define CLI_LOAD_LONG_OPTIONS                                                                  \
-    {"delimiter", required_argument, NULL, CLI_OPT_DELIMITER},                                 \
-        {"columns", required_argument, NULL, CLI_OPT_COLUMNS},                                 \
-        {"no-header", no_argument, NULL, CLI_OPT_NO_HEADER},                                   \
-        {"time-unit", required_argument, NULL, CLI_OPT_TIME_UNIT},                             \
-        {"skip-bad-rows", no_argument, NULL, CLI_OPT_SKIP_BAD_ROWS}
+#define CLI_LOAD_LONG_OPTIONS                                                                      \
+    {"delimiter", required_argument, NULL, CLI_OPT_DELIMITER},                                     \
+        {"columns", required_argument, NULL, CLI_OPT_COLUMNS},                                     \
+        {"no-header", no_argument, NULL, CLI_OPT_NO_HEADER},                                       \
+        {"time-unit", required_argument, NULL, CLI_OPT_TIME_UNIT},                                 \
+    {                                                                                              \
+        "skip-bad-rows", no_argument, NULL, CLI_OPT_SKIP_BAD_ROWS                                  \
+    }
 
 /* The help text for those options, to paste into a command's usage. */
-#define CLI_LOAD_OPTIONS_HELP                                                                  \
-    "Reading session files (TSV/CSV, plain or .gz):\n"                                         \
-    "  --delimiter D     tab, comma, semicolon or one character (default: detected from\n"     \
-    "                    the header line)\n"                                                   \
-    "  --columns MAP     which columns hold the data, by header name or 1-based number,\n"     \
-    "                    e.g. session=visitorid,item=itemid,time=timestamp (default: the\n"    \
-    "                    names SessionId, ItemId, Time and their aliases such as\n"            \
-    "                    session_id, itemId, timestamp; other columns are ignored)\n"          \
-    "  --no-header       the first line is data (columns then default to 1,2,3)\n"             \
-    "  --time-unit U     s (default), ms or us: the unit of numeric times; ISO-8601 times\n"   \
-    "                    such as 2014-04-07T10:51:09.277Z are also read (as UTC)\n"            \
-    "  --skip-bad-rows   drop malformed rows and count them, instead of stopping at the\n"     \
+#define CLI_LOAD_OPTIONS_HELP                                                                      \
+    "Reading session files (TSV/CSV, plain or .gz):\n"                                             \
+    "  --delimiter D     tab, comma, semicolon or one character (default: detected from\n"         \
+    "                    the header line)\n"                                                       \
+    "  --columns MAP     which columns hold the data, by header name or 1-based number,\n"         \
+    "                    e.g. session=visitorid,item=itemid,time=timestamp (default: the\n"        \
+    "                    names SessionId, ItemId, Time and their aliases such as\n"                \
+    "                    session_id, itemId, timestamp; other columns are ignored)\n"              \
+    "  --no-header       the first line is data (columns then default to 1,2,3)\n"                 \
+    "  --time-unit U     s (default), ms or us: the unit of numeric times; ISO-8601 times\n"       \
+    "                    such as 2014-04-07T10:51:09.277Z are also read (as UTC)\n"                \
+    "  --skip-bad-rows   drop malformed rows and count them, instead of stopping at the\n"         \
     "                    first one\n"
 
 /* Applies one loader option (code from the enum above) to *opt. Returns SBR_EXIT_OK, or a

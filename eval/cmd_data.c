@@ -146,8 +146,8 @@ static void print_stats_csv(const file_stats *files, int n)
         printf("\"%s\",%llu,%llu,%llu,%llu,%zu,%zu,%zu,%.6f", f->path,
                (unsigned long long)f->load.rows_read, (unsigned long long)f->load.rows_kept,
                (unsigned long long)sbr_load_stats_dropped(&f->load),
-               (unsigned long long)f->load.blank_lines, f->st.sessions, f->st.clicks,
-               f->st.items, f->st.session_len_mean);
+               (unsigned long long)f->load.blank_lines, f->st.sessions, f->st.clicks, f->st.items,
+               f->st.session_len_mean);
         for (int k = 0; k < SBR_STATS_N_PCT; k++)
             printf(",%zu", f->st.session_len_pct[k]);
         printf(",%.6f", f->st.item_clicks_mean);
@@ -232,24 +232,25 @@ static void prepare_usage(FILE *out)
     const sbr_format_info *f = sbr_prepare_formats(&n);
     for (size_t i = 0; i < n; i++)
         fprintf(out, "  %-14s %s\n", f[i].name, f[i].summary);
-    fputs("\n"
-          "Options:\n"
-          "  --format NAME            the raw format (above)\n"
-          "  --in FILE                the raw file (plain or .gz)\n"
-          "  --out FILE               the session file to write (atomically)\n"
-          "  --gap-minutes M          lastfm1k, retailrocket: a pause longer than M minutes\n"
-          "                           starts a new session (default 30)\n"
-          "  --events LIST            retailrocket: event types kept, comma-separated\n"
-          "                           (default view; e.g. view,addtocart)\n"
-          "  --min-item-support N     default: session-rec's value for the format (5; music 2)\n"
-          "  --min-session-length N   default: session-rec's value (2; music 5)\n"
-          "  --collapse-repeats       merge immediate repeat clicks (a a b -> a b) first\n"
-          "  -h, --help               this help\n"
-          "\n" CLI_LOAD_OPTIONS_HELP "\n"
-          "Example:\n"
-          "  sbr prepare --format lastfm1k --in userid-timestamp-artid-artname-traid-traname.tsv \\\n"
-          "              --out lastfm.tsv.gz --gap-minutes 30\n",
-          out);
+    fputs(
+        "\n"
+        "Options:\n"
+        "  --format NAME            the raw format (above)\n"
+        "  --in FILE                the raw file (plain or .gz)\n"
+        "  --out FILE               the session file to write (atomically)\n"
+        "  --gap-minutes M          lastfm1k, retailrocket: a pause longer than M minutes\n"
+        "                           starts a new session (default 30)\n"
+        "  --events LIST            retailrocket: event types kept, comma-separated\n"
+        "                           (default view; e.g. view,addtocart)\n"
+        "  --min-item-support N     default: session-rec's value for the format (5; music 2)\n"
+        "  --min-session-length N   default: session-rec's value (2; music 5)\n"
+        "  --collapse-repeats       merge immediate repeat clicks (a a b -> a b) first\n"
+        "  -h, --help               this help\n"
+        "\n" CLI_LOAD_OPTIONS_HELP "\n"
+        "Example:\n"
+        "  sbr prepare --format lastfm1k --in userid-timestamp-artid-artname-traid-traname.tsv \\\n"
+        "              --out lastfm.tsv.gz --gap-minutes 30\n",
+        out);
 }
 
 static void print_prepare_report(const char *in, const char *out, const sbr_prepare_stats *st,
@@ -258,7 +259,8 @@ static void print_prepare_report(const char *in, const char *out, const sbr_prep
     char a[32], b[32], c[32], drops[256];
     printf("%s: read %s rows, kept %s; malformed rows dropped: %s\n", in,
            sbr_fmt_count(a, sizeof a, st->load.rows_read),
-           sbr_fmt_count(b, sizeof b, st->load.rows_kept), cli_drops(drops, sizeof drops, &st->load));
+           sbr_fmt_count(b, sizeof b, st->load.rows_kept),
+           cli_drops(drops, sizeof drops, &st->load));
     for (size_t i = 0; i < st->n_counters; i++)
         printf("  rows removed, %s: %s\n", st->counters[i].name,
                sbr_fmt_count(a, sizeof a, st->counters[i].count));
@@ -418,9 +420,9 @@ typedef struct window_preset {
 } window_preset;
 
 static const window_preset presets[] = {
-    {"rsc15", {30, 1, 5, 5, 31}},        {"retailrocket", {25, 2, 5, 0, 27}},
-    {"diginetica", {25, 7, 5, 45, 18}},  {"nowplaying", {90, 5, 5, 0, 60}},
-    {"30music", {90, 5, 5, 0, 60}},      {"tmall", {90, 1, 5, 1, 10}},
+    {"rsc15", {30, 1, 5, 5, 31}},       {"retailrocket", {25, 2, 5, 0, 27}},
+    {"diginetica", {25, 7, 5, 45, 18}}, {"nowplaying", {90, 5, 5, 0, 60}},
+    {"30music", {90, 5, 5, 0, 60}},     {"tmall", {90, 1, 5, 1, 10}},
 };
 
 static void split_usage(FILE *out)
@@ -511,10 +513,10 @@ static sbr_rc write_part(const char *dir, const char *name, unsigned slice, cons
     double first, last;
     sbr_dataset_time_range(ds, &first, &last);
     char f[32], l[32], s0[32], s1[32], s2[32];
-    sbr_out_printf(csv, "%u,%s,%zu,%zu,%zu,%s,%s,%.6f,%s,%s,%s,%llu,%llu,%llu,%llu\n", slice,
-                   part, ds->n_sessions, ds->n_clicks, ds->n_items,
-                   sbr_format_double(f, sizeof f, first), sbr_format_double(l, sizeof l, last),
-                   (last - first) / 86400.0, sbr_format_double(s0, sizeof s0, sp->start),
+    sbr_out_printf(csv, "%u,%s,%zu,%zu,%zu,%s,%s,%.6f,%s,%s,%s,%llu,%llu,%llu,%llu\n", slice, part,
+                   ds->n_sessions, ds->n_clicks, ds->n_items, sbr_format_double(f, sizeof f, first),
+                   sbr_format_double(l, sizeof l, last), (last - first) / 86400.0,
+                   sbr_format_double(s0, sizeof s0, sp->start),
                    sbr_format_double(s1, sizeof s1, sp->middle),
                    sbr_format_double(s2, sizeof s2, sp->end),
                    (unsigned long long)(carries_drops ? sp->sessions_outside : 0),
@@ -681,15 +683,15 @@ int sbr_cmd_split(int argc, char **argv)
                         "unseen_test_clicks_removed,short_test_sessions_dropped,"
                         "short_test_clicks_dropped\n");
     printf("%5s  %-11s  %-61s  %9s %10s  %8s %9s  %9s %8s\n", "slice", "split",
-           "window: start .. middle .. end (UTC)", "train ses", "train clk", "test ses",
-           "test clk", "unseen rm", "short rm");
+           "window: start .. middle .. end (UTC)", "train ses", "train clk", "test ses", "test clk",
+           "unseen rm", "short rm");
     unsigned n_slices = windowed ? w.slices : 1;
     sbr_rc src = SBR_OK;
     for (unsigned i = 0; i < n_slices && src == SBR_OK; i++) {
         sbr_split sp, vs;
         memset(&vs, 0, sizeof vs);
         src = windowed ? sbr_split_window(ds, &w, i, &sp, &err)
-                      : sbr_split_last_days(ds, last_days, &sp, &err);
+                       : sbr_split_last_days(ds, last_days, &sp, &err);
         if (src != SBR_OK)
             break;
         print_split_row(i, windowed ? "window" : "last days", &sp);
@@ -717,7 +719,7 @@ int sbr_cmd_split(int argc, char **argv)
     }
     if (sbr_out_commit(csv, &err) != SBR_OK)
         return cli_fail(&err);
-    printf("wrote %u slice%s to %s/%s.*.tsv.gz and %s\n", n_slices, n_slices == 1 ? "" : "s",
-           dir, name, csv_path);
+    printf("wrote %u slice%s to %s/%s.*.tsv.gz and %s\n", n_slices, n_slices == 1 ? "" : "s", dir,
+           name, csv_path);
     return SBR_EXIT_OK;
 }

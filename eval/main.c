@@ -21,9 +21,10 @@ enum { N_COMMANDS = sizeof commands / sizeof commands[0] };
 
 static void usage(FILE *out)
 {
-    fprintf(out, "sbr %s: session-based recommendation toolkit\n\n"
-                 "Usage: sbr <command> [options]      sbr <command> --help for its options\n\n"
-                 "Commands:\n",
+    fprintf(out,
+            "sbr %s: session-based recommendation toolkit\n\n"
+            "Usage: sbr <command> [options]      sbr <command> --help for its options\n\n"
+            "Commands:\n",
             SBR_VERSION_STRING);
     for (size_t i = 0; i < N_COMMANDS; i++)
         fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].summary);

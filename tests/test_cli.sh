@@ -1,2 +1,95 @@
 #!/bin/sh
-exit 0
+# Command-line smoke tests: the real `sbr` program, its exit codes, messages and files.
+# Usage: test_cli.sh PATH/TO/sbr FIXTURES_DIR
+# The fixture sessions-small.tsv has 5 sessions and 12 clicks over 4 days (worked out by hand
+# in the comments below).
+set -u
+SBR=$1
+FIX=$2
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+passed=0
+failed=0
+
+ok() { passed=$((passed + 1)); }
+bad() { failed=$((failed + 1)); echo "FAIL: $*"; }
+
+# expect STATUS DESCRIPTION -- command...: runs the command, output in $TMP/out and $TMP/err
+expect() {
+    want=$1; what=$2; shift 3
+    "$@" >"$TMP/out" 2>"$TMP/err"
+    got=$?
+    if [ "$got" -eq "$want" ]; then ok; else bad "$what: exit $got, expected $want"; cat "$TMP/err"; fi
+}
+# contains FILE TEXT DESCRIPTION
+contains() {
+    if grep -qF -- "$2" "$1"; then ok; else bad "$3: '$2' not in $(basename "$1")"; cat "$1"; fi
+}
+
+expect 2 "no arguments is a usage error" -- "$SBR"
+contains "$TMP/err" "Usage: sbr <command>" "usage on stderr"
+expect 0 "--help" -- "$SBR" --help
+contains "$TMP/out" "split" "--help lists the commands"
+expect 0 "--version" -- "$SBR" --version
+contains "$TMP/out" "sbr " "version printed"
+expect 2 "unknown command" -- "$SBR" frobnicate
+contains "$TMP/err" "unknown command 'frobnicate'" "unknown command named"
+
+for cmd in stats prepare split; do
+    expect 0 "$cmd --help" -- "$SBR" "$cmd" --help
+    contains "$TMP/out" "Usage: sbr $cmd" "$cmd --help shows its usage"
+    expect 0 "help $cmd" -- "$SBR" help "$cmd"
+done
+contains "$TMP/out" "--preset" "split help teaches the presets"
+
+# stats: 5 sessions, 12 clicks, items 10 11 12 13 99 = 5; lengths 3 2 3 3 1.
+expect 0 "stats on the fixture" -- "$SBR" stats "$FIX/sessions-small.tsv"
+contains "$TMP/out" "sessions" "stats table"
+grep -E '^sessions +5$' "$TMP/out" >/dev/null && ok || bad "stats: 5 sessions"
+grep -E '^clicks +12$' "$TMP/out" >/dev/null && ok || bad "stats: 12 clicks"
+grep -E '^items +5$' "$TMP/out" >/dev/null && ok || bad "stats: 5 items"
+grep -E '^session length, max +3$' "$TMP/out" >/dev/null && ok || bad "stats: max length 3"
+expect 0 "stats --csv" -- "$SBR" stats --csv "$FIX/sessions-small.tsv"
+head -1 "$TMP/out" | grep -q '^file,rows_read,rows_kept' && ok || bad "stats --csv header"
+tail -1 "$TMP/out" | grep -qF ',12,12,0,0,5,12,5,' && ok || bad "stats --csv row"; 
+
+expect 2 "stats without a file" -- "$SBR" stats
+expect 2 "stats with an unknown option" -- "$SBR" stats --frob x
+expect 1 "stats on a missing file" -- "$SBR" stats "$TMP/missing.tsv"
+contains "$TMP/err" "missing.tsv: cannot open" "missing file named"
+
+printf 'SessionId\tItemId\tTime\n1\t10\t5\n1\tbanana\t6\n1\t11\t7\n' >"$TMP/bad.tsv"
+expect 1 "a malformed row stops stats" -- "$SBR" stats "$TMP/bad.tsv"
+contains "$TMP/err" 'bad.tsv:3: column 2 "ItemId": "banana"' "the message names file, line, column, text"
+expect 0 "--skip-bad-rows counts instead" -- "$SBR" stats --skip-bad-rows "$TMP/bad.tsv"
+grep -E '^rows dropped \(bad\) +1$' "$TMP/out" >/dev/null && ok || bad "one dropped row reported"
+expect 2 "bad --delimiter" -- "$SBR" stats --delimiter pipe "$FIX/sessions-small.tsv"
+expect 2 "bad --columns" -- "$SBR" stats --columns sess=1 "$FIX/sessions-small.tsv"
+expect 0 "--columns by number" -- "$SBR" stats --columns session=1,item=2,time=3 "$FIX/sessions-small.tsv"
+
+# split --last-days 1: t1 = 1600259400, boundary t1 - 86400 = 1600173000. Sessions ending at or
+# after it: 4 (ends ...320) and 5 (...400) are test; 1, 2, 3 train (items 10 11 12 13).
+# Test session 4 = 10 11 99: 99 is unseen, removed -> 10 11; session 5 has 1 click: dropped.
+expect 0 "split --last-days" -- "$SBR" split --in "$FIX/sessions-small.tsv" --out "$TMP/sp" --last-days 1
+for part in train test; do
+    [ -f "$TMP/sp/sessions-small.0.$part.tsv.gz" ] && ok || bad "split wrote the $part file"
+done
+expect 0 "stats on the split" -- "$SBR" stats --csv "$TMP/sp/sessions-small.0.train.tsv.gz" "$TMP/sp/sessions-small.0.test.tsv.gz"
+sed -n 2p "$TMP/out" | grep -qF ',8,8,0,0,3,8,4,' && ok || bad "train: 3 sessions, 8 clicks, 4 items"
+sed -n 3p "$TMP/out" | grep -qF ',2,2,0,0,1,2,2,' && ok || bad "test: 1 session, 2 clicks, 2 items"
+contains "$TMP/sp/sessions-small.stats.csv" "0,test,1,2,2," "stats.csv test row"
+grep -q '^0,test,.*,0,1,1,1$' "$TMP/sp/sessions-small.stats.csv" && ok || bad "stats.csv drops: 1 unseen click, 1 short session of 1 click"
+ls "$TMP/sp" | grep -q '\.tmp$' && bad "temporary files left behind" || ok
+
+expect 2 "split needs a mode" -- "$SBR" split --in "$FIX/sessions-small.tsv" --out "$TMP/x"
+expect 2 "split rejects both modes" -- "$SBR" split --in "$FIX/sessions-small.tsv" --out "$TMP/x" --last-days 1 --preset rsc15
+expect 2 "split rejects a bad number" -- "$SBR" split --in "$FIX/sessions-small.tsv" --out "$TMP/x" --days-train abc --days-test 1
+contains "$TMP/err" "--days-train 'abc'" "the bad value is named"
+expect 2 "unknown preset" -- "$SBR" split --in "$FIX/sessions-small.tsv" --out "$TMP/x" --preset nope
+
+expect 2 "prepare needs its options" -- "$SBR" prepare --format sessions
+expect 2 "prepare rejects an unknown format" -- "$SBR" prepare --format nope --in "$FIX/sessions-small.tsv" --out "$TMP/p.tsv"
+contains "$TMP/err" "lastfm1k" "the known formats are listed"
+
+echo "cli: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

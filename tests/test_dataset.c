@@ -30,7 +30,7 @@ static void test_sessions_sort_by_id_and_clicks_by_time_then_file_order(void)
     /* File order: session 9 first, then 3; session 3's clicks out of time order, and two of
      * session 9's clicks share a time (items 70 then 60 in the file: that order stays). */
     sbr_click clicks[] = {
-        {9, 50, 10.0, 0}, {3, 40, 7.0, 0}, {9, 70, 12.0, 0},
+        {9, 50, 10.0, 0}, {3, 40, 7.0, 0},  {9, 70, 12.0, 0},
         {3, 30, 5.0, 0},  {9, 60, 12.0, 0}, {3, 20, 6.0, 0},
     };
     sbr_dataset *ds = build(clicks, 6);

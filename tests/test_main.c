@@ -11,8 +11,8 @@ extern CU_SuiteInfo sbr_suite_parse, sbr_suite_table, sbr_suite_dataset, sbr_sui
     sbr_suite_split, sbr_suite_stats, sbr_suite_shared_data;
 
 static CU_SuiteInfo *const all_suites[] = {
-    &sbr_suite_parse,   &sbr_suite_table, &sbr_suite_dataset,     &sbr_suite_prepare,
-    &sbr_suite_split,   &sbr_suite_stats, &sbr_suite_shared_data,
+    &sbr_suite_parse, &sbr_suite_table, &sbr_suite_dataset,     &sbr_suite_prepare,
+    &sbr_suite_split, &sbr_suite_stats, &sbr_suite_shared_data,
 };
 
 int main(int argc, char **argv)

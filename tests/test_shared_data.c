@@ -63,8 +63,8 @@ static void test_every_shared_file_loads_with_its_documented_counts(void)
             CU_ASSERT_EQUAL(ds->n_items, e->items);
         if (ds->n_clicks != e->rows || (e->sessions && ds->n_sessions != e->sessions) ||
             (e->items && ds->n_items != e->items))
-            fprintf(stderr, "\n%s: %zu clicks, %zu sessions, %zu items\n", e->file,
-                    ds->n_clicks, ds->n_sessions, ds->n_items);
+            fprintf(stderr, "\n%s: %zu clicks, %zu sessions, %zu items\n", e->file, ds->n_clicks,
+                    ds->n_sessions, ds->n_items);
         sbr_dataset_free(ds);
     }
 }
@@ -94,19 +94,17 @@ static void test_rsc15_100k_test_has_10152_next_item_evaluations(void)
     sbr_dataset *ds = NULL;
     sbr_err err;
     CU_ASSERT_EQUAL_FATAL(
-        sbr_load_sessions(test_data_path("rsc15-100k/test.tsv.gz"), &opt, &ds, NULL, &err),
-        SBR_OK);
+        sbr_load_sessions(test_data_path("rsc15-100k/test.tsv.gz"), &opt, &ds, NULL, &err), SBR_OK);
     CU_ASSERT_EQUAL(ds->n_clicks - ds->n_sessions, 10152);
     sbr_dataset_free(ds);
 }
 
-static CU_TestInfo tests[] = {
-    {"every shared file loads with its documented counts",
-     test_every_shared_file_loads_with_its_documented_counts},
-    {"serenade-toy test has 931 next-item evaluations",
-     test_serenade_toy_test_has_931_next_item_evaluations},
-    {"rsc15-100k test has 10,152 next-item evaluations",
-     test_rsc15_100k_test_has_10152_next_item_evaluations},
-    CU_TEST_INFO_NULL};
+static CU_TestInfo tests[] = {{"every shared file loads with its documented counts",
+                               test_every_shared_file_loads_with_its_documented_counts},
+                              {"serenade-toy test has 931 next-item evaluations",
+                               test_serenade_toy_test_has_931_next_item_evaluations},
+                              {"rsc15-100k test has 10,152 next-item evaluations",
+                               test_rsc15_100k_test_has_10152_next_item_evaluations},
+                              CU_TEST_INFO_NULL};
 
 CU_SuiteInfo sbr_suite_shared_data = {"shared_data", NULL, NULL, NULL, NULL, tests};

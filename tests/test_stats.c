@@ -22,9 +22,9 @@ static void test_stats_describe_a_small_dataset(void)
      * Lengths 2, 3, 6: mean 11/3, median 3, max 6. Item clicks: a 3, b 3, c 2, d 1, e 1, f 1:
      * sorted 1 1 1 2 3 3, median rank 3 -> 1, p90 rank ceil(5.4) = 6 -> 3. One repeat of 11
      * clicks. Times 0 .. 172800 s: 2 days. */
-    sbr_click clicks[] = {{1, 1, 0, 0},     {1, 1, 1, 1},     {1, 2, 2, 2},      {2, 2, 10, 3},
-                          {2, 3, 11, 4},    {3, 1, 20, 5},    {3, 2, 21, 6},     {3, 3, 22, 7},
-                          {3, 4, 23, 8},    {3, 5, 24, 9},    {3, 6, 172800, 10}};
+    sbr_click clicks[] = {{1, 1, 0, 0},  {1, 1, 1, 1},  {1, 2, 2, 2},      {2, 2, 10, 3},
+                          {2, 3, 11, 4}, {3, 1, 20, 5}, {3, 2, 21, 6},     {3, 3, 22, 7},
+                          {3, 4, 23, 8}, {3, 5, 24, 9}, {3, 6, 172800, 10}};
     sbr_dataset *ds = NULL;
     sbr_err err;
     CU_ASSERT_EQUAL_FATAL(sbr_dataset_from_clicks(clicks, 11, &ds, &err), SBR_OK);

@@ -19,8 +19,8 @@ static sbr_rc load_text(const char *name, const char *text, const sbr_load_optio
 }
 
 /* Asserts that loading fails with rc and that the message contains every given fragment. */
-static void expect_error(const char *name, const char *text, const sbr_load_options *opt,
-                         sbr_rc rc, const char *frag1, const char *frag2)
+static void expect_error(const char *name, const char *text, const sbr_load_options *opt, sbr_rc rc,
+                         const char *frag1, const char *frag2)
 {
     sbr_dataset *ds = (sbr_dataset *)&ds; /* must be reset to NULL */
     sbr_load_stats st;
@@ -43,8 +43,7 @@ static void test_empty_file_is_an_error(void)
 
 static void test_header_only_is_an_error(void)
 {
-    expect_error("header.tsv", "SessionId\tItemId\tTime\n", NULL, SBR_EPARSE, "no data rows",
-                 NULL);
+    expect_error("header.tsv", "SessionId\tItemId\tTime\n", NULL, SBR_EPARSE, "no data rows", NULL);
 }
 
 static void test_missing_column_names_the_header(void)
@@ -99,10 +98,10 @@ static void test_bad_rows_are_counted_per_reason_when_skipped(void)
 {
     const char *text = "SessionId\tItemId\tTime\n"
                        "1\t10\t100\n"
-                       "x\t10\t101\n"   /* bad session */
-                       "1\ty\t102\n"    /* bad item */
-                       "1\t11\tnan\n"   /* bad time */
-                       "1\t12\t-1\n"    /* bad time */
+                       "x\t10\t101\n" /* bad session */
+                       "1\ty\t102\n"  /* bad item */
+                       "1\t11\tnan\n" /* bad time */
+                       "1\t12\t-1\n"  /* bad time */
                        "1\t13\t103\n";
     sbr_load_options opt;
     sbr_load_options_init(&opt);
@@ -229,15 +228,17 @@ static void test_crlf_line_endings_are_read(void)
 static void test_utf8_bom_is_skipped(void)
 {
     sbr_load_stats st;
-    load_ok("bom.tsv", "\xEF\xBB\xBFSessionId\tItemId\tTime\n1\t10\t100.5\n1\t11\t101\n2\t10\t200\n",
-            NULL, &st);
+    load_ok("bom.tsv",
+            "\xEF\xBB\xBFSessionId\tItemId\tTime\n1\t10\t100.5\n1\t11\t101\n2\t10\t200\n", NULL,
+            &st);
 }
 
 static void test_blank_lines_are_skipped_and_counted(void)
 {
     sbr_load_stats st;
-    load_ok("blank.tsv", "SessionId\tItemId\tTime\n\n1\t10\t100.5\n  \n\r\n1\t11\t101\n2\t10\t200\n\n",
-            NULL, &st);
+    load_ok("blank.tsv",
+            "SessionId\tItemId\tTime\n\n1\t10\t100.5\n  \n\r\n1\t11\t101\n2\t10\t200\n\n", NULL,
+            &st);
     CU_ASSERT_EQUAL(st.blank_lines, 4);
     CU_ASSERT_EQUAL(st.rows_read, 3);
     CU_ASSERT_EQUAL(st.lines, 8);
@@ -333,15 +334,15 @@ static void test_columns_map_by_name_number_and_without_header(void)
     opt.columns[SBR_COL_TIME] = "when";
     sbr_load_stats st;
     load_ok("mapped.tsv",
-            "when\tvisitor\tArtistId\tproduct\n100.5\t1\t7\t10\n101\t1\t7\t11\n200\t2\t7\t10\n", &opt,
-            &st);
+            "when\tvisitor\tArtistId\tproduct\n100.5\t1\t7\t10\n101\t1\t7\t11\n200\t2\t7\t10\n",
+            &opt, &st);
     CU_ASSERT_EQUAL(st.columns[SBR_COL_SESSION], 1);
     CU_ASSERT_EQUAL(st.columns[SBR_COL_ITEM], 3);
     CU_ASSERT_EQUAL(st.columns[SBR_COL_TIME], 0);
 
     opt.columns[SBR_COL_TIME] = "nothere";
-    expect_error("mapped2.tsv", "when\tvisitor\tArtistId\tproduct\n1\t1\t7\t10\n", &opt,
-                 SBR_EPARSE, "no column \"nothere\" for Time", NULL);
+    expect_error("mapped2.tsv", "when\tvisitor\tArtistId\tproduct\n1\t1\t7\t10\n", &opt, SBR_EPARSE,
+                 "no column \"nothere\" for Time", NULL);
 
     sbr_load_options_init(&opt);
     opt.has_header = false;
@@ -363,10 +364,8 @@ static CU_TestInfo tests[] = {
     {"an empty file is an error", test_empty_file_is_an_error},
     {"a header-only file is an error", test_header_only_is_an_error},
     {"a missing column names the header", test_missing_column_names_the_header},
-    {"a short row names its line and can be skipped",
-     test_short_row_names_line_and_can_be_skipped},
-    {"non-numeric and overflowing ids are named",
-     test_non_numeric_and_overflowing_ids_are_named},
+    {"a short row names its line and can be skipped", test_short_row_names_line_and_can_be_skipped},
+    {"non-numeric and overflowing ids are named", test_non_numeric_and_overflowing_ids_are_named},
     {"NaN, negative and garbage times are named", test_nan_negative_and_garbage_times_are_named},
     {"bad rows are counted per reason when skipped",
      test_bad_rows_are_counted_per_reason_when_skipped},
@@ -381,8 +380,7 @@ static CU_TestInfo tests[] = {
     {"a last line without newline is read", test_last_line_without_newline_is_read},
     {"gzip reads like plain text", test_gzip_reads_like_plain_text},
     {"delimiters are detected", test_delimiters_are_detected},
-    {"quoted fields hold delimiters and newlines",
-     test_quoted_fields_hold_delimiters_and_newlines},
+    {"quoted fields hold delimiters and newlines", test_quoted_fields_hold_delimiters_and_newlines},
     {"broken quoting is named or counted", test_broken_quoting_is_named_or_counted},
     {"a huge field is handled", test_huge_field_is_handled},
     {"columns map by name, number and without header",
