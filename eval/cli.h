@@ -17,6 +17,8 @@ enum { SBR_EXIT_OK = 0, SBR_EXIT_RUNTIME = 1, SBR_EXIT_USAGE = 2 };
 int sbr_cmd_stats(int argc, char **argv);
 int sbr_cmd_prepare(int argc, char **argv);
 int sbr_cmd_split(int argc, char **argv);
+int sbr_cmd_algos(int argc, char **argv);
+int sbr_cmd_eval(int argc, char **argv);
 
 /* Prints "sbr <cmd>: <message>" and a hint to run --help on stderr; returns SBR_EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...)

@@ -1,0 +1,128 @@
+/* The algorithm plugin interface, named and bounded parameters, and the registry.
+ *
+ * Every recommender is one file pair that exports a `const sbr_algo sbr_algo_<name>`: a
+ * versioned table of functions (fit, predict, ...) and a table of its parameters with
+ * defaults and inclusive bounds. `fit` builds an immutable model from a training dataset;
+ * `predict` reads the model, the session so far and a per-thread scratch area, and writes the
+ * top-n items. predict never changes the model and allocates nothing, so any number of threads
+ * can call it on one model, each with its own scratch.
+ *
+ * Ranking rule, for every algorithm: score descending, then original item id ascending, which
+ * is dense item index ascending (data/dataset.h). Items with score <= 0 are not recommended. */
+#ifndef SBR_ALGORITHMS_ALGO_H
+#define SBR_ALGORITHMS_ALGO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "data/common.h"
+#include "data/dataset.h"
+
+#define SBR_ALGO_ABI 1
+
+/* An item outside the training vocabulary, as it may appear in a query. Algorithms skip it. */
+#define SBR_ITEM_UNKNOWN UINT32_MAX
+
+typedef struct sbr_scored {
+    uint32_t item; /* dense index into the training dataset */
+    double score;
+} sbr_scored;
+
+typedef struct sbr_query {
+    const uint32_t *items; /* the session so far, oldest first; may hold SBR_ITEM_UNKNOWN */
+    const double *times;   /* the clicks' times (epoch seconds) */
+    size_t len;            /* >= 1 */
+    double now;            /* time of the event being predicted (session-rec passes it) */
+    size_t n;              /* results wanted; `out` holds n entries */
+} sbr_query;
+
+typedef enum sbr_param_kind {
+    SBR_P_INT,    /* stored as long */
+    SBR_P_DOUBLE, /* stored as double */
+    SBR_P_CHOICE  /* stored as int: the index into `choices` */
+} sbr_param_kind;
+
+typedef struct sbr_param_spec {
+    const char *name; /* "k", "sample_size", "weighting" */
+    sbr_param_kind kind;
+    size_t offset;              /* offsetof(<algo>_config, field) */
+    double def, lo, hi;         /* default and inclusive bounds (CHOICE: def is an index) */
+    const char *const *choices; /* CHOICE: NULL-terminated names */
+    const char *help;           /* one line */
+} sbr_param_spec;
+
+typedef struct sbr_algo sbr_algo;
+
+/* The base of every model: each algorithm's model struct embeds it first. */
+typedef struct sbr_model {
+    const sbr_algo *algo;
+} sbr_model;
+
+struct sbr_algo {
+    int abi;                      /* SBR_ALGO_ABI */
+    const char *name;             /* CLI and CSV name: "ar" */
+    const char *help;             /* one line for `sbr algos` */
+    const sbr_param_spec *params; /* terminated by an entry with name NULL */
+    size_t config_size;           /* sizeof(<algo>_config) */
+    /* Builds a model from train under config; *out owns it (free with ->free). The model keeps
+     * no pointer into train. Errors: SBR_EINVAL (a parameter combination), SBR_ENOMEM. */
+    sbr_rc (*fit)(const void *config, const sbr_dataset *train, sbr_model **out, sbr_err *err);
+    /* Bytes held by the model. */
+    size_t (*model_bytes)(const sbr_model *model);
+    /* A per-thread workspace for predict, or NULL when out of memory. */
+    void *(*scratch_new)(const sbr_model *model);
+    void (*scratch_free)(void *scratch); /* accepts NULL */
+    /* Writes up to q->n items, best first under the ranking rule, into out and their count into
+     * *n_out. Must not modify *model; uses only scratch for mutable state. */
+    sbr_rc (*predict)(const sbr_model *model, const sbr_query *q, void *scratch, sbr_scored *out,
+                      size_t *n_out, sbr_err *err);
+    void (*free)(sbr_model *model); /* accepts NULL */
+};
+
+/* The registry: every algorithm, in `sbr algos` order; *n receives the count. */
+const sbr_algo *const *sbr_algo_list(size_t *n);
+
+/* The algorithm named `name`, or NULL. */
+const sbr_algo *sbr_algo_find(const char *name);
+
+/* Fills cfg (of a->config_size bytes) with the defaults of a's parameters. */
+void sbr_algo_defaults(const sbr_algo *a, void *cfg);
+
+/* Sets parameter `name` of cfg from its text value, checking type and bounds. Errors:
+ * SBR_EINVAL with a message naming the algorithm, the parameter, the value and the allowed
+ * range or choices ("vsknn: k='12x' is not an integer"). */
+sbr_rc sbr_algo_set_param(const sbr_algo *a, void *cfg, const char *name, const char *value,
+                          sbr_err *err);
+
+/* Parses "name:key=value,key=value" into *a and cfg (a buffer of at least
+ * SBR_ALGO_CONFIG_MAX bytes), applying defaults first. Errors: SBR_EINVAL (unknown algorithm,
+ * parameter or bad value). */
+enum { SBR_ALGO_CONFIG_MAX = 512 };
+sbr_rc sbr_algo_parse_spec(const char *spec, const sbr_algo **a, void *cfg, sbr_err *err);
+
+/* Writes cfg's parameters as "k=100;sample_size=500;weighting=div" (every parameter, in table
+ * order; ';' so the text sits in one CSV field) into buf. Returns buf. */
+const char *sbr_algo_format_params(const sbr_algo *a, const void *cfg, char *buf, size_t size);
+
+/* Top-n selection under the ranking rule (score desc, item asc), shared by the algorithms. */
+
+/* Orders a before b when a ranks higher. */
+static inline bool sbr_scored_before(const sbr_scored *a, const sbr_scored *b)
+{
+    return a->score > b->score || (a->score == b->score && a->item < b->item);
+}
+
+/* A bounded selection of the n best of a stream of scored items. The caller owns `heap`
+ * (capacity n). Usage: sbr_topn_init; sbr_topn_push for each candidate; sbr_topn_finish
+ * writes the winners best first into out and returns their count. */
+typedef struct sbr_topn {
+    sbr_scored *heap;
+    size_t n, size;
+} sbr_topn;
+
+void sbr_topn_init(sbr_topn *t, sbr_scored *heap, size_t n);
+void sbr_topn_push(sbr_topn *t, uint32_t item, double score);
+size_t sbr_topn_finish(sbr_topn *t, sbr_scored *out);
+
+#endif

@@ -1,0 +1,57 @@
+/* ar: association rules, as session-rec's AssociationRules codes them.
+ *
+ * Every ordered pair of events in a session counts once in both directions: for each event
+ * at position t >= 1 and each earlier event s of the same session (repeats included),
+ * R[e_t][e_s] += 1 and R[e_s][e_t] += 1 (a pair of equal items adds 2 to one cell). Rules are
+ * pruned per item (algorithms/rules.h); a prediction uses only the session's last item. */
+#include "algorithms/ar.h"
+
+#include <stddef.h>
+
+#include "algorithms/rules.h"
+
+static const sbr_param_spec ar_params[] = {SBR_RULES_PRUNING_PARAM(ar_config),
+                                           {NULL, 0, 0, 0, 0, 0, NULL, NULL}};
+
+static sbr_rc ar_fit(const void *config, const sbr_dataset *train, sbr_model **out, sbr_err *err)
+{
+    const ar_config *cfg = config;
+    *out = NULL;
+    sbr_rules_builder *b = sbr_rules_builder_new(train->n_items);
+    if (b == NULL)
+        return sbr_err_set(err, SBR_ENOMEM, "ar: out of memory");
+    for (size_t s = 0; s < train->n_sessions; s++) {
+        for (size_t t = train->offsets[s] + 1; t < train->offsets[s + 1]; t++) {
+            for (size_t e = train->offsets[s]; e < t; e++) {
+                /* session-rec inserts R[earlier][current] first, then R[current][earlier]:
+                 * the insertion order decides ties when pruning. */
+                sbr_rc rc = sbr_rules_add(b, train->items[e], train->items[t], 1.0, err);
+                if (rc == SBR_OK)
+                    rc = sbr_rules_add(b, train->items[t], train->items[e], 1.0, err);
+                if (rc != SBR_OK) {
+                    sbr_rules_builder_free(b);
+                    return rc;
+                }
+            }
+        }
+    }
+    sbr_rules rules;
+    sbr_rc rc = sbr_rules_build(b, cfg->pruning, &rules, err);
+    if (rc != SBR_OK)
+        return rc;
+    return sbr_rules_model_new(&sbr_algo_ar, &rules, out, err);
+}
+
+const sbr_algo sbr_algo_ar = {
+    .abi = SBR_ALGO_ABI,
+    .name = "ar",
+    .help = "association rules: co-occurrence counts within sessions (session-rec AR)",
+    .params = ar_params,
+    .config_size = sizeof(ar_config),
+    .fit = ar_fit,
+    .model_bytes = sbr_rules_model_bytes,
+    .scratch_new = sbr_rules_model_scratch_new,
+    .scratch_free = sbr_rules_model_scratch_free,
+    .predict = sbr_rules_model_predict,
+    .free = sbr_rules_model_free,
+};
