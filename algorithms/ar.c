@@ -13,6 +13,23 @@
 static const sbr_param_spec ar_params[] = {SBR_RULES_PRUNING_PARAM(ar_config),
                                            {NULL, 0, 0, 0, 0, 0, NULL, NULL}};
 
+/* Adds one session's pairs. session-rec inserts R[earlier][current] before
+ * R[current][earlier]; the insertion order decides ties when pruning. */
+static sbr_rc ar_session(void *user, const uint32_t *items, size_t len, sbr_err *err)
+{
+    sbr_rules_builder *b = user;
+    for (size_t t = 1; t < len; t++) {
+        for (size_t e = 0; e < t; e++) {
+            sbr_rc rc = sbr_rules_add(b, items[e], items[t], 1.0, err);
+            if (rc == SBR_OK)
+                rc = sbr_rules_add(b, items[t], items[e], 1.0, err);
+            if (rc != SBR_OK)
+                return rc;
+        }
+    }
+    return SBR_OK;
+}
+
 static sbr_rc ar_fit(const void *config, const sbr_dataset *train, sbr_model **out, sbr_err *err)
 {
     const ar_config *cfg = config;
@@ -20,24 +37,13 @@ static sbr_rc ar_fit(const void *config, const sbr_dataset *train, sbr_model **o
     sbr_rules_builder *b = sbr_rules_builder_new(train->n_items);
     if (b == NULL)
         return sbr_err_set(err, SBR_ENOMEM, "ar: out of memory");
-    for (size_t s = 0; s < train->n_sessions; s++) {
-        for (size_t t = train->offsets[s] + 1; t < train->offsets[s + 1]; t++) {
-            for (size_t e = train->offsets[s]; e < t; e++) {
-                /* session-rec inserts R[earlier][current] first, then R[current][earlier]:
-                 * the insertion order decides ties when pruning. */
-                sbr_rc rc = sbr_rules_add(b, train->items[e], train->items[t], 1.0, err);
-                if (rc == SBR_OK)
-                    rc = sbr_rules_add(b, train->items[t], train->items[e], 1.0, err);
-                if (rc != SBR_OK) {
-                    sbr_rules_builder_free(b);
-                    return rc;
-                }
-            }
-        }
+    sbr_rc rc = sbr_rules_each_session(train, ar_session, b, err);
+    if (rc != SBR_OK) {
+        sbr_rules_builder_free(b);
+        return rc;
     }
     sbr_rules rules;
-    sbr_rc rc = sbr_rules_build(b, cfg->pruning, &rules, err);
-    if (rc != SBR_OK)
+    if ((rc = sbr_rules_build(b, cfg->pruning, &rules, err)) != SBR_OK)
         return rc;
     return sbr_rules_model_new(&sbr_algo_ar, &rules, out, err);
 }

@@ -10,6 +10,16 @@
 static const sbr_param_spec markov_params[] = {SBR_RULES_PRUNING_PARAM(markov_config),
                                                {NULL, 0, 0, 0, 0, 0, NULL, NULL}};
 
+static sbr_rc markov_session(void *user, const uint32_t *items, size_t len, sbr_err *err)
+{
+    for (size_t t = 1; t < len; t++) {
+        sbr_rc rc = sbr_rules_add(user, items[t - 1], items[t], 1.0, err);
+        if (rc != SBR_OK)
+            return rc;
+    }
+    return SBR_OK;
+}
+
 static sbr_rc markov_fit(const void *config, const sbr_dataset *train, sbr_model **out,
                          sbr_err *err)
 {
@@ -18,18 +28,13 @@ static sbr_rc markov_fit(const void *config, const sbr_dataset *train, sbr_model
     sbr_rules_builder *b = sbr_rules_builder_new(train->n_items);
     if (b == NULL)
         return sbr_err_set(err, SBR_ENOMEM, "markov: out of memory");
-    for (size_t s = 0; s < train->n_sessions; s++) {
-        for (size_t t = train->offsets[s] + 1; t < train->offsets[s + 1]; t++) {
-            sbr_rc rc = sbr_rules_add(b, train->items[t - 1], train->items[t], 1.0, err);
-            if (rc != SBR_OK) {
-                sbr_rules_builder_free(b);
-                return rc;
-            }
-        }
+    sbr_rc rc = sbr_rules_each_session(train, markov_session, b, err);
+    if (rc != SBR_OK) {
+        sbr_rules_builder_free(b);
+        return rc;
     }
     sbr_rules rules;
-    sbr_rc rc = sbr_rules_build(b, cfg->pruning, &rules, err);
-    if (rc != SBR_OK)
+    if ((rc = sbr_rules_build(b, cfg->pruning, &rules, err)) != SBR_OK)
         return rc;
     return sbr_rules_model_new(&sbr_algo_markov, &rules, out, err);
 }

@@ -13,6 +13,7 @@
 
 #include "algorithms/algo.h"
 #include "data/common.h"
+#include "data/dataset.h"
 
 typedef struct sbr_rules {
     size_t n_items;
@@ -39,6 +40,14 @@ void sbr_rules_fini(sbr_rules *r);                 /* accepts NULL; zeroes *r */
 
 /* Bytes held by the table. */
 size_t sbr_rules_bytes(const sbr_rules *r);
+
+/* Calls fn(user, items, len, err) for every session of train, with its dense items, in the
+ * order session-rec's fit reads them: the training file's row order (data/dataset.h,
+ * sbr_dataset_file_order). The order decides which of equally weighted rules survive
+ * pruning. Stops at, and returns, the first error of fn. Errors also: SBR_ENOMEM. */
+typedef sbr_rc (*sbr_session_fn)(void *user, const uint32_t *items, size_t len, sbr_err *err);
+sbr_rc sbr_rules_each_session(const sbr_dataset *train, sbr_session_fn fn, void *user,
+                              sbr_err *err);
 
 /* The model of a rule baseline, and the vtable functions ar, sr and markov share: a
  * prediction is the rules of the session's last item, each weight divided by the largest

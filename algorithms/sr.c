@@ -40,30 +40,41 @@ static double step_weight(int weighting, size_t i)
     }
 }
 
-static sbr_rc sr_fit(const void *config, const sbr_dataset *train, sbr_model **out, sbr_err *err)
+typedef struct sr_fit_state {
+    const sr_config *cfg;
+    sbr_rules_builder *b;
+} sr_fit_state;
+
+/* Links each event of one session to the up to `steps` events before it. */
+static sbr_rc sr_session(void *user, const uint32_t *items, size_t len, sbr_err *err)
 {
-    const sr_config *cfg = config;
-    *out = NULL;
-    sbr_rules_builder *b = sbr_rules_builder_new(train->n_items);
-    if (b == NULL)
-        return sbr_err_set(err, SBR_ENOMEM, "sr: out of memory");
-    for (size_t s = 0; s < train->n_sessions; s++) {
-        size_t first = train->offsets[s];
-        for (size_t t = first + 1; t < train->offsets[s + 1]; t++) {
-            size_t back = t - first < (size_t)cfg->steps ? t - first : (size_t)cfg->steps;
-            for (size_t i = 1; i <= back; i++) {
-                sbr_rc rc = sbr_rules_add(b, train->items[t - i], train->items[t],
-                                          step_weight(cfg->weighting, i), err);
-                if (rc != SBR_OK) {
-                    sbr_rules_builder_free(b);
-                    return rc;
-                }
-            }
+    const sr_fit_state *st = user;
+    size_t steps = (size_t)st->cfg->steps;
+    for (size_t t = 1; t < len; t++) {
+        size_t back = t < steps ? t : steps;
+        for (size_t i = 1; i <= back; i++) {
+            sbr_rc rc = sbr_rules_add(st->b, items[t - i], items[t],
+                                      step_weight(st->cfg->weighting, i), err);
+            if (rc != SBR_OK)
+                return rc;
         }
     }
+    return SBR_OK;
+}
+
+static sbr_rc sr_fit(const void *config, const sbr_dataset *train, sbr_model **out, sbr_err *err)
+{
+    sr_fit_state st = {config, sbr_rules_builder_new(train->n_items)};
+    *out = NULL;
+    if (st.b == NULL)
+        return sbr_err_set(err, SBR_ENOMEM, "sr: out of memory");
+    sbr_rc rc = sbr_rules_each_session(train, sr_session, &st, err);
+    if (rc != SBR_OK) {
+        sbr_rules_builder_free(st.b);
+        return rc;
+    }
     sbr_rules rules;
-    sbr_rc rc = sbr_rules_build(b, cfg->pruning, &rules, err);
-    if (rc != SBR_OK)
+    if ((rc = sbr_rules_build(st.b, st.cfg->pruning, &rules, err)) != SBR_OK)
         return rc;
     return sbr_rules_model_new(&sbr_algo_sr, &rules, out, err);
 }

@@ -194,6 +194,62 @@ bool sbr_dataset_find_session(const sbr_dataset *ds, uint64_t session_id, size_t
     return true;
 }
 
+typedef struct first_row {
+    uint64_t row;
+    size_t session;
+} first_row;
+
+static int first_row_cmp(const void *a, const void *b)
+{
+    const first_row *x = a, *y = b;
+    return (x->row > y->row) - (x->row < y->row);
+}
+
+typedef struct click_row {
+    uint64_t row;
+    size_t click;
+} click_row;
+
+static int click_row_cmp(const void *a, const void *b)
+{
+    const click_row *x = a, *y = b;
+    return (x->row > y->row) - (x->row < y->row);
+}
+
+sbr_rc sbr_dataset_file_order(const sbr_dataset *ds, size_t *order, size_t *starts, sbr_err *err)
+{
+    first_row *sessions = sbr_alloc_array(ds->n_sessions, sizeof *sessions);
+    click_row *clicks = sbr_alloc_array(ds->n_clicks, sizeof *clicks);
+    if (sessions == NULL || clicks == NULL) {
+        free(sessions);
+        free(clicks);
+        return sbr_err_set(err, SBR_ENOMEM, "dataset: out of memory");
+    }
+    for (size_t s = 0; s < ds->n_sessions; s++) {
+        uint64_t min_row = UINT64_MAX;
+        for (size_t c = ds->offsets[s]; c < ds->offsets[s + 1]; c++)
+            if (ds->rows[c] < min_row)
+                min_row = ds->rows[c];
+        sessions[s] = (first_row){min_row, s};
+    }
+    /* Rows are distinct, so the sorts are total orders. */
+    qsort(sessions, ds->n_sessions, sizeof *sessions, first_row_cmp);
+    size_t out = 0;
+    starts[0] = 0;
+    for (size_t k = 0; k < ds->n_sessions; k++) {
+        size_t s = sessions[k].session, len = ds->offsets[s + 1] - ds->offsets[s];
+        for (size_t j = 0; j < len; j++)
+            clicks[j] = (click_row){ds->rows[ds->offsets[s] + j], ds->offsets[s] + j};
+        qsort(clicks, len, sizeof *clicks, click_row_cmp);
+        for (size_t j = 0; j < len; j++)
+            order[out++] = clicks[j].click;
+        starts[k + 1] = out;
+    }
+    free(sessions);
+    free(clicks);
+    return SBR_OK;
+}
+
 size_t sbr_dataset_bytes(const sbr_dataset *ds)
 {
     return sizeof *ds + (ds->n_sessions + 1) * sizeof *ds->offsets +

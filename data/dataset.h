@@ -73,6 +73,13 @@ static inline double sbr_dataset_session_end(const sbr_dataset *ds, size_t s)
     return ds->times[ds->offsets[s + 1] - 1];
 }
 
+/* The clicks in the order a reader of the source file meets them row by row: sessions in order
+ * of their first row, and each session's clicks by row (session-rec fits its models in this
+ * order). order receives the n_clicks click indices and starts the n_sessions + 1 offsets:
+ * the k-th session met has clicks order[starts[k]] .. order[starts[k+1]-1]. Both arrays are the
+ * caller's. Errors: SBR_ENOMEM. */
+sbr_rc sbr_dataset_file_order(const sbr_dataset *ds, size_t *order, size_t *starts, sbr_err *err);
+
 /* Bytes held by the dataset's arrays. */
 size_t sbr_dataset_bytes(const sbr_dataset *ds);
 

@@ -65,6 +65,24 @@ static void test_sessions_sort_by_id_and_clicks_by_time_then_file_order(void)
     sbr_dataset_free(NULL);
 }
 
+static void test_file_order_meets_sessions_by_first_row(void)
+{
+    /* File rows: 0 s9 a@5, 1 s3 b@2, 2 s9 c@1, 3 s3 d@1. Dataset order: s3 (d, b), s9 (c, a).
+     * A row-by-row reader meets s9 first (row 0) with a, c, then s3 with b, d. */
+    sbr_click clicks[] = {{9, 1, 5, 0}, {3, 2, 2, 0}, {9, 3, 1, 0}, {3, 4, 1, 0}};
+    sbr_dataset *ds = build(clicks, 4);
+    size_t order[4], starts[3];
+    sbr_err err;
+    CU_ASSERT_EQUAL_FATAL(sbr_dataset_file_order(ds, order, starts, &err), SBR_OK);
+    const uint64_t expect_items[] = {1, 3, 2, 4};
+    for (size_t k = 0; k < 4; k++)
+        CU_ASSERT_EQUAL(ds->item_ids[ds->items[order[k]]], expect_items[k]);
+    CU_ASSERT_EQUAL(starts[0], 0);
+    CU_ASSERT_EQUAL(starts[1], 2);
+    CU_ASSERT_EQUAL(starts[2], 4);
+    sbr_dataset_free(ds);
+}
+
 static void test_select_renumbers_items_and_drops_empty_sessions(void)
 {
     sbr_click clicks[] = {{1, 100, 1, 0}, {1, 200, 2, 0}, {2, 300, 3, 0}, {3, 200, 4, 0}};
@@ -268,6 +286,7 @@ static void test_a_failed_write_fails_the_commit_and_leaves_nothing(void)
 static CU_TestInfo tests[] = {
     {"sessions sort by id, clicks by time then file order",
      test_sessions_sort_by_id_and_clicks_by_time_then_file_order},
+    {"file order meets sessions by first row", test_file_order_meets_sessions_by_first_row},
     {"select renumbers items and drops empty sessions",
      test_select_renumbers_items_and_drops_empty_sessions},
     {"filters follow session-rec's order in one pass",

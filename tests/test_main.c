@@ -8,12 +8,20 @@
 #include "test_util.h"
 
 extern CU_SuiteInfo sbr_suite_parse, sbr_suite_table, sbr_suite_dataset, sbr_suite_prepare,
-    sbr_suite_split, sbr_suite_stats, sbr_suite_shared_data;
+    sbr_suite_split, sbr_suite_stats, sbr_suite_algo, sbr_suite_eval, sbr_suite_shared_data,
+    sbr_suite_baselines;
 
 static CU_SuiteInfo *const all_suites[] = {
-    &sbr_suite_parse, &sbr_suite_table, &sbr_suite_dataset,     &sbr_suite_prepare,
-    &sbr_suite_split, &sbr_suite_stats, &sbr_suite_shared_data,
+    &sbr_suite_parse,       &sbr_suite_table,     &sbr_suite_dataset, &sbr_suite_prepare,
+    &sbr_suite_split,       &sbr_suite_stats,     &sbr_suite_algo,    &sbr_suite_eval,
+    &sbr_suite_shared_data, &sbr_suite_baselines,
 };
+
+/* Suites that read the real datasets under SBR_DATA. */
+static int needs_data(const char *name)
+{
+    return strcmp(name, "shared_data") == 0 || strcmp(name, "baselines") == 0;
+}
 
 int main(int argc, char **argv)
 {
@@ -31,8 +39,8 @@ int main(int argc, char **argv)
         CU_SuiteInfo one[2] = {*all_suites[i], CU_SUITE_INFO_NULL};
         if (only != NULL && strcmp(one[0].pName, only) != 0)
             continue;
-        if (strcmp(one[0].pName, "shared_data") == 0 && test_data_dir() == NULL) {
-            printf("suite shared_data skipped: no data folder (set SBR_DATA)\n");
+        if (needs_data(one[0].pName) && test_data_dir() == NULL) {
+            printf("suite %s skipped: no data folder (set SBR_DATA)\n", one[0].pName);
             if (only != NULL) {
                 CU_cleanup_registry();
                 return 77;
