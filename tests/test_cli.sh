@@ -91,5 +91,30 @@ expect 2 "prepare needs its options" -- "$SBR" prepare --format sessions
 expect 2 "prepare rejects an unknown format" -- "$SBR" prepare --format nope --in "$FIX/sessions-small.tsv" --out "$TMP/p.tsv"
 contains "$TMP/err" "lastfm1k" "the known formats are listed"
 
+# eval: a deterministic pseudo-random click log (an LCG in awk), split by session id.
+awk 'BEGIN { x = 12345; print "SessionId\tItemId\tTime" > "'"$TMP"'/tr.tsv"; print "SessionId\tItemId\tTime" > "'"$TMP"'/te.tsv";
+  for (s = 1; s <= 1200; s++) { x = (x * 1103515245 + 12345) % 2147483648; len = 2 + x % 7;
+    item = x % 300; f = (s <= 1000) ? "'"$TMP"'/tr.tsv" : "'"$TMP"'/te.tsv";
+    for (k = 0; k < len; k++) { x = (x * 1103515245 + 12345) % 2147483648;
+      item = (x % 10 < 3) ? x % 300 : (item + 1 + x % 3) % 300; print s "\t" item "\t" s * 100 + k > f } } }'
+expect 0 "eval with 1 thread" -- "$SBR" eval --train "$TMP/tr.tsv" --test "$TMP/te.tsv" --algo ar --algo sr:steps=5 --algo spop --cutoffs 5,20 --threads 1 --out "$TMP/m1.csv" --recs "$TMP/r1.csv"
+contains "$TMP/out" "spop" "eval prints a table"
+expect 0 "eval with 2 threads" -- "$SBR" eval --train "$TMP/tr.tsv" --test "$TMP/te.tsv" --algo ar --algo sr:steps=5 --algo spop --cutoffs 5,20 --threads 2 --out "$TMP/m2.csv" --recs "$TMP/r2.csv"
+# All columns but the timings, peak memory and the thread count must be byte-identical.
+keep='1-18,27,30,31'
+if cut -d, -f"$keep" "$TMP/m1.csv" >"$TMP/k1" && cut -d, -f"$keep" "$TMP/m2.csv" >"$TMP/k2" && cmp -s "$TMP/k1" "$TMP/k2"; then ok; else bad "metrics differ between 1 and 2 threads"; diff "$TMP/k1" "$TMP/k2" | head; fi
+[ "$(wc -l <"$TMP/m1.csv")" -eq 7 ] && ok || bad "6 rows (3 algorithms x 2 cutoffs) and a header"
+for a in ar sr spop; do cmp -s "$TMP/r1.$a.csv" "$TMP/r2.$a.csv" && ok || bad "recs of $a differ between 1 and 2 threads"; done
+head -1 "$TMP/r1.ar.csv" | grep -qx 'SessionId;Position;Recommendations;Scores' && ok || bad "recs header"
+# Appending the same run replaces its rows: still 6 rows.
+expect 0 "eval appends" -- "$SBR" eval --train "$TMP/tr.tsv" --test "$TMP/te.tsv" --algo ar --algo sr:steps=5 --algo spop --cutoffs 5,20 --threads 2 --out "$TMP/m1.csv" --no-latency
+[ "$(wc -l <"$TMP/m1.csv")" -eq 7 ] && ok || bad "re-running replaced its rows instead of duplicating them"
+expect 2 "eval rejects a bad parameter" -- "$SBR" eval --train "$TMP/tr.tsv" --test "$TMP/te.tsv" --algo sr:steps=0
+contains "$TMP/err" "sr: steps='0' is out of range" "the parameter is named"
+expect 2 "eval rejects an unknown algorithm" -- "$SBR" eval --train "$TMP/tr.tsv" --test "$TMP/te.tsv" --algo nope
+expect 2 "eval rejects bad cutoffs" -- "$SBR" eval --train "$TMP/tr.tsv" --test "$TMP/te.tsv" --algo ar --cutoffs 20,5
+expect 0 "algos lists the algorithms" -- "$SBR" algos
+contains "$TMP/out" "weighting" "algos shows parameters"
+
 echo "cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
