@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "algorithms/algo.h"
 #include "data/output.h"
@@ -485,6 +486,157 @@ int sbr_cmd_eval(int argc, char **argv)
     }
     free(cells);
     free(cell_ptrs);
+    sbr_dataset_free(train);
+    sbr_dataset_free(test);
+    return status;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* sbr bench                                                                                  */
+/* ------------------------------------------------------------------------------------------ */
+
+static const char bench_usage[] =
+    "Usage: sbr bench --train FILE --test FILE --algo SPEC [--algo SPEC ...] [options]\n"
+    "\n"
+    "Measures prediction latency: replays every test prefix on one thread, timing each\n"
+    "predict call with a monotonic clock (after 1,000 untimed warm-up calls), and prints\n"
+    "exact percentiles (p50, p90, p95, p99, p99.5, max) in microseconds, predictions per\n"
+    "second, fit time, model memory and bytes per training click. 'vs first' is the p90\n"
+    "ratio to the first --algo of the same run, so compare algorithms within one run on one\n"
+    "machine. 'verify' is a CRC-32 over every returned list (items and scores): two runs\n"
+    "returned the same answers exactly when their hashes agree.\n"
+    "\n"
+    "  --algo SPEC        NAME or NAME:key=value,... (see 'sbr algos'); repeatable\n"
+    "  --cutoff N         list length (default 20)\n"
+    "  -h, --help         this help\n"
+    "\n" CLI_LOAD_OPTIONS_HELP "\n"
+    "Example:\n"
+    "  sbr bench --train $SBR_DATA/retailrocket/train.tsv.gz \\\n"
+    "            --test $SBR_DATA/retailrocket/test.tsv.gz --algo ar --algo sr\n";
+
+/* CRC-32 of every list in evaluation order: item ids and scores as printed. */
+static unsigned long verify_hash(const sbr_dataset *train, const sbr_eval_result *r)
+{
+    uLong crc = crc32(0L, Z_NULL, 0);
+    char buf[64];
+    for (size_t p = 0; p < r->n_predictions; p++) {
+        const sbr_scored *items = r->list_items + p * r->max_cutoff;
+        for (size_t i = 0; i < r->lists[p].len; i++) {
+            int n = snprintf(buf, sizeof buf,
+                             "%llu:", (unsigned long long)train->item_ids[items[i].item]);
+            crc = crc32(crc, (const Bytef *)buf, (uInt)n);
+            sbr_format_double(buf, sizeof buf, items[i].score);
+            crc = crc32(crc, (const Bytef *)buf, (uInt)strlen(buf));
+        }
+        crc = crc32(crc, (const Bytef *)"\n", 1);
+    }
+    return (unsigned long)crc;
+}
+
+int sbr_cmd_bench(int argc, char **argv)
+{
+    enum { OPT_TRAIN = CLI_OPT_FIRST_FREE, OPT_TEST, OPT_ALGO, OPT_CUTOFF };
+    static const struct option longopts[] = {CLI_LOAD_LONG_OPTIONS,
+                                             {"train", required_argument, NULL, OPT_TRAIN},
+                                             {"test", required_argument, NULL, OPT_TEST},
+                                             {"algo", required_argument, NULL, OPT_ALGO},
+                                             {"cutoff", required_argument, NULL, OPT_CUTOFF},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {NULL, 0, NULL, 0}};
+    const char *train_path = NULL, *test_path = NULL, *specs[MAX_ALGOS];
+    size_t n_specs = 0;
+    long v;
+    sbr_eval_options eo;
+    sbr_eval_options_init(&eo);
+    eo.keep_lists = true;
+    sbr_load_options lo;
+    sbr_load_options_init(&lo);
+    int c, rc = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        if (c == 'h') {
+            fputs(bench_usage, stdout);
+            return SBR_EXIT_OK;
+        } else if (c == OPT_TRAIN) {
+            train_path = optarg;
+        } else if (c == OPT_TEST) {
+            test_path = optarg;
+        } else if (c == OPT_ALGO) {
+            if (n_specs == MAX_ALGOS)
+                return cli_usage_error("bench", "at most %d --algo", MAX_ALGOS);
+            specs[n_specs++] = optarg;
+        } else if (c == OPT_CUTOFF) {
+            if ((rc = cli_count("bench", "cutoff", optarg, 1, 100000, &v)) != 0)
+                return rc;
+            eo.cutoffs[0] = (size_t)v;
+        } else if (c >= CLI_OPT_DELIMITER && c < CLI_OPT_FIRST_FREE) {
+            if ((rc = cli_load_option("bench", c, optarg, &lo)) != 0)
+                return rc;
+        } else {
+            return cli_usage_error("bench", "unrecognised option");
+        }
+    }
+    if (optind < argc)
+        return cli_usage_error("bench", "unexpected argument '%s'", argv[optind]);
+    if (train_path == NULL || test_path == NULL || n_specs == 0)
+        return cli_usage_error("bench", "--train, --test and at least one --algo are required");
+    static unsigned char configs[MAX_ALGOS][SBR_ALGO_CONFIG_MAX];
+    const sbr_algo *algos[MAX_ALGOS];
+    sbr_err err = {SBR_OK, ""};
+    for (size_t i = 0; i < n_specs; i++)
+        if (sbr_algo_parse_spec(specs[i], &algos[i], configs[i], &err) != SBR_OK)
+            return cli_usage_error("bench", "%s", err.msg);
+    sbr_dataset *train = NULL, *test = NULL;
+    sbr_load_stats ls;
+    if (cli_load(train_path, &lo, false, &train, &ls, &err) != SBR_OK ||
+        cli_load(test_path, &lo, false, &test, &ls, &err) != SBR_OK) {
+        sbr_dataset_free(train);
+        return cli_fail(&err);
+    }
+    printf("%-8s %-40s %8s %8s %8s %8s %8s %9s %10s %8s %10s %8s %8s  %s\n", "algo", "params",
+           "p50 us", "p90 us", "p95 us", "p99 us", "p99.5 us", "max us", "pred/s", "fit s", "model",
+           "B/click", "vs first", "verify");
+    double first_p90 = 0;
+    int status = SBR_EXIT_OK;
+    for (size_t i = 0; i < n_specs && status == SBR_EXIT_OK; i++) {
+        const sbr_algo *a = algos[i];
+        double t0 = sbr_now_s();
+        sbr_model *model = NULL;
+        if (a->fit(configs[i], train, &model, &err) != SBR_OK) {
+            status = cli_fail(&err);
+            break;
+        }
+        double fit_s = sbr_now_s() - t0;
+        sbr_eval_result r;
+        cli_progress progress;
+        cli_progress_start(&progress, a->name);
+        eo.progress = cli_progress_rows;
+        eo.progress_user = &progress;
+        sbr_rc erc = sbr_evaluate(model, train, test, &eo, &r, &err);
+        cli_progress_end(&progress);
+        if (erc != SBR_OK) {
+            a->free(model);
+            status = cli_fail(&err);
+            break;
+        }
+        double per_s = r.latency_total_s > 0 ? (double)r.n_predictions / r.latency_total_s : 0;
+        if (i == 0)
+            first_p90 = r.latency_us[SBR_LAT_P90];
+        char params[512], bytes[32];
+        sbr_algo_format_params(a, configs[i], params, sizeof params);
+        size_t model_bytes = a->model_bytes(model);
+        printf("%-8s %-40.40s %8.2f %8.2f %8.2f %8.2f %8.2f %9.1f %10.0f %8.3f %10s %8.1f %7.2fx  "
+               "%08lx\n",
+               a->name, params, r.latency_us[SBR_LAT_P50], r.latency_us[SBR_LAT_P90],
+               r.latency_us[SBR_LAT_P95], r.latency_us[SBR_LAT_P99], r.latency_us[SBR_LAT_P995],
+               r.latency_us[SBR_LAT_MAX], per_s, fit_s,
+               sbr_fmt_bytes(bytes, sizeof bytes, model_bytes),
+               (double)model_bytes / (double)train->n_clicks,
+               first_p90 > 0 ? r.latency_us[SBR_LAT_P90] / first_p90 : 1.0, verify_hash(train, &r));
+        fflush(stdout);
+        sbr_eval_result_fini(&r);
+        a->free(model);
+    }
     sbr_dataset_free(train);
     sbr_dataset_free(test);
     return status;

@@ -229,6 +229,10 @@ static sbr_rc latency_pass(const sbr_model *model, const test_view *v, const sbr
         }
     }
     if (rc == SBR_OK) {
+        uint64_t total = 0;
+        for (size_t p = 0; p < n_pred; p++)
+            total += ns[p];
+        res->latency_total_s = (double)total * 1e-9;
         qsort(ns, n_pred, sizeof *ns, u64_cmp);
         for (int l = 0; l < SBR_LAT_N; l++) {
             double rank = ceil(sbr_latency_levels[l] / 100.0 * (double)n_pred);

@@ -61,6 +61,7 @@ typedef struct sbr_eval_result {
     sbr_eval_metrics at[SBR_MAX_CUTOFFS];
     double eval_s;                /* wall time of the metric pass */
     double latency_us[SBR_LAT_N]; /* of predict, single-threaded; 0 without latency */
+    double latency_total_s;       /* sum of the timed predict calls, seconds */
     /* keep_lists: n_predictions lists in evaluation order; list p has lists[p].len items at
      * items[p * max_cutoff], with scores alongside. Owned; freed by sbr_eval_result_fini. */
     sbr_eval_list *lists;

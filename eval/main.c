@@ -18,6 +18,7 @@ static const command commands[] = {
     {"split", sbr_cmd_split, "cut sliding-window or last-days train/test splits (session-rec)"},
     {"algos", sbr_cmd_algos, "list the algorithms with their parameters, defaults and ranges"},
     {"eval", sbr_cmd_eval, "fit algorithms and evaluate next-item prediction: metrics, latency"},
+    {"bench", sbr_cmd_bench, "measure prediction latency percentiles, throughput and memory"},
 };
 enum { N_COMMANDS = sizeof commands / sizeof commands[0] };
 
