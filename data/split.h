@@ -12,7 +12,11 @@
  * Single split (session-rec's split_data): with t1 the latest click time, sessions whose last
  * click is < t1 - days_test days are training, the others test; the same unseen-item and
  * length rules apply. A validation split is the same rule applied to the training set
- * (train_tr / train_valid). */
+ * (train_tr / train_valid).
+ *
+ * days_shift may be 0 only with a single slice (several identical windows are an error). A
+ * test session that loses every click to the unseen-item rule counts as a dropped short
+ * session, so a window's test sessions are test->n_sessions + test_sessions_short. */
 #ifndef SBR_DATA_SPLIT_H
 #define SBR_DATA_SPLIT_H
 

@@ -528,16 +528,17 @@ static sbr_rc write_part(const char *dir, const char *name, unsigned slice, cons
 
 static void print_split_row(unsigned slice, const char *what, const sbr_split *sp)
 {
-    char a[32], b[32], c[32], d[32], e[32], t0[32], t1[32], t2[32];
+    /* One buffer per number: all are formatted before printf reads any. */
+    char n[6][32], t0[32], t1[32], t2[32];
     printf("%5u  %-11s  %s .. %s .. %s  %9s %10s  %8s %9s  %9s %8s\n", slice, what,
            sbr_format_utc(t0, sizeof t0, sp->start), sbr_format_utc(t1, sizeof t1, sp->middle),
            sbr_format_utc(t2, sizeof t2, sp->end),
-           sbr_fmt_count(a, sizeof a, sp->train->n_sessions),
-           sbr_fmt_count(b, sizeof b, sp->train->n_clicks),
-           sbr_fmt_count(c, sizeof c, sp->test->n_sessions),
-           sbr_fmt_count(d, sizeof d, sp->test->n_clicks),
-           sbr_fmt_count(e, sizeof e, sp->test_clicks_unseen),
-           sbr_fmt_count(a, sizeof a, sp->test_sessions_short));
+           sbr_fmt_count(n[0], sizeof n[0], sp->train->n_sessions),
+           sbr_fmt_count(n[1], sizeof n[1], sp->train->n_clicks),
+           sbr_fmt_count(n[2], sizeof n[2], sp->test->n_sessions),
+           sbr_fmt_count(n[3], sizeof n[3], sp->test->n_clicks),
+           sbr_fmt_count(n[4], sizeof n[4], sp->test_clicks_unseen),
+           sbr_fmt_count(n[5], sizeof n[5], sp->test_sessions_short));
 }
 
 int sbr_cmd_split(int argc, char **argv)

@@ -71,6 +71,7 @@ expect 0 "--columns by number" -- "$SBR" stats --columns session=1,item=2,time=3
 # after it: 4 (ends ...320) and 5 (...400) are test; 1, 2, 3 train (items 10 11 12 13).
 # Test session 4 = 10 11 99: 99 is unseen, removed -> 10 11; session 5 has 1 click: dropped.
 expect 0 "split --last-days" -- "$SBR" split --in "$FIX/sessions-small.tsv" --out "$TMP/sp" --last-days 1
+grep -Eq 'last days .* 3 +8 +1 +2 +1 +1$' "$TMP/out" && ok || { bad "split table: 3 8 1 2 1 1"; cat "$TMP/out"; }
 for part in train test; do
     [ -f "$TMP/sp/sessions-small.0.$part.tsv.gz" ] && ok || bad "split wrote the $part file"
 done
