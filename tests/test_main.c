@@ -8,19 +8,23 @@
 #include "test_util.h"
 
 extern CU_SuiteInfo sbr_suite_parse, sbr_suite_table, sbr_suite_dataset, sbr_suite_prepare,
-    sbr_suite_split, sbr_suite_stats, sbr_suite_algo, sbr_suite_eval, sbr_suite_shared_data,
-    sbr_suite_baselines;
+    sbr_suite_split, sbr_suite_stats, sbr_suite_algo, sbr_suite_eval, sbr_suite_synth,
+    sbr_suite_shared_data, sbr_suite_baselines, sbr_suite_vmis, sbr_suite_vmis_data, sbr_suite_sknn,
+    sbr_suite_sknn_data, sbr_suite_stan, sbr_suite_stan_data;
 
 static CU_SuiteInfo *const all_suites[] = {
-    &sbr_suite_parse,       &sbr_suite_table,     &sbr_suite_dataset, &sbr_suite_prepare,
-    &sbr_suite_split,       &sbr_suite_stats,     &sbr_suite_algo,    &sbr_suite_eval,
-    &sbr_suite_shared_data, &sbr_suite_baselines,
+    &sbr_suite_parse,     &sbr_suite_table,       &sbr_suite_dataset,   &sbr_suite_prepare,
+    &sbr_suite_split,     &sbr_suite_stats,       &sbr_suite_algo,      &sbr_suite_eval,
+    &sbr_suite_synth,     &sbr_suite_shared_data, &sbr_suite_baselines, &sbr_suite_vmis,
+    &sbr_suite_vmis_data, &sbr_suite_sknn,        &sbr_suite_sknn_data, &sbr_suite_stan,
+    &sbr_suite_stan_data,
 };
 
 /* Suites that read the real datasets under SBR_DATA. */
 static int needs_data(const char *name)
 {
-    return strcmp(name, "shared_data") == 0 || strcmp(name, "baselines") == 0;
+    size_t n = strlen(name);
+    return strcmp(name, "baselines") == 0 || (n > 5 && strcmp(name + n - 5, "_data") == 0);
 }
 
 int main(int argc, char **argv)

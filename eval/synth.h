@@ -1,0 +1,50 @@
+/* A synthetic click log, generated deterministically from a seed (`sbr synth`).
+ *
+ * It imitates e-commerce and music logs closely enough to exercise every algorithm, and is
+ * what `make experiments` runs on when no real data is present. The model:
+ *  - items fall into `clusters` intents; within an intent, and over all items, popularity is
+ *    Zipf-distributed (exponent `zipf`);
+ *  - each session picks an intent (Zipf over intents) and a first item from it; every next
+ *    click repeats the previous item (p_repeat), follows its successor chain one to three
+ *    steps on in the intent's list (p_sequential), jumps to a globally popular item
+ *    (p_explore), or draws a new item from the intent;
+ *  - session lengths are log-normal with the given mean (at least 2, at most max_length);
+ *  - sessions start over `days` days with a daily cycle (busier evenings), clicks follow at
+ *    log-normal gaps (median 45 s); session ids follow start time.
+ * The same options and seed give the same bytes on every machine. */
+#ifndef SBR_EVAL_SYNTH_H
+#define SBR_EVAL_SYNTH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "data/common.h"
+
+typedef struct sbr_synth_options {
+    size_t sessions;     /* default 20,000 */
+    size_t items;        /* default 5,000 */
+    size_t clusters;     /* intents, default 25 */
+    double zipf;         /* popularity exponent, default 1.1 */
+    double mean_length;  /* mean clicks per session, default 5.5 */
+    size_t max_length;   /* default 200 */
+    double p_repeat;     /* default 0.08 */
+    double p_sequential; /* default 0.45 */
+    double p_explore;    /* default 0.07 */
+    double days;         /* time span, default 30 */
+    uint64_t seed;       /* default 1 */
+} sbr_synth_options;
+
+/* The defaults above. */
+void sbr_synth_options_init(sbr_synth_options *opt);
+
+typedef struct sbr_synth_stats {
+    uint64_t sessions, clicks;
+} sbr_synth_stats;
+
+/* Writes the log to `path` as a session file (SessionId, ItemId, Time; gzip when it ends in
+ * .gz), atomically. progress (may be NULL) gets sessions done of the total. Errors: SBR_EINVAL
+ * for options out of range (named), SBR_EIO, SBR_ENOMEM. */
+sbr_rc sbr_synth_write(const sbr_synth_options *opt, const char *path, sbr_progress_fn progress,
+                       void *progress_user, sbr_synth_stats *stats, sbr_err *err);
+
+#endif
