@@ -226,3 +226,31 @@ void sbr_split_fini(sbr_split *split)
     sbr_dataset_free(split->test);
     memset(split, 0, sizeof *split);
 }
+
+typedef struct window_preset {
+    const char *name;
+    sbr_window_options w;
+} window_preset;
+
+/* session-rec-reference section 4.2. */
+static const window_preset presets[] = {
+    {"rsc15", {30, 1, 5, 5, 31}},       {"retailrocket", {25, 2, 5, 0, 27}},
+    {"diginetica", {25, 7, 5, 45, 18}}, {"nowplaying", {90, 5, 5, 0, 60}},
+    {"30music", {90, 5, 5, 0, 60}},     {"tmall", {90, 1, 5, 1, 10}},
+};
+
+bool sbr_window_preset(const char *name, sbr_window_options *out)
+{
+    for (size_t i = 0; i < sizeof presets / sizeof presets[0]; i++) {
+        if (strcmp(presets[i].name, name) == 0) {
+            *out = presets[i].w;
+            return true;
+        }
+    }
+    return false;
+}
+
+const char *sbr_window_preset_name(size_t i)
+{
+    return i < sizeof presets / sizeof presets[0] ? presets[i].name : NULL;
+}

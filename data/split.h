@@ -20,6 +20,8 @@
 #ifndef SBR_DATA_SPLIT_H
 #define SBR_DATA_SPLIT_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "data/common.h"
@@ -51,6 +53,12 @@ sbr_rc sbr_split_window(const sbr_dataset *ds, const sbr_window_options *opt, un
 
 /* The single time split: the last days_test days are test. Errors as sbr_split_window. */
 sbr_rc sbr_split_last_days(const sbr_dataset *ds, double days_test, sbr_split *out, sbr_err *err);
+
+/* session-rec's window parameters for a dataset (conf/preprocess/session_based/window):
+ * rsc15, retailrocket, diginetica, nowplaying, 30music, tmall. Returns false for an unknown
+ * name. sbr_window_preset_name(i) lists them (NULL after the last). */
+bool sbr_window_preset(const char *name, sbr_window_options *out);
+const char *sbr_window_preset_name(size_t i);
 
 /* Frees the datasets of a split and zeroes it. NULL is a no-op. */
 void sbr_split_fini(sbr_split *split);

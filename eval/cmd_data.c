@@ -414,18 +414,6 @@ int sbr_cmd_prepare(int argc, char **argv)
 /* sbr split                                                                                  */
 /* ------------------------------------------------------------------------------------------ */
 
-/* session-rec's window parameters per dataset (conf/preprocess/session_based/window). */
-typedef struct window_preset {
-    const char *name;
-    sbr_window_options w;
-} window_preset;
-
-static const window_preset presets[] = {
-    {"rsc15", {30, 1, 5, 5, 31}},       {"retailrocket", {25, 2, 5, 0, 27}},
-    {"diginetica", {25, 7, 5, 45, 18}}, {"nowplaying", {90, 5, 5, 0, 60}},
-    {"30music", {90, 5, 5, 0, 60}},     {"tmall", {90, 1, 5, 1, 10}},
-};
-
 static void split_usage(FILE *out)
 {
     fputs("Usage: sbr split --in FILE --out DIR [--name NAME] (--preset P | window options |\n"
@@ -442,10 +430,13 @@ static void split_usage(FILE *out)
           "  --days-train N  --days-test N  --slices N  --days-offset N  --days-shift N\n"
           "  --preset NAME   session-rec's values for a dataset:\n",
           out);
-    for (size_t i = 0; i < sizeof presets / sizeof presets[0]; i++)
+    const char *name;
+    for (size_t i = 0; (name = sbr_window_preset_name(i)) != NULL; i++) {
+        sbr_window_options w;
+        sbr_window_preset(name, &w);
         fprintf(out, "                  %-13s train %g, test %g, slices %u, offset %g, shift %g\n",
-                presets[i].name, presets[i].w.days_train, presets[i].w.days_test,
-                presets[i].w.slices, presets[i].w.days_offset, presets[i].w.days_shift);
+                name, w.days_train, w.days_test, w.slices, w.days_offset, w.days_shift);
+    }
     fputs("\n"
           "Single split:\n"
           "  --last-days N   the sessions ending in the last N days are test\n"
@@ -574,7 +565,7 @@ int sbr_cmd_split(int argc, char **argv)
         {NULL, 0, NULL, 0}};
     const char *in = NULL, *dir = NULL, *name_opt = NULL;
     sbr_window_options w = {0, 0, 1, 0, 0};
-    bool windowed = false, preset_given = false;
+    bool windowed = false;
     double last_days = 0, valid_days = 0;
     sbr_load_options lo;
     sbr_load_options_init(&lo);
@@ -595,17 +586,12 @@ int sbr_cmd_split(int argc, char **argv)
         case OPT_NAME:
             name_opt = optarg;
             break;
-        case OPT_PRESET: {
-            size_t i, n = sizeof presets / sizeof presets[0];
-            for (i = 0; i < n && strcmp(presets[i].name, optarg) != 0; i++)
-                ;
-            if (i == n)
+        case OPT_PRESET:
+            if (!sbr_window_preset(optarg, &w))
                 return cli_usage_error("split", "unknown --preset '%s' (see --help for the list)",
                                        optarg);
-            w = presets[i].w;
-            windowed = preset_given = true;
+            windowed = true;
             break;
-        }
         case OPT_DAYS_TRAIN:
             rc = cli_number("split", "days-train", optarg, 1e-9, 1e6, &w.days_train);
             windowed = true;
@@ -655,7 +641,6 @@ int sbr_cmd_split(int argc, char **argv)
                                         "(or a --preset)");
     if (valid_days > 0 && windowed)
         return cli_usage_error("split", "--valid-days goes with --last-days");
-    (void)preset_given;
 
     char name[1024];
     if (name_opt != NULL)

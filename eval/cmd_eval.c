@@ -107,83 +107,7 @@ static const char eval_usage[] =
     "           --test $SBR_DATA/rsc15-100k/test.tsv.gz --algo ar --algo sr:steps=10 \\\n"
     "           --algo markov --out results/metrics.csv\n";
 
-static const char *const csv_header[] = {"dataset",
-                                         "split",
-                                         "algorithm",
-                                         "params",
-                                         "cutoff",
-                                         "n_predictions",
-                                         "n_sessions",
-                                         "test_unseen_removed",
-                                         "test_short_dropped",
-                                         "hr",
-                                         "mrr",
-                                         "ndcg",
-                                         "ndcg_ref",
-                                         "precision",
-                                         "recall",
-                                         "f1",
-                                         "coverage",
-                                         "popularity",
-                                         "fit_s",
-                                         "eval_s",
-                                         "lat_p50_us",
-                                         "lat_p90_us",
-                                         "lat_p95_us",
-                                         "lat_p99_us",
-                                         "lat_p995_us",
-                                         "lat_max_us",
-                                         "model_bytes",
-                                         "peak_rss_bytes",
-                                         "threads",
-                                         "seed",
-                                         "version"};
-enum { N_COLS = sizeof csv_header / sizeof csv_header[0], CELL_BYTES = 1024 };
-
-typedef struct run_info {
-    const char *dataset, *split;
-    int threads;
-    unsigned long seed;
-} run_info;
-
-/* Formats the CSV cells of one (algorithm, cutoff) row into cells[N_COLS][CELL_BYTES]. */
-static void format_row(char (*cells)[CELL_BYTES], const run_info *ri, const sbr_algo *a,
-                       const char *params, size_t cutoff, const sbr_eval_result *r,
-                       const sbr_eval_metrics *m, double fit_s, size_t model_bytes)
-{
-    int k = 0;
-#define TEXT(...) snprintf(cells[k++], CELL_BYTES, __VA_ARGS__)
-#define NUM(v) sbr_format_double(cells[k++], CELL_BYTES, (v))
-    TEXT("%s", ri->dataset);
-    TEXT("%s", ri->split);
-    TEXT("%s", a->name);
-    TEXT("%s", params);
-    TEXT("%zu", cutoff);
-    TEXT("%zu", r->n_predictions);
-    TEXT("%zu", r->n_sessions);
-    TEXT("%llu", (unsigned long long)r->unseen_clicks_removed);
-    TEXT("%llu", (unsigned long long)r->short_sessions_dropped);
-    NUM(m->hr);
-    NUM(m->mrr);
-    NUM(m->ndcg);
-    NUM(m->ndcg_ref);
-    NUM(m->precision);
-    NUM(m->recall);
-    NUM(m->f1);
-    NUM(m->coverage);
-    NUM(m->popularity);
-    TEXT("%.6f", fit_s);
-    TEXT("%.6f", r->eval_s);
-    for (int l = 0; l < SBR_LAT_N; l++)
-        TEXT("%.3f", r->latency_us[l]);
-    TEXT("%zu", model_bytes);
-    TEXT("%zu", sbr_peak_rss_bytes());
-    TEXT("%d", ri->threads);
-    TEXT("%lu", ri->seed);
-    TEXT("%s", SBR_VERSION_STRING);
-#undef TEXT
-#undef NUM
-}
+enum { N_COLS = SBR_METRICS_COLS, CELL_BYTES = SBR_METRICS_CELL };
 
 static sbr_rc write_recs(const char *path, const sbr_dataset *train, const sbr_dataset *test,
                          const sbr_eval_result *r, sbr_err *err)
@@ -402,7 +326,7 @@ int sbr_cmd_eval(int argc, char **argv)
         base_name(train_path, split_buf, sizeof split_buf);
         split = split_buf;
     }
-    run_info ri = {dataset, split, (int)threads, (unsigned long)seed};
+    sbr_run_info ri = {dataset, split, (int)threads, (unsigned long)seed, SBR_VERSION_STRING};
     eo.threads = (int)threads;
     eo.keep_lists = recs != NULL;
 
@@ -459,8 +383,8 @@ int sbr_cmd_eval(int argc, char **argv)
         for (size_t k = 0; k < eo.n_cutoffs; k++) {
             const sbr_eval_metrics *m = &res.at[k];
             size_t row = i * eo.n_cutoffs + k;
-            format_row(cells + row * N_COLS, &ri, a, params, eo.cutoffs[k], &res, m, fit_s,
-                       model_bytes);
+            sbr_metrics_row(cells + row * N_COLS, CELL_BYTES, &ri, a->name, params, eo.cutoffs[k],
+                            &res, m, fit_s, model_bytes);
             printf("%-8s %-40.40s %6zu %7.4f %7.4f %7.4f %7.4f %7.4f %8.3f %8.3f %9.1f %9.1f "
                    "%9.1f\n",
                    a->name, params, eo.cutoffs[k], m->hr, m->mrr, m->ndcg, m->precision,
@@ -481,7 +405,8 @@ int sbr_cmd_eval(int argc, char **argv)
     if (status == SBR_EXIT_OK && out_path != NULL) {
         for (size_t k = 0; k < n_rows * N_COLS; k++)
             cell_ptrs[k] = cells[k];
-        if (sbr_csv_append(out_path, csv_header, N_COLS, 5, cell_ptrs, n_rows, &err) != SBR_OK)
+        if (sbr_csv_append(out_path, sbr_metrics_header, N_COLS, SBR_METRICS_KEY_COLS, cell_ptrs,
+                           n_rows, &err) != SBR_OK)
             status = cli_fail(&err);
     }
     free(cells);

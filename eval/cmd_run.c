@@ -1,0 +1,517 @@
+/* `sbr run`: runs an experiment file, resumably. */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "algorithms/algo.h"
+#include "data/load.h"
+#include "data/output.h"
+#include "data/parse.h"
+#include "data/split.h"
+#include "data/table.h"
+#include "eval/cli.h"
+#include "eval/experiment.h"
+#include "eval/harness.h"
+#include "eval/report.h"
+#include "eval/results.h"
+#include "eval/synth.h"
+
+static const char run_usage[] =
+    "Usage: sbr run EXPERIMENT.ini [--threads N] [--dry-run]\n"
+    "\n"
+    "Runs every (dataset x slice x algorithm x parameter combination) job of an experiment\n"
+    "file and appends one row per job and cutoff to <output>/metrics.csv (the columns of\n"
+    "'sbr eval'). Each finished job's rows are written atomically, so an interrupted run\n"
+    "(Ctrl-C, kill -9) loses only the job in progress: run the same command again and it\n"
+    "skips the finished jobs. The metric pass of each job uses OpenMP threads; latency is\n"
+    "measured on one thread. A copy of the experiment file is saved beside the results.\n"
+    "The file format is described in eval/experiment.h and experiments/README.md.\n"
+    "\n"
+    "  --threads N   override [run] threads\n"
+    "  --dry-run     list the jobs and whether they are done, run nothing\n"
+    "  -h, --help    this help\n"
+    "\n"
+    "Example:\n"
+    "  sbr run experiments/default.ini\n";
+
+/* The keys (dataset, split, algorithm, params, cutoff) already in the results file, sorted. */
+typedef struct done_set {
+    char **keys;
+    size_t n, cap;
+} done_set;
+
+static char *join_key(const char *const *f, const size_t *len)
+{
+    size_t total = 0;
+    for (int k = 0; k < SBR_METRICS_KEY_COLS; k++)
+        total += len[k] + 1;
+    char *key = malloc(total);
+    if (key == NULL)
+        return NULL;
+    size_t at = 0;
+    for (int k = 0; k < SBR_METRICS_KEY_COLS; k++) {
+        memcpy(key + at, f[k], len[k]);
+        at += len[k];
+        key[at++] = k + 1 < SBR_METRICS_KEY_COLS ? '\x1f' : '\0';
+    }
+    return key;
+}
+
+static sbr_rc collect_key(void *user, const sbr_row *row, sbr_err *err)
+{
+    done_set *d = user;
+    if (row->index == 0 || row->n_fields < SBR_METRICS_KEY_COLS)
+        return SBR_OK;
+    if (d->n == d->cap) {
+        d->cap = d->cap ? 2 * d->cap : 256;
+        if (sbr_grow_array(&d->keys, d->cap, sizeof *d->keys) != SBR_OK)
+            return sbr_err_set(err, SBR_ENOMEM, "run: out of memory");
+    }
+    if ((d->keys[d->n] = join_key(row->fields, row->lens)) == NULL)
+        return sbr_err_set(err, SBR_ENOMEM, "run: out of memory");
+    d->n++;
+    return SBR_OK;
+}
+
+static int str_cmp(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static bool is_done(const done_set *d, const char *const *f)
+{
+    size_t len[SBR_METRICS_KEY_COLS];
+    for (int k = 0; k < SBR_METRICS_KEY_COLS; k++)
+        len[k] = strlen(f[k]);
+    char *key = join_key(f, len);
+    bool found = key != NULL && bsearch(&key, d->keys, d->n, sizeof *d->keys, str_cmp) != NULL;
+    free(key);
+    return found;
+}
+
+/* Removes "<metrics>.<pid>.tmp" files a killed run left behind. */
+static void remove_stale_tmp(const char *dir)
+{
+    DIR *dh = opendir(dir);
+    if (dh == NULL)
+        return;
+    struct dirent *e;
+    char path[4096];
+    while ((e = readdir(dh)) != NULL) {
+        size_t n = strlen(e->d_name);
+        if (strncmp(e->d_name, "metrics.csv.", 12) == 0 && n > 4 &&
+            strcmp(e->d_name + n - 4, ".tmp") == 0) {
+            snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+            remove(path);
+        }
+    }
+    closedir(dh);
+}
+
+static bool file_exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+/* "sessions=20000,items=5000,seed=1" into synth options. */
+static sbr_rc parse_synth(const char *spec, sbr_synth_options *o, sbr_err *err)
+{
+    sbr_synth_options_init(o);
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", spec);
+    char *save = NULL;
+    for (char *kv = strtok_r(buf, ",", &save); kv != NULL; kv = strtok_r(NULL, ",", &save)) {
+        char *eq = strchr(kv, '=');
+        double v;
+        if (eq == NULL || sbr_parse_double(eq + 1, strlen(eq + 1), &v) != NULL || v < 0)
+            return sbr_err_set(err, SBR_EINVAL, "synth '%s': expected key=number,...", spec);
+        *eq = '\0';
+        if (strcmp(kv, "sessions") == 0)
+            o->sessions = (size_t)v;
+        else if (strcmp(kv, "items") == 0)
+            o->items = (size_t)v;
+        else if (strcmp(kv, "clusters") == 0)
+            o->clusters = (size_t)v;
+        else if (strcmp(kv, "zipf") == 0)
+            o->zipf = v;
+        else if (strcmp(kv, "mean_length") == 0)
+            o->mean_length = v;
+        else if (strcmp(kv, "p_sequential") == 0)
+            o->p_sequential = v;
+        else if (strcmp(kv, "p_repeat") == 0)
+            o->p_repeat = v;
+        else if (strcmp(kv, "p_explore") == 0)
+            o->p_explore = v;
+        else if (strcmp(kv, "days") == 0)
+            o->days = v;
+        else if (strcmp(kv, "seed") == 0)
+            o->seed = (uint64_t)v;
+        else
+            return sbr_err_set(err, SBR_EINVAL,
+                               "synth: unknown key '%s' (sessions, items, clusters, zipf, "
+                               "mean_length, p_sequential, p_repeat, p_explore, days, seed)",
+                               kv);
+    }
+    return SBR_OK;
+}
+
+static void base_of(const char *path, char *out, size_t size)
+{
+    const char *slash = strrchr(path, '/');
+    snprintf(out, size, "%s", slash ? slash + 1 : path);
+    char *dot;
+    while ((dot = strrchr(out, '.')) != NULL &&
+           (strcmp(dot, ".gz") == 0 || strcmp(dot, ".tsv") == 0 || strcmp(dot, ".csv") == 0 ||
+            strcmp(dot, ".txt") == 0))
+        *dot = '\0';
+}
+
+typedef struct job_spec {
+    const sbr_algo *algo;
+    unsigned char cfg[SBR_ALGO_CONFIG_MAX];
+    char params[512];
+} job_spec;
+
+typedef struct runner {
+    const sbr_experiment *x;
+    job_spec *specs;
+    size_t n_specs;
+    done_set done;
+    char metrics[4096];
+    size_t total, finished, run, skipped_done, skipped_missing;
+    double t0, run_seconds;
+    bool dry;
+} runner;
+
+static bool job_done(const runner *r, const char *dataset, const char *split, const job_spec *j)
+{
+    for (size_t c = 0; c < r->x->n_cutoffs; c++) {
+        char cut[32];
+        snprintf(cut, sizeof cut, "%zu", r->x->cutoffs[c]);
+        const char *f[SBR_METRICS_KEY_COLS] = {dataset, split, j->algo->name, j->params, cut};
+        if (!is_done(&r->done, f))
+            return false;
+    }
+    return true;
+}
+
+static void show_progress(const runner *r, const char *what)
+{
+    if (!isatty(STDERR_FILENO))
+        return;
+    double elapsed = sbr_now_s() - r->t0;
+    size_t left = r->total - r->finished;
+    double eta = r->run > 0 ? r->run_seconds / (double)r->run * (double)left : 0;
+    fprintf(stderr, "\r\033[K[%zu/%zu] %s  %.0fs elapsed, ETA %s%.0fs", r->finished + 1, r->total,
+            what, elapsed, r->run > 0 ? "" : "~", eta);
+    fflush(stderr);
+}
+
+/* Runs (or skips) every algorithm job on one train/test pair. */
+static sbr_rc run_slice(runner *r, const char *dataset, const char *split, const sbr_dataset *train,
+                        const sbr_dataset *test, sbr_err *err)
+{
+    const sbr_experiment *x = r->x;
+    for (size_t i = 0; i < r->n_specs; i++) {
+        const job_spec *j = &r->specs[i];
+        char what[768];
+        snprintf(what, sizeof what, "%s/%s %s %s", dataset, split, j->algo->name, j->params);
+        if (job_done(r, dataset, split, j)) {
+            r->skipped_done++;
+            r->finished++;
+            if (r->dry)
+                printf("done     %s\n", what);
+            continue;
+        }
+        if (r->dry) {
+            printf("to run   %s\n", what);
+            r->finished++;
+            continue;
+        }
+        show_progress(r, what);
+        double t0 = sbr_now_s();
+        sbr_model *model = NULL;
+        sbr_rc rc = j->algo->fit(j->cfg, train, &model, err);
+        if (rc != SBR_OK)
+            return rc;
+        double fit_s = sbr_now_s() - t0;
+        sbr_eval_options eo;
+        sbr_eval_options_init(&eo);
+        memcpy(eo.cutoffs, x->cutoffs, sizeof eo.cutoffs);
+        eo.n_cutoffs = x->n_cutoffs;
+        eo.threads = x->threads;
+        eo.latency = x->latency;
+        sbr_eval_result res;
+        rc = sbr_evaluate(model, train, test, &eo, &res, err);
+        size_t model_bytes = j->algo->model_bytes(model);
+        j->algo->free(model);
+        if (rc != SBR_OK)
+            return rc;
+        static char cells[SBR_MAX_CUTOFFS * SBR_METRICS_COLS][SBR_METRICS_CELL];
+        const char *ptrs[SBR_MAX_CUTOFFS * SBR_METRICS_COLS];
+        sbr_run_info ri = {dataset, split, x->threads, (unsigned long)x->seed, SBR_VERSION_STRING};
+        for (size_t c = 0; c < x->n_cutoffs; c++)
+            sbr_metrics_row(cells + c * SBR_METRICS_COLS, SBR_METRICS_CELL, &ri, j->algo->name,
+                            j->params, x->cutoffs[c], &res, &res.at[c], fit_s, model_bytes);
+        for (size_t k = 0; k < x->n_cutoffs * SBR_METRICS_COLS; k++)
+            ptrs[k] = cells[k];
+        rc = sbr_csv_append(r->metrics, sbr_metrics_header, SBR_METRICS_COLS, SBR_METRICS_KEY_COLS,
+                            ptrs, x->n_cutoffs, err);
+        const sbr_eval_metrics *m = &res.at[x->n_cutoffs - 1];
+        if (isatty(STDERR_FILENO))
+            fprintf(stderr, "\r\033[K");
+        printf("%-14s %-12s %-7s %-40.40s MRR@%zu %.4f  HR@%zu %.4f  p90 %.1f us  %.1fs\n", dataset,
+               split, j->algo->name, j->params, x->cutoffs[x->n_cutoffs - 1], m->mrr,
+               x->cutoffs[x->n_cutoffs - 1], m->hr, res.latency_us[SBR_LAT_P90], sbr_now_s() - t0);
+        fflush(stdout);
+        sbr_eval_result_fini(&res);
+        if (rc != SBR_OK)
+            return rc;
+        r->run++;
+        r->finished++;
+        r->run_seconds += sbr_now_s() - t0;
+    }
+    return SBR_OK;
+}
+
+static sbr_rc load_file(const char *path, sbr_dataset **out, sbr_err *err)
+{
+    sbr_load_options lo;
+    sbr_load_options_init(&lo);
+    sbr_load_stats st;
+    return sbr_load_sessions(path, &lo, out, &st, err);
+}
+
+/* Loads or generates a dataset, cuts its slices and runs them. */
+static sbr_rc run_dataset(runner *r, const sbr_exp_dataset *d, sbr_err *err)
+{
+    const sbr_experiment *x = r->x;
+    size_t n_slices = sbr_exp_dataset_slices(d);
+    char synth_path[4096];
+    if (d->synth[0] != '\0') {
+        snprintf(synth_path, sizeof synth_path, "%s/data/%s.tsv.gz", x->output, d->name);
+        if (!file_exists(synth_path) && !r->dry) {
+            sbr_synth_options so;
+            sbr_rc rc = parse_synth(d->synth, &so, err);
+            if (rc == SBR_OK)
+                rc = sbr_synth_write(&so, synth_path, NULL, NULL, NULL, err);
+            if (rc != SBR_OK)
+                return rc;
+        }
+    }
+    /* Missing files: skip the dataset when optional, else fail. */
+    const char *need[SBR_EXP_MAX_FILES + 2];
+    size_t n_need = 0;
+    if (d->train[0]) {
+        need[n_need++] = d->train;
+        need[n_need++] = d->test;
+    }
+    for (size_t i = 0; i < d->n_files; i++)
+        need[n_need++] = d->files[i];
+    for (size_t i = 0; i < n_need; i++) {
+        if (!file_exists(need[i])) {
+            if (!d->optional)
+                return sbr_err_set(err, SBR_EIO, "dataset %s: %s not found", d->name, need[i]);
+            printf("%-14s skipped: %s not found\n", d->name, need[i]);
+            r->skipped_missing += n_slices * r->n_specs;
+            r->finished += n_slices * r->n_specs;
+            return SBR_OK;
+        }
+    }
+    sbr_dataset *whole = NULL;
+    sbr_rc rc = SBR_OK;
+    for (size_t s = 0; s < n_slices && rc == SBR_OK; s++) {
+        char split_name[256];
+        sbr_dataset *train = NULL, *test = NULL;
+        sbr_split sp;
+        memset(&sp, 0, sizeof sp);
+        const char *file = d->synth[0]  ? synth_path
+                           : d->n_files ? d->files[d->n_files > 1 ? s : 0]
+                                        : NULL;
+        if (d->train[0]) {
+            base_of(d->train, split_name, sizeof split_name);
+        } else if (d->split == SBR_EXP_WINDOWS) {
+            snprintf(split_name, sizeof split_name, "window%zu", s);
+        } else if (d->n_files > 1) {
+            base_of(file, split_name, sizeof split_name);
+        } else {
+            snprintf(split_name, sizeof split_name, "last%gd", d->last_days);
+        }
+        if (r->dry) {
+            rc = run_slice(r, d->name, split_name, NULL, NULL, err);
+            continue;
+        }
+        if (d->train[0]) {
+            rc = load_file(d->train, &train, err);
+            if (rc == SBR_OK)
+                rc = load_file(d->test, &test, err);
+        } else {
+            if (whole == NULL || d->n_files > 1) {
+                sbr_dataset_free(whole);
+                whole = NULL;
+                rc = load_file(file, &whole, err);
+            }
+            if (rc == SBR_OK)
+                rc = d->split == SBR_EXP_WINDOWS
+                         ? sbr_split_window(whole, &d->windows, (unsigned)s, &sp, err)
+                         : sbr_split_last_days(whole, d->last_days, &sp, err);
+            train = sp.train;
+            test = sp.test;
+        }
+        if (rc == SBR_OK)
+            rc = run_slice(r, d->name, split_name, train, test, err);
+        if (d->train[0]) {
+            sbr_dataset_free(train);
+            sbr_dataset_free(test);
+        } else {
+            sbr_split_fini(&sp);
+        }
+    }
+    sbr_dataset_free(whole);
+    return rc;
+}
+
+static sbr_rc save_copy(const sbr_experiment *x, sbr_err *err)
+{
+    char path[4096];
+    const char *base = strrchr(x->path, '/');
+    snprintf(path, sizeof path, "%s/%s", x->output, base ? base + 1 : x->path);
+    size_t n;
+    FILE *in = fopen(x->path, "rb");
+    if (in == NULL)
+        return sbr_err_set(err, SBR_EIO, "%s: cannot read", x->path);
+    sbr_out *o;
+    sbr_rc rc = sbr_out_open(path, &o, err);
+    if (rc != SBR_OK) {
+        fclose(in);
+        return rc;
+    }
+    const char *data = getenv("SBR_DATA");
+    sbr_out_printf(o, "# run by sbr %s with SBR_DATA=%s\n", SBR_VERSION_STRING,
+                   data ? data : "(unset)");
+    char buf[4096];
+    while ((n = fread(buf, 1, sizeof buf, in)) > 0)
+        sbr_out_write(o, buf, n);
+    fclose(in);
+    return sbr_out_commit(o, err);
+}
+
+static int make_dirs(const char *path)
+{
+    char buf[4096];
+    snprintf(buf, sizeof buf, "%s", path);
+    for (char *p = buf + 1; *p; p++) {
+        if (*p == '/') {
+            *p = '\0';
+            if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+                return -1;
+            *p = '/';
+        }
+    }
+    return mkdir(buf, 0777) != 0 && errno != EEXIST ? -1 : 0;
+}
+
+int sbr_cmd_run(int argc, char **argv)
+{
+    enum { OPT_THREADS = CLI_OPT_FIRST_FREE, OPT_DRY };
+    static const struct option longopts[] = {{"threads", required_argument, NULL, OPT_THREADS},
+                                             {"dry-run", no_argument, NULL, OPT_DRY},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {NULL, 0, NULL, 0}};
+    long threads = 0;
+    bool dry = false;
+    int c, rc;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        if (c == 'h') {
+            fputs(run_usage, stdout);
+            return SBR_EXIT_OK;
+        } else if (c == OPT_THREADS) {
+            if ((rc = cli_count("run", "threads", optarg, 1, 1024, &threads)) != 0)
+                return rc;
+        } else if (c == OPT_DRY) {
+            dry = true;
+        } else {
+            return cli_usage_error("run", "unrecognised option");
+        }
+    }
+    if (argc - optind != 1)
+        return cli_usage_error("run", "name one experiment file");
+    sbr_err err = {SBR_OK, ""};
+    sbr_experiment *x = malloc(sizeof *x);
+    if (x == NULL)
+        return SBR_EXIT_RUNTIME;
+    if (sbr_experiment_load(argv[optind], x, &err) != SBR_OK) {
+        free(x);
+        return cli_fail(&err);
+    }
+    if (threads > 0)
+        x->threads = (int)threads;
+    runner r;
+    memset(&r, 0, sizeof r);
+    r.x = x;
+    r.dry = dry;
+    r.t0 = sbr_now_s();
+    int status = SBR_EXIT_OK;
+    char data_dir[4096];
+    snprintf(data_dir, sizeof data_dir, "%s/data", x->output);
+    snprintf(r.metrics, sizeof r.metrics, "%s/metrics.csv", x->output);
+    if (make_dirs(data_dir) != 0) {
+        fprintf(stderr, "sbr: %s: cannot create: %s\n", data_dir, strerror(errno));
+        free(x);
+        return SBR_EXIT_RUNTIME;
+    }
+    remove_stale_tmp(x->output);
+    /* Every algorithm's parameter combinations, checked before any work. */
+    for (size_t a = 0; a < x->n_algos && status == SBR_EXIT_OK; a++) {
+        char(*specs)[SBR_EXP_SPEC] = NULL;
+        size_t n = 0;
+        if (sbr_exp_expand(&x->algos[a], &specs, &n, &err) != SBR_OK ||
+            sbr_grow_array(&r.specs, r.n_specs + n, sizeof *r.specs) != SBR_OK) {
+            status = cli_fail(&err);
+        }
+        for (size_t i = 0; i < n && status == SBR_EXIT_OK; i++) {
+            job_spec *j = &r.specs[r.n_specs++];
+            if (sbr_algo_parse_spec(specs[i], &j->algo, j->cfg, &err) != SBR_OK) {
+                status =
+                    cli_usage_error("run", "%s: algo %s: %s", x->path, x->algos[a].label, err.msg);
+                break;
+            }
+            sbr_algo_format_params(j->algo, j->cfg, j->params, sizeof j->params);
+        }
+        free(specs);
+    }
+    if (status == SBR_EXIT_OK && file_exists(r.metrics)) {
+        sbr_table_options topt;
+        sbr_table_options_init(&topt);
+        topt.delimiter = ',';
+        if (sbr_table_read(r.metrics, &topt, collect_key, &r.done, NULL, &err) != SBR_OK)
+            status = cli_fail(&err);
+        qsort(r.done.keys, r.done.n, sizeof *r.done.keys, str_cmp);
+    }
+    for (size_t d = 0; d < x->n_datasets; d++)
+        r.total += sbr_exp_dataset_slices(&x->datasets[d]) * r.n_specs;
+    if (status == SBR_EXIT_OK && !dry && save_copy(x, &err) != SBR_OK)
+        status = cli_fail(&err);
+    for (size_t d = 0; d < x->n_datasets && status == SBR_EXIT_OK; d++)
+        if (run_dataset(&r, &x->datasets[d], &err) != SBR_OK)
+            status = cli_fail(&err);
+    if (isatty(STDERR_FILENO))
+        fprintf(stderr, "\r\033[K");
+    if (status == SBR_EXIT_OK)
+        printf("%s: %zu jobs: %zu run, %zu already done, %zu skipped (data not found); %.1f s "
+               "-> %s\n",
+               x->path, r.total, r.run, r.skipped_done, r.skipped_missing, sbr_now_s() - r.t0,
+               r.metrics);
+    for (size_t i = 0; i < r.done.n; i++)
+        free(r.done.keys[i]);
+    free(r.done.keys);
+    free(r.specs);
+    free(x);
+    return status;
+}
