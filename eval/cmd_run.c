@@ -179,6 +179,7 @@ typedef struct job_spec {
 
 typedef struct runner {
     const sbr_experiment *x;
+    char datasets_csv[4096];
     job_spec *specs;
     size_t n_specs;
     done_set done;
@@ -210,6 +211,32 @@ static void show_progress(const runner *r, const char *what)
     fprintf(stderr, "\r\033[K[%zu/%zu] %s  %.0fs elapsed, ETA %s%.0fs", r->finished + 1, r->total,
             what, elapsed, r->run > 0 ? "" : "~", eta);
     fflush(stderr);
+}
+
+static const char *const dataset_header[] = {"dataset",    "split",     "part",
+                                             "sessions",   "clicks",    "items",
+                                             "first_time", "last_time", "span_days"};
+
+/* Records the statistics of one part of a slice in <output>/datasets.csv (for the paper). */
+static sbr_rc record_part(const runner *r, const char *dataset, const char *split, const char *part,
+                          const sbr_dataset *ds, sbr_err *err)
+{
+    char cells[9][64];
+    const char *ptrs[9];
+    double first, last;
+    sbr_dataset_time_range(ds, &first, &last);
+    snprintf(cells[0], 64, "%s", dataset);
+    snprintf(cells[1], 64, "%s", split);
+    snprintf(cells[2], 64, "%s", part);
+    snprintf(cells[3], 64, "%zu", ds->n_sessions);
+    snprintf(cells[4], 64, "%zu", ds->n_clicks);
+    snprintf(cells[5], 64, "%zu", ds->n_items);
+    sbr_format_double(cells[6], 64, first);
+    sbr_format_double(cells[7], 64, last);
+    snprintf(cells[8], 64, "%.3f", (last - first) / 86400.0);
+    for (int k = 0; k < 9; k++)
+        ptrs[k] = cells[k];
+    return sbr_csv_append(r->datasets_csv, dataset_header, 9, 3, ptrs, 1, err);
 }
 
 /* Runs (or skips) every algorithm job on one train/test pair. */
@@ -364,6 +391,10 @@ static sbr_rc run_dataset(runner *r, const sbr_exp_dataset *d, sbr_err *err)
             test = sp.test;
         }
         if (rc == SBR_OK)
+            rc = record_part(r, d->name, split_name, "train", train, err);
+        if (rc == SBR_OK)
+            rc = record_part(r, d->name, split_name, "test", test, err);
+        if (rc == SBR_OK)
             rc = run_slice(r, d->name, split_name, train, test, err);
         if (d->train[0]) {
             sbr_dataset_free(train);
@@ -461,6 +492,7 @@ int sbr_cmd_run(int argc, char **argv)
     char data_dir[4096];
     snprintf(data_dir, sizeof data_dir, "%s/data", x->output);
     snprintf(r.metrics, sizeof r.metrics, "%s/metrics.csv", x->output);
+    snprintf(r.datasets_csv, sizeof r.datasets_csv, "%s/datasets.csv", x->output);
     if (make_dirs(data_dir) != 0) {
         fprintf(stderr, "sbr: %s: cannot create: %s\n", data_dir, strerror(errno));
         free(x);
