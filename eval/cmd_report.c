@@ -269,6 +269,30 @@ static void label(const sheet *sh, const summary *s, const group *g, char *out, 
             *p = ' ';
 }
 
+/* The index of g's (algorithm, params) among the configurations, in first-seen order: the
+ * x position of a configuration in the figures, the same on every dataset. */
+static size_t config_index(const sheet *sh, const summary *s, const group *g)
+{
+    size_t index = 0;
+    for (size_t i = 0; i < s->n; i++) {
+        const group *h = &s->g[i];
+        bool same =
+            strcmp(cell(sh, h->first_row, s->key[1]), cell(sh, g->first_row, s->key[1])) == 0 &&
+            strcmp(cell(sh, h->first_row, s->key[2]), cell(sh, g->first_row, s->key[2])) == 0;
+        if (same)
+            return index;
+        /* count h only at its configuration's first appearance */
+        bool seen = false;
+        for (size_t j = 0; j < i && !seen; j++)
+            seen = strcmp(cell(sh, s->g[j].first_row, s->key[1]),
+                          cell(sh, h->first_row, s->key[1])) == 0 &&
+                   strcmp(cell(sh, s->g[j].first_row, s->key[2]),
+                          cell(sh, h->first_row, s->key[2])) == 0;
+        index += !seen;
+    }
+    return index;
+}
+
 static sbr_rc write_summary(const char *dir, const sheet *sh, const summary *s, sbr_err *err)
 {
     char path[4096];
@@ -278,8 +302,8 @@ static sbr_rc write_summary(const char *dir, const sheet *sh, const summary *s, 
     sbr_rc rc = sbr_out_open(path, &o, err);
     if (rc != SBR_OK)
         return rc;
-    sbr_out_printf(o, "dataset,algorithm,params,cutoff,label,n_splits,mrr,mrr_min,mrr_max,hr,"
-                      "hr_min,hr_max");
+    sbr_out_printf(o, "dataset,algorithm,params,cutoff,config,label,n_splits,mrr,mrr_min,"
+                      "mrr_max,hr,hr_min,hr_max");
     for (int m = M_NDCG; m < N_M; m++)
         sbr_out_printf(o, ",%s", m_cols[m]);
     sbr_out_printf(o, "\n");
@@ -287,11 +311,11 @@ static sbr_rc write_summary(const char *dir, const sheet *sh, const summary *s, 
         const group *g = &s->g[i];
         char lab[600];
         label(sh, s, g, lab, sizeof lab);
-        sbr_out_printf(o, "%s,%s,%s,%s,\"%s\",%zu,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f",
+        sbr_out_printf(o, "%s,%s,%s,%s,%zu,\"%s\",%zu,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f",
                        cell(sh, g->first_row, s->key[0]), cell(sh, g->first_row, s->key[1]),
-                       cell(sh, g->first_row, s->key[2]), cell(sh, g->first_row, s->key[3]), lab,
-                       g->n, mean(g, M_MRR), g->min[M_MRR], g->max[M_MRR], mean(g, M_HR),
-                       g->min[M_HR], g->max[M_HR]);
+                       cell(sh, g->first_row, s->key[2]), cell(sh, g->first_row, s->key[3]),
+                       config_index(sh, s, g), lab, g->n, mean(g, M_MRR), g->min[M_MRR],
+                       g->max[M_MRR], mean(g, M_HR), g->min[M_HR], g->max[M_HR]);
         for (int m = M_NDCG; m < N_M; m++)
             sbr_out_printf(o, ",%.6g", mean(g, m));
         sbr_out_printf(o, "\n");

@@ -1,0 +1,45 @@
+#!/bin/sh
+# Renders every figure of a results folder as PNG and PDF into <results>/figures/.
+# Usage: plots/make.sh RESULTS_DIR [CUTOFF]
+#   RESULTS_DIR/summary.csv             accuracy, latency, accuracy_latency
+#   RESULTS_DIR/sensitivity/summary.csv the m x k heat maps (when present)
+#   RESULTS_DIR/latency/summary.csv     latency against m and k (when present)
+set -eu
+cd "$(dirname "$0")/.."
+R=$1
+CUT=${2:-20}
+F="$R/figures"
+mkdir -p "$F"
+# Distinct values of a summary column, in first-seen order (gnuplot takes space-separated words).
+distinct() { awk -F, -v c="$2" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == c) k = i; next } !seen[$k]++ { print $k }' "$1" | tr '\n' ' '; }
+labels_of() { awk -F, 'NR > 1 && !seen[$5]++ { l = $6; gsub(/"/, "", l); gsub(/ /, "_", l); sub(/_pruning=20$/, "", l); print l }' "$1" | tr '\n' ' '; }
+plot() { for fmt in png pdf; do gnuplot -e "summary='$1'; out='$F/$2'; fmt='$fmt'; cutoff=$CUT; $3" "plots/$2.gp"; done; }
+
+S="$R/summary.csv"
+if [ -f "$S" ]; then
+    ds=$(distinct "$S" dataset)
+    lab=$(labels_of "$S")
+    plot "$S" accuracy "datasets='$ds'; labels='$lab'"
+    plot "$S" latency "datasets='$ds'; labels='$lab'"
+    plot "$S" accuracy_latency "datasets='$ds'"
+fi
+S="$R/sensitivity/summary.csv"
+if [ -f "$S" ]; then
+    for d in $(distinct "$S" dataset); do
+        ms=$(awk -F, 'NR > 1 && $2 == "vmis" { n = split($3, p, ";"); for (i = 1; i <= n; i++) if (p[i] ~ /^m=/) print substr(p[i], 3) }' "$S" | sort -n -u | tr '\n' ' ')
+        ks=$(awk -F, 'NR > 1 && $2 == "vmis" { n = split($3, p, ";"); for (i = 1; i <= n; i++) if (p[i] ~ /^k=/) print substr(p[i], 3) }' "$S" | sort -n -u | tr '\n' ' ')
+        for fmt in png pdf; do
+            gnuplot -e "summary='$S'; out='$F/sensitivity_$d'; fmt='$fmt'; cutoff=$CUT; dataset='$d'; ms='$ms'; ks='$ks'" plots/sensitivity.gp
+        done
+    done
+fi
+S="$R/latency/summary.csv"
+if [ -f "$S" ]; then
+    for d in $(distinct "$S" dataset); do
+        ks=$(awk -F, 'NR > 1 && $2 == "vmis" { n = split($3, p, ";"); for (i = 1; i <= n; i++) if (p[i] ~ /^k=/) print substr(p[i], 3) }' "$S" | sort -n -u | tr '\n' ' ')
+        for fmt in png pdf; do
+            gnuplot -e "summary='$S'; out='$F/latency_mk_$d'; fmt='$fmt'; cutoff=$CUT; dataset='$d'; ks='$ks'; metric='lat_p90_us'" plots/latency_mk.gp
+        done
+    done
+fi
+echo "figures: $(ls "$F" | grep -c png) PNG and $(ls "$F" | grep -c pdf) PDF in $F"
