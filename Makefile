@@ -14,7 +14,7 @@ SBR_DATA    ?= $(if $(wildcard ../shared/data),../shared/data,data/raw)
 override SBR_DATA := $(abspath $(SBR_DATA))
 export SBR_DATA
 
-.PHONY: all deps test sanitize experiments clean
+.PHONY: all deps test sanitize experiments golden clean
 
 all: $(BUILD)/Makefile
 	cmake --build $(BUILD) -j $(JOBS)
@@ -37,6 +37,10 @@ sanitize: deps
 experiments: deps
 	$(MAKE) all
 	sh experiments/run.sh
+
+golden: deps
+	$(MAKE) all
+	sh tests/test_golden.sh $(BUILD)/sbr . --update
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)
