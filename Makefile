@@ -14,7 +14,7 @@ SBR_DATA    ?= $(if $(wildcard ../shared/data),../shared/data,data/raw)
 override SBR_DATA := $(abspath $(SBR_DATA))
 export SBR_DATA
 
-.PHONY: all deps test sanitize experiments golden clean
+.PHONY: all deps test sanitize experiments paper golden clean
 
 all: $(BUILD)/Makefile
 	cmake --build $(BUILD) -j $(JOBS)
@@ -37,6 +37,9 @@ sanitize: deps
 experiments: deps
 	$(MAKE) all
 	sh experiments/run.sh
+
+paper:
+	sh paper/build.sh results
 
 golden: deps
 	$(MAKE) all

@@ -269,3 +269,48 @@ sbr_rc sbr_load_sessions(const char *path, const sbr_load_options *opt, sbr_data
     free(clicks);
     return rc;
 }
+
+sbr_rc sbr_load_sessions_many(const char *const *paths, size_t n_paths, const sbr_load_options *opt,
+                              sbr_dataset **out, sbr_load_stats *stats, sbr_err *err)
+{
+    *out = NULL;
+    sbr_click *all = NULL;
+    size_t n_all = 0;
+    uint64_t rows_before = 0;
+    sbr_load_stats total;
+    memset(&total, 0, sizeof total);
+    sbr_rc rc = SBR_OK;
+    for (size_t f = 0; f < n_paths && rc == SBR_OK; f++) {
+        sbr_click *clicks;
+        size_t n;
+        sbr_load_stats st;
+        rc = sbr_load_clicks(paths[f], opt, &clicks, &n, &st, err);
+        if (rc != SBR_OK)
+            break;
+        if ((rc = sbr_grow_array(&all, n_all + n, sizeof *all)) != SBR_OK) {
+            free(clicks);
+            rc = sbr_err_set(err, SBR_ENOMEM, "%s: out of memory", paths[f]);
+            break;
+        }
+        for (size_t c = 0; c < n; c++) {
+            all[n_all + c] = clicks[c];
+            all[n_all + c].row += rows_before;
+        }
+        n_all += n;
+        rows_before += st.rows_read;
+        free(clicks);
+        total.lines += st.lines;
+        total.rows_read += st.rows_read;
+        total.rows_kept += st.rows_kept;
+        total.blank_lines += st.blank_lines;
+        for (int r = 0; r < SBR_DROP_N; r++)
+            total.dropped[r] += st.dropped[r];
+        total.delimiter = st.delimiter;
+    }
+    if (rc == SBR_OK)
+        rc = sbr_dataset_from_clicks(all, n_all, out, err);
+    free(all);
+    if (stats != NULL)
+        *stats = total;
+    return rc;
+}

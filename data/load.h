@@ -70,6 +70,12 @@ sbr_rc sbr_load_clicks(const char *path, const sbr_load_options *opt, sbr_click 
 sbr_rc sbr_load_sessions(const char *path, const sbr_load_options *opt, sbr_dataset **out,
                          sbr_load_stats *stats, sbr_err *err);
 
+/* Loads several session files into one dataset, as if concatenated (row ordinals continue
+ * across files, so file order is kept). Fills *stats (may be NULL) with the sums. Errors: as
+ * sbr_load_clicks, for the first file that fails. */
+sbr_rc sbr_load_sessions_many(const char *const *paths, size_t n_paths, const sbr_load_options *opt,
+                              sbr_dataset **out, sbr_load_stats *stats, sbr_err *err);
+
 /* Finds a column of a header record: `spec` is a header name or a 1-based number, or NULL to
  * try the NULL-terminated `aliases` (compared ignoring case, '_', '-' and ' '). Returns true
  * and sets *col (0-based) when found. */

@@ -104,6 +104,8 @@ static double num(const sheet *sh, size_t r, int c)
     return v;
 }
 
+enum { TCELL = 640 }; /* bytes of one table cell */
+
 /* One (dataset, algorithm, params, cutoff) group over its splits. */
 enum {
     M_MRR,
@@ -197,8 +199,8 @@ static int make_dir(const char *path)
 
 /* Writes a table as Markdown and as a LaTeX tabular (booktabs). cells is n_rows x n_cols. */
 static sbr_rc write_table(const char *dir, const char *name, const char *caption,
-                          const char *const *head, size_t n_cols, char (*cells)[64], size_t n_rows,
-                          sbr_err *err)
+                          const char *const *head, size_t n_cols, char (*cells)[TCELL],
+                          size_t n_rows, sbr_err *err)
 {
     char path[4096];
     sbr_out *o;
@@ -378,7 +380,7 @@ static sbr_rc write_accuracy(const char *dir, const sheet *sh, const summary *s,
             conf[n_conf++] = i;
     }
     size_t n_cols = 1 + n_ds;
-    char(*cells)[64] = calloc(n_conf * n_cols + 1, 64);
+    char(*cells)[TCELL] = calloc(n_conf * n_cols + 1, TCELL);
     const char *head[1 + MAX_DS];
     if (cells == NULL)
         return sbr_err_set(err, SBR_ENOMEM, "report: out of memory");
@@ -388,15 +390,15 @@ static sbr_rc write_accuracy(const char *dir, const sheet *sh, const summary *s,
     for (size_t r = 0; r < n_conf; r++) {
         char lab[600];
         label(sh, s, &s->g[conf[r]], lab, sizeof lab);
-        snprintf(cells[r * n_cols], 64, "%.63s", lab);
+        snprintf(cells[r * n_cols], TCELL, "%s", lab);
         const group *c0 = &s->g[conf[r]];
         for (size_t d = 0; d < n_ds; d++) {
             const group *g = find_group(sh, s, datasets[d], cell(sh, c0->first_row, s->key[1]),
                                         cell(sh, c0->first_row, s->key[2]), cutoff);
             if (g == NULL)
-                snprintf(cells[r * n_cols + 1 + d], 64, "–");
+                snprintf(cells[r * n_cols + 1 + d], TCELL, "–");
             else
-                snprintf(cells[r * n_cols + 1 + d], 64, "%.4f / %.4f", mean(g, M_MRR),
+                snprintf(cells[r * n_cols + 1 + d], TCELL, "%.4f / %.4f", mean(g, M_MRR),
                          mean(g, M_HR));
         }
     }
@@ -414,7 +416,7 @@ static sbr_rc write_latency(const char *dir, const sheet *sh, const summary *s, 
     static const char *const head[] = {"dataset",  "algorithm", "p50 µs", "p90 µs",
                                        "p99.5 µs", "max µs",    "fit s",  "model MiB"};
     enum { NC = 8 };
-    char(*cells)[64] = calloc(s->n * NC + 1, 64);
+    char(*cells)[TCELL] = calloc(s->n * NC + 1, TCELL);
     if (cells == NULL)
         return sbr_err_set(err, SBR_ENOMEM, "report: out of memory");
     size_t n = 0;
@@ -424,14 +426,14 @@ static sbr_rc write_latency(const char *dir, const sheet *sh, const summary *s, 
             continue;
         char lab[600];
         label(sh, s, g, lab, sizeof lab);
-        snprintf(cells[n * NC + 0], 64, "%s", cell(sh, g->first_row, s->key[0]));
-        snprintf(cells[n * NC + 1], 64, "%.63s", lab);
-        snprintf(cells[n * NC + 2], 64, "%.2f", mean(g, M_P50));
-        snprintf(cells[n * NC + 3], 64, "%.2f", mean(g, M_P90));
-        snprintf(cells[n * NC + 4], 64, "%.2f", mean(g, M_P995));
-        snprintf(cells[n * NC + 5], 64, "%.1f", mean(g, M_MAX));
-        snprintf(cells[n * NC + 6], 64, "%.3f", mean(g, M_FIT));
-        snprintf(cells[n * NC + 7], 64, "%.2f", mean(g, M_BYTES) / 1048576.0);
+        snprintf(cells[n * NC + 0], TCELL, "%s", cell(sh, g->first_row, s->key[0]));
+        snprintf(cells[n * NC + 1], TCELL, "%s", lab);
+        snprintf(cells[n * NC + 2], TCELL, "%.2f", mean(g, M_P50));
+        snprintf(cells[n * NC + 3], TCELL, "%.2f", mean(g, M_P90));
+        snprintf(cells[n * NC + 4], TCELL, "%.2f", mean(g, M_P995));
+        snprintf(cells[n * NC + 5], TCELL, "%.1f", mean(g, M_MAX));
+        snprintf(cells[n * NC + 6], TCELL, "%.3f", mean(g, M_FIT));
+        snprintf(cells[n * NC + 7], TCELL, "%.2f", mean(g, M_BYTES) / 1048576.0);
         n++;
     }
     sbr_rc rc = write_table(dir, "latency",
@@ -454,7 +456,7 @@ static sbr_rc write_datasets(const char *dir, const char *path, sbr_err *err)
                                        "clicks",  "items", "days"};
     enum { NC = 7 };
     const char *src[NC] = {"dataset", "split", "part", "sessions", "clicks", "items", "span_days"};
-    char(*cells)[64] = calloc(sh.n_rows * NC + 1, 64);
+    char(*cells)[TCELL] = calloc(sh.n_rows * NC + 1, TCELL);
     if (cells == NULL) {
         free_sheet(&sh);
         return sbr_err_set(err, SBR_ENOMEM, "report: out of memory");
@@ -464,9 +466,9 @@ static sbr_rc write_datasets(const char *dir, const char *path, sbr_err *err)
             const char *t = cell(&sh, r, col(&sh, src[c]));
             uint64_t v;
             if (c >= 3 && c <= 5 && sbr_parse_u64(t, strlen(t), &v) == NULL)
-                sbr_fmt_count(cells[r * NC + (size_t)c], 64, v);
+                sbr_fmt_count(cells[r * NC + (size_t)c], TCELL, v);
             else
-                snprintf(cells[r * NC + (size_t)c], 64, "%.63s", t);
+                snprintf(cells[r * NC + (size_t)c], TCELL, "%s", t);
         }
     }
     rc = write_table(dir, "datasets", "Datasets: sessions, clicks and items per split", head, NC,
@@ -511,7 +513,7 @@ static sbr_rc write_reproduction(const char *dir, const sheet *sh, const summary
     static const char *const head[] = {"dataset", "algorithm",  "metric", "published",
                                        "sbr",     "difference", "source"};
     enum { NC = 7 };
-    char(*cells)[64] = calloc(pub.n_rows * NC + 1, 64);
+    char(*cells)[TCELL] = calloc(pub.n_rows * NC + 1, TCELL);
     if (cells == NULL) {
         free_sheet(&pub);
         return sbr_err_set(err, SBR_ENOMEM, "report: out of memory");
@@ -538,18 +540,18 @@ static sbr_rc write_reproduction(const char *dir, const sheet *sh, const summary
         }
         double want = num(&pub, r, pv);
         char *row = cells[r * NC];
-        snprintf(row, 64, "%s", cell(&pub, r, pd));
-        snprintf(cells[r * NC + 1], 64, "%s %.50s", cell(&pub, r, pa), cell(&pub, r, pp));
-        snprintf(cells[r * NC + 2], 64, "%s@%s", metric, cell(&pub, r, pc));
-        snprintf(cells[r * NC + 3], 64, "%.4f", want);
+        snprintf(row, TCELL, "%s", cell(&pub, r, pd));
+        snprintf(cells[r * NC + 1], TCELL, "%s %s", cell(&pub, r, pa), cell(&pub, r, pp));
+        snprintf(cells[r * NC + 2], TCELL, "%s@%s", metric, cell(&pub, r, pc));
+        snprintf(cells[r * NC + 3], TCELL, "%.4f", want);
         if (hit != NULL) {
-            snprintf(cells[r * NC + 4], 64, "%.4f", mean(hit, m));
-            snprintf(cells[r * NC + 5], 64, "%+.4f", mean(hit, m) - want);
+            snprintf(cells[r * NC + 4], TCELL, "%.4f", mean(hit, m));
+            snprintf(cells[r * NC + 5], TCELL, "%+.4f", mean(hit, m) - want);
         } else {
-            snprintf(cells[r * NC + 4], 64, "not run");
-            snprintf(cells[r * NC + 5], 64, "–");
+            snprintf(cells[r * NC + 4], TCELL, "not run");
+            snprintf(cells[r * NC + 5], TCELL, "–");
         }
-        snprintf(cells[r * NC + 6], 64, "%.63s", cell(&pub, r, ps));
+        snprintf(cells[r * NC + 6], TCELL, "%s", cell(&pub, r, ps));
     }
     rc = write_table(dir, "reproduction",
                      "Reproduction: sbr beside the published values on the same data and "

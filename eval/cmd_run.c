@@ -357,14 +357,15 @@ static sbr_rc run_dataset(runner *r, const sbr_exp_dataset *d, sbr_err *err)
         sbr_dataset *train = NULL, *test = NULL;
         sbr_split sp;
         memset(&sp, 0, sizeof sp);
+        bool per_file = d->n_files > 1 && !d->joined;
         const char *file = d->synth[0]  ? synth_path
-                           : d->n_files ? d->files[d->n_files > 1 ? s : 0]
+                           : d->n_files ? d->files[per_file ? s : 0]
                                         : NULL;
         if (d->train[0]) {
             base_of(d->train, split_name, sizeof split_name);
         } else if (d->split == SBR_EXP_WINDOWS) {
             snprintf(split_name, sizeof split_name, "window%zu", s);
-        } else if (d->n_files > 1) {
+        } else if (per_file) {
             base_of(file, split_name, sizeof split_name);
         } else {
             snprintf(split_name, sizeof split_name, "last%gd", d->last_days);
@@ -378,10 +379,19 @@ static sbr_rc run_dataset(runner *r, const sbr_exp_dataset *d, sbr_err *err)
             if (rc == SBR_OK)
                 rc = load_file(d->test, &test, err);
         } else {
-            if (whole == NULL || d->n_files > 1) {
+            if (whole == NULL || per_file) {
                 sbr_dataset_free(whole);
                 whole = NULL;
-                rc = load_file(file, &whole, err);
+                if (d->joined && d->n_files > 1) {
+                    const char *paths[SBR_EXP_MAX_FILES];
+                    for (size_t f = 0; f < d->n_files; f++)
+                        paths[f] = d->files[f];
+                    sbr_load_options lo;
+                    sbr_load_options_init(&lo);
+                    rc = sbr_load_sessions_many(paths, d->n_files, &lo, &whole, NULL, err);
+                } else {
+                    rc = load_file(file, &whole, err);
+                }
             }
             if (rc == SBR_OK)
                 rc = d->split == SBR_EXP_WINDOWS

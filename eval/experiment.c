@@ -182,6 +182,7 @@ static int on_key(void *user, const char *section, const char *name, const char 
         else if (strcmp(name, "test") == 0 && copy_text(d->test, sizeof d->test, v))
             ;
         else if (strcmp(name, "file") == 0 || strcmp(name, "files") == 0) {
+            d->joined = strcmp(name, "file") == 0;
             char *save = NULL;
             for (char *p = strtok_r(v, " \t", &save); p != NULL; p = strtok_r(NULL, " \t", &save)) {
                 if (d->n_files == SBR_EXP_MAX_FILES ||
@@ -252,9 +253,11 @@ sbr_rc sbr_experiment_load(const char *path, sbr_experiment *x, sbr_err *err)
         if (!d->train[0] && d->split == SBR_EXP_GIVEN)
             return sbr_err_set(err, SBR_EINVAL, "%s: dataset %s: say how to split it (split = ...)",
                                path, d->name);
-        if (d->split == SBR_EXP_WINDOWS && d->n_files > 1)
-            return sbr_err_set(err, SBR_EINVAL, "%s: dataset %s: windows cut one file", path,
-                               d->name);
+        if (d->split == SBR_EXP_WINDOWS && d->n_files > 1 && !d->joined)
+            return sbr_err_set(err, SBR_EINVAL,
+                               "%s: dataset %s: windows cut one dataset: use `file = A B` to "
+                               "join files",
+                               path, d->name);
     }
     for (size_t i = 0; i < x->n_algos; i++) {
         if (x->algos[i].spec[0] == '\0')
@@ -276,7 +279,7 @@ size_t sbr_exp_dataset_slices(const sbr_exp_dataset *d)
 {
     if (d->split == SBR_EXP_WINDOWS)
         return d->windows.slices;
-    return d->n_files > 1 ? d->n_files : 1;
+    return d->n_files > 1 && !d->joined ? d->n_files : 1;
 }
 
 enum { MAX_KEYS = 8, MAX_VALUES = 32 };

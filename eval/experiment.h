@@ -17,7 +17,8 @@
  *
  *   [dataset 30music]
  *   files    = $SBR_DATA/30music/slice0.tsv.gz $SBR_DATA/30music/slice1.tsv.gz
- *   split    = last-days 1      # ... or files (one slice each) or one `file`, cut by `split`:
+ *   split    = last-days 1      # ... or `files` (one slice each) or `file` (one or more files
+ *                               # joined into one dataset), cut by `split`:
  *                               # "last-days N", "windows TRAIN TEST SLICES OFFSET SHIFT" (days)
  *                               # or "preset NAME" (sbr split --help lists the presets)
  *   [dataset synthetic]
@@ -59,8 +60,10 @@ typedef enum sbr_exp_split {
 typedef struct sbr_exp_dataset {
     char name[64];
     char train[SBR_EXP_PATH], test[SBR_EXP_PATH]; /* SBR_EXP_GIVEN */
-    char files[SBR_EXP_MAX_FILES][SBR_EXP_PATH];  /* one slice per file, or one file */
+    char files[SBR_EXP_MAX_FILES][SBR_EXP_PATH];  /* `files`: one slice per file; `file`:
+                                                     all joined into one dataset */
     size_t n_files;
+    bool joined;     /* the files came from `file` */
     char synth[256]; /* synth options "key=value,...", or empty */
     sbr_exp_split split;
     double last_days;

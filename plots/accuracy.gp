@@ -1,6 +1,6 @@
 # Accuracy per algorithm and dataset: MRR@N (top) and HR@N (bottom), the mean over slices with
 # the spread (min..max) as error bars. Extra variables: datasets (space-separated), cutoff,
-# labels (space-separated configuration labels, in `config` order, '_' for spaces).
+# labels (space-separated configuration labels, in `config` order, '~' for spaces).
 load "plots/common.gp"
 n = words(datasets)
 nc = words(labels)
@@ -10,14 +10,15 @@ set xtics () nomirror
 do for [i = 1:nc] { set xtics add ("" i - 1) }
 set ylabel sprintf("MRR@%d", cutoff)
 set yrange [0:*]
+set offsets 0, 0, graph 0.08, 0
 set title sprintf("Accuracy per algorithm and dataset (mean over slices; bars: min..max)")
-off(j) = (j - (n + 1) / 2.0) * 0.12
+off(j) = (j - (n + 1) / 2.0) * (0.8 / n)
 plot for [j = 1:n] summary using (column("config") + off(j)):(pick(word(datasets, j), column("mrr"))):\
      (column("mrr_min")):(column("mrr_max")) with yerrorbars ls j title word(datasets, j)
 unset title
 set xtics rotate by 40 right
 set xtics () nomirror
-do for [i = 1:nc] { set xtics add (system("echo ".word(labels, i)." | tr _ ' '") i - 1) }
+do for [i = 1:nc] { set xtics add (system("echo ".word(labels, i)." | tr '~' ' '") i - 1) }
 set ylabel sprintf("HR@%d", cutoff)
 plot for [j = 1:n] summary using (column("config") + off(j)):(pick(word(datasets, j), column("hr"))):\
      (column("hr_min")):(column("hr_max")) with yerrorbars ls j notitle

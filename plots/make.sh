@@ -12,7 +12,7 @@ F="$R/figures"
 mkdir -p "$F"
 # Distinct values of a summary column, in first-seen order (gnuplot takes space-separated words).
 distinct() { awk -F, -v c="$2" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == c) k = i; next } !seen[$k]++ { print $k }' "$1" | tr '\n' ' '; }
-labels_of() { awk -F, 'NR > 1 && !seen[$5]++ { l = $6; gsub(/"/, "", l); gsub(/ /, "_", l); sub(/_pruning=20$/, "", l); print l }' "$1" | tr '\n' ' '; }
+labels_of() { awk -F, 'NR > 1 && !seen[$5]++ { l = $6; gsub(/"/, "", l); gsub(/ /, "~", l); sub(/~pruning=20$/, "", l); print l }' "$1" | tr '\n' ' '; }
 plot() { for fmt in png pdf; do gnuplot -e "summary='$1'; out='$F/$2'; fmt='$fmt'; cutoff=$CUT; $3" "plots/$2.gp"; done; }
 
 S="$R/summary.csv"
