@@ -17,6 +17,7 @@ static const command commands[] = {
      "turn a raw public click log (Last.fm-1K, Retailrocket, YOOCHOOSE, ...) into sessions"},
     {"split", sbr_cmd_split, "cut sliding-window or last-days train/test splits (session-rec)"},
     {"run", sbr_cmd_run, "run an experiment file: every dataset x algorithm job, resumably"},
+    {"tune", sbr_cmd_tune, "search hyperparameters (TPE, random, grid) on a validation split"},
     {"report", sbr_cmd_report, "summaries and Markdown/LaTeX tables from results files"},
     {"synth", sbr_cmd_synth, "generate a realistic synthetic click log from a seed"},
     {"algos", sbr_cmd_algos, "list the algorithms with their parameters, defaults and ranges"},

@@ -152,5 +152,17 @@ ls "$TMP/runA" | grep -q '\.tmp$' && bad "temporary files left after the resume"
 expect 1 "run rejects a malformed experiment file" -- "$SBR" run "$FIX/sessions-small.tsv"
 contains "$TMP/err" "sessions-small.tsv:1:" "the message names the file and line"
 
+# tune: the same seed gives the same trials with 1 and 2 threads (the seconds column aside).
+expect 0 "tune with 1 thread" -- "$SBR" tune --train "$TMP/tr.tsv" --valid "$TMP/te.tsv" --algo sr --trials 20 --threads 1 --out "$TMP/t1"
+contains "$TMP/out" "best validation mrr@20" "tune reports the best trial"
+expect 0 "tune with 2 threads" -- "$SBR" tune --train "$TMP/tr.tsv" --valid "$TMP/te.tsv" --algo sr --trials 20 --threads 2 --out "$TMP/t2"
+cut -d, -f1-6 "$TMP/t1/trials.csv" >"$TMP/c1"; cut -d, -f1-6 "$TMP/t2/trials.csv" >"$TMP/c2"
+cmp -s "$TMP/c1" "$TMP/c2" && ok || bad "tune trials differ between 1 and 2 threads"
+[ "$(wc -l <"$TMP/t1/trials.csv")" -eq 21 ] && ok || bad "20 trials and a header"
+expect 0 "best.ini runs" -- "$SBR" run "$TMP/t1/best.ini"
+expect 2 "tune rejects a space that does not fit" -- "$SBR" tune --train "$TMP/tr.tsv" --valid "$TMP/te.tsv" --algo sr --space "depth=int:1:3" --out "$TMP/t3"
+contains "$TMP/err" "unknown parameter 'depth'" "the parameter is named"
+expect 2 "tune rejects a bad objective" -- "$SBR" tune --train "$TMP/tr.tsv" --valid "$TMP/te.tsv" --algo sr --objective auc@20 --out "$TMP/t3"
+
 echo "cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -1,0 +1,174 @@
+/* Hyperparameter search: spaces, bounds and choices, grids, determinism across threads, and
+ * TPE beating random search on a synthetic objective. */
+#include <CUnit/CUnit.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "eval/tune.h"
+
+static void test_spaces_parse_and_reject_bad_text(void)
+{
+    sbr_space sp;
+    sbr_err e = {SBR_OK, ""};
+    CU_ASSERT_EQUAL_FATAL(
+        sbr_space_parse("m=int:100:2500; k=logint:5:1500; w=choice:div|quadratic; l=log:0.01:10;"
+                        " a=real:0:1",
+                        &sp, &e),
+        SBR_OK);
+    CU_ASSERT_EQUAL(sp.n, 5);
+    CU_ASSERT_EQUAL(sp.dims[2].kind, SBR_DIM_CHOICE);
+    CU_ASSERT_EQUAL(sp.dims[2].n_choices, 2);
+    CU_ASSERT_STRING_EQUAL(sp.dims[2].choices[1], "quadratic");
+    double x[5] = {100, 7, 1, 0.5, 0.25};
+    char buf[256];
+    CU_ASSERT_STRING_EQUAL(sbr_space_format(&sp, x, buf, sizeof buf),
+                           "m=100,k=7,w=quadratic,l=0.5,a=0.25");
+    CU_ASSERT_EQUAL(sbr_space_parse("m=int:5:1", &sp, &e), SBR_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "LO <= HI"));
+    CU_ASSERT_EQUAL(sbr_space_parse("m=cubic:1:5", &sp, &e), SBR_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "unknown kind 'cubic'"));
+    CU_ASSERT_EQUAL(sbr_space_parse("l=log:0:5", &sp, &e), SBR_EINVAL);
+    CU_ASSERT_EQUAL(sbr_space_parse("m=int:1.5:5", &sp, &e), SBR_EINVAL);
+    CU_ASSERT_EQUAL(sbr_space_parse("m=int:1:5; m=int:1:5", &sp, &e), SBR_EINVAL);
+    CU_ASSERT_EQUAL(sbr_space_parse("w=choice:", &sp, &e), SBR_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(sbr_space_default("vmis"));
+    CU_ASSERT_EQUAL(sbr_space_parse(sbr_space_default("vmis"), &sp, &e), SBR_OK);
+}
+
+/* A smooth objective with its optimum at m = 1700, k = 300, w = "b", l = 0.05. */
+static sbr_rc peak(void *user, const double *x, double *value, sbr_err *err)
+{
+    (void)user;
+    (void)err;
+    double dm = (x[0] - 1700) / 2400, dk = (x[1] - 300) / 1450;
+    double dl = (log(x[3]) - log(0.05)) / log(1000);
+    *value = -(dm * dm + dk * dk + dl * dl) - (x[2] == 1 ? 0 : 0.05);
+    return SBR_OK;
+}
+
+static const char *peak_space = "m=int:100:2500; k=int:50:1500; w=choice:a|b|c|d; l=log:0.01:10";
+
+static void test_points_respect_bounds_integers_and_choices(void)
+{
+    sbr_space sp;
+    sbr_err e;
+    CU_ASSERT_EQUAL_FATAL(sbr_space_parse(peak_space, &sp, &e), SBR_OK);
+    sbr_tune_method methods[3] = {SBR_TUNE_RANDOM, SBR_TUNE_GRID, SBR_TUNE_TPE};
+    for (int m = 0; m < 3; m++) {
+        sbr_tune_options opt;
+        sbr_tune_options_init(&opt);
+        opt.method = methods[m];
+        sbr_trial trials[60];
+        CU_ASSERT_EQUAL_FATAL(sbr_tune_run(&sp, &opt, 60, 4, 2, peak, NULL, trials, &e), SBR_OK);
+        size_t bad = 0;
+        for (int i = 0; i < 60; i++) {
+            const double *x = trials[i].x;
+            bad += x[0] < 100 || x[0] > 2500 || x[0] != floor(x[0]);
+            bad += x[1] < 50 || x[1] > 1500 || x[1] != floor(x[1]);
+            bad += x[2] < 0 || x[2] > 3 || x[2] != floor(x[2]);
+            bad += x[3] < 0.01 || x[3] > 10;
+        }
+        CU_ASSERT_EQUAL(bad, 0);
+    }
+}
+
+static void test_a_full_grid_visits_every_point_once(void)
+{
+    sbr_space sp;
+    sbr_err e;
+    CU_ASSERT_EQUAL_FATAL(sbr_space_parse("a=int:1:3; b=choice:x|y", &sp, &e), SBR_OK);
+    sbr_tune_options opt;
+    sbr_tune_options_init(&opt);
+    opt.method = SBR_TUNE_GRID;
+    opt.grid_points = 3;
+    sbr_tuner *t = sbr_tuner_new(&sp, &opt);
+    CU_ASSERT_EQUAL_FATAL(sbr_tuner_grid_size(t), 6);
+    int seen[4][2] = {{0}};
+    for (size_t i = 0; i < 6; i++) {
+        double x[2];
+        CU_ASSERT_EQUAL(sbr_tuner_ask(t, i, x, &e), SBR_OK);
+        seen[(int)x[0]][(int)x[1]]++;
+    }
+    for (int a = 1; a <= 3; a++)
+        for (int b = 0; b < 2; b++)
+            CU_ASSERT_EQUAL(seen[a][b], 1);
+    sbr_tuner_free(t);
+    sbr_tuner_free(NULL);
+}
+
+static void test_the_same_seed_gives_the_same_trials_for_1_and_2_threads(void)
+{
+    sbr_space sp;
+    sbr_err e;
+    CU_ASSERT_EQUAL_FATAL(sbr_space_parse(peak_space, &sp, &e), SBR_OK);
+    sbr_tune_method methods[3] = {SBR_TUNE_RANDOM, SBR_TUNE_GRID, SBR_TUNE_TPE};
+    for (int m = 0; m < 3; m++) {
+        sbr_tune_options opt;
+        sbr_tune_options_init(&opt);
+        opt.method = methods[m];
+        opt.seed = 77;
+        sbr_trial a[40], b[40], c[40];
+        CU_ASSERT_EQUAL_FATAL(sbr_tune_run(&sp, &opt, 40, 4, 1, peak, NULL, a, &e), SBR_OK);
+        CU_ASSERT_EQUAL_FATAL(sbr_tune_run(&sp, &opt, 40, 4, 2, peak, NULL, b, &e), SBR_OK);
+        opt.seed = 78;
+        CU_ASSERT_EQUAL_FATAL(sbr_tune_run(&sp, &opt, 40, 4, 2, peak, NULL, c, &e), SBR_OK);
+        size_t same = 0, same_other_seed = 0;
+        for (int i = 0; i < 40; i++) {
+            same += memcmp(a[i].x, b[i].x, sizeof a[i].x) == 0 && a[i].value == b[i].value;
+            same_other_seed += memcmp(a[i].x, c[i].x, sizeof a[i].x) == 0;
+        }
+        CU_ASSERT_EQUAL(same, 40);
+        CU_ASSERT(same_other_seed < 40);
+    }
+}
+
+static double best_of(const sbr_trial *t, size_t n)
+{
+    double best = -INFINITY;
+    for (size_t i = 0; i < n; i++)
+        best = fmax(best, t[i].value);
+    return best;
+}
+
+static void test_tpe_beats_random_search_on_average(void)
+{
+    /* Ten seeds, 50 trials each: the mean best objective of TPE must exceed random search's,
+     * and TPE's later trials must concentrate near the optimum (better mean value). */
+    sbr_space sp;
+    sbr_err e;
+    CU_ASSERT_EQUAL_FATAL(sbr_space_parse(peak_space, &sp, &e), SBR_OK);
+    double tpe_best = 0, random_best = 0, tpe_late = 0, random_late = 0;
+    for (uint64_t seed = 1; seed <= 10; seed++) {
+        sbr_tune_options opt;
+        sbr_tune_options_init(&opt);
+        opt.seed = seed;
+        sbr_trial t[50], r[50];
+        opt.method = SBR_TUNE_TPE;
+        CU_ASSERT_EQUAL_FATAL(sbr_tune_run(&sp, &opt, 50, 4, 2, peak, NULL, t, &e), SBR_OK);
+        opt.method = SBR_TUNE_RANDOM;
+        CU_ASSERT_EQUAL_FATAL(sbr_tune_run(&sp, &opt, 50, 4, 2, peak, NULL, r, &e), SBR_OK);
+        tpe_best += best_of(t, 50) / 10;
+        random_best += best_of(r, 50) / 10;
+        for (int i = 30; i < 50; i++) {
+            tpe_late += t[i].value / 200;
+            random_late += r[i].value / 200;
+        }
+    }
+    printf("\n    mean best: TPE %.5f, random %.5f; mean of trials 30-49: TPE %.4f, random %.4f\n",
+           tpe_best, random_best, tpe_late, random_late);
+    CU_ASSERT(tpe_best > random_best);
+    CU_ASSERT(tpe_late > random_late);
+}
+
+static CU_TestInfo tests[] = {
+    {"spaces parse and reject bad text", test_spaces_parse_and_reject_bad_text},
+    {"points respect bounds, integers and choices",
+     test_points_respect_bounds_integers_and_choices},
+    {"a full grid visits every point once", test_a_full_grid_visits_every_point_once},
+    {"the same seed gives the same trials for 1 and 2 threads",
+     test_the_same_seed_gives_the_same_trials_for_1_and_2_threads},
+    {"TPE beats random search on average", test_tpe_beats_random_search_on_average},
+    CU_TEST_INFO_NULL};
+
+CU_SuiteInfo sbr_suite_tune = {"tune", NULL, NULL, NULL, NULL, tests};
