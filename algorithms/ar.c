@@ -15,9 +15,10 @@ static const sbr_param_spec ar_params[] = {SBR_RULES_PRUNING_PARAM(ar_config),
 
 /* Adds one session's pairs. session-rec inserts R[earlier][current] before
  * R[current][earlier]; the insertion order decides ties when pruning. */
-static sbr_rc ar_session(void *user, const uint32_t *items, size_t len, sbr_err *err)
+static sbr_rc ar_session(const void *config, sbr_rules_builder *b, const uint32_t *items,
+                         size_t len, sbr_err *err)
 {
-    sbr_rules_builder *b = user;
+    (void)config;
     for (size_t t = 1; t < len; t++) {
         for (size_t e = 0; e < t; e++) {
             sbr_rc rc = sbr_rules_add(b, items[e], items[t], 1.0, err);
@@ -32,20 +33,8 @@ static sbr_rc ar_session(void *user, const uint32_t *items, size_t len, sbr_err 
 
 static sbr_rc ar_fit(const void *config, const sbr_dataset *train, sbr_model **out, sbr_err *err)
 {
-    const ar_config *cfg = config;
-    *out = NULL;
-    sbr_rules_builder *b = sbr_rules_builder_new(train->n_items);
-    if (b == NULL)
-        return sbr_err_set(err, SBR_ENOMEM, "ar: out of memory");
-    sbr_rc rc = sbr_rules_each_session(train, ar_session, b, err);
-    if (rc != SBR_OK) {
-        sbr_rules_builder_free(b);
-        return rc;
-    }
-    sbr_rules rules;
-    if ((rc = sbr_rules_build(b, cfg->pruning, &rules, err)) != SBR_OK)
-        return rc;
-    return sbr_rules_model_new(&sbr_algo_ar, &rules, out, err);
+    return sbr_rules_fit(&sbr_algo_ar, config, ((const ar_config *)config)->pruning, train,
+                         ar_session, out, err);
 }
 
 const sbr_algo sbr_algo_ar = {

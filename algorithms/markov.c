@@ -10,10 +10,12 @@
 static const sbr_param_spec markov_params[] = {SBR_RULES_PRUNING_PARAM(markov_config),
                                                {NULL, 0, 0, 0, 0, 0, NULL, NULL}};
 
-static sbr_rc markov_session(void *user, const uint32_t *items, size_t len, sbr_err *err)
+static sbr_rc markov_session(const void *config, sbr_rules_builder *b, const uint32_t *items,
+                             size_t len, sbr_err *err)
 {
+    (void)config;
     for (size_t t = 1; t < len; t++) {
-        sbr_rc rc = sbr_rules_add(user, items[t - 1], items[t], 1.0, err);
+        sbr_rc rc = sbr_rules_add(b, items[t - 1], items[t], 1.0, err);
         if (rc != SBR_OK)
             return rc;
     }
@@ -23,20 +25,8 @@ static sbr_rc markov_session(void *user, const uint32_t *items, size_t len, sbr_
 static sbr_rc markov_fit(const void *config, const sbr_dataset *train, sbr_model **out,
                          sbr_err *err)
 {
-    const markov_config *cfg = config;
-    *out = NULL;
-    sbr_rules_builder *b = sbr_rules_builder_new(train->n_items);
-    if (b == NULL)
-        return sbr_err_set(err, SBR_ENOMEM, "markov: out of memory");
-    sbr_rc rc = sbr_rules_each_session(train, markov_session, b, err);
-    if (rc != SBR_OK) {
-        sbr_rules_builder_free(b);
-        return rc;
-    }
-    sbr_rules rules;
-    if ((rc = sbr_rules_build(b, cfg->pruning, &rules, err)) != SBR_OK)
-        return rc;
-    return sbr_rules_model_new(&sbr_algo_markov, &rules, out, err);
+    return sbr_rules_fit(&sbr_algo_markov, config, ((const markov_config *)config)->pruning, train,
+                         markov_session, out, err);
 }
 
 const sbr_algo sbr_algo_markov = {

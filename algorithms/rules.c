@@ -179,26 +179,36 @@ size_t sbr_rules_bytes(const sbr_rules *r)
            n_rules * (sizeof *r->items + sizeof *r->weights);
 }
 
-sbr_rc sbr_rules_each_session(const sbr_dataset *train, sbr_session_fn fn, void *user, sbr_err *err)
+sbr_rc sbr_rules_fit(const sbr_algo *a, const void *config, double pruning,
+                     const sbr_dataset *train, sbr_session_fn fn, sbr_model **out, sbr_err *err)
 {
+    *out = NULL;
+    sbr_rules_builder *b = sbr_rules_builder_new(train->n_items);
     size_t *order = sbr_alloc_array(train->n_clicks, sizeof *order);
     size_t *starts = sbr_alloc_array(train->n_sessions + 1, sizeof *starts);
     uint32_t *items = sbr_alloc_array(train->n_clicks, sizeof *items);
     sbr_rc rc = SBR_OK;
-    if (order == NULL || starts == NULL || items == NULL)
-        rc = sbr_err_set(err, SBR_ENOMEM, "rules: out of memory");
+    if (b == NULL || order == NULL || starts == NULL || items == NULL)
+        rc = sbr_err_set(err, SBR_ENOMEM, "%s: out of memory", a->name);
     if (rc == SBR_OK)
         rc = sbr_dataset_file_order(train, order, starts, err);
     if (rc == SBR_OK) {
         for (size_t c = 0; c < train->n_clicks; c++)
             items[c] = train->items[order[c]];
         for (size_t k = 0; k < train->n_sessions && rc == SBR_OK; k++)
-            rc = fn(user, items + starts[k], starts[k + 1] - starts[k], err);
+            rc = fn(config, b, items + starts[k], starts[k + 1] - starts[k], err);
     }
     free(order);
     free(starts);
     free(items);
-    return rc;
+    if (rc != SBR_OK) {
+        sbr_rules_builder_free(b);
+        return rc;
+    }
+    sbr_rules rules;
+    if ((rc = sbr_rules_build(b, pruning, &rules, err)) != SBR_OK)
+        return rc;
+    return sbr_rules_model_new(a, &rules, out, err);
 }
 
 sbr_rc sbr_rules_model_new(const sbr_algo *a, sbr_rules *rules, sbr_model **out, sbr_err *err)

@@ -41,13 +41,16 @@ void sbr_rules_fini(sbr_rules *r);                 /* accepts NULL; zeroes *r */
 /* Bytes held by the table. */
 size_t sbr_rules_bytes(const sbr_rules *r);
 
-/* Calls fn(user, items, len, err) for every session of train, with its dense items, in the
- * order session-rec's fit reads them: the training file's row order (data/dataset.h,
- * sbr_dataset_file_order). The order decides which of equally weighted rules survive
- * pruning. Stops at, and returns, the first error of fn. Errors also: SBR_ENOMEM. */
-typedef sbr_rc (*sbr_session_fn)(void *user, const uint32_t *items, size_t len, sbr_err *err);
-sbr_rc sbr_rules_each_session(const sbr_dataset *train, sbr_session_fn fn, void *user,
-                              sbr_err *err);
+/* Adds the rules of one training session (its dense items in file order) to b. */
+typedef sbr_rc (*sbr_session_fn)(const void *config, sbr_rules_builder *b, const uint32_t *items,
+                                 size_t len, sbr_err *err);
+
+/* The whole fit of a rule baseline: calls fn for every session of train in the order
+ * session-rec's fit reads them — the training file's row order (sbr_dataset_file_order),
+ * which decides which of equally weighted rules survive pruning — then prunes and wraps the
+ * table in a model of algorithm a. Errors: fn's, SBR_ENOMEM; *out is then NULL. */
+sbr_rc sbr_rules_fit(const sbr_algo *a, const void *config, double pruning,
+                     const sbr_dataset *train, sbr_session_fn fn, sbr_model **out, sbr_err *err);
 
 /* The model of a rule baseline, and the vtable functions ar, sr and markov share: a
  * prediction is the rules of the session's last item, each weight divided by the largest

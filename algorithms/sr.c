@@ -40,21 +40,17 @@ static double step_weight(int weighting, size_t i)
     }
 }
 
-typedef struct sr_fit_state {
-    const sr_config *cfg;
-    sbr_rules_builder *b;
-} sr_fit_state;
-
 /* Links each event of one session to the up to `steps` events before it. */
-static sbr_rc sr_session(void *user, const uint32_t *items, size_t len, sbr_err *err)
+static sbr_rc sr_session(const void *config, sbr_rules_builder *b, const uint32_t *items,
+                         size_t len, sbr_err *err)
 {
-    const sr_fit_state *st = user;
-    size_t steps = (size_t)st->cfg->steps;
+    const sr_config *cfg = config;
+    size_t steps = (size_t)cfg->steps;
     for (size_t t = 1; t < len; t++) {
         size_t back = t < steps ? t : steps;
         for (size_t i = 1; i <= back; i++) {
-            sbr_rc rc = sbr_rules_add(st->b, items[t - i], items[t],
-                                      step_weight(st->cfg->weighting, i), err);
+            sbr_rc rc =
+                sbr_rules_add(b, items[t - i], items[t], step_weight(cfg->weighting, i), err);
             if (rc != SBR_OK)
                 return rc;
         }
@@ -64,19 +60,8 @@ static sbr_rc sr_session(void *user, const uint32_t *items, size_t len, sbr_err 
 
 static sbr_rc sr_fit(const void *config, const sbr_dataset *train, sbr_model **out, sbr_err *err)
 {
-    sr_fit_state st = {config, sbr_rules_builder_new(train->n_items)};
-    *out = NULL;
-    if (st.b == NULL)
-        return sbr_err_set(err, SBR_ENOMEM, "sr: out of memory");
-    sbr_rc rc = sbr_rules_each_session(train, sr_session, &st, err);
-    if (rc != SBR_OK) {
-        sbr_rules_builder_free(st.b);
-        return rc;
-    }
-    sbr_rules rules;
-    if ((rc = sbr_rules_build(st.b, st.cfg->pruning, &rules, err)) != SBR_OK)
-        return rc;
-    return sbr_rules_model_new(&sbr_algo_sr, &rules, out, err);
+    return sbr_rules_fit(&sbr_algo_sr, config, ((const sr_config *)config)->pruning, train,
+                         sr_session, out, err);
 }
 
 const sbr_algo sbr_algo_sr = {

@@ -1,10 +1,13 @@
 #include "eval/cli.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "algorithms/algo.h"
 #include "data/parse.h"
 #include "eval/report.h"
 
@@ -186,4 +189,49 @@ sbr_rc cli_load(const char *path, const sbr_load_options *opt, bool quiet, sbr_d
         fprintf(stderr, "\n");
     }
     return rc;
+}
+
+void cli_base_name(const char *path, char *out, size_t size)
+{
+    static const char *const endings[] = {".gz", ".tsv", ".csv", ".txt", ".dat"};
+    const char *slash = strrchr(path, '/');
+    snprintf(out, size, "%s", slash ? slash + 1 : path);
+    for (bool cut = true; cut;) {
+        cut = false;
+        for (size_t i = 0; i < sizeof endings / sizeof endings[0]; i++) {
+            size_t n = strlen(out), k = strlen(endings[i]);
+            if (n > k && strcmp(out + n - k, endings[i]) == 0) {
+                out[n - k] = '\0';
+                cut = true;
+            }
+        }
+    }
+}
+
+int cli_make_dirs(const char *path)
+{
+    char buf[4096];
+    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    for (char *p = buf + 1; *p; p++) {
+        if (*p == '/') {
+            *p = '\0';
+            if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+                return -1;
+            *p = '/';
+        }
+    }
+    return mkdir(buf, 0777) != 0 && errno != EEXIST ? -1 : 0;
+}
+
+int cli_parse_specs(const char *cmd, const char *const *specs, size_t n, const sbr_algo **algos,
+                    unsigned char (*configs)[SBR_ALGO_CONFIG_MAX])
+{
+    sbr_err err = {SBR_OK, ""};
+    for (size_t i = 0; i < n; i++)
+        if (sbr_algo_parse_spec(specs[i], &algos[i], configs[i], &err) != SBR_OK)
+            return cli_usage_error(cmd, "%s", err.msg);
+    return SBR_EXIT_OK;
 }

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "algorithms/algo.h"
 #include "data/common.h"
 #include "data/load.h"
 
@@ -96,6 +97,18 @@ void cli_progress_end(cli_progress *p);
  * loader's error in *err. */
 sbr_rc cli_load(const char *path, const sbr_load_options *opt, bool quiet, sbr_dataset **out,
                 sbr_load_stats *stats, sbr_err *err);
+
+/* The file name of path without its folder and without .gz/.tsv/.csv/.txt/.dat endings:
+ * "data/rsc15/train_full.tsv.gz" -> "train_full". */
+void cli_base_name(const char *path, char *out, size_t size);
+
+/* mkdir -p: creates path and its missing parents. Returns 0, or -1 with errno set. */
+int cli_make_dirs(const char *path);
+
+/* Parses n algorithm specs into algos[] and configs[] (each SBR_ALGO_CONFIG_MAX bytes); on a
+ * bad spec prints a usage error naming it and returns SBR_EXIT_USAGE, else SBR_EXIT_OK. */
+int cli_parse_specs(const char *cmd, const char *const *specs, size_t n, const sbr_algo **algos,
+                    unsigned char (*configs)[SBR_ALGO_CONFIG_MAX]);
 
 /* Formats the drop counts as "bad_time 3, missing_field 1" (or "none") into buf. */
 const char *cli_drops(char *buf, size_t size, const sbr_load_stats *st);

@@ -456,40 +456,6 @@ static void split_usage(FILE *out)
           out);
 }
 
-static int make_dir(const char *path)
-{
-    char buf[4096];
-    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf)
-        return -1;
-    for (char *p = buf + 1; *p; p++) {
-        if (*p == '/') {
-            *p = '\0';
-            if (mkdir(buf, 0777) != 0 && errno != EEXIST)
-                return -1;
-            *p = '/';
-        }
-    }
-    return mkdir(buf, 0777) != 0 && errno != EEXIST ? -1 : 0;
-}
-
-/* The input's file name without directory and without .gz/.tsv/.csv/.txt/.dat endings. */
-static void default_name(const char *path, char *name, size_t size)
-{
-    static const char *const endings[] = {".gz", ".tsv", ".csv", ".txt", ".dat"};
-    const char *base = strrchr(path, '/');
-    snprintf(name, size, "%s", base ? base + 1 : path);
-    for (bool cut = true; cut;) {
-        cut = false;
-        for (size_t i = 0; i < sizeof endings / sizeof endings[0]; i++) {
-            size_t n = strlen(name), k = strlen(endings[i]);
-            if (n > k && strcmp(name + n - k, endings[i]) == 0) {
-                name[n - k] = '\0';
-                cut = true;
-            }
-        }
-    }
-}
-
 /* One part of a slice: written to DIR/NAME.<slice>.<part>.tsv.gz and described in the CSV. */
 static sbr_rc write_part(const char *dir, const char *name, unsigned slice, const char *part,
                          const sbr_dataset *ds, const sbr_split *sp, bool carries_drops,
@@ -646,8 +612,8 @@ int sbr_cmd_split(int argc, char **argv)
     if (name_opt != NULL)
         snprintf(name, sizeof name, "%s", name_opt);
     else
-        default_name(in, name, sizeof name);
-    if (make_dir(dir) != 0) {
+        cli_base_name(in, name, sizeof name);
+    if (cli_make_dirs(dir) != 0) {
         fprintf(stderr, "sbr: %s: cannot create the folder: %s\n", dir, strerror(errno));
         return SBR_EXIT_RUNTIME;
     }

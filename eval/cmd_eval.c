@@ -164,17 +164,6 @@ static void parent_name(const char *path, char *out, size_t size)
         out[size - 1] = '\0'; /* a very long folder name is cut */
 }
 
-static void base_name(const char *path, char *out, size_t size)
-{
-    const char *slash = strrchr(path, '/');
-    snprintf(out, size, "%s", slash ? slash + 1 : path);
-    char *dot;
-    while ((dot = strrchr(out, '.')) != NULL &&
-           (strcmp(dot, ".gz") == 0 || strcmp(dot, ".tsv") == 0 || strcmp(dot, ".csv") == 0 ||
-            strcmp(dot, ".txt") == 0))
-        *dot = '\0';
-}
-
 static int parse_cutoffs(const char *arg, sbr_eval_options *eo)
 {
     char buf[256];
@@ -313,9 +302,8 @@ int sbr_cmd_eval(int argc, char **argv)
     static unsigned char configs[MAX_ALGOS][SBR_ALGO_CONFIG_MAX];
     const sbr_algo *algos[MAX_ALGOS];
     sbr_err err = {SBR_OK, ""};
-    for (size_t i = 0; i < n_specs; i++)
-        if (sbr_algo_parse_spec(specs[i], &algos[i], configs[i], &err) != SBR_OK)
-            return cli_usage_error("eval", "%s", err.msg);
+    if ((rc = cli_parse_specs("eval", specs, n_specs, algos, configs)) != SBR_EXIT_OK)
+        return rc;
 
     char dataset_buf[256], split_buf[256];
     if (dataset == NULL) {
@@ -323,7 +311,7 @@ int sbr_cmd_eval(int argc, char **argv)
         dataset = dataset_buf;
     }
     if (split == NULL) {
-        base_name(train_path, split_buf, sizeof split_buf);
+        cli_base_name(train_path, split_buf, sizeof split_buf);
         split = split_buf;
     }
     sbr_run_info ri = {dataset, split, (int)threads, (unsigned long)seed, SBR_VERSION_STRING};
@@ -508,9 +496,8 @@ int sbr_cmd_bench(int argc, char **argv)
     static unsigned char configs[MAX_ALGOS][SBR_ALGO_CONFIG_MAX];
     const sbr_algo *algos[MAX_ALGOS];
     sbr_err err = {SBR_OK, ""};
-    for (size_t i = 0; i < n_specs; i++)
-        if (sbr_algo_parse_spec(specs[i], &algos[i], configs[i], &err) != SBR_OK)
-            return cli_usage_error("bench", "%s", err.msg);
+    if ((rc = cli_parse_specs("bench", specs, n_specs, algos, configs)) != SBR_EXIT_OK)
+        return rc;
     sbr_dataset *train = NULL, *test = NULL;
     sbr_load_stats ls;
     if (cli_load(train_path, &lo, false, &train, &ls, &err) != SBR_OK ||

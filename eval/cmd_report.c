@@ -192,11 +192,6 @@ static double mean(const group *g, int m)
     return g->sum[m] / (double)g->n;
 }
 
-static int make_dir(const char *path)
-{
-    return mkdir(path, 0777) != 0 && errno != EEXIST ? -1 : 0;
-}
-
 /* Writes a table as Markdown and as a LaTeX tabular (booktabs). cells is n_rows x n_cols. */
 static sbr_rc write_table(const char *dir, const char *name, const char *caption,
                           const char *const *head, size_t n_cols, char (*cells)[TCELL],
@@ -600,7 +595,7 @@ int sbr_cmd_report(int argc, char **argv)
     char tables[4096], cut[32];
     snprintf(tables, sizeof tables, "%s/tables", out);
     snprintf(cut, sizeof cut, "%ld", cutoff);
-    if (make_dir(out) != 0 || make_dir(tables) != 0) {
+    if (cli_make_dirs(tables) != 0) {
         fprintf(stderr, "sbr: %s: cannot create: %s\n", tables, strerror(errno));
         return SBR_EXIT_RUNTIME;
     }

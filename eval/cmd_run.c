@@ -160,17 +160,6 @@ static sbr_rc parse_synth(const char *spec, sbr_synth_options *o, sbr_err *err)
     return SBR_OK;
 }
 
-static void base_of(const char *path, char *out, size_t size)
-{
-    const char *slash = strrchr(path, '/');
-    snprintf(out, size, "%s", slash ? slash + 1 : path);
-    char *dot;
-    while ((dot = strrchr(out, '.')) != NULL &&
-           (strcmp(dot, ".gz") == 0 || strcmp(dot, ".tsv") == 0 || strcmp(dot, ".csv") == 0 ||
-            strcmp(dot, ".txt") == 0))
-        *dot = '\0';
-}
-
 typedef struct job_spec {
     const sbr_algo *algo;
     unsigned char cfg[SBR_ALGO_CONFIG_MAX];
@@ -362,11 +351,11 @@ static sbr_rc run_dataset(runner *r, const sbr_exp_dataset *d, sbr_err *err)
                            : d->n_files ? d->files[per_file ? s : 0]
                                         : NULL;
         if (d->train[0]) {
-            base_of(d->train, split_name, sizeof split_name);
+            cli_base_name(d->train, split_name, sizeof split_name);
         } else if (d->split == SBR_EXP_WINDOWS) {
             snprintf(split_name, sizeof split_name, "window%zu", s);
         } else if (per_file) {
-            base_of(file, split_name, sizeof split_name);
+            cli_base_name(file, split_name, sizeof split_name);
         } else {
             snprintf(split_name, sizeof split_name, "last%gd", d->last_days);
         }
@@ -442,21 +431,6 @@ static sbr_rc save_copy(const sbr_experiment *x, sbr_err *err)
     return sbr_out_commit(o, err);
 }
 
-static int make_dirs(const char *path)
-{
-    char buf[4096];
-    snprintf(buf, sizeof buf, "%s", path);
-    for (char *p = buf + 1; *p; p++) {
-        if (*p == '/') {
-            *p = '\0';
-            if (mkdir(buf, 0777) != 0 && errno != EEXIST)
-                return -1;
-            *p = '/';
-        }
-    }
-    return mkdir(buf, 0777) != 0 && errno != EEXIST ? -1 : 0;
-}
-
 int sbr_cmd_run(int argc, char **argv)
 {
     enum { OPT_THREADS = CLI_OPT_FIRST_FREE, OPT_DRY };
@@ -503,7 +477,7 @@ int sbr_cmd_run(int argc, char **argv)
     snprintf(data_dir, sizeof data_dir, "%s/data", x->output);
     snprintf(r.metrics, sizeof r.metrics, "%s/metrics.csv", x->output);
     snprintf(r.datasets_csv, sizeof r.datasets_csv, "%s/datasets.csv", x->output);
-    if (make_dirs(data_dir) != 0) {
+    if (cli_make_dirs(data_dir) != 0) {
         fprintf(stderr, "sbr: %s: cannot create: %s\n", data_dir, strerror(errno));
         free(x);
         return SBR_EXIT_RUNTIME;
