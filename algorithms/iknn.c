@@ -1,23 +1,236 @@
-/* iknn: placeholder until its implementation lands. */
+/* iknn: session-rec's ItemKNN(n_sims = 100, lmbd = 20, alpha = 0.5).
+ *
+ *   supp(i)   = training clicks of item i
+ *   cooc(i,j) = sum over training sessions s containing j of clicks(i, s)   (i != j: every
+ *               click of i adds 1 for each distinct item of its session)
+ *   cooc(i,i) = 0
+ *   s(i,j)    = cooc(i,j) / ((supp(i) + lmbd)^alpha * (supp(j) + lmbd)^(1 - alpha))
+ *
+ * Each item keeps its n_sims most similar items (ties at the cut: item index ascending, the
+ * ranking rule; session-rec's numpy argsort leaves them unspecified), stored in ranking order,
+ * and a prediction is the list of the session's last known item: score(j) = s(last, j).
+ * Unknown items are skipped, so the last known item is used; a session without one gets an
+ * empty list.
+ *
+ * session-rec's ItemKNN cannot run through its own evaluator (its fit(self, data) is called as
+ * fit(train, test): a TypeError, section 2.8 of the reference), so this implements the evident
+ * intent of its fit and predict_next. Its fit adds 1 to the co-occurrence row with numpy fancy
+ * indexing, `iarray[items_of_session] += 1`, which adds once per distinct item however often it
+ * was clicked: hence the formula above (asymmetric when sessions repeat items). */
 #include "algorithms/iknn.h"
 
-#include <stddef.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
 
-static const sbr_param_spec iknn_params[] = {{NULL, 0, 0, 0, 0, 0, NULL, NULL}};
+static const sbr_param_spec iknn_params[] = {
+    {"n_sims", SBR_P_INT, offsetof(iknn_config, n_sims), 100, 1, 1e9, NULL,
+     "similar items kept per item"},
+    {"lmbd", SBR_P_DOUBLE, offsetof(iknn_config, lmbd), 20, 0, 1e9, NULL,
+     "regularisation added to both supports"},
+    {"alpha", SBR_P_DOUBLE, offsetof(iknn_config, alpha), 0.5, 0, 1, NULL,
+     "(supp_i + lmbd)^alpha * (supp_j + lmbd)^(1 - alpha) normalises co-occurrences"},
+    {NULL, 0, 0, 0, 0, 0, NULL, NULL}};
+
+typedef struct iknn_model {
+    sbr_model base;
+    size_t n_items;
+    size_t *off;     /* [n_items + 1] neighbours of i: off[i]..off[i+1]-1 */
+    sbr_scored *nbr; /* similar items with s(i, j), in ranking order */
+} iknn_model;
+
+static void iknn_free(sbr_model *model)
+{
+    if (model == NULL)
+        return;
+    iknn_model *m = (iknn_model *)model;
+    free(m->off);
+    free(m->nbr);
+    free(m);
+}
+
+static size_t iknn_bytes(const sbr_model *model)
+{
+    const iknn_model *m = (const iknn_model *)model;
+    return sizeof *m + (m->n_items + 1) * sizeof *m->off + m->off[m->n_items] * sizeof *m->nbr;
+}
 
 static sbr_rc iknn_fit(const void *config, const sbr_dataset *train, sbr_model **out, sbr_err *err)
 {
-    (void)config;
-    (void)train;
     *out = NULL;
-    return sbr_err_set(err, SBR_EINTERNAL, "iknn: not implemented yet");
+    const iknn_config *cfg = config;
+    if (cfg->n_sims < 1)
+        return sbr_err_set(err, SBR_EINVAL, "iknn: n_sims=%ld must be at least 1", cfg->n_sims);
+    if (!(cfg->lmbd >= 0) || !isfinite(cfg->lmbd))
+        return sbr_err_set(err, SBR_EINVAL, "iknn: lmbd=%g must be finite and >= 0", cfg->lmbd);
+    if (!(cfg->alpha >= 0 && cfg->alpha <= 1))
+        return sbr_err_set(err, SBR_EINVAL, "iknn: alpha=%g must lie in [0, 1]", cfg->alpha);
+    size_t ni = train->n_items, ns = train->n_sessions;
+    if (ni >= UINT32_MAX)
+        return sbr_err_set(err, SBR_EINVAL, "iknn: too many items (%zu)", ni);
+    size_t keep = (size_t)cfg->n_sims < ni ? (size_t)cfg->n_sims : ni;
+    iknn_model *m = calloc(1, sizeof *m);
+    /* Per session: its distinct items with their click counts (s_off/s_item/s_cnt); per
+     * item: the sessions holding it (p_off/p_sess, p_cnt = clicks there). */
+    size_t *s_off = calloc(ns + 1, sizeof *s_off);
+    uint32_t *s_item = sbr_alloc_array(train->n_clicks, sizeof *s_item);
+    uint32_t *s_cnt = sbr_alloc_array(train->n_clicks, sizeof *s_cnt);
+    size_t *p_off = calloc(ni + 1, sizeof *p_off);
+    uint32_t *p_sess = sbr_alloc_array(train->n_clicks, sizeof *p_sess);
+    uint32_t *p_cnt = sbr_alloc_array(train->n_clicks, sizeof *p_cnt);
+    size_t *where = sbr_alloc_array(ni, sizeof *where);
+    size_t *stamp = calloc(ni + 1, sizeof *stamp);
+    double *supp = calloc(ni + 1, sizeof *supp);
+    double *pa = sbr_alloc_array(ni, sizeof *pa), *pb = sbr_alloc_array(ni, sizeof *pb);
+    double *cooc = calloc(ni + 1, sizeof *cooc);
+    uint32_t *touched = sbr_alloc_array(ni, sizeof *touched);
+    sbr_scored *heap = sbr_alloc_array(keep, sizeof *heap);
+    if (m == NULL || !s_off || !s_item || !s_cnt || !p_off || !p_sess || !p_cnt || !where ||
+        !stamp || !supp || !pa || !pb || !cooc || !touched || !heap)
+        goto oom;
+    m->base.algo = &sbr_algo_iknn;
+    m->n_items = ni;
+    m->off = calloc(ni + 1, sizeof *m->off);
+    size_t cap = keep * 64; /* grows by doubling: rows are often shorter than n_sims */
+    m->nbr = sbr_alloc_array(cap, sizeof *m->nbr);
+    if (m->off == NULL || m->nbr == NULL)
+        goto oom;
+    size_t n_d = 0;
+    for (size_t s = 0; s < ns; s++) {
+        for (size_t c = train->offsets[s]; c < train->offsets[s + 1]; c++) {
+            uint32_t i = train->items[c];
+            supp[i] += 1;
+            if (stamp[i] != s + 1) {
+                stamp[i] = s + 1;
+                where[i] = n_d;
+                s_item[n_d] = i;
+                s_cnt[n_d++] = 0;
+                p_off[i + 1]++;
+            }
+            s_cnt[where[i]]++;
+        }
+        s_off[s + 1] = n_d;
+    }
+    for (size_t i = 0; i < ni; i++) {
+        p_off[i + 1] += p_off[i];
+        where[i] = p_off[i];
+        pa[i] = pow(supp[i] + cfg->lmbd, cfg->alpha);
+        pb[i] = pow(supp[i] + cfg->lmbd, 1.0 - cfg->alpha);
+    }
+    for (size_t s = 0; s < ns; s++) {
+        for (size_t e = s_off[s]; e < s_off[s + 1]; e++) {
+            p_sess[where[s_item[e]]] = (uint32_t)s;
+            p_cnt[where[s_item[e]]++] = s_cnt[e];
+        }
+    }
+    /* One row at a time: cooc(i, .) over the sessions of i, then the n_sims best. Counts are
+     * integers well below 2^53, so the sums are exact in double. */
+    memset(stamp, 0, (ni + 1) * sizeof *stamp);
+    size_t n_kept = 0;
+    for (size_t i = 0; i < ni; i++) {
+        size_t n_t = 0;
+        for (size_t e = p_off[i]; e < p_off[i + 1]; e++) {
+            size_t s = p_sess[e];
+            double ci = (double)p_cnt[e];
+            for (size_t f = s_off[s]; f < s_off[s + 1]; f++) {
+                uint32_t j = s_item[f];
+                if (j == i)
+                    continue;
+                if (stamp[j] != i + 1) {
+                    stamp[j] = i + 1;
+                    cooc[j] = 0;
+                    touched[n_t++] = j;
+                }
+                cooc[j] += ci; /* once per distinct j, as numpy's fancy-index += 1 */
+            }
+        }
+        if (cap - n_kept < keep) {
+            cap = 2 * cap > n_kept + keep ? 2 * cap : n_kept + keep;
+            if (sbr_grow_array(&m->nbr, cap, sizeof *m->nbr) != SBR_OK)
+                goto oom;
+        }
+        sbr_topn top;
+        sbr_topn_init(&top, heap, keep);
+        for (size_t t = 0; t < n_t; t++) {
+            uint32_t j = touched[t];
+            sbr_topn_push(&top, j, cooc[j] / (pa[i] * pb[j]));
+        }
+        n_kept += sbr_topn_finish(&top, m->nbr + n_kept);
+        m->off[i + 1] = n_kept;
+    }
+    if (n_kept > 0)
+        (void)sbr_grow_array(&m->nbr, n_kept, sizeof *m->nbr); /* shrinking; failure is harmless */
+    free(s_off);
+    free(s_item);
+    free(s_cnt);
+    free(p_off);
+    free(p_sess);
+    free(p_cnt);
+    free(where);
+    free(stamp);
+    free(supp);
+    free(pa);
+    free(pb);
+    free(cooc);
+    free(touched);
+    free(heap);
+    *out = &m->base;
+    return SBR_OK;
+oom:
+    free(s_off);
+    free(s_item);
+    free(s_cnt);
+    free(p_off);
+    free(p_sess);
+    free(p_cnt);
+    free(where);
+    free(stamp);
+    free(supp);
+    free(pa);
+    free(pb);
+    free(cooc);
+    free(touched);
+    free(heap);
+    iknn_free(m ? &m->base : NULL);
+    return sbr_err_set(err, SBR_ENOMEM, "iknn: out of memory");
+}
+
+static void *iknn_scratch_new(const sbr_model *model)
+{
+    (void)model;
+    return malloc(1); /* predict needs none; a real pointer keeps NULL meaning "no memory" */
+}
+
+static sbr_rc iknn_predict(const sbr_model *model, const sbr_query *q, void *scratch,
+                           sbr_scored *out, size_t *n_out, sbr_err *err)
+{
+    (void)scratch;
+    (void)err;
+    const iknn_model *m = (const iknn_model *)model;
+    *n_out = 0;
+    size_t t = q->len;
+    while (t > 0 && q->items[t - 1] >= m->n_items) /* skip SBR_ITEM_UNKNOWN */
+        t--;
+    if (t == 0)
+        return SBR_OK;
+    uint32_t last = q->items[t - 1];
+    size_t begin = m->off[last], len = m->off[last + 1] - begin;
+    size_t n = len < q->n ? len : q->n;
+    memcpy(out, m->nbr + begin, n * sizeof *out);
+    *n_out = n;
+    return SBR_OK;
 }
 
 const sbr_algo sbr_algo_iknn = {
     .abi = SBR_ALGO_ABI,
     .name = "iknn",
-    .help = "placeholder",
+    .help = "item-kNN: normalised co-occurrences with the last item (session-rec ItemKNN)",
     .params = iknn_params,
     .config_size = sizeof(iknn_config),
     .fit = iknn_fit,
+    .model_bytes = iknn_bytes,
+    .scratch_new = iknn_scratch_new,
+    .scratch_free = free,
+    .predict = iknn_predict,
+    .free = iknn_free,
 };

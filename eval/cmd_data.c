@@ -385,8 +385,12 @@ int sbr_cmd_prepare(int argc, char **argv)
         po.events = events;
     if (support > 0)
         po.filter.min_item_support = (size_t)support;
-    if (min_len > 0)
+    if (min_len > 0) {
+        /* rsc15 (yoochoose) and diginetica filter with the same minimum in both passes. */
+        if (strcmp(format, "yoochoose") == 0 || strcmp(format, "diginetica") == 0)
+            po.filter.first_min_session_length = (size_t)min_len;
         po.filter.min_session_length = (size_t)min_len;
+    }
     po.filter.collapse_repeats = collapse;
 
     cli_progress progress;
