@@ -1,23 +1,289 @@
-/* sknn: placeholder until its implementation lands. */
+/* sknn: session-rec's ContextKNN ("SKNN"), as coded (reference section 2.1).
+ *
+ * The session so far is S_list (its known items, oldest first) and B its set of items.
+ *
+ *   candidates   the training sessions sharing an item with B; when there are more than
+ *                sample_size, `recent` keeps the sample_size with the latest session end,
+ *                `random` a seeded uniform sample (algorithms/knn_index.h).
+ *   similarity   of a candidate with item set A (li = |A & B|, la = |A|, lb = |B|):
+ *                jaccard  li / |A | B|;  tanimoto li / (la + lb - li) (the same value);
+ *                binary   2 li / (2 li + la + lb);
+ *                cosine   li / sqrt(la) * sqrt(lb), as coded (an operator-precedence slip for
+ *                         li / sqrt(la lb)); lb is the same for every candidate, so neighbours
+ *                         and normalised scores equal the true cosine's unless remind or
+ *                         pop_boost add to the raw scores.
+ *                Candidates with similarity <= 0 are dropped; the k best are neighbours.
+ *   scores       score(i) = sum of sim(n) over the neighbours n containing i (the session's
+ *                own items included). remind: for the last 3 clicks e, oldest first, with
+ *                cnt = 1, 2, 3: score(e) = (score(e) + 5) * 5 + cnt / 100 (a repeated item
+ *                gets it twice). pop_boost > 0: every scored item gets pop_boost * (number of
+ *                neighbours containing it / the largest such number); a reminded item that
+ *                no neighbour contains gets 0 (session-rec raises a TypeError there).
+ *   normalize    every score divided by the largest.
+ *
+ * Ties and determinism as in vsknn (see vsknn.c and knn_index.h): `ties=recent` (default)
+ * ranks equal similarities, and the sample_size cut among equal session ends, by recency;
+ * `ties=session_rec` emulates session-rec's Python set order. Scores are summed over
+ * neighbours in rank order. Unknown items (SBR_ITEM_UNKNOWN) are removed from the query
+ * (session-rec raises a TypeError on them). Not implemented: extend, similarity=random. */
 #include "algorithms/sknn.h"
 
-#include <stddef.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
 
-static const sbr_param_spec sknn_params[] = {{NULL, 0, 0, 0, 0, 0, NULL, NULL}};
+#include "algorithms/knn_index.h"
+
+enum { SIM_JACCARD, SIM_COSINE, SIM_BINARY, SIM_TANIMOTO };
+static const char *const similarities[] = {"jaccard", "cosine", "binary", "tanimoto", NULL};
+static const char *const samplings[] = {"recent", "random", NULL};
+static const char *const tie_orders[] = {"recent", "session_rec", NULL};
+
+#define SEED_PURPOSE 0x736b6e6eu /* "sknn" */
+#define REMINDER_SCORE 5.0
+#define REMINDER_CLICKS 3
+
+static const sbr_param_spec sknn_params[] = {
+    {"k", SBR_P_INT, offsetof(sknn_config, k), 100, 1, 1e9, NULL, "neighbour sessions kept"},
+    {"sample_size", SBR_P_INT, offsetof(sknn_config, sample_size), 1000, 0, 1e9, NULL,
+     "candidate sessions considered (0: all sessions sharing an item)"},
+    {"sampling", SBR_P_CHOICE, offsetof(sknn_config, sampling), KNN_SAMPLE_RECENT, 0, 1, samplings,
+     "candidate sample: the most recent sessions, or a seeded random sample"},
+    {"seed", SBR_P_INT, offsetof(sknn_config, seed), 1, 0, 4294967295.0, NULL,
+     "seed of sampling=random (mixed with the query's items)"},
+    {"ties", SBR_P_CHOICE, offsetof(sknn_config, ties), KNN_TIES_RECENT, 0, 1, tie_orders,
+     "order of equal similarities: recent first, or session_rec's (Python set order; slower)"},
+    {"similarity", SBR_P_CHOICE, offsetof(sknn_config, similarity), SIM_JACCARD, 0, 3, similarities,
+     "jaccard, cosine (as coded: li / sqrt(la) * sqrt(lb)), binary or tanimoto"},
+    {"remind", SBR_P_INT, offsetof(sknn_config, remind), 0, 0, 1, NULL,
+     "1: the last 3 clicked items get (score + 5) * 5 + cnt/100"},
+    {"pop_boost", SBR_P_DOUBLE, offsetof(sknn_config, pop_boost), 0, 0, 1e6, NULL,
+     "adds pop_boost * the item's share of neighbours (0: off)"},
+    {"normalize", SBR_P_INT, offsetof(sknn_config, normalize), 1, 0, 1, NULL,
+     "1: scores divided by the largest"},
+    {NULL, 0, 0, 0, 0, 0, NULL, NULL}};
+
+typedef struct sknn_model {
+    sbr_model base;
+    sknn_config cfg;
+    knn_index ix;
+} sknn_model;
+
+static void sknn_free(sbr_model *model)
+{
+    if (model == NULL)
+        return;
+    sknn_model *m = (sknn_model *)model;
+    knn_index_fini(&m->ix);
+    free(m);
+}
 
 static sbr_rc sknn_fit(const void *config, const sbr_dataset *train, sbr_model **out, sbr_err *err)
 {
-    (void)config;
-    (void)train;
+    const sknn_config *cfg = config;
     *out = NULL;
-    return sbr_err_set(err, SBR_EINTERNAL, "sknn: not implemented yet");
+    sknn_model *m = calloc(1, sizeof *m);
+    if (m == NULL)
+        return sbr_err_set(err, SBR_ENOMEM, "sknn: out of memory");
+    m->base.algo = &sbr_algo_sknn;
+    m->cfg = *cfg;
+    sbr_rc rc = knn_index_build(&m->ix, train, 0, cfg->ties == KNN_TIES_SESSION_REC, "sknn", err);
+    if (rc != SBR_OK) {
+        free(m);
+        return rc;
+    }
+    *out = &m->base;
+    return SBR_OK;
+}
+
+static size_t sknn_bytes(const sbr_model *model)
+{
+    const sknn_model *m = (const sknn_model *)model;
+    return sizeof *m + knn_index_bytes(&m->ix);
+}
+
+typedef struct sknn_scratch {
+    knn_scratch knn;
+    uint32_t gen;       /* the current call's stamp */
+    uint32_t *in_b;     /* [n_items] == gen: the item is in the session */
+    uint32_t *distinct; /* [n_items] the session's distinct items, in first-click order */
+    uint32_t *scored;   /* [n_items] == gen: score[i] and pop[i] hold this call's values */
+    double *score;      /* [n_items] */
+    size_t *pop;        /* [n_items] neighbours containing the item */
+    uint32_t *touched;  /* [n_items] the scored items */
+} sknn_scratch;
+
+static void sknn_scratch_free(void *p)
+{
+    sknn_scratch *s = p;
+    if (s == NULL)
+        return;
+    knn_scratch_fini(&s->knn);
+    free(s->in_b);
+    free(s->distinct);
+    free(s->scored);
+    free(s->score);
+    free(s->pop);
+    free(s->touched);
+    free(s);
+}
+
+static void *sknn_scratch_new(const sbr_model *model)
+{
+    const sknn_model *m = (const sknn_model *)model;
+    size_t n = m->ix.n_items + 1;
+    sknn_scratch *s = calloc(1, sizeof *s);
+    if (s == NULL)
+        return NULL;
+    if (!knn_scratch_init(&s->knn, &m->ix, m->cfg.k, m->cfg.sampling, m->cfg.ties)) {
+        free(s);
+        return NULL;
+    }
+    s->in_b = calloc(n, sizeof *s->in_b);
+    s->distinct = sbr_alloc_array(n, sizeof *s->distinct);
+    s->scored = calloc(n, sizeof *s->scored);
+    s->score = sbr_alloc_array(n, sizeof *s->score);
+    s->pop = sbr_alloc_array(n, sizeof *s->pop);
+    s->touched = sbr_alloc_array(n, sizeof *s->touched);
+    if (s->in_b == NULL || s->distinct == NULL || s->scored == NULL || s->score == NULL ||
+        s->pop == NULL || s->touched == NULL) {
+        sknn_scratch_free(s);
+        return NULL;
+    }
+    return s;
+}
+
+static double similarity(int kind, size_t li, size_t la, size_t lb)
+{
+    double i = (double)li, a = (double)la, b = (double)lb;
+    switch (kind) {
+    case SIM_JACCARD:
+    case SIM_TANIMOTO:
+        return i / (a + b - i);
+    case SIM_BINARY:
+        return 2 * i / (2 * i + a + b);
+    default:
+        return i / sqrt(a) * sqrt(b); /* as coded */
+    }
+}
+
+/* Marks item i scored in this call (with score 0 and no neighbours) if it is not yet. */
+static void touch(sknn_scratch *s, uint32_t i, size_t *n_touched)
+{
+    if (s->scored[i] == s->gen)
+        return;
+    s->scored[i] = s->gen;
+    s->score[i] = 0;
+    s->pop[i] = 0;
+    s->touched[(*n_touched)++] = i;
+}
+
+static sbr_rc sknn_predict(const sbr_model *model, const sbr_query *q, void *scratch,
+                           sbr_scored *out, size_t *n_out, sbr_err *err)
+{
+    (void)err;
+    const sknn_model *m = (const sknn_model *)model;
+    const sknn_config *cfg = &m->cfg;
+    const knn_index *ix = &m->ix;
+    sknn_scratch *s = scratch;
+    *n_out = 0;
+    if (++s->gen == 0) { /* the stamp wrapped: clear once every 2^32 calls */
+        memset(s->in_b, 0, ix->n_items * sizeof *s->in_b);
+        memset(s->scored, 0, ix->n_items * sizeof *s->scored);
+        s->gen = 1;
+    }
+    uint32_t gen = s->gen;
+
+    size_t n_known = 0, n_distinct = 0;
+    for (size_t t = 0; t < q->len; t++) {
+        uint32_t i = q->items[t];
+        if (i >= ix->n_items)
+            continue;
+        n_known++;
+        if (s->in_b[i] != gen) {
+            s->in_b[i] = gen;
+            s->distinct[n_distinct++] = i;
+        }
+    }
+    if (n_known == 0)
+        return SBR_OK;
+
+    knn_sampling opt = {(size_t)cfg->sample_size, cfg->sampling, cfg->ties, 0};
+    if (cfg->sampling == KNN_SAMPLE_RANDOM)
+        opt.seed =
+            sbr_seed((uint64_t)cfg->seed, knn_query_hash(q, ix->n_items), n_known, SEED_PURPOSE);
+    size_t n_cand = knn_candidates(ix, &s->knn, q, s->distinct, n_distinct, &opt);
+
+    size_t n_nb = 0;
+    for (size_t c = 0; c < n_cand; c++) {
+        uint32_t r = s->knn.cand[c];
+        size_t li = 0, la = ix->sess_off[r + 1] - ix->sess_off[r];
+        for (size_t k = ix->sess_off[r]; k < ix->sess_off[r + 1]; k++)
+            li += s->in_b[ix->sess_items[k]] == gen;
+        double sim = similarity(cfg->similarity, li, la, n_distinct);
+        if (sim > 0)
+            knn_neighbour_push(s->knn.heap, &n_nb, s->knn.n_heap,
+                               (knn_neighbour){sim, r, (uint32_t)c, 0});
+    }
+    knn_neighbour_sort(s->knn.heap, n_nb);
+
+    size_t n_touched = 0, max_pop = 0;
+    for (size_t j = 0; j < n_nb; j++) {
+        const knn_neighbour *nb = &s->knn.heap[j];
+        for (size_t k = ix->sess_off[nb->s]; k < ix->sess_off[nb->s + 1]; k++) {
+            uint32_t i = ix->sess_items[k];
+            touch(s, i, &n_touched);
+            s->score[i] += nb->sim;
+            if (++s->pop[i] > max_pop)
+                max_pop = s->pop[i];
+        }
+    }
+    if (cfg->remind) {
+        uint32_t last[REMINDER_CLICKS];
+        size_t n_last = 0;
+        for (size_t t = q->len; t-- > 0 && n_last < REMINDER_CLICKS;)
+            if (q->items[t] < ix->n_items)
+                last[n_last++] = q->items[t];
+        for (size_t cnt = 1; cnt <= n_last; cnt++) { /* oldest first */
+            uint32_t e = last[n_last - cnt];
+            touch(s, e, &n_touched);
+            s->score[e] = (s->score[e] + REMINDER_SCORE) * REMINDER_SCORE + (double)cnt / 100.0;
+        }
+    }
+    if (cfg->pop_boost > 0 && max_pop > 0) {
+        for (size_t t = 0; t < n_touched; t++) {
+            uint32_t i = s->touched[t];
+            s->score[i] += cfg->pop_boost * ((double)s->pop[i] / (double)max_pop);
+        }
+    }
+
+    double max = 0;
+    for (size_t t = 0; t < n_touched; t++)
+        if (s->score[s->touched[t]] > max)
+            max = s->score[s->touched[t]];
+    if (!(max > 0))
+        return SBR_OK;
+    sbr_topn top;
+    sbr_topn_init(&top, out, q->n);
+    for (size_t t = 0; t < n_touched; t++) {
+        uint32_t i = s->touched[t];
+        sbr_topn_push(&top, i, cfg->normalize ? s->score[i] / max : s->score[i]);
+    }
+    *n_out = sbr_topn_finish(&top, out);
+    return SBR_OK;
 }
 
 const sbr_algo sbr_algo_sknn = {
     .abi = SBR_ALGO_ABI,
     .name = "sknn",
-    .help = "placeholder",
+    .help = "session kNN: the items of the k most similar past sessions (session-rec SKNN)",
     .params = sknn_params,
     .config_size = sizeof(sknn_config),
     .fit = sknn_fit,
+    .model_bytes = sknn_bytes,
+    .scratch_new = sknn_scratch_new,
+    .scratch_free = sknn_scratch_free,
+    .predict = sknn_predict,
+    .free = sknn_free,
 };

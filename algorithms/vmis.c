@@ -1,23 +1,982 @@
-/* vmis: placeholder until its implementation lands. */
+/* vmis: VMIS-kNN as Serenade computes it (compat=serenade) and without its quirks (clean).
+ *
+ * The specification is the reference document on Serenade's VMIS-kNN (sections 2-4); the
+ * quirk numbers Q1-Q6 below are its numbers.
+ *
+ * Index (fit). Sessions are numbered in ascending SessionId order (the dataset's order).
+ *  - serenade: the training rows are re-read in Serenade's order: stably sorted by SessionId,
+ *    file order within a session (the dataset's `rows`). The final row of that order is never
+ *    indexed (Q1: the last session loses its last row, and disappears if that was its only
+ *    row). A session's items are its distinct items, ascending; its time is the maximum over
+ *    the rows that introduced a new item (Q2), each time rounded half away from zero and cut
+ *    to 32 bits as Serenade does. Sessions with more distinct items than
+ *    round(p99.5 of distinct items per session), estimated by a port of tdigest 0.2.3
+ *    (max size 100, one merge_sorted, estimate_quantile), are left out of the item lists.
+ *    idf(i) = ln(P / n_i) * idf, where P counts (session, item) pairs of the indexed sessions
+ *    (Q3) and n_i the indexed sessions with i; the parameter is a multiplier (Q4).
+ *  - clean: all rows; a session's time is its last click (max time), and sessions are ordered
+ *    by (time, session index), which makes recency a strict order. The same long-session
+ *    pruning, with the exact nearest-rank p99.5 (the ceil(0.995 S)-th smallest length)
+ *    instead of the t-digest estimate. idf(i) = ln(S / n_i) with S the indexed sessions; the
+ *    `idf` parameter is a switch (> 0 on). A positive multiplier scales every score by the
+ *    same factor, so it cannot change a ranking (Serenade's idf=2 and idf=1 differ only by
+ *    ULP-level tie flips, Q4); clean therefore drops it.
+ *  Each item keeps the m most recent sessions that contain it: by time descending, then
+ *  session index descending (Serenade's stable ascending sort, reversed).
+ *
+ * Prediction. Clicks on items unknown to the training set are skipped (dropped from the query,
+ * as the evaluator's default removes them from the test sessions); then the query is cut to
+ * its last `last_items` clicks, ev, not de-duplicated. L = len(ev), U = distinct items of ev.
+ *  1. Candidates. For each item of ev from the most recent, at its most recent occurrence
+ *     only (position pos, 0 = last click), with decay w = (L - pos) / U, walk its session
+ *     list: a session already a candidate gains w; while fewer than m are candidates, a new
+ *     session enters with w; otherwise it replaces the least recent candidate if it is
+ *     strictly more recent. The candidates live in an 8-ary heap with the least recent on
+ *     top, sifted exactly as dary_heap 0.2's OctonaryHeap sifts (push stops at "new <=
+ *     parent"; replacing the top sifts down choosing the greatest of the children with a later
+ *     sibling winning ties, stopping at "hole >= child"), so with tied times the evicted
+ *     session is Serenade's. An evicted session's similarity is lost. (The heap is only built
+ *     when the m-th candidate is in, by replaying the pushes in order, which gives the same
+ *     array; queries with fewer candidates never pay for it.)
+ *     serenade: the walk of a list stops at the first new session that is not strictly more
+ *     recent than the heap minimum (Q5), even when later entries are candidates already.
+ *     clean: the walk goes on, crediting later entries that are candidates (no new session
+ *     can enter any more, since the list is strictly decreasing in recency); the candidate set
+ *     is then exactly the m most recent sessions of the union of the lists, each with its
+ *     full similarity.
+ *  2. Neighbours: the k best candidates by similarity desc, then time desc, then session
+ *     index desc (the canonical tie rule; in clean mode time and index form the recency key).
+ *  3. Scores. For a neighbour s with similarity sim, p = 1 + the position (from the end of ev)
+ *     of the most recent click on an item of s, and the match weight is 1 - 0.1 p for p < 100
+ *     and 0 after (serenade, negative for 11 <= p <= 99, Q6) or max(0, 1 - 0.1 p) (clean).
+ *     Each item i of s gains (w * idf(i)) * sim, or w * sim when idf(i) <= 0 (serenade; clean
+ *     with idf off). Only the last item of ev is removed from the results ("remind" items
+ *     stay). Ranking: score desc, then item id asc; items with a score <= 0 are not listed
+ *     (Serenade would list them to fill its n slots).
+ *
+ * Memory. The index is CSR arrays of 32-bit words: per indexed (session, item) pair one item
+ * word and at most one list word, per session an (offset, recency) record, per item an
+ * offset and an idf (about 7-9 bytes per training click on the shared data). All per-call
+ * state sits in the per-thread scratch, in arrays indexed by session and by item and reset
+ * by generation stamps, so a call costs O(touched entries), not O(catalogue), and predict
+ * allocates nothing. */
 #include "algorithms/vmis.h"
 
+#include <math.h>
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
 
-static const sbr_param_spec vmis_params[] = {{NULL, 0, 0, 0, 0, 0, NULL, NULL}};
+enum { VMIS_CLEAN = 0, VMIS_SERENADE = 1 };
+
+static const char *const vmis_compat_choices[] = {"clean", "serenade", NULL};
+
+static const sbr_param_spec vmis_params[] = {
+    {"m", SBR_P_INT, offsetof(vmis_config, m), 500, 1, 1e7, NULL,
+     "most recent sessions kept per item and candidate sessions per query"},
+    {"k", SBR_P_INT, offsetof(vmis_config, k), 500, 1, 1e7, NULL, "neighbour sessions"},
+    {"last_items", SBR_P_INT, offsetof(vmis_config, last_items), 2, 1, 1000, NULL,
+     "the query is cut to its last last_items clicks (Serenade's max_items_in_session)"},
+    {"idf", SBR_P_DOUBLE, offsetof(vmis_config, idf), 1, 0, 1e6, NULL,
+     "idf weighting: serenade multiplies by it (0 = off); clean: 0 off, > 0 on"},
+    {"compat", SBR_P_CHOICE, offsetof(vmis_config, compat), VMIS_CLEAN, 0, 1, vmis_compat_choices,
+     "clean, or serenade: Serenade's CSV path with its quirks"},
+    {NULL, 0, 0, 0, 0, 0, NULL, NULL}};
+
+/* tdigest 0.2.3's default and Serenade's size. */
+enum { VMIS_TDIGEST_SIZE = 100 };
+
+/* A session in the index: where its items start, and its recency. One record, so that the
+ * candidate search reads both with one cache miss and can prefetch the items at once. */
+typedef struct vmis_sess_info {
+    uint32_t off; /* its items are sess_items[off .. next record's off) */
+    uint32_t key; /* recency: serenade the rounded 32-bit time, clean the rank by (time, index) */
+} vmis_sess_info;
+
+typedef struct vmis_model {
+    sbr_model base;
+    bool serenade;
+    bool idf_fallback; /* idf(i) <= 0 means "score without idf" (serenade; clean with idf off) */
+    size_t m, k, last_items;
+    size_t n_items;          /* the training set's dense item space */
+    size_t n_sessions;       /* sessions read (serenade: without a vanished last one) */
+    size_t n_indexed;        /* sessions with at most max_len items: reachable from items */
+    size_t n_indexed_items;  /* items in at least one indexed session */
+    size_t max_len;          /* long-session pruning threshold */
+    double max_len_estimate; /* the quantile before rounding (serenade: the t-digest's) */
+    uint64_t n_pairs;        /* P: (session, item) pairs of the indexed sessions */
+    vmis_sess_info *sess;    /* [n_sessions + 1]; empty item ranges for pruned sessions */
+    uint32_t *sess_items;    /* [n_pairs] distinct items of each indexed session, ascending */
+    uint32_t *item_off;      /* [n_items + 1] */
+    uint32_t *item_sess;     /* up to m sessions per item, most recent first */
+    double *idf;             /* [n_items] */
+} vmis_model;
+
+/* ---- tdigest 0.2.3 ------------------------------------------------------------------------ */
+
+/* The inverse of the digest's scale function (tdigest 0.2.3 `k_to_q`). */
+static double td_k_to_q(double k, double d)
+{
+    double k_div_d = k / d;
+    if (k_div_d >= 0.5) {
+        double base = 1.0 - k_div_d;
+        return 1.0 - 2.0 * base * base;
+    }
+    return 2.0 * k_div_d * k_div_d;
+}
+
+/* The estimate of quantile q of the n ascending values v by a t-digest of max size d filled
+ * in one merge: tdigest 0.2.3's TDigest::new_with_size(d).merge_sorted(v).estimate_quantile(q)
+ * (merge_unsorted only sorts first), with its operation order. mean and weight are buffers of
+ * n entries for the centroids. Returns 0 for n == 0, as the crate does. */
+static double td_quantile(const double *v, size_t n, size_t d, double q, double *mean,
+                          double *weight)
+{
+    if (n == 0)
+        return 0.0;
+    double count = (double)n, dd = (double)d;
+    double k_limit = 1.0;
+    double q_limit_times_count = td_k_to_q(k_limit, dd) * count;
+    k_limit += 1.0;
+    double cm = v[0], cw = 1.0, weight_so_far = 1.0, sums_to_merge = 0.0, weights_to_merge = 0.0;
+    size_t nc = 0;
+    for (size_t i = 1; i < n; i++) {
+        double next_sum = v[i] * 1.0;
+        weight_so_far += 1.0;
+        if (weight_so_far <= q_limit_times_count) {
+            sums_to_merge += next_sum;
+            weights_to_merge += 1.0;
+        } else {
+            double new_sum = sums_to_merge + cw * cm; /* Centroid::add */
+            cw += weights_to_merge;
+            cm = new_sum / cw;
+            mean[nc] = cm;
+            weight[nc++] = cw;
+            sums_to_merge = 0.0;
+            weights_to_merge = 0.0;
+            q_limit_times_count = td_k_to_q(k_limit, dd) * count;
+            k_limit += 1.0;
+            cm = v[i];
+            cw = 1.0;
+        }
+    }
+    double new_sum = sums_to_merge + cw * cm;
+    cw += weights_to_merge;
+    mean[nc] = new_sum / cw;
+    weight[nc++] = cw;
+    /* The crate sorts the centroids by mean here; means of consecutive runs of ascending
+     * values are already ascending. */
+    double vmin = v[0], vmax = v[n - 1];
+    double rank = q * count, t;
+    size_t pos;
+    if (q > 0.5) {
+        if (q >= 1.0)
+            return vmax;
+        pos = 0;
+        t = count;
+        for (size_t c = nc; c-- > 0;) {
+            t -= weight[c];
+            if (rank >= t) {
+                pos = c;
+                break;
+            }
+        }
+    } else {
+        if (q <= 0.0)
+            return vmin;
+        pos = nc - 1;
+        t = 0.0;
+        for (size_t c = 0; c < nc; c++) {
+            if (rank < t + weight[c]) {
+                pos = c;
+                break;
+            }
+            t += weight[c];
+        }
+    }
+    double delta = 0.0, lo = vmin, hi = vmax;
+    if (nc > 1) {
+        if (pos == 0) {
+            delta = mean[pos + 1] - mean[pos];
+            hi = mean[pos + 1];
+        } else if (pos == nc - 1) {
+            delta = mean[pos] - mean[pos - 1];
+            lo = mean[pos - 1];
+        } else {
+            delta = (mean[pos + 1] - mean[pos - 1]) / 2.0;
+            lo = mean[pos - 1];
+            hi = mean[pos + 1];
+        }
+    }
+    double value = mean[pos] + ((rank - t) / weight[pos] - 0.5) * delta;
+    return value > hi ? hi : value < lo ? lo : value;
+}
+
+/* ---- the 8-ary candidate heap ------------------------------------------------------------- */
+
+/* A candidate: its session and recency key. The heap is dary_heap's max-heap under an order
+ * in which a smaller key is greater, so the least recent candidate is on top; equal keys
+ * compare equal. */
+typedef struct vmis_entry {
+    uint32_t s;
+    uint32_t key;
+} vmis_entry;
+
+enum { VMIS_ARITY = 8 };
+
+/* push of the element at h[pos] onto the heap h[0 .. pos): sift up while it is greater than
+ * its parent. */
+static void heap8_sift_up(vmis_entry *h, size_t pos)
+{
+    vmis_entry e = h[pos];
+    while (pos > 0) {
+        size_t parent = (pos - 1) / VMIS_ARITY;
+        if (e.key >= h[parent].key) /* element <= parent */
+            break;
+        h[pos] = h[parent];
+        pos = parent;
+    }
+    h[pos] = e;
+}
+
+/* The top was overwritten (PeekMut): sift_down_range(0, end). */
+static void heap8_sift_down(vmis_entry *h, size_t end)
+{
+    vmis_entry e = h[0];
+    size_t pos = 0, child = 1;
+    while (end >= VMIS_ARITY && child <= end - VMIS_ARITY) {
+        size_t best = child;
+        for (size_t o = child + 1; o < child + VMIS_ARITY; o++)
+            if (h[best].key >= h[o].key) /* get(best) <= get(o): the later sibling wins ties */
+                best = o;
+        if (e.key <= h[best].key) { /* hole >= child: in order */
+            h[pos] = e;
+            return;
+        }
+        h[pos] = h[best];
+        pos = best;
+        child = VMIS_ARITY * pos + 1;
+    }
+    size_t best = child;
+    for (size_t o = child + 1; o < end; o++)
+        if (h[best].key >= h[o].key)
+            best = o;
+    if (best < end && e.key > h[best].key) { /* hole < child */
+        h[pos] = h[best];
+        pos = best;
+    }
+    h[pos] = e;
+}
+
+/* ---- fit ---------------------------------------------------------------------------------- */
+
+static void vmis_free(sbr_model *model)
+{
+    if (model == NULL)
+        return;
+    vmis_model *md = (vmis_model *)model;
+    free(md->sess);
+    free(md->sess_items);
+    free(md->item_off);
+    free(md->item_sess);
+    free(md->idf);
+    free(md);
+}
+
+static size_t vmis_bytes(const sbr_model *model)
+{
+    const vmis_model *md = (const vmis_model *)model;
+    size_t n_list = md->item_off[md->n_items];
+    return sizeof *md + (md->n_sessions + 1) * sizeof *md->sess +
+           (size_t)md->n_pairs * sizeof *md->sess_items + (md->n_items + 1) * sizeof *md->item_off +
+           n_list * sizeof *md->item_sess + md->n_items * sizeof *md->idf;
+}
+
+/* One click as Serenade's reader meets it. */
+typedef struct vmis_row {
+    uint64_t row;
+    uint32_t item;
+    double time;
+} vmis_row;
+
+static int row_cmp(const void *a, const void *b)
+{
+    const vmis_row *x = a, *y = b;
+    return (x->row > y->row) - (x->row < y->row);
+}
+
+static int u32_cmp(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
+static int double_cmp(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* A session with its recency: (time, session index) ascending. */
+typedef struct vmis_recency {
+    double time;
+    uint32_t s;
+} vmis_recency;
+
+static int recency_cmp(const void *a, const void *b)
+{
+    const vmis_recency *x = a, *y = b;
+    if (x->time != y->time)
+        return x->time < y->time ? -1 : 1;
+    return (x->s > y->s) - (x->s < y->s);
+}
+
+/* Serenade's `Time.round() as usize` followed by `as u32`: half away from zero, negative
+ * values saturate to 0, then the low 32 bits. */
+static uint64_t serenade_time(double t)
+{
+    double r = round(t);
+    if (!(r > 0))
+        return 0;
+    if (r >= 18446744073709551616.0)
+        return UINT64_MAX;
+    return (uint64_t)r;
+}
+
+/* The sessions as read, before pruning: CSR of distinct ascending items and a recency time. */
+typedef struct vmis_read {
+    size_t n;      /* sessions read */
+    uint32_t *off; /* [n + 1] */
+    uint32_t *items;
+    double *time; /* serenade: the rounded 32-bit time; clean: the last click */
+} vmis_read;
+
+/* Serenade's reading (Q1, Q2). stamp is an [n_items] array of zeros. */
+static sbr_rc read_serenade(const sbr_dataset *ds, uint32_t *stamp, vmis_read *r)
+{
+    size_t max_len = 0;
+    for (size_t s = 0; s < ds->n_sessions; s++)
+        if (sbr_dataset_session_len(ds, s) > max_len)
+            max_len = sbr_dataset_session_len(ds, s);
+    vmis_row *rows = sbr_alloc_array(max_len, sizeof *rows);
+    if (rows == NULL)
+        return SBR_ENOMEM;
+    uint32_t fill = 0;
+    r->n = 0;
+    r->off[0] = 0;
+    for (size_t s = 0; s < ds->n_sessions; s++) {
+        size_t a = ds->offsets[s], len = ds->offsets[s + 1] - a;
+        for (size_t c = 0; c < len; c++)
+            rows[c] = (vmis_row){ds->rows[a + c], ds->items[a + c], ds->times[a + c]};
+        qsort(rows, len, sizeof *rows, row_cmp);
+        if (s == ds->n_sessions - 1)
+            len--; /* Q1: the final row of the session-sorted file is never indexed */
+        if (len == 0)
+            continue;
+        uint32_t mark = (uint32_t)s + 1, start = fill;
+        stamp[rows[0].item] = mark;
+        r->items[fill++] = rows[0].item;
+        uint64_t max_ts = serenade_time(rows[0].time);
+        for (size_t c = 1; c < len; c++) {
+            if (stamp[rows[c].item] == mark)
+                continue; /* a repeat: neither an item nor a time (Q2) */
+            stamp[rows[c].item] = mark;
+            r->items[fill++] = rows[c].item;
+            uint64_t ts = serenade_time(rows[c].time);
+            if (ts > max_ts)
+                max_ts = ts;
+        }
+        qsort(r->items + start, fill - start, sizeof *r->items, u32_cmp);
+        r->time[r->n] = (double)(uint32_t)max_ts;
+        r->off[++r->n] = fill;
+    }
+    free(rows);
+    return SBR_OK;
+}
+
+/* The clean reading: every click, time = last click. */
+static void read_clean(const sbr_dataset *ds, uint32_t *stamp, vmis_read *r)
+{
+    uint32_t fill = 0;
+    r->n = ds->n_sessions;
+    r->off[0] = 0;
+    for (size_t s = 0; s < ds->n_sessions; s++) {
+        uint32_t mark = (uint32_t)s + 1, start = fill;
+        for (size_t c = ds->offsets[s]; c < ds->offsets[s + 1]; c++) {
+            uint32_t i = ds->items[c];
+            if (stamp[i] != mark) {
+                stamp[i] = mark;
+                r->items[fill++] = i;
+            }
+        }
+        qsort(r->items + start, fill - start, sizeof *r->items, u32_cmp);
+        r->time[s] = sbr_dataset_session_end(ds, s);
+        r->off[s + 1] = fill;
+    }
+}
 
 static sbr_rc vmis_fit(const void *config, const sbr_dataset *train, sbr_model **out, sbr_err *err)
 {
-    (void)config;
-    (void)train;
+    const vmis_config *cfg = config;
     *out = NULL;
-    return sbr_err_set(err, SBR_EINTERNAL, "vmis: not implemented yet");
+    if (cfg->m < 1 || cfg->m > 10000000)
+        return sbr_err_set(err, SBR_EINVAL, "vmis: m=%ld is out of range (1 to 10000000)", cfg->m);
+    if (cfg->k < 1 || cfg->k > 10000000)
+        return sbr_err_set(err, SBR_EINVAL, "vmis: k=%ld is out of range (1 to 10000000)", cfg->k);
+    if (cfg->last_items < 1 || cfg->last_items > 1000)
+        return sbr_err_set(err, SBR_EINVAL, "vmis: last_items=%ld is out of range (1 to 1000)",
+                           cfg->last_items);
+    if (!(cfg->idf >= 0 && cfg->idf <= 1e6))
+        return sbr_err_set(err, SBR_EINVAL, "vmis: idf=%g is out of range (0 to 1e6)", cfg->idf);
+    if (cfg->compat != VMIS_CLEAN && cfg->compat != VMIS_SERENADE)
+        return sbr_err_set(err, SBR_EINVAL, "vmis: compat=%d is not a valid choice", cfg->compat);
+    if (train->n_clicks >= UINT32_MAX || train->n_items >= UINT32_MAX)
+        return sbr_err_set(err, SBR_EINVAL,
+                           "vmis: the index is limited to 2^32-1 clicks and items (%zu clicks)",
+                           train->n_clicks);
+
+    sbr_rc rc = SBR_ENOMEM;
+    size_t n_items = train->n_items, n_sess = train->n_sessions;
+    vmis_read rd = {0, NULL, NULL, NULL};
+    uint32_t *stamp = NULL, *count = NULL, *cursor = NULL, *full = NULL;
+    double *lens = NULL, *td_mean = NULL, *td_weight = NULL;
+    vmis_recency *order = NULL;
+    vmis_model *md = calloc(1, sizeof *md);
+    if (md == NULL)
+        goto fail;
+    md->base.algo = &sbr_algo_vmis;
+    md->serenade = cfg->compat == VMIS_SERENADE;
+    md->idf_fallback = md->serenade || !(cfg->idf > 0);
+    md->m = (size_t)cfg->m;
+    md->k = (size_t)cfg->k;
+    md->last_items = (size_t)cfg->last_items;
+    md->n_items = n_items;
+
+    rd.off = sbr_alloc_array(n_sess + 1, sizeof *rd.off);
+    rd.items = sbr_alloc_array(train->n_clicks, sizeof *rd.items);
+    rd.time = sbr_alloc_array(n_sess, sizeof *rd.time);
+    stamp = calloc(n_items + 1, sizeof *stamp);
+    if (rd.off == NULL || rd.items == NULL || rd.time == NULL || stamp == NULL)
+        goto fail;
+    if (md->serenade) {
+        if (read_serenade(train, stamp, &rd) != SBR_OK)
+            goto fail;
+    } else {
+        read_clean(train, stamp, &rd);
+    }
+    size_t ns = rd.n;
+    md->n_sessions = ns;
+
+    /* Long-session pruning threshold. */
+    lens = sbr_alloc_array(ns, sizeof *lens);
+    td_mean = sbr_alloc_array(ns, sizeof *td_mean);
+    td_weight = sbr_alloc_array(ns, sizeof *td_weight);
+    if (lens == NULL || td_mean == NULL || td_weight == NULL)
+        goto fail;
+    for (size_t s = 0; s < ns; s++)
+        lens[s] = (double)(rd.off[s + 1] - rd.off[s]);
+    qsort(lens, ns, sizeof *lens, double_cmp);
+    if (md->serenade) {
+        md->max_len_estimate = td_quantile(lens, ns, VMIS_TDIGEST_SIZE, 0.995, td_mean, td_weight);
+        double r = round(md->max_len_estimate);
+        md->max_len = r > 0 ? (size_t)r : 0;
+    } else if (ns > 0) {
+        size_t rank = (995 * ns + 999) / 1000; /* ceil(0.995 S), 1-based */
+        md->max_len_estimate = lens[rank - 1];
+        md->max_len = (size_t)lens[rank - 1];
+    }
+
+    /* Indexed sessions, pairs and per-item counts. */
+    count = calloc(n_items + 1, sizeof *count);
+    md->sess = sbr_alloc_array(ns + 1, sizeof *md->sess);
+    if (count == NULL || md->sess == NULL)
+        goto fail;
+    uint64_t n_pairs = 0;
+    for (size_t s = 0; s < ns; s++) {
+        size_t len = rd.off[s + 1] - rd.off[s];
+        if (len > md->max_len)
+            continue;
+        md->n_indexed++;
+        n_pairs += len;
+        for (uint32_t c = rd.off[s]; c < rd.off[s + 1]; c++)
+            count[rd.items[c]]++;
+    }
+    md->n_pairs = n_pairs;
+    md->sess_items = sbr_alloc_array((size_t)n_pairs, sizeof *md->sess_items);
+    md->idf = sbr_alloc_array(n_items, sizeof *md->idf);
+    md->item_off = sbr_alloc_array(n_items + 1, sizeof *md->item_off);
+    if (md->sess_items == NULL || md->idf == NULL || md->item_off == NULL)
+        goto fail;
+    uint32_t fill = 0;
+    md->sess[0] = (vmis_sess_info){0, 0};
+    for (size_t s = 0; s < ns; s++) {
+        size_t len = rd.off[s + 1] - rd.off[s];
+        if (len <= md->max_len) {
+            memcpy(md->sess_items + fill, rd.items + rd.off[s], len * sizeof *rd.items);
+            fill += (uint32_t)len;
+        }
+        md->sess[s + 1] = (vmis_sess_info){fill, 0};
+    }
+    md->item_off[0] = 0;
+    for (size_t i = 0; i < n_items; i++) {
+        size_t n_i = count[i];
+        if (n_i > 0)
+            md->n_indexed_items++;
+        if (n_i == 0)
+            md->idf[i] = 0.0;
+        else if (md->serenade)
+            md->idf[i] = log((double)n_pairs / (double)n_i) * cfg->idf;
+        else if (cfg->idf > 0)
+            md->idf[i] = log((double)md->n_indexed / (double)n_i);
+        else
+            md->idf[i] = 0.0;
+        md->item_off[i + 1] = md->item_off[i] + (uint32_t)(n_i < md->m ? n_i : md->m);
+    }
+
+    /* Recency: sessions by (time, index) ascending. clean keys are the ranks in that order,
+     * serenade keys the 32-bit times themselves (equal times stay equal for the heap). */
+    order = sbr_alloc_array(ns, sizeof *order);
+    if (order == NULL)
+        goto fail;
+    for (size_t s = 0; s < ns; s++)
+        order[s] = (vmis_recency){rd.time[s], (uint32_t)s};
+    qsort(order, ns, sizeof *order, recency_cmp);
+    for (size_t r = 0; r < ns; r++)
+        md->sess[order[r].s].key = md->serenade ? (uint32_t)order[r].time : (uint32_t)r;
+
+    /* Full item lists in ascending recency, then the last m of each, reversed. */
+    cursor = sbr_alloc_array(n_items + 1, sizeof *cursor);
+    full = sbr_alloc_array((size_t)n_pairs, sizeof *full);
+    md->item_sess = sbr_alloc_array(md->item_off[n_items], sizeof *md->item_sess);
+    if (cursor == NULL || full == NULL || md->item_sess == NULL)
+        goto fail;
+    uint32_t acc = 0;
+    for (size_t i = 0; i < n_items; i++) {
+        cursor[i] = acc;
+        acc += count[i];
+    }
+    for (size_t r = 0; r < ns; r++) {
+        uint32_t s = order[r].s;
+        for (uint32_t c = md->sess[s].off; c < md->sess[s + 1].off; c++)
+            full[cursor[md->sess_items[c]]++] = s;
+    }
+    for (size_t i = 0; i < n_items; i++) {
+        uint32_t end = cursor[i]; /* the list of i ends here after the fill */
+        uint32_t *dst = md->item_sess + md->item_off[i];
+        uint32_t n_keep = md->item_off[i + 1] - md->item_off[i];
+        for (uint32_t j = 0; j < n_keep; j++)
+            dst[j] = full[end - 1 - j];
+    }
+    rc = SBR_OK;
+    *out = &md->base;
+    md = NULL;
+fail:
+    vmis_free(md ? &md->base : NULL);
+    free(rd.off);
+    free(rd.items);
+    free(rd.time);
+    free(stamp);
+    free(count);
+    free(cursor);
+    free(full);
+    free(lens);
+    free(td_mean);
+    free(td_weight);
+    free(order);
+    if (rc != SBR_OK)
+        return sbr_err_set(err, rc, "vmis: out of memory building the index of %zu clicks",
+                           train->n_clicks);
+    return SBR_OK;
+}
+
+/* ---- predict ------------------------------------------------------------------------------ */
+
+/* A hint to load a line that a later step reads: the candidate search knows the addresses of
+ * the session slots a few entries ahead, and those of the neighbours' items long before
+ * step 3 reads them. */
+static inline void vmis_prefetch(const void *p)
+{
+#if defined(__GNUC__)
+    __builtin_prefetch(p);
+#else
+    (void)p;
+#endif
+}
+
+typedef struct vmis_sess_slot {
+    double sim;
+    uint32_t stamp; /* == scratch now: a candidate of the current call */
+    uint32_t via;   /* the index in by_pos of the item whose list brought the session in */
+} vmis_sess_slot;
+
+/* An item's accumulator, with the model's idf copied next to it so that scoring an item
+ * touches one cache line. */
+typedef struct vmis_item_acc {
+    double score;
+    double idf; /* the idf, or 1 where the scorer does without it */
+} vmis_item_acc;
+
+/* A distinct item of ev and the position of its most recent click (0 = the last click). */
+typedef struct vmis_qitem {
+    uint32_t item;
+    uint32_t pos;
+} vmis_qitem;
+
+typedef struct vmis_scratch {
+    vmis_sess_slot *sess; /* [n_sessions] */
+    uint32_t *item_stamp; /* [n_items] == now: acc belongs to the current call */
+    vmis_item_acc *acc;   /* [n_items] */
+    vmis_entry *heap;     /* [min(m, n_sessions)] the candidates (a heap once m are in) */
+    vmis_entry *nbr;      /* [min(k, m, n_sessions)] the neighbours when candidates exceed k */
+    vmis_qitem *by_pos;   /* [last_items] distinct items of ev, most recent first */
+    vmis_qitem *by_item;  /* [last_items] the same, by item */
+    uint32_t *touched;    /* [n_items + 1] items with an accumulator of the current call */
+    uint32_t now;
+} vmis_scratch;
+
+static void vmis_scratch_free(void *p)
+{
+    vmis_scratch *sc = p;
+    if (sc == NULL)
+        return;
+    free(sc->sess);
+    free(sc->item_stamp);
+    free(sc->acc);
+    free(sc->heap);
+    free(sc->nbr);
+    free(sc->by_pos);
+    free(sc->by_item);
+    free(sc->touched);
+    free(sc);
+}
+
+static void *vmis_scratch_new(const sbr_model *model)
+{
+    const vmis_model *md = (const vmis_model *)model;
+    vmis_scratch *sc = calloc(1, sizeof *sc);
+    if (sc == NULL)
+        return NULL;
+    size_t cap_m = md->m < md->n_sessions ? md->m : md->n_sessions;
+    size_t cap_k = md->k < cap_m ? md->k : cap_m;
+    sc->sess = calloc(md->n_sessions + 1, sizeof *sc->sess);
+    sc->item_stamp = calloc(md->n_items + 1, sizeof *sc->item_stamp);
+    sc->acc = sbr_alloc_array(md->n_items, sizeof *sc->acc);
+    sc->heap = sbr_alloc_array(cap_m, sizeof *sc->heap);
+    sc->nbr = sbr_alloc_array(cap_k, sizeof *sc->nbr);
+    sc->by_pos = sbr_alloc_array(md->last_items, sizeof *sc->by_pos);
+    sc->by_item = sbr_alloc_array(md->last_items, sizeof *sc->by_item);
+    sc->touched = sbr_alloc_array(md->n_items + 1, sizeof *sc->touched);
+    if (sc->sess == NULL || sc->item_stamp == NULL || sc->acc == NULL || sc->heap == NULL ||
+        sc->nbr == NULL || sc->by_pos == NULL || sc->by_item == NULL || sc->touched == NULL) {
+        vmis_scratch_free(sc);
+        return NULL;
+    }
+    /* The factor of a contribution (w * f) * sim: the idf, or 1 where the scorer falls back
+     * to w * sim (w * 1.0 is w exactly, so the result is bit for bit the same). */
+    for (size_t i = 0; i < md->n_items; i++) {
+        double f = md->idf[i];
+        sc->acc[i] = (vmis_item_acc){0.0, md->idf_fallback && !(f > 0) ? 1.0 : f};
+    }
+    return sc;
+}
+
+/* Neighbour order: a ranks before b (similarity desc, recency key desc, session desc). */
+static bool nbr_before(const vmis_sess_slot *sess, vmis_entry a, vmis_entry b)
+{
+    double x = sess[a.s].sim, y = sess[b.s].sim;
+    if (x != y)
+        return x > y;
+    if (a.key != b.key)
+        return a.key > b.key;
+    return a.s > b.s;
+}
+
+/* Keeps the k best of the n candidates in nbr (a binary heap, worst on top); returns k. */
+static size_t select_neighbours(const vmis_sess_slot *sess, const vmis_entry *cand, size_t n,
+                                vmis_entry *nbr, size_t k)
+{
+    size_t size = 0;
+    for (size_t c = 0; c < n; c++) {
+        vmis_entry e = cand[c];
+        size_t pos;
+        if (size < k) {
+            pos = size++;
+            while (pos > 0) {
+                size_t parent = (pos - 1) / 2;
+                if (!nbr_before(sess, nbr[parent], e))
+                    break;
+                nbr[pos] = nbr[parent];
+                pos = parent;
+            }
+            nbr[pos] = e;
+            continue;
+        }
+        if (!nbr_before(sess, e, nbr[0]))
+            continue;
+        pos = 0;
+        for (;;) {
+            size_t l = 2 * pos + 1, r = l + 1, worst = l;
+            if (l >= size)
+                break;
+            if (r < size && nbr_before(sess, nbr[l], nbr[r]))
+                worst = r;
+            if (!nbr_before(sess, e, nbr[worst]))
+                break; /* e ranks after both children: it is the worst here */
+            nbr[pos] = nbr[worst];
+            pos = worst;
+        }
+        nbr[pos] = e;
+    }
+    return size;
+}
+
+static int qitem_cmp(const void *a, const void *b)
+{
+    uint32_t x = ((const vmis_qitem *)a)->item, y = ((const vmis_qitem *)b)->item;
+    return (x > y) - (x < y);
+}
+
+/* Whether the ascending array a[0..n) holds x. Short arrays (most sessions) are scanned
+ * without branches, which beats a mispredicted binary search. */
+static bool contains(const uint32_t *a, size_t n, uint32_t x)
+{
+    if (n <= 32) {
+        unsigned found = 0;
+        for (size_t j = 0; j < n; j++)
+            found |= a[j] == x;
+        return found != 0;
+    }
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (a[mid] < x)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < n && a[lo] == x;
+}
+
+/* The position (0 = last click) of the most recent click of ev on one of the n ascending
+ * items of a session that holds by_pos[via].item (it came in through that item's list). Only
+ * the more recent query items need a search: in the session for a few of them, else the
+ * session's items in the query's; no random access. */
+static uint32_t match_position(const uint32_t *items, size_t n, const vmis_qitem *by_pos,
+                               const vmis_qitem *by_item, size_t U, size_t via)
+{
+    if (via <= 8 || via <= n) {
+        for (size_t u = 0; u < via; u++)
+            if (contains(items, n, by_pos[u].item))
+                return by_pos[u].pos;
+        return by_pos[via].pos;
+    }
+    uint32_t best = by_pos[via].pos;
+    for (size_t c = 0; c < n; c++) {
+        size_t lo = 0, hi = U;
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (by_item[mid].item < items[c])
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        if (lo < U && by_item[lo].item == items[c] && by_item[lo].pos < best)
+            best = by_item[lo].pos;
+    }
+    return best;
+}
+
+/* The n best items under the ranking rule (score desc, item asc; scores <= 0 are not
+ * listed), as sbr_topn does, inlined here because it runs for every touched item: a sorted
+ * array, best first. Items are touched roughly in decreasing score (the neighbours of the
+ * most recent click come first), so an insertion rarely moves far; long lists (n > 64) use
+ * sbr_topn's heap instead. */
+static inline void topn_insert(sbr_scored *top, size_t *size, size_t n, sbr_scored e)
+{
+    if (!(e.score > 0) || n == 0)
+        return;
+    size_t pos = *size;
+    if (pos == n) {
+        if (!sbr_scored_before(&e, &top[n - 1]))
+            return;
+        pos--; /* the last one drops out */
+    } else {
+        (*size)++;
+    }
+    while (pos > 0 && sbr_scored_before(&e, &top[pos - 1])) {
+        top[pos] = top[pos - 1];
+        pos--;
+    }
+    top[pos] = e;
+}
+
+static sbr_rc vmis_predict(const sbr_model *model, const sbr_query *q, void *scratch,
+                           sbr_scored *out, size_t *n_out, sbr_err *err)
+{
+    (void)err;
+    const vmis_model *md = (const vmis_model *)model;
+    vmis_scratch *sc = scratch;
+    *n_out = 0;
+    if (q->n == 0)
+        return SBR_OK;
+    if (++sc->now == 0) { /* the stamps wrapped: clear once every 2^32 calls */
+        memset(sc->sess, 0, md->n_sessions * sizeof *sc->sess);
+        memset(sc->item_stamp, 0, md->n_items * sizeof *sc->item_stamp);
+        sc->now = 1;
+    }
+    const uint32_t now = sc->now;
+    vmis_sess_slot *sess = sc->sess;
+    uint32_t *item_stamp = sc->item_stamp;
+    vmis_item_acc *acc = sc->acc;
+
+    /* ev is the last last_items known clicks; walk it from the most recent click, keeping
+     * each item's most recent position. */
+    size_t L = 0, U = 0, n_touched = 0;
+    uint32_t last = SBR_ITEM_UNKNOWN;
+    for (size_t t = q->len; t-- > 0 && L < md->last_items;) {
+        uint32_t i = q->items[t];
+        if (i == SBR_ITEM_UNKNOWN || i >= md->n_items)
+            continue;
+        if (L == 0)
+            last = i;
+        if (item_stamp[i] != now) {
+            item_stamp[i] = now;
+            acc[i].score = 0.0;
+            sc->touched[n_touched++] = i;
+            sc->by_pos[U++] = (vmis_qitem){i, (uint32_t)L};
+        }
+        L++;
+    }
+    if (L == 0)
+        return SBR_OK;
+    memcpy(sc->by_item, sc->by_pos, U * sizeof *sc->by_item);
+    if (U > 8)
+        qsort(sc->by_item, U, sizeof *sc->by_item, qitem_cmp);
+
+    /* 1. Candidates. */
+    size_t n_cand = 0;
+    bool is_heap = false;
+    for (size_t u = 0; u < U; u++) {
+        uint32_t i = sc->by_pos[u].item;
+        double w = (double)(L - sc->by_pos[u].pos) / (double)U;
+        const uint32_t *list = md->item_sess + md->item_off[i];
+        const uint32_t *end = md->item_sess + md->item_off[i + 1];
+        bool closed = false;
+        for (; list < end; list++) {
+            if (list + 16 < end)
+                vmis_prefetch(&sess[list[16]]);
+            uint32_t s = *list;
+            vmis_sess_slot *ss = &sess[s];
+            if (ss->stamp == now) {
+                ss->sim += w;
+                continue;
+            }
+            if (closed)
+                continue;
+            const vmis_sess_info *info = &md->sess[s];
+            uint32_t key = info->key;
+            if (n_cand < md->m) {
+                ss->stamp = now;
+                ss->sim = w;
+                ss->via = (uint32_t)u;
+                vmis_prefetch(md->sess_items + info->off); /* for step 3 */
+                sc->heap[n_cand++] = (vmis_entry){s, key};
+                continue;
+            }
+            if (!is_heap) {
+                /* The pushes are replayed only now that the heap is full: most queries
+                 * never get there. Replaying them in order gives the very array that
+                 * pushing one by one would have built. */
+                for (size_t h = 1; h < n_cand; h++)
+                    heap8_sift_up(sc->heap, h);
+                is_heap = true;
+            }
+            if (key > sc->heap[0].key) {
+                sess[sc->heap[0].s].stamp = 0; /* evicted: its similarity is lost */
+                ss->stamp = now;
+                ss->sim = w;
+                ss->via = (uint32_t)u;
+                vmis_prefetch(md->sess_items + info->off);
+                sc->heap[0] = (vmis_entry){s, key};
+                heap8_sift_down(sc->heap, n_cand);
+            } else if (md->serenade) {
+                break; /* Q5 */
+            } else {
+                closed = true;
+            }
+        }
+    }
+
+    /* 2. Neighbours. */
+    const vmis_entry *nbr = sc->heap;
+    size_t n_nbr = n_cand;
+    if (n_cand > md->k) {
+        n_nbr = select_neighbours(sess, sc->heap, n_cand, sc->nbr, md->k);
+        nbr = sc->nbr;
+    }
+
+    /* 3. Item scores (the sessions' items were prefetched in step 1). */
+    const uint32_t *sess_items = md->sess_items;
+    const vmis_sess_info *info = md->sess;
+    for (size_t c = 0; c < n_nbr; c++) {
+        uint32_t s = nbr[c].s;
+        const uint32_t *items = sess_items + info[s].off;
+        size_t len = info[s + 1].off - info[s].off;
+        uint32_t pos = match_position(items, len, sc->by_pos, sc->by_item, U, sess[s].via);
+        double p = (double)pos + 1.0, w;
+        if (pos >= 99)
+            w = 0.0;
+        else {
+            w = 1.0 - 0.1 * p;
+            if (!md->serenade && w < 0)
+                w = 0.0;
+        }
+        if (w == 0.0)
+            continue; /* adds nothing */
+        double sim = sess[s].sim;
+        for (size_t j = 0; j < len; j++) {
+            /* Without branches: whether the item is new to this call is a coin flip. */
+            uint32_t i = items[j];
+            bool fresh = item_stamp[i] != now;
+            item_stamp[i] = now;
+            sc->touched[n_touched] = i;
+            n_touched += fresh;
+            double base = fresh ? 0.0 : acc[i].score;
+            acc[i].score = base + (w * acc[i].idf) * sim;
+        }
+    }
+
+    /* The top n, without the last clicked item. */
+    if (q->n > 64) {
+        sbr_topn top;
+        sbr_topn_init(&top, out, q->n);
+        for (size_t t = 0; t < n_touched; t++)
+            if (sc->touched[t] != last)
+                sbr_topn_push(&top, sc->touched[t], acc[sc->touched[t]].score);
+        *n_out = sbr_topn_finish(&top, out);
+        return SBR_OK;
+    }
+    size_t size = 0;
+    for (size_t t = 0; t < n_touched; t++) {
+        uint32_t i = sc->touched[t];
+        if (i != last)
+            topn_insert(out, &size, q->n, (sbr_scored){i, acc[i].score});
+    }
+    *n_out = size;
+    return SBR_OK;
 }
 
 const sbr_algo sbr_algo_vmis = {
     .abi = SBR_ALGO_ABI,
     .name = "vmis",
-    .help = "placeholder",
+    .help = "VMIS-kNN (Serenade): recency-sampled session kNN with an item index",
     .params = vmis_params,
     .config_size = sizeof(vmis_config),
     .fit = vmis_fit,
+    .model_bytes = vmis_bytes,
+    .scratch_new = vmis_scratch_new,
+    .scratch_free = vmis_scratch_free,
+    .predict = vmis_predict,
+    .free = vmis_free,
 };

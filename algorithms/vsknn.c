@@ -1,23 +1,414 @@
-/* vsknn: placeholder until its implementation lands. */
+/* vsknn: session-rec's VMContextKNN ("V-SKNN"), as coded (reference section 2.2).
+ *
+ * The session so far is S_list (its known items, oldest first); L_items is S_list, or its last
+ * `last_n_clicks` clicks, and L = |L_items|.
+ *
+ *   position weights  pos(i) = W(p, L), p the 1-based position of i's LAST click in L_items:
+ *                     same 1; div p/L; linear 1 - 0.1 (L - p) for p <= 10, else 0 (the test
+ *                     is on p, as coded: in sessions longer than 10 even the latest clicks
+ *                     weigh 0, and early clicks can weigh < 0); log 1/log10(L - p + 1.7);
+ *                     quadratic (p/L)^2.
+ *   candidates        the training sessions sharing an item with S_list (ALL clicks, also
+ *                     with last_n_clicks); when there are more than sample_size of them,
+ *                     `recent` keeps the sample_size with the latest session end, `random` a
+ *                     seeded uniform sample (algorithms/knn_index.h).
+ *   similarity        vec:    sum_{i in L_items & n} pos(i) / |distinct L_items|
+ *                     cosine: sum_{i in L_items & n} pos(i) / (sqrt(sum_{i in L_items} pos(i)^2)
+ *                             * sqrt(|n|)), n the neighbour's distinct items.
+ *                     Candidates with similarity <= 0 are dropped; the k best are neighbours.
+ *   scores            score(i) += c(n, i) * decay(n) for every neighbour n and item i of n,
+ *                     where c = sim, or sim + sim idf(i) idf_weighting when idf_weighting > 0,
+ *                     with idf(i) = ln(#training sessions / #training clicks on i) (clicks,
+ *                     not sessions, as coded); decay(n) = WS(step), step = 1 + the clicks in
+ *                     L_items after the latest one on an item of n: same 1, div 1/step,
+ *                     linear 1 - 0.1 step (0 beyond 100, so negative beyond 10, as coded),
+ *                     log 1/log10(step + 1.7), quadratic 1/step^2.
+ *                     remind = 0 skips the items of L_items; push_reminders multiplies the
+ *                     score of each session item by its clicks in S_list + 1.
+ *   normalize         every score divided by the largest; when no score is positive nothing
+ *                     is listed (session-rec would divide by a non-positive maximum).
+ *
+ * Ties and determinism (session-rec leaves both to Python's set iteration order; details in
+ * algorithms/knn_index.h):
+ *  - `ties=recent` (default): the recency order of training sessions is session end (time of
+ *    the last click) descending, then SessionId descending. `recent` sampling keeps the first
+ *    sample_size sessions of that order, and of two neighbours with equal similarity the more
+ *    recent ranks first.
+ *  - `ties=session_rec`: session-rec's own order, emulating CPython 3.11's set iteration; it
+ *    reproduces session-rec's saved lists score for score, at a cost of O(candidate set) per
+ *    click of the query.
+ *  - scores are summed over neighbours in rank order, each neighbour's items in ascending item
+ *    order, so equal scores are bit-identical and fall to the ranking rule;
+ *  - `random` sampling is seeded per query from `seed` and the query's items, so results do not
+ *    depend on threads or call order (session-rec draws from one global generator).
+ *
+ * Other departures, all deliberate: unknown items (SBR_ITEM_UNKNOWN) are removed from the
+ * query before anything else; `last_n_days` keeps the training clicks at or after UTC midnight
+ * of the last training day minus last_n_days days (session-rec uses local midnight); a
+ * session's end is its latest click time (session-rec: its last row in file order, the same
+ * for time-sorted files). Not implemented: dwelling_time, weighting_time, add_reminders,
+ * extend, idf_weighting_session.
+ *
+ * Speed: predict reads the CSR index and writes dense per-item arrays marked with generation
+ * stamps (nothing is cleared between calls); neighbours come from a bounded heap and the top n
+ * from sbr_topn. */
 #include "algorithms/vsknn.h"
 
-#include <stddef.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
 
-static const sbr_param_spec vsknn_params[] = {{NULL, 0, 0, 0, 0, 0, NULL, NULL}};
+#include "algorithms/knn_index.h"
+
+enum { SIM_VEC, SIM_COSINE };
+static const char *const similarities[] = {"vec", "cosine", NULL};
+enum { W_LINEAR, W_SAME, W_DIV, W_LOG, W_QUADRATIC };
+static const char *const weightings[] = {"linear", "same", "div", "log", "quadratic", NULL};
+static const char *const samplings[] = {"recent", "random", NULL};
+static const char *const tie_orders[] = {"recent", "session_rec", NULL};
+
+#define SEED_PURPOSE 0x76736b6eu /* "vskn" */
+
+static const sbr_param_spec vsknn_params[] = {
+    {"k", SBR_P_INT, offsetof(vsknn_config, k), 100, 1, 1e9, NULL, "neighbour sessions kept"},
+    {"sample_size", SBR_P_INT, offsetof(vsknn_config, sample_size), 1000, 0, 1e9, NULL,
+     "candidate sessions considered (0: all sessions sharing an item)"},
+    {"sampling", SBR_P_CHOICE, offsetof(vsknn_config, sampling), KNN_SAMPLE_RECENT, 0, 1, samplings,
+     "candidate sample: the most recent sessions, or a seeded random sample"},
+    {"seed", SBR_P_INT, offsetof(vsknn_config, seed), 1, 0, 4294967295.0, NULL,
+     "seed of sampling=random (mixed with the query's items)"},
+    {"ties", SBR_P_CHOICE, offsetof(vsknn_config, ties), KNN_TIES_RECENT, 0, 1, tie_orders,
+     "order of equal similarities: recent first, or session_rec's (Python set order; slower)"},
+    {"similarity", SBR_P_CHOICE, offsetof(vsknn_config, similarity), SIM_VEC, 0, 1, similarities,
+     "vec: position-weighted dot product / session length; cosine"},
+    {"weighting", SBR_P_CHOICE, offsetof(vsknn_config, weighting), W_DIV, 0, 4, weightings,
+     "position weight of the session's clicks: linear, same, div (p/L), log, quadratic"},
+    {"weighting_score", SBR_P_CHOICE, offsetof(vsknn_config, weighting_score), W_DIV, 0, 4,
+     weightings,
+     "decay by the neighbour's latest match: linear, same, div (1/step), log, "
+     "quadratic"},
+    {"idf_weighting", SBR_P_DOUBLE, offsetof(vsknn_config, idf_weighting), 0, 0, 1e6, NULL,
+     "score += score * idf * idf_weighting (0: off)"},
+    {"remind", SBR_P_INT, offsetof(vsknn_config, remind), 1, 0, 1, NULL,
+     "1: the session's own items are recommended too"},
+    {"push_reminders", SBR_P_INT, offsetof(vsknn_config, push_reminders), 0, 0, 1, NULL,
+     "1: session items' scores times their clicks + 1"},
+    {"last_n_days", SBR_P_INT, offsetof(vsknn_config, last_n_days), 0, 0, 1e6, NULL,
+     "index only the last n days of training (0: all)"},
+    {"last_n_clicks", SBR_P_INT, offsetof(vsknn_config, last_n_clicks), 0, 0, 1e9, NULL,
+     "only the last n clicks weigh in the similarity (0: all)"},
+    {"normalize", SBR_P_INT, offsetof(vsknn_config, normalize), 1, 0, 1, NULL,
+     "1: scores divided by the largest"},
+    {NULL, 0, 0, 0, 0, 0, NULL, NULL}};
+
+typedef struct vsknn_model {
+    sbr_model base;
+    vsknn_config cfg;
+    knn_index ix;
+    double *idf; /* [n_items] ln(#sessions / #clicks on the item) */
+} vsknn_model;
+
+static void vsknn_free(sbr_model *model)
+{
+    if (model == NULL)
+        return;
+    vsknn_model *m = (vsknn_model *)model;
+    knn_index_fini(&m->ix);
+    free(m->idf);
+    free(m);
+}
 
 static sbr_rc vsknn_fit(const void *config, const sbr_dataset *train, sbr_model **out, sbr_err *err)
 {
-    (void)config;
-    (void)train;
+    const vsknn_config *cfg = config;
     *out = NULL;
-    return sbr_err_set(err, SBR_EINTERNAL, "vsknn: not implemented yet");
+    vsknn_model *m = calloc(1, sizeof *m);
+    if (m == NULL)
+        return sbr_err_set(err, SBR_ENOMEM, "vsknn: out of memory");
+    m->base.algo = &sbr_algo_vsknn;
+    m->cfg = *cfg;
+    sbr_rc rc = knn_index_build(&m->ix, train, cfg->last_n_days, cfg->ties == KNN_TIES_SESSION_REC,
+                                "vsknn", err);
+    if (rc != SBR_OK) {
+        free(m);
+        return rc;
+    }
+    m->idf = sbr_alloc_array(m->ix.n_items + 1, sizeof *m->idf);
+    if (m->idf == NULL) {
+        vsknn_free(&m->base);
+        return sbr_err_set(err, SBR_ENOMEM, "vsknn: out of memory");
+    }
+    /* idf over clicks, as coded. */
+    for (size_t i = 0; i < m->ix.n_items; i++) {
+        size_t clicks = m->ix.item_clicks[i];
+        m->idf[i] = clicks > 0 ? log((double)m->ix.n_sessions / (double)clicks) : 0.0;
+    }
+    *out = &m->base;
+    return SBR_OK;
+}
+
+static size_t vsknn_bytes(const sbr_model *model)
+{
+    const vsknn_model *m = (const vsknn_model *)model;
+    return sizeof *m + knn_index_bytes(&m->ix) + m->ix.n_items * sizeof *m->idf;
+}
+
+typedef struct vsknn_scratch {
+    knn_scratch knn;
+    uint32_t gen;       /* the current call's stamp */
+    uint32_t *in_l;     /* [n_items] == gen: the item is in L_items */
+    double *weight;     /* [n_items] its position weight */
+    size_t *step;       /* [n_items] 1 + the clicks of L_items after its last one */
+    uint32_t *in_all;   /* [n_items] == gen: the item is in S_list */
+    size_t *clicks;     /* [n_items] its clicks in S_list */
+    uint32_t *distinct; /* [n_items] S_list's distinct items, in first-click order */
+    uint32_t *scored;   /* [n_items] == gen: score[i] holds this call's score */
+    double *score;      /* [n_items] */
+    uint32_t *touched;  /* [n_items] the scored items */
+} vsknn_scratch;
+
+static void vsknn_scratch_free(void *p)
+{
+    vsknn_scratch *s = p;
+    if (s == NULL)
+        return;
+    knn_scratch_fini(&s->knn);
+    free(s->in_l);
+    free(s->weight);
+    free(s->step);
+    free(s->in_all);
+    free(s->clicks);
+    free(s->distinct);
+    free(s->scored);
+    free(s->score);
+    free(s->touched);
+    free(s);
+}
+
+static void *vsknn_scratch_new(const sbr_model *model)
+{
+    const vsknn_model *m = (const vsknn_model *)model;
+    size_t n = m->ix.n_items + 1;
+    vsknn_scratch *s = calloc(1, sizeof *s);
+    if (s == NULL)
+        return NULL;
+    if (!knn_scratch_init(&s->knn, &m->ix, m->cfg.k, m->cfg.sampling, m->cfg.ties)) {
+        free(s);
+        return NULL;
+    }
+    s->in_l = calloc(n, sizeof *s->in_l);
+    s->weight = sbr_alloc_array(n, sizeof *s->weight);
+    s->step = sbr_alloc_array(n, sizeof *s->step);
+    s->in_all = calloc(n, sizeof *s->in_all);
+    s->clicks = sbr_alloc_array(n, sizeof *s->clicks);
+    s->distinct = sbr_alloc_array(n, sizeof *s->distinct);
+    s->scored = calloc(n, sizeof *s->scored);
+    s->score = sbr_alloc_array(n, sizeof *s->score);
+    s->touched = sbr_alloc_array(n, sizeof *s->touched);
+    if (s->in_l == NULL || s->weight == NULL || s->step == NULL || s->in_all == NULL ||
+        s->clicks == NULL || s->distinct == NULL || s->scored == NULL || s->score == NULL ||
+        s->touched == NULL) {
+        vsknn_scratch_free(s);
+        return NULL;
+    }
+    return s;
+}
+
+/* W(p, L): the weight of a click at 1-based position p of L clicks. */
+static double position_weight(int weighting, size_t p, size_t len)
+{
+    switch (weighting) {
+    case W_LINEAR:
+        return p <= 10 ? 1.0 - 0.1 * (double)(len - p) : 0.0;
+    case W_SAME:
+        return 1.0;
+    case W_DIV:
+        return (double)p / (double)len;
+    case W_LOG:
+        return 1.0 / log10((double)(len - p) + 1.7);
+    default: {
+        double x = (double)p / (double)len;
+        return x * x;
+    }
+    }
+}
+
+/* WS(step): the decay of a neighbour whose latest match is `step` clicks back (1 = last). */
+static double score_decay(int weighting, size_t step)
+{
+    double x = (double)step;
+    switch (weighting) {
+    case W_LINEAR:
+        return step <= 100 ? 1.0 - 0.1 * x : 0.0;
+    case W_SAME:
+        return 1.0;
+    case W_DIV:
+        return 1.0 / x;
+    case W_LOG:
+        return 1.0 / log10(x + 1.7);
+    default:
+        return 1.0 / (x * x);
+    }
+}
+
+static void next_generation(size_t n_items, vsknn_scratch *s)
+{
+    if (++s->gen == 0) { /* the stamp wrapped: clear once every 2^32 calls */
+        memset(s->in_l, 0, n_items * sizeof *s->in_l);
+        memset(s->in_all, 0, n_items * sizeof *s->in_all);
+        memset(s->scored, 0, n_items * sizeof *s->scored);
+        s->gen = 1;
+    }
+}
+
+/* Marks L_items: reading backwards, the first meeting of an item is its last click. Returns
+ * the number of distinct items and their sum of squared weights in *sum_sq. */
+static size_t mark_last_clicks(const vsknn_model *m, const sbr_query *q, size_t n_known,
+                               vsknn_scratch *s, double *sum_sq)
+{
+    const vsknn_config *cfg = &m->cfg;
+    size_t len = cfg->last_n_clicks > 0 && (size_t)cfg->last_n_clicks < n_known
+                     ? (size_t)cfg->last_n_clicks
+                     : n_known;
+    size_t n_l = 0, p = len;
+    *sum_sq = 0;
+    for (size_t t = q->len; t-- > 0 && p > 0;) {
+        uint32_t i = q->items[t];
+        if (i >= m->ix.n_items)
+            continue;
+        if (s->in_l[i] != s->gen) {
+            s->in_l[i] = s->gen;
+            s->weight[i] = position_weight(cfg->weighting, p, len);
+            s->step[i] = len - p + 1;
+            *sum_sq += s->weight[i] * s->weight[i];
+            n_l++;
+        }
+        p--;
+    }
+    return n_l;
+}
+
+static sbr_rc vsknn_predict(const sbr_model *model, const sbr_query *q, void *scratch,
+                            sbr_scored *out, size_t *n_out, sbr_err *err)
+{
+    (void)err;
+    const vsknn_model *m = (const vsknn_model *)model;
+    const vsknn_config *cfg = &m->cfg;
+    const knn_index *ix = &m->ix;
+    vsknn_scratch *s = scratch;
+    *n_out = 0;
+    next_generation(ix->n_items, s);
+    uint32_t gen = s->gen;
+
+    /* S_list: distinct items in first-click order, and click counts. */
+    size_t n_known = 0, n_distinct = 0;
+    for (size_t t = 0; t < q->len; t++) {
+        uint32_t i = q->items[t];
+        if (i >= ix->n_items)
+            continue;
+        n_known++;
+        if (s->in_all[i] != gen) {
+            s->in_all[i] = gen;
+            s->clicks[i] = 0;
+            s->distinct[n_distinct++] = i;
+        }
+        s->clicks[i]++;
+    }
+    if (n_known == 0)
+        return SBR_OK;
+    double sum_sq;
+    size_t n_l = mark_last_clicks(m, q, n_known, s, &sum_sq);
+
+    knn_sampling opt = {(size_t)cfg->sample_size, cfg->sampling, cfg->ties, 0};
+    if (cfg->sampling == KNN_SAMPLE_RANDOM)
+        opt.seed =
+            sbr_seed((uint64_t)cfg->seed, knn_query_hash(q, ix->n_items), n_known, SEED_PURPOSE);
+    size_t n_cand = knn_candidates(ix, &s->knn, q, s->distinct, n_distinct, &opt);
+
+    /* Similarities and the k nearest. */
+    double denom = cfg->similarity == SIM_VEC ? (double)n_l : sqrt(sum_sq);
+    size_t n_nb = 0;
+    for (size_t c = 0; c < n_cand; c++) {
+        uint32_t r = s->knn.cand[c];
+        double dot = 0;
+        size_t step = SIZE_MAX;
+        for (size_t k = ix->sess_off[r]; k < ix->sess_off[r + 1]; k++) {
+            uint32_t i = ix->sess_items[k];
+            if (s->in_l[i] != gen)
+                continue;
+            dot += s->weight[i];
+            if (s->step[i] < step)
+                step = s->step[i];
+        }
+        if (step == SIZE_MAX)
+            continue; /* shares only clicks before the last n */
+        double sim = cfg->similarity == SIM_VEC
+                         ? dot / denom
+                         : dot / (denom * sqrt((double)(ix->sess_off[r + 1] - ix->sess_off[r])));
+        if (sim > 0)
+            knn_neighbour_push(s->knn.heap, &n_nb, s->knn.n_heap,
+                               (knn_neighbour){sim, r, (uint32_t)c, step});
+    }
+    knn_neighbour_sort(s->knn.heap, n_nb);
+
+    /* Scores, summed in neighbour rank order. */
+    size_t n_touched = 0;
+    for (size_t j = 0; j < n_nb; j++) {
+        const knn_neighbour *nb = &s->knn.heap[j];
+        double decay = score_decay(cfg->weighting_score, nb->aux);
+        for (size_t k = ix->sess_off[nb->s]; k < ix->sess_off[nb->s + 1]; k++) {
+            uint32_t i = ix->sess_items[k];
+            if (!cfg->remind && s->in_l[i] == gen)
+                continue;
+            double c = nb->sim;
+            if (cfg->idf_weighting > 0)
+                c = c + c * m->idf[i] * cfg->idf_weighting;
+            c = c * decay;
+            if (s->scored[i] != gen) {
+                s->scored[i] = gen;
+                s->score[i] = c;
+                s->touched[n_touched++] = i;
+            } else {
+                s->score[i] += c;
+            }
+        }
+    }
+    if (cfg->push_reminders) {
+        for (size_t d = 0; d < n_distinct; d++) {
+            uint32_t i = s->distinct[d];
+            if (s->scored[i] == gen)
+                s->score[i] *= (double)(s->clicks[i] + 1);
+        }
+    }
+
+    double max = 0;
+    for (size_t t = 0; t < n_touched; t++)
+        if (s->score[s->touched[t]] > max)
+            max = s->score[s->touched[t]];
+    if (!(max > 0))
+        return SBR_OK;
+    sbr_topn top;
+    sbr_topn_init(&top, out, q->n);
+    for (size_t t = 0; t < n_touched; t++) {
+        uint32_t i = s->touched[t];
+        sbr_topn_push(&top, i, cfg->normalize ? s->score[i] / max : s->score[i]);
+    }
+    *n_out = sbr_topn_finish(&top, out);
+    return SBR_OK;
 }
 
 const sbr_algo sbr_algo_vsknn = {
     .abi = SBR_ALGO_ABI,
     .name = "vsknn",
-    .help = "placeholder",
+    .help = "vector-multiplication session kNN: position-weighted neighbours (session-rec "
+            "V-SKNN)",
     .params = vsknn_params,
     .config_size = sizeof(vsknn_config),
     .fit = vsknn_fit,
+    .model_bytes = vsknn_bytes,
+    .scratch_new = vsknn_scratch_new,
+    .scratch_free = vsknn_scratch_free,
+    .predict = vsknn_predict,
+    .free = vsknn_free,
 };

@@ -133,6 +133,9 @@ static sbr_rc start_parser(reader *r, const sbr_table_options *opt)
     if (csv_init(&r->csv, (unsigned char)csv_options()) != 0)
         return sbr_err_set(r->err, SBR_ENOMEM, "%s: out of memory", r->path);
     csv_set_delim(&r->csv, (unsigned char)r->info.delimiter);
+    /* libcsv grows a field by blk_size bytes at a time (128 by default): a long field would
+     * cost quadratic copying. */
+    csv_set_blk_size(&r->csv, 1 << 16);
     if (!opt->quoting)
         csv_set_quote(&r->csv, '\0');
     return SBR_OK;

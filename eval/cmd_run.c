@@ -84,6 +84,8 @@ static int str_cmp(const void *a, const void *b)
 
 static bool is_done(const done_set *d, const char *const *f)
 {
+    if (d->n == 0)
+        return false; /* bsearch must not see a NULL array */
     size_t len[SBR_METRICS_KEY_COLS];
     for (int k = 0; k < SBR_METRICS_KEY_COLS; k++)
         len[k] = strlen(f[k]);
