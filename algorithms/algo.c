@@ -20,9 +20,9 @@
 
 /* A new algorithm is one file pair and one line here. */
 static const sbr_algo *const registry[] = {
-    &sbr_algo_pop,  &sbr_algo_spop, &sbr_algo_ar,   &sbr_algo_sr,    &sbr_algo_markov,
+    &sbr_algo_pop,  &sbr_algo_spop,  &sbr_algo_ar,   &sbr_algo_sr,   &sbr_algo_markov,
     &sbr_algo_vmis, &sbr_algo_vsknn, &sbr_algo_sknn, &sbr_algo_stan, &sbr_algo_vstan,
-    &sbr_algo_iknn, &sbr_algo_sscf, NULL,
+    &sbr_algo_iknn, &sbr_algo_sscf,  NULL,
 };
 
 const sbr_algo *const *sbr_algo_list(size_t *n)
