@@ -35,11 +35,25 @@ figure() { [ -f "$P/figures/$2.png" ] && printf '![%s](figures/%s.png)\n\n*%s*\n
     figure "Latency distribution per algorithm (one thread, log scale)" latency
     figure "Accuracy versus p90 latency" accuracy_latency
     printf '## VMIS-kNN: sensitivity to m and k, and latency (Serenade, SIGMOD 2022)\n\n'
-    for f in "$P"/figures/sensitivity_*.png "$P"/figures/latency_mk_*.png; do
+    for f in "$P"/figures/sensitivity_*.png; do
         [ -f "$f" ] || continue
         b=$(basename "$f" .png)
-        figure "$(echo "$b" | sed 's/_/ on /; s/sensitivity/MRR@20 and Precision@20 over m x k/; s/latency on mk/p90 latency over m and k/')" "$b"
+        figure "VMIS-kNN MRR@20 and Precision@20 over m x k on ${b#sensitivity_}" "$b"
     done
+    for f in "$P"/figures/latency_mk_*.png; do
+        [ -f "$f" ] || continue
+        b=$(basename "$f" .png)
+        figure "VMIS-kNN p90 latency over m and k on ${b#latency_mk_}, V-SKNN for comparison" "$b"
+    done
+    if [ -f "$R/tune/summary.csv" ]; then
+        printf '## Hyperparameter search (VMIS-kNN on serenade-toy, 50 trials per search)\n\n'
+        printf '| method | seed | best validation MRR@20 | test MRR@20 (refitted) | best configuration |\n|---|---:|---:|---:|---|\n'
+        tail -n +2 "$R/tune/summary.csv" | awk -F, '{ printf "| %s | %s | %s | %s | %s", $1, $2, $3, $4, $5; for (i = 6; i <= NF; i++) printf ",%s", $i; print " |" }'
+        printf '\n'
+        awk -F, 'NR > 1 { v[$1] += $3; t[$1] += $4; n[$1]++ } END { for (m in v) printf "- %s: mean best validation MRR@20 %.4f, mean test MRR@20 %.4f over %d seeds\n", m, v[m] / n[m], t[m] / n[m], n[m] }' "$R/tune/summary.csv" | sort
+        printf '\n'
+        cp "$R/tune/tune.png" "$P/figures/tune.png" 2>/dev/null && figure "Best validation MRR@20 so far against trials, TPE and random search, five seeds each" tune
+    fi
 } >"$P/README.md.tmp" && mv "$P/README.md.tmp" "$P/README.md"
 
 {

@@ -4,11 +4,13 @@
 load "plots/common.gp"
 nk = words(ks)
 set logscale x
+set logscale y
 set xlabel "m (most recent sessions per item)"
-set ylabel sprintf("%s latency per prediction (µs)", metric eq "lat_p90_us" ? "p90" : metric)
+set ylabel sprintf("%s latency per prediction (µs, log scale)", metric eq "lat_p90_us" ? "p90" : metric)
 set title sprintf("VMIS-kNN latency on %s against m and k (one thread); V-SKNN for comparison", dataset)
 vm(k, v) = (strcol("dataset") eq dataset && strcol("algorithm") eq "vmis" && column("cutoff") == cutoff && getp(strcol("params"), "k") == k) ? v : NaN
-vs(v) = (strcol("dataset") eq dataset && strcol("algorithm") eq "vsknn" && column("cutoff") == cutoff) ? v : NaN
+vs(k, v) = (strcol("dataset") eq dataset && strcol("algorithm") eq "vsknn" && column("cutoff") == cutoff && getp(strcol("params"), "k") == k) ? v : NaN
 plot for [j = 1:nk] summary using (getp(strcol("params"), "m")):(vm(real(word(ks, j)), column(metric))) \
      smooth unique with linespoints ls j title sprintf("vmis k=%s", word(ks, j)), \
-     summary using (getp(strcol("params"), "sample_size")):(vs(column(metric))) with points ls 6 pt 3 ps 2 title "vsknn (x = sample size)"
+     for [j = 1:nk] summary using (getp(strcol("params"), "sample_size")):(vs(real(word(ks, j)), column(metric))) \
+     smooth unique with linespoints ls j dt 2 pt 3 title sprintf("vsknn k=%s (x = sample size)", word(ks, j))

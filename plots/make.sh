@@ -12,7 +12,13 @@ F="$R/figures"
 mkdir -p "$F"
 # Distinct values of a summary column, in first-seen order (gnuplot takes space-separated words).
 distinct() { awk -F, -v c="$2" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == c) k = i; next } !seen[$k]++ { print $k }' "$1" | tr '\n' ' '; }
-labels_of() { awk -F, 'NR > 1 && !seen[$5]++ { l = $6; gsub(/"/, "", l); gsub(/ /, "~", l); sub(/~pruning=20$/, "", l); print l }' "$1" | tr '\n' ' '; }
+# One short label per configuration, in `config` order: the algorithm, plus those parameters
+# (at most two) whose values differ between that algorithm's configurations ('~' stands for a space).
+labels_of() { awk -F, 'NR > 1 && !seen[$5]++ { n++; algo[n] = $2; par[n] = $3
+        k = split($3, kv, ";"); for (i = 1; i <= k; i++) { split(kv[i], p, "="); val[$2, p[1]] = val[$2, p[1]] == "" ? p[2] : val[$2, p[1]]; if (val[$2, p[1]] != p[2]) differs[$2, p[1]] = 1 } }
+    END { for (c = 1; c <= n; c++) { l = algo[c]; k = split(par[c], kv, ";")
+              shown = 0; for (i = 1; i <= k && shown < 2; i++) { split(kv[i], p, "="); if ((algo[c], p[1]) in differs) { l = l "~" kv[i]; shown++ } }
+              print l } }' "$1" | tr '\n' ' '; }
 plot() { for fmt in png pdf; do gnuplot -e "summary='$1'; out='$F/$2'; fmt='$fmt'; cutoff=$CUT; $3" "plots/$2.gp"; done; }
 
 S="$R/summary.csv"

@@ -16,18 +16,18 @@ set ytics ()
 do for [i = 1:nk] { set ytics add (word(ks, i) i - 1) }
 set xlabel "m"
 set ylabel "k"
-set palette defined (0 "#f7fbff", 0.5 "#6baed6", 1 "#08306b")
+set palette defined (0 "#f7fbff", 0.5 "#9ecae1", 1 "#3182bd")
 set style fill solid 1.0 noborder
 unset key
 set grid noxtics noytics
 set title sprintf("MRR@%d", cutoff)
 plot summary using (xi(getp(strcol("params"), "m"))):(yi(getp(strcol("params"), "k"))):(0.5):(0.5):(ok(column("mrr"))) \
      with boxxyerror fc palette, \
-     summary using (xi(getp(strcol("params"), "m"))):(yi(getp(strcol("params"), "k"))):(ok(sprintf("%.3f", column("mrr")))) \
-     with labels font ",7" tc rgb "#aa0000"
+     summary using (xi(getp(strcol("params"), "m"))):(yi(getp(strcol("params"), "k"))):(ok(sprintf("%.4f", column("mrr")))) \
+     with labels font ",7" tc rgb "#000000"
 set title sprintf("Precision@%d", cutoff)
 plot summary using (xi(getp(strcol("params"), "m"))):(yi(getp(strcol("params"), "k"))):(0.5):(0.5):(ok(column("precision"))) \
      with boxxyerror fc palette, \
-     summary using (xi(getp(strcol("params"), "m"))):(yi(getp(strcol("params"), "k"))):(ok(sprintf("%.3f", column("precision")))) \
-     with labels font ",7" tc rgb "#aa0000"
+     summary using (xi(getp(strcol("params"), "m"))):(yi(getp(strcol("params"), "k"))):(ok(sprintf("%.4f", column("precision")))) \
+     with labels font ",7" tc rgb "#000000"
 unset multiplot
