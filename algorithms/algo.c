@@ -236,18 +236,19 @@ void sbr_topn_push(sbr_topn *t, uint32_t item, double score)
     }
 }
 
-static int scored_cmp(const void *a, const void *b)
-{
-    const sbr_scored *x = a, *y = b;
-    return sbr_scored_before(x, y) ? -1 : sbr_scored_before(y, x) ? 1 : 0;
-}
-
 size_t sbr_topn_finish(sbr_topn *t, sbr_scored *out)
 {
-    qsort(t->heap, t->size, sizeof *t->heap, scored_cmp);
-    if (out != t->heap)
-        memcpy(out, t->heap, t->size * sizeof *out);
+    /* In-place heapsort: the root is the worst entry, so moving it to the end of the shrinking
+     * heap leaves the array best first. No allocation (qsort may allocate), as predict needs. */
     size_t n = t->size;
+    for (size_t end = n; end > 1; end--) {
+        sbr_scored worst = t->heap[0];
+        t->heap[0] = t->heap[end - 1];
+        t->heap[end - 1] = worst;
+        sift_down(t->heap, end - 1, 0);
+    }
+    if (out != t->heap)
+        memcpy(out, t->heap, n * sizeof *out);
     t->size = 0;
     return n;
 }
