@@ -21,17 +21,7 @@ static sbr_dataset *train, *test;
 
 static int load_rsc15(void)
 {
-    sbr_load_options opt;
-    sbr_load_options_init(&opt);
-    sbr_err e;
-    if (sbr_load_sessions(test_data_path("rsc15-100k/train_full.tsv.gz"), &opt, &train, NULL, &e) !=
-            SBR_OK ||
-        sbr_load_sessions(test_data_path("rsc15-100k/test.tsv.gz"), &opt, &test, NULL, &e) !=
-            SBR_OK) {
-        fprintf(stderr, "%s\n", e.msg);
-        return 1;
-    }
-    return 0;
+    return test_load_rsc15(&train, &test);
 }
 
 static int free_rsc15(void)
@@ -59,75 +49,21 @@ static sbr_rc evaluate(const char *spec, bool keep_lists, sbr_eval_result *res)
     return rc;
 }
 
-/* One saved row: up to 50 items and scores. */
-typedef struct saved_row {
-    uint64_t session;
-    size_t position, n;
-    uint64_t items[64];
-    double scores[64];
-} saved_row;
+typedef test_saved_row saved_row;
 
 typedef struct saved {
     saved_row *rows;
-    size_t n, cap;
+    size_t n;
 } saved;
-
-/* Splits a comma list into up to 64 numbers. */
-static size_t split_list(const char *s, size_t len, uint64_t *ids, double *scores)
-{
-    size_t n = 0, start = 0;
-    for (size_t i = 0; i <= len && n < 64; i++) {
-        if (i == len || s[i] == ',') {
-            if (ids != NULL && sbr_parse_u64(s + start, i - start, &ids[n]) != NULL)
-                return 0;
-            if (scores != NULL && sbr_parse_double(s + start, i - start, &scores[n]) != NULL)
-                return 0;
-            n++;
-            start = i + 1;
-        }
-    }
-    return n;
-}
-
-static sbr_rc read_saved_row(void *user, const sbr_row *row, sbr_err *err)
-{
-    saved *sv = user;
-    if (row->index == 0)
-        return SBR_OK;
-    if (row->n_fields != 4)
-        return sbr_err_set(err, SBR_EPARSE, "saved list: line %llu has %zu fields",
-                           (unsigned long long)row->line, row->n_fields);
-    if (sv->n == sv->cap) {
-        sv->cap = sv->cap ? 2 * sv->cap : 512;
-        sv->rows = realloc(sv->rows, sv->cap * sizeof *sv->rows);
-    }
-    saved_row *r = &sv->rows[sv->n++];
-    uint64_t pos;
-    if (sbr_parse_u64(row->fields[0], row->lens[0], &r->session) != NULL ||
-        sbr_parse_u64(row->fields[1], row->lens[1], &pos) != NULL)
-        return sbr_err_set(err, SBR_EPARSE, "saved list: bad line %llu",
-                           (unsigned long long)row->line);
-    r->position = (size_t)pos;
-    r->n = split_list(row->fields[2], row->lens[2], r->items, NULL);
-    size_t n_scores = split_list(row->fields[3], row->lens[3], NULL, r->scores);
-    if (r->n == 0 || n_scores != r->n)
-        return sbr_err_set(err, SBR_EPARSE, "saved list: line %llu: bad lists",
-                           (unsigned long long)row->line);
-    return SBR_OK;
-}
 
 /* Compares our lists with session-rec's saved file; returns the rows whose top-20 score
  * sequence matches, and counts item mismatches at untied positions in *item_errors. */
 static size_t compare_with_saved(const char *file, const char *spec, size_t *n_rows,
                                  size_t *item_errors)
 {
-    saved sv = {NULL, 0, 0};
-    sbr_table_options topt;
-    sbr_table_options_init(&topt);
-    topt.delimiter = ';';
+    saved sv = {NULL, 0};
     sbr_err e;
-    CU_ASSERT_EQUAL_FATAL(
-        sbr_table_read(test_data_path(file), &topt, read_saved_row, &sv, NULL, &e), SBR_OK);
+    CU_ASSERT_EQUAL_FATAL(test_read_saved_lists(test_data_path(file), &sv.rows, &sv.n, &e), SBR_OK);
     sbr_eval_result res;
     CU_ASSERT_EQUAL_FATAL(evaluate(spec, true, &res), SBR_OK);
     size_t matched = 0;

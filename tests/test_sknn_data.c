@@ -24,17 +24,7 @@ static sbr_dataset *train, *test;
 
 static int load_rsc15(void)
 {
-    sbr_load_options opt;
-    sbr_load_options_init(&opt);
-    sbr_err e;
-    if (sbr_load_sessions(test_data_path("rsc15-100k/train_full.tsv.gz"), &opt, &train, NULL, &e) !=
-            SBR_OK ||
-        sbr_load_sessions(test_data_path("rsc15-100k/test.tsv.gz"), &opt, &test, NULL, &e) !=
-            SBR_OK) {
-        fprintf(stderr, "%s\n", e.msg);
-        return 1;
-    }
-    return 0;
+    return test_load_rsc15(&train, &test);
 }
 
 static int free_rsc15(void)
@@ -62,66 +52,12 @@ static sbr_rc evaluate(const char *spec, bool keep_lists, int threads, sbr_eval_
     return rc;
 }
 
-/* One saved row: up to 64 items and scores. */
-typedef struct saved_row {
-    uint64_t session;
-    size_t position, n;
-    uint64_t items[64];
-    double scores[64];
-} saved_row;
+typedef test_saved_row saved_row;
 
 typedef struct saved {
     saved_row *rows;
-    size_t n, cap;
+    size_t n;
 } saved;
-
-/* Splits a comma list into up to 64 numbers. */
-static size_t split_list(const char *s, size_t len, uint64_t *ids, double *scores)
-{
-    size_t n = 0, start = 0;
-    for (size_t i = 0; i <= len && n < 64; i++) {
-        if (i == len || s[i] == ',') {
-            if (ids != NULL && sbr_parse_u64(s + start, i - start, &ids[n]) != NULL)
-                return 0;
-            if (scores != NULL && sbr_parse_double(s + start, i - start, &scores[n]) != NULL)
-                return 0;
-            n++;
-            start = i + 1;
-        }
-    }
-    return n;
-}
-
-static sbr_rc read_saved_row(void *user, const sbr_row *row, sbr_err *err)
-{
-    saved *sv = user;
-    if (row->index == 0)
-        return SBR_OK;
-    if (row->n_fields != 4)
-        return sbr_err_set(err, SBR_EPARSE, "saved list: line %llu has %zu fields",
-                           (unsigned long long)row->line, row->n_fields);
-    if (sv->n == sv->cap) {
-        size_t cap = sv->cap ? 2 * sv->cap : 512;
-        saved_row *rows = realloc(sv->rows, cap * sizeof *rows);
-        if (rows == NULL)
-            return sbr_err_set(err, SBR_ENOMEM, "saved list: out of memory");
-        sv->rows = rows;
-        sv->cap = cap;
-    }
-    saved_row *r = &sv->rows[sv->n++];
-    uint64_t pos;
-    if (sbr_parse_u64(row->fields[0], row->lens[0], &r->session) != NULL ||
-        sbr_parse_u64(row->fields[1], row->lens[1], &pos) != NULL)
-        return sbr_err_set(err, SBR_EPARSE, "saved list: bad line %llu",
-                           (unsigned long long)row->line);
-    r->position = (size_t)pos;
-    r->n = split_list(row->fields[2], row->lens[2], r->items, NULL);
-    size_t n_scores = split_list(row->fields[3], row->lens[3], NULL, r->scores);
-    if (r->n == 0 || n_scores != r->n)
-        return sbr_err_set(err, SBR_EPARSE, "saved list: line %llu: bad lists",
-                           (unsigned long long)row->line);
-    return SBR_OK;
-}
 
 /* Compares our lists under `spec` with the saved V-SKNN lists: returns the rows whose top-20
  * score sequence matches; *n_rows gets the saved rows, *found the rows we also have, and
@@ -129,14 +65,12 @@ static sbr_rc read_saved_row(void *user, const sbr_row *row, sbr_err *err)
 static size_t compare_with_saved(const char *spec, size_t *n_rows, size_t *found,
                                  size_t *item_errors)
 {
-    saved sv = {NULL, 0, 0};
-    sbr_table_options topt;
-    sbr_table_options_init(&topt);
-    topt.delimiter = ';';
+    saved sv = {NULL, 0};
     sbr_err e;
-    CU_ASSERT_EQUAL_FATAL(sbr_table_read(test_data_path("rsc15-100k/recommendations/vsknn.csv.gz"),
-                                         &topt, read_saved_row, &sv, NULL, &e),
-                          SBR_OK);
+    CU_ASSERT_EQUAL_FATAL(
+        test_read_saved_lists(test_data_path("rsc15-100k/recommendations/vsknn.csv.gz"), &sv.rows,
+                              &sv.n, &e),
+        SBR_OK);
     sbr_eval_result res;
     CU_ASSERT_EQUAL_FATAL(evaluate(spec, true, 2, &res), SBR_OK);
     size_t matched = 0;

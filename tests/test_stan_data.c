@@ -19,17 +19,7 @@ static sbr_dataset *train, *test;
 
 static int load_rsc15(void)
 {
-    sbr_load_options opt;
-    sbr_load_options_init(&opt);
-    sbr_err e;
-    if (sbr_load_sessions(test_data_path("rsc15-100k/train_full.tsv.gz"), &opt, &train, NULL, &e) !=
-            SBR_OK ||
-        sbr_load_sessions(test_data_path("rsc15-100k/test.tsv.gz"), &opt, &test, NULL, &e) !=
-            SBR_OK) {
-        fprintf(stderr, "%s\n", e.msg);
-        return 1;
-    }
-    return 0;
+    return test_load_rsc15(&train, &test);
 }
 
 static int free_rsc15(void)

@@ -6,6 +6,10 @@
 #include <sys/stat.h>
 #include <zlib.h>
 
+#include "data/load.h"
+#include "data/parse.h"
+#include "data/table.h"
+
 enum { SLOTS = 16, PATH_BYTES = 4096 };
 
 static char *slot(void)
@@ -94,4 +98,90 @@ const char *test_data_path(const char *rel)
     if (snprintf(path, PATH_BYTES, "%s/%s", dir ? dir : "(no data dir)", rel) >= PATH_BYTES)
         abort();
     return path;
+}
+
+int test_load_rsc15(sbr_dataset **train, sbr_dataset **test)
+{
+    sbr_load_options opt;
+    sbr_load_options_init(&opt);
+    sbr_err e;
+    *train = *test = NULL;
+    if (sbr_load_sessions(test_data_path("rsc15-100k/train_full.tsv.gz"), &opt, train, NULL, &e) !=
+            SBR_OK ||
+        sbr_load_sessions(test_data_path("rsc15-100k/test.tsv.gz"), &opt, test, NULL, &e) !=
+            SBR_OK) {
+        fprintf(stderr, "%s\n", e.msg);
+        return 1;
+    }
+    return 0;
+}
+
+typedef struct saved_lists {
+    test_saved_row *rows;
+    size_t n, cap;
+} saved_lists;
+
+/* Splits a comma list into up to 64 numbers (ids or scores); 0 on a bad number. */
+static size_t split_list(const char *s, size_t len, uint64_t *ids, double *scores)
+{
+    size_t n = 0, start = 0;
+    for (size_t i = 0; i <= len && n < 64; i++) {
+        if (i == len || s[i] == ',') {
+            if (ids != NULL && sbr_parse_u64(s + start, i - start, &ids[n]) != NULL)
+                return 0;
+            if (scores != NULL && sbr_parse_double(s + start, i - start, &scores[n]) != NULL)
+                return 0;
+            n++;
+            start = i + 1;
+        }
+    }
+    return n;
+}
+
+static sbr_rc read_saved_row(void *user, const sbr_row *row, sbr_err *err)
+{
+    saved_lists *sv = user;
+    if (row->index == 0)
+        return SBR_OK;
+    if (row->n_fields != 4)
+        return sbr_err_set(err, SBR_EPARSE, "saved list: line %llu has %zu fields",
+                           (unsigned long long)row->line, row->n_fields);
+    if (sv->n == sv->cap) {
+        size_t cap = sv->cap ? 2 * sv->cap : 512;
+        test_saved_row *rows = realloc(sv->rows, cap * sizeof *rows);
+        if (rows == NULL)
+            return sbr_err_set(err, SBR_ENOMEM, "saved list: out of memory");
+        sv->rows = rows;
+        sv->cap = cap;
+    }
+    test_saved_row *r = &sv->rows[sv->n++];
+    uint64_t pos;
+    if (sbr_parse_u64(row->fields[0], row->lens[0], &r->session) != NULL ||
+        sbr_parse_u64(row->fields[1], row->lens[1], &pos) != NULL)
+        return sbr_err_set(err, SBR_EPARSE, "saved list: bad line %llu",
+                           (unsigned long long)row->line);
+    r->position = (size_t)pos;
+    r->n = split_list(row->fields[2], row->lens[2], r->items, NULL);
+    size_t n_scores = split_list(row->fields[3], row->lens[3], NULL, r->scores);
+    if (r->n == 0 || n_scores != r->n)
+        return sbr_err_set(err, SBR_EPARSE, "saved list: line %llu: bad lists",
+                           (unsigned long long)row->line);
+    return SBR_OK;
+}
+
+sbr_rc test_read_saved_lists(const char *path, test_saved_row **rows, size_t *n, sbr_err *err)
+{
+    saved_lists sv = {NULL, 0, 0};
+    sbr_table_options topt;
+    sbr_table_options_init(&topt);
+    topt.delimiter = ';';
+    sbr_rc rc = sbr_table_read(path, &topt, read_saved_row, &sv, NULL, err);
+    if (rc != SBR_OK) {
+        free(sv.rows);
+        sv.rows = NULL;
+        sv.n = 0;
+    }
+    *rows = sv.rows;
+    *n = sv.n;
+    return rc;
 }

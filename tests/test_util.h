@@ -4,6 +4,10 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+
+#include "data/common.h"
+#include "data/dataset.h"
 
 /* A fresh temporary directory for this process (created on first use, under $TMPDIR or
  * /tmp). Never NULL; aborts the test program if it cannot be made. */
@@ -26,5 +30,22 @@ const char *test_data_dir(void);
 
 /* "<data dir>/<rel>" in a static buffer slot. */
 const char *test_data_path(const char *rel);
+
+/* Loads the shared rsc15-100k sample (train_full and test). Returns 0, or prints the error and
+ * returns 1 (a CUnit suite-setup failure). */
+int test_load_rsc15(sbr_dataset **train, sbr_dataset **test);
+
+/* One row of session-rec's saved recommendation lists (SessionId;Position;Recommendations;
+ * Scores): up to 64 items with their scores. */
+typedef struct test_saved_row {
+    uint64_t session;
+    size_t position, n;
+    uint64_t items[64];
+    double scores[64];
+} test_saved_row;
+
+/* Reads a saved-lists file into *rows (malloc'ed, *n of them). Errors: SBR_EPARSE naming the
+ * line, SBR_EIO, SBR_ENOMEM. */
+sbr_rc test_read_saved_lists(const char *path, test_saved_row **rows, size_t *n, sbr_err *err);
 
 #endif
