@@ -1,6 +1,7 @@
 #include "algorithms/algo.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,27 +19,47 @@
 #include "algorithms/vstan.h"
 #include "data/parse.h"
 
-/* A new algorithm is one file pair and one line here. */
+/* A new algorithm is one file pair and one line here (README: "Adding an algorithm"). */
 static const sbr_algo *const registry[] = {
     &sbr_algo_pop,  &sbr_algo_spop,  &sbr_algo_ar,   &sbr_algo_sr,   &sbr_algo_markov,
     &sbr_algo_vmis, &sbr_algo_vsknn, &sbr_algo_sknn, &sbr_algo_stan, &sbr_algo_vstan,
     &sbr_algo_iknn, &sbr_algo_sscf,  NULL,
 };
 
+/* The registry with every valid entry; built once (sbr_algo_validate drops a table of another
+ * ABI version or with a broken parameter table, so it is never listed or called). */
+static const sbr_algo *valid[sizeof registry / sizeof registry[0]];
+static size_t n_valid;
+static pthread_once_t registry_once = PTHREAD_ONCE_INIT;
+
+static void registry_build(void)
+{
+    size_t n = 0;
+    for (size_t i = 0; registry[i] != NULL; i++)
+        if (sbr_algo_validate(registry[i], NULL) == SBR_OK)
+            valid[n++] = registry[i];
+    valid[n] = NULL;
+    n_valid = n;
+}
+
+static void registry_init(void)
+{
+    pthread_once(&registry_once, registry_build);
+}
+
 const sbr_algo *const *sbr_algo_list(size_t *n)
 {
-    size_t count = 0;
-    while (registry[count] != NULL)
-        count++;
-    *n = count;
-    return registry;
+    registry_init();
+    *n = n_valid;
+    return valid;
 }
 
 const sbr_algo *sbr_algo_find(const char *name)
 {
-    for (size_t i = 0; registry[i] != NULL; i++)
-        if (strcmp(registry[i]->name, name) == 0)
-            return registry[i];
+    registry_init();
+    for (size_t i = 0; i < n_valid; i++)
+        if (strcmp(valid[i]->name, name) == 0)
+            return valid[i];
     return NULL;
 }
 
@@ -50,17 +71,103 @@ static const sbr_param_spec *find_param(const sbr_algo *a, const char *name)
     return NULL;
 }
 
+/* Parameter fields are read and written with memcpy: the config is a plain struct whose field
+ * at p->offset has the kind's type, and memcpy needs no assumption about the pointer. */
+static size_t kind_size(sbr_param_kind kind)
+{
+    return kind == SBR_P_INT ? sizeof(long) : kind == SBR_P_DOUBLE ? sizeof(double) : sizeof(int);
+}
+
+static long get_long(const void *cfg, const sbr_param_spec *p)
+{
+    long v;
+    memcpy(&v, (const char *)cfg + p->offset, sizeof v);
+    return v;
+}
+
+static double get_double(const void *cfg, const sbr_param_spec *p)
+{
+    double v;
+    memcpy(&v, (const char *)cfg + p->offset, sizeof v);
+    return v;
+}
+
+static int get_choice(const void *cfg, const sbr_param_spec *p)
+{
+    int v;
+    memcpy(&v, (const char *)cfg + p->offset, sizeof v);
+    return v;
+}
+
+static void put_long(void *cfg, const sbr_param_spec *p, long v)
+{
+    memcpy((char *)cfg + p->offset, &v, sizeof v);
+}
+
+static void put_double(void *cfg, const sbr_param_spec *p, double v)
+{
+    memcpy((char *)cfg + p->offset, &v, sizeof v);
+}
+
+static void put_choice(void *cfg, const sbr_param_spec *p, int v)
+{
+    memcpy((char *)cfg + p->offset, &v, sizeof v);
+}
+
+static size_t n_choices(const sbr_param_spec *p)
+{
+    size_t n = 0;
+    while (p->choices[n] != NULL)
+        n++;
+    return n;
+}
+
+sbr_rc sbr_algo_validate(const sbr_algo *a, sbr_err *err)
+{
+    if (a == NULL || a->name == NULL || a->name[0] == '\0')
+        return sbr_err_set(err, SBR_EINTERNAL, "algorithm table without a name");
+    if (a->abi != SBR_ALGO_ABI)
+        return sbr_err_set(err, SBR_EINTERNAL, "%s: built for interface version %d, not %d",
+                           a->name, a->abi, SBR_ALGO_ABI);
+    if (a->params == NULL || a->fit == NULL || a->model_bytes == NULL || a->scratch_new == NULL ||
+        a->scratch_free == NULL || a->predict == NULL ||
+        a->free == NULL /* TEMP: scratch_bytes, save, load */)
+        return sbr_err_set(err, SBR_EINTERNAL, "%s: a required function is missing", a->name);
+    for (const sbr_param_spec *p = a->params; p->name != NULL; p++) {
+        if (p->name[0] == '\0' || strpbrk(p->name, "=,;:| ") != NULL)
+            return sbr_err_set(err, SBR_EINTERNAL, "%s: bad parameter name '%s'", a->name, p->name);
+        for (const sbr_param_spec *q = a->params; q != p; q++)
+            if (strcmp(q->name, p->name) == 0)
+                return sbr_err_set(err, SBR_EINTERNAL, "%s: parameter '%s' twice", a->name,
+                                   p->name);
+        if (p->kind != SBR_P_INT && p->kind != SBR_P_DOUBLE && p->kind != SBR_P_CHOICE)
+            return sbr_err_set(err, SBR_EINTERNAL, "%s: %s has no known kind", a->name, p->name);
+        if (p->offset > a->config_size || a->config_size - p->offset < kind_size(p->kind))
+            return sbr_err_set(err, SBR_EINTERNAL, "%s: %s lies outside the config", a->name,
+                               p->name);
+        if (p->kind == SBR_P_CHOICE) {
+            if (p->choices == NULL || p->choices[0] == NULL || p->def < 0 ||
+                p->def >= (double)n_choices(p))
+                return sbr_err_set(err, SBR_EINTERNAL, "%s: %s has a bad choice list", a->name,
+                                   p->name);
+        } else if (!(p->lo <= p->def && p->def <= p->hi)) {
+            return sbr_err_set(err, SBR_EINTERNAL, "%s: %s's default %g is outside %g..%g", a->name,
+                               p->name, p->def, p->lo, p->hi);
+        }
+    }
+    return SBR_OK;
+}
+
 void sbr_algo_defaults(const sbr_algo *a, void *cfg)
 {
     memset(cfg, 0, a->config_size);
     for (const sbr_param_spec *p = a->params; p->name != NULL; p++) {
-        char *field = (char *)cfg + p->offset;
         if (p->kind == SBR_P_INT)
-            *(long *)(void *)field = (long)p->def;
+            put_long(cfg, p, (long)p->def);
         else if (p->kind == SBR_P_DOUBLE)
-            *(double *)(void *)field = p->def;
+            put_double(cfg, p, p->def);
         else
-            *(int *)(void *)field = (int)p->def;
+            put_choice(cfg, p, (int)p->def);
     }
 }
 
@@ -88,11 +195,10 @@ sbr_rc sbr_algo_set_param(const sbr_algo *a, void *cfg, const char *name, const 
         return sbr_err_set(err, SBR_EINVAL, "%s: unknown parameter '%s' (parameters: %s)", a->name,
                            name, known[0] ? known : "none");
     }
-    char *field = (char *)cfg + p->offset;
     if (p->kind == SBR_P_CHOICE) {
         for (int i = 0; p->choices[i] != NULL; i++) {
             if (strcmp(p->choices[i], value) == 0) {
-                *(int *)(void *)field = i;
+                put_choice(cfg, p, i);
                 return SBR_OK;
             }
         }
@@ -107,7 +213,7 @@ sbr_rc sbr_algo_set_param(const sbr_algo *a, void *cfg, const char *name, const 
         if (why != NULL)
             return sbr_err_set(err, SBR_EINVAL, "%s: %s='%s' %s (an integer from %.0f to %.0f)",
                                a->name, name, value, why, p->lo, p->hi);
-        *(long *)(void *)field = v;
+        put_long(cfg, p, v);
         return SBR_OK;
     }
     double v;
@@ -117,21 +223,86 @@ sbr_rc sbr_algo_set_param(const sbr_algo *a, void *cfg, const char *name, const 
     if (why != NULL)
         return sbr_err_set(err, SBR_EINVAL, "%s: %s='%s' %s (a number from %g to %g)", a->name,
                            name, value, why, p->lo, p->hi);
-    *(double *)(void *)field = v;
+    put_double(cfg, p, v);
     return SBR_OK;
 }
 
-sbr_rc sbr_algo_parse_spec(const char *spec, const sbr_algo **a, void *cfg, sbr_err *err)
+sbr_rc sbr_algo_check(const sbr_algo *a, const void *cfg, sbr_err *err)
 {
+    for (const sbr_param_spec *p = a->params; p->name != NULL; p++) {
+        if (p->kind == SBR_P_INT) {
+            long v = get_long(cfg, p);
+            if ((double)v < p->lo || (double)v > p->hi)
+                return sbr_err_set(err, SBR_EINVAL, "%s: %s=%ld is out of range (%.0f to %.0f)",
+                                   a->name, p->name, v, p->lo, p->hi);
+        } else if (p->kind == SBR_P_DOUBLE) {
+            double v = get_double(cfg, p);
+            if (!(v >= p->lo && v <= p->hi)) /* NaN fails too */
+                return sbr_err_set(err, SBR_EINVAL, "%s: %s=%g is out of range (%g to %g)", a->name,
+                                   p->name, v, p->lo, p->hi);
+        } else {
+            int v = get_choice(cfg, p);
+            if (v < 0 || (size_t)v >= n_choices(p))
+                return sbr_err_set(err, SBR_EINVAL, "%s: %s has no choice number %d", a->name,
+                                   p->name, v);
+        }
+    }
+    return a->check != NULL ? a->check(cfg, err) : SBR_OK;
+}
+
+sbr_rc sbr_algo_fit(const sbr_algo *a, const void *cfg, const sbr_dataset *train, sbr_model **out,
+                    sbr_err *err)
+{
+    *out = NULL;
+    sbr_rc rc = sbr_algo_check(a, cfg, err);
+    return rc != SBR_OK ? rc : a->fit(cfg, train, out, err);
+}
+
+const char *sbr_algo_format_params(const sbr_algo *a, const void *cfg, char *buf, size_t size)
+{
+    buf[0] = '\0';
+    for (const sbr_param_spec *p = a->params; p->name != NULL; p++) {
+        size_t used = strlen(buf);
+        const char *sep = used ? ";" : "";
+        if (p->kind == SBR_P_INT)
+            snprintf(buf + used, size - used, "%s%s=%ld", sep, p->name, get_long(cfg, p));
+        else if (p->kind == SBR_P_DOUBLE) {
+            char num[40];
+            snprintf(buf + used, size - used, "%s%s=%s", sep, p->name,
+                     sbr_format_double(num, sizeof num, get_double(cfg, p)));
+        } else
+            snprintf(buf + used, size - used, "%s%s=%s", sep, p->name,
+                     p->choices[get_choice(cfg, p)]);
+    }
+    return buf;
+}
+
+/* ---- specs ------------------------------------------------------------------------------- */
+
+sbr_rc sbr_spec_defaults(sbr_spec *s, const sbr_algo *a, sbr_err *err)
+{
+    sbr_spec_fini(s);
+    void *cfg = malloc(a->config_size > 0 ? a->config_size : 1);
+    if (cfg == NULL)
+        return sbr_err_set(err, SBR_ENOMEM, "%s: out of memory", a->name);
+    sbr_algo_defaults(a, cfg);
+    s->algo = a;
+    s->config = cfg;
+    return SBR_OK;
+}
+
+sbr_rc sbr_spec_parse(sbr_spec *s, const char *text, sbr_err *err)
+{
+    sbr_spec_fini(s);
     char buf[1024];
-    if (strlen(spec) >= sizeof buf)
-        return sbr_err_set(err, SBR_EINVAL, "algorithm spec too long: '%.40s...'", spec);
-    strcpy(buf, spec);
+    if (strlen(text) >= sizeof buf)
+        return sbr_err_set(err, SBR_EINVAL, "algorithm spec too long: '%.40s...'", text);
+    strcpy(buf, text);
     char *colon = strchr(buf, ':');
     if (colon != NULL)
         *colon = '\0';
-    *a = sbr_algo_find(buf);
-    if (*a == NULL) {
+    const sbr_algo *a = sbr_algo_find(buf);
+    if (a == NULL) {
         char known[512] = "";
         size_t n;
         const sbr_algo *const *all = sbr_algo_list(&n);
@@ -141,47 +312,46 @@ sbr_rc sbr_algo_parse_spec(const char *spec, const sbr_algo **a, void *cfg, sbr_
         }
         return sbr_err_set(err, SBR_EINVAL, "unknown algorithm '%s' (known: %s)", buf, known);
     }
-    if ((*a)->config_size > SBR_ALGO_CONFIG_MAX)
-        return sbr_err_set(err, SBR_EINTERNAL, "%s: config larger than SBR_ALGO_CONFIG_MAX",
-                           (*a)->name);
-    sbr_algo_defaults(*a, cfg);
-    if (colon == NULL || colon[1] == '\0')
-        return SBR_OK;
-    for (char *item = colon + 1; item != NULL;) {
+    sbr_rc rc = sbr_spec_defaults(s, a, err);
+    for (char *item = colon != NULL ? colon + 1 : NULL; rc == SBR_OK && item != NULL;) {
+        if (*item == '\0')
+            break;
         char *next = strchr(item, ',');
         if (next != NULL)
             *next++ = '\0';
         char *eq = strchr(item, '=');
-        if (eq == NULL || eq == item)
-            return sbr_err_set(err, SBR_EINVAL, "%s: '%s' is not key=value", (*a)->name, item);
+        if (eq == NULL || eq == item) {
+            rc = sbr_err_set(err, SBR_EINVAL, "%s: '%s' is not key=value", a->name, item);
+            break;
+        }
         *eq = '\0';
-        sbr_rc rc = sbr_algo_set_param(*a, cfg, item, eq + 1, err);
-        if (rc != SBR_OK)
-            return rc;
+        rc = sbr_algo_set_param(a, s->config, item, eq + 1, err);
         item = next;
     }
-    return SBR_OK;
+    if (rc == SBR_OK)
+        rc = sbr_algo_check(a, s->config, err);
+    if (rc != SBR_OK)
+        sbr_spec_fini(s);
+    return rc;
 }
 
-const char *sbr_algo_format_params(const sbr_algo *a, const void *cfg, char *buf, size_t size)
+sbr_rc sbr_spec_copy(sbr_spec *dst, const sbr_spec *src, sbr_err *err)
 {
-    buf[0] = '\0';
-    for (const sbr_param_spec *p = a->params; p->name != NULL; p++) {
-        const char *field = (const char *)cfg + p->offset;
-        size_t used = strlen(buf);
-        const char *sep = used ? ";" : "";
-        if (p->kind == SBR_P_INT)
-            snprintf(buf + used, size - used, "%s%s=%ld", sep, p->name,
-                     *(const long *)(const void *)field);
-        else if (p->kind == SBR_P_DOUBLE) {
-            char num[40];
-            snprintf(buf + used, size - used, "%s%s=%s", sep, p->name,
-                     sbr_format_double(num, sizeof num, *(const double *)(const void *)field));
-        } else
-            snprintf(buf + used, size - used, "%s%s=%s", sep, p->name,
-                     p->choices[*(const int *)(const void *)field]);
-    }
-    return buf;
+    if (dst == src)
+        return SBR_OK;
+    sbr_rc rc = sbr_spec_defaults(dst, src->algo, err);
+    if (rc == SBR_OK)
+        memcpy(dst->config, src->config, src->algo->config_size);
+    return rc;
+}
+
+void sbr_spec_fini(sbr_spec *s)
+{
+    if (s == NULL)
+        return;
+    free(s->config);
+    s->algo = NULL;
+    s->config = NULL;
 }
 
 /* The heap keeps its worst element at the root: heap[0] ranks after every other entry. */

@@ -19,7 +19,9 @@
 #include "data/common.h"
 #include "data/dataset.h"
 
-#define SBR_ALGO_ABI 1
+/* The version of this interface. The registry accepts only algorithms built against it
+ * (sbr_algo_validate), so a table laid out for another version is never called. */
+#define SBR_ALGO_ABI 2
 
 /* An item outside the training vocabulary, as it may appear in a query. Algorithms skip it. */
 #define SBR_ITEM_UNKNOWN UINT32_MAX
@@ -59,24 +61,42 @@ typedef struct sbr_model {
     const sbr_algo *algo;
 } sbr_model;
 
+typedef struct sbr_model_writer sbr_model_writer; /* algorithms/model_file.h */
+typedef struct sbr_model_reader sbr_model_reader;
+
 struct sbr_algo {
     int abi;                      /* SBR_ALGO_ABI */
     const char *name;             /* CLI and CSV name: "ar" */
     const char *help;             /* one line for `sbr algos` */
     const sbr_param_spec *params; /* terminated by an entry with name NULL */
     size_t config_size;           /* sizeof(<algo>_config) */
-    /* Builds a model from train under config; *out owns it (free with ->free). The model keeps
-     * no pointer into train. Errors: SBR_EINVAL (a parameter combination), SBR_ENOMEM. */
+    /* Rules that involve more than one parameter (vmis: k <= m), or NULL when there are none.
+     * Each parameter alone is already within its table bounds when this is called (see
+     * sbr_algo_check, which calls it). Errors: SBR_EINVAL naming the parameters. */
+    sbr_rc (*check)(const void *config, sbr_err *err);
+    /* Builds a model from train under config, which sbr_algo_check accepted; *out owns it
+     * (free with ->free). The model keeps no pointer into train. Errors: SBR_EINVAL (data the
+     * algorithm cannot index, e.g. 2^32 sessions), SBR_ENOMEM. */
     sbr_rc (*fit)(const void *config, const sbr_dataset *train, sbr_model **out, sbr_err *err);
     /* Bytes held by the model. */
     size_t (*model_bytes)(const sbr_model *model);
+    /* Bytes a scratch of scratch_new holds (what one predicting thread adds). */
+    size_t (*scratch_bytes)(const sbr_model *model);
     /* A per-thread workspace for predict, or NULL when out of memory. */
     void *(*scratch_new)(const sbr_model *model);
     void (*scratch_free)(void *scratch); /* accepts NULL */
     /* Writes up to q->n items, best first under the ranking rule, into out and their count into
-     * *n_out. Must not modify *model; uses only scratch for mutable state. */
+     * *n_out. Must not modify *model; uses only scratch for mutable state; allocates nothing
+     * (tests/test_alloc.c enforces it for every registered algorithm). */
     sbr_rc (*predict)(const sbr_model *model, const sbr_query *q, void *scratch, sbr_scored *out,
                       size_t *n_out, sbr_err *err);
+    /* Writes the fitted model's state (everything but the configuration, which the model file
+     * stores itself) through w; see algorithms/model_file.h. Errors: SBR_EIO. */
+    sbr_rc (*save)(const sbr_model *model, sbr_model_writer *w, sbr_err *err);
+    /* Rebuilds a model that save wrote, under the same config, reading through r. The loaded
+     * model predicts exactly as the saved one. Errors: SBR_EPARSE (inconsistent contents),
+     * SBR_ENOMEM. */
+    sbr_rc (*load)(const void *config, sbr_model_reader *r, sbr_model **out, sbr_err *err);
     void (*free)(sbr_model *model); /* accepts NULL */
 };
 
@@ -85,6 +105,11 @@ const sbr_algo *const *sbr_algo_list(size_t *n);
 
 /* The algorithm named `name`, or NULL. */
 const sbr_algo *sbr_algo_find(const char *name);
+
+/* Checks an algorithm table before the registry lists it: the ABI version, every function the
+ * interface requires, parameter names (unique, non-empty), kinds, offsets inside config_size
+ * and defaults within bounds. Errors: SBR_EINTERNAL naming the algorithm and the fault. */
+sbr_rc sbr_algo_validate(const sbr_algo *a, sbr_err *err);
 
 /* Fills cfg (of a->config_size bytes) with the defaults of a's parameters. */
 void sbr_algo_defaults(const sbr_algo *a, void *cfg);
@@ -95,15 +120,49 @@ void sbr_algo_defaults(const sbr_algo *a, void *cfg);
 sbr_rc sbr_algo_set_param(const sbr_algo *a, void *cfg, const char *name, const char *value,
                           sbr_err *err);
 
-/* Parses "name:key=value,key=value" into *a and cfg (a buffer of at least
- * SBR_ALGO_CONFIG_MAX bytes), applying defaults first. Errors: SBR_EINVAL (unknown algorithm,
- * parameter or bad value). */
-enum { SBR_ALGO_CONFIG_MAX = 512 };
-sbr_rc sbr_algo_parse_spec(const char *spec, const sbr_algo **a, void *cfg, sbr_err *err);
+/* Validates every parameter of cfg against a's table (type, bounds, choice index), then the
+ * algorithm's cross-parameter rules (a->check). The one place parameters are validated: fit
+ * relies on it, and the tuner uses it to reject combinations before they run. Errors:
+ * SBR_EINVAL naming the parameter and its value. */
+sbr_rc sbr_algo_check(const sbr_algo *a, const void *cfg, sbr_err *err);
+
+/* sbr_algo_check, then a->fit. */
+sbr_rc sbr_algo_fit(const sbr_algo *a, const void *cfg, const sbr_dataset *train, sbr_model **out,
+                    sbr_err *err);
 
 /* Writes cfg's parameters as "k=100;sample_size=500;weighting=div" (every parameter, in table
  * order; ';' so the text sits in one CSV field) into buf. Returns buf. */
 const char *sbr_algo_format_params(const sbr_algo *a, const void *cfg, char *buf, size_t size);
+
+/* ---- specs: an algorithm with its configuration -------------------------------------------- */
+
+/* An algorithm and a configuration it owns, in storage sized for that algorithm's config and
+ * aligned for any type (malloc), so callers need no buffer of a guessed size. Zero-initialise
+ * (SBR_SPEC_EMPTY) before first use; sbr_spec_fini releases it. */
+typedef struct sbr_spec {
+    const sbr_algo *algo;
+    void *config; /* algo->config_size bytes */
+} sbr_spec;
+
+#define SBR_SPEC_EMPTY                                                                             \
+    {                                                                                              \
+        NULL, NULL                                                                                 \
+    }
+
+/* Makes *s hold algorithm a with its defaults (releasing what *s held). Errors: SBR_ENOMEM. */
+sbr_rc sbr_spec_defaults(sbr_spec *s, const sbr_algo *a, sbr_err *err);
+
+/* Parses "name:key=value,key=value" into *s (releasing what it held), defaults first, then
+ * checks the whole configuration with sbr_algo_check. On failure *s is empty. Errors:
+ * SBR_EINVAL (unknown algorithm, parameter or bad value, a broken cross-parameter rule),
+ * SBR_ENOMEM. */
+sbr_rc sbr_spec_parse(sbr_spec *s, const char *text, sbr_err *err);
+
+/* A deep copy of src into *dst (releasing what *dst held). Errors: SBR_ENOMEM. */
+sbr_rc sbr_spec_copy(sbr_spec *dst, const sbr_spec *src, sbr_err *err);
+
+/* Releases the configuration and leaves *s empty. NULL and an empty spec are no-ops. */
+void sbr_spec_fini(sbr_spec *s);
 
 /* Top-n selection under the ranking rule (score desc, item asc), shared by the algorithms. */
 

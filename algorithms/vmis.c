@@ -416,6 +416,15 @@ static void read_clean(const sbr_dataset *ds, uint32_t *stamp, vmis_read *r)
     }
 }
 
+/* Neighbours come from the m candidates, so k > m would only ever mean k = m. */
+static sbr_rc vmis_check(const void *config, sbr_err *err)
+{
+    const vmis_config *cfg = config;
+    if (cfg->k > cfg->m)
+        return sbr_err_set(err, SBR_EINVAL, "vmis: k=%ld must not exceed m=%ld", cfg->k, cfg->m);
+    return SBR_OK;
+}
+
 static sbr_rc vmis_fit(const void *config, const sbr_dataset *train, sbr_model **out, sbr_err *err)
 {
     const vmis_config *cfg = config;
@@ -973,6 +982,7 @@ const sbr_algo sbr_algo_vmis = {
     .help = "VMIS-kNN (Serenade): recency-sampled session kNN with an item index",
     .params = vmis_params,
     .config_size = sizeof(vmis_config),
+    .check = vmis_check,
     .fit = vmis_fit,
     .model_bytes = vmis_bytes,
     .scratch_new = vmis_scratch_new,

@@ -226,12 +226,20 @@ int cli_make_dirs(const char *path)
     return mkdir(buf, 0777) != 0 && errno != EEXIST ? -1 : 0;
 }
 
-int cli_parse_specs(const char *cmd, const char *const *specs, size_t n, const sbr_algo **algos,
-                    unsigned char (*configs)[SBR_ALGO_CONFIG_MAX])
+int cli_parse_specs(const char *cmd, const char *const *specs, size_t n, sbr_spec *out)
 {
     sbr_err err = {SBR_OK, ""};
-    for (size_t i = 0; i < n; i++)
-        if (sbr_algo_parse_spec(specs[i], &algos[i], configs[i], &err) != SBR_OK)
+    for (size_t i = 0; i < n; i++) {
+        if (sbr_spec_parse(&out[i], specs[i], &err) != SBR_OK) {
+            cli_free_specs(out, i);
             return cli_usage_error(cmd, "%s", err.msg);
+        }
+    }
     return SBR_EXIT_OK;
+}
+
+void cli_free_specs(sbr_spec *specs, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        sbr_spec_fini(&specs[i]);
 }

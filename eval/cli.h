@@ -105,10 +105,11 @@ void cli_base_name(const char *path, char *out, size_t size);
 /* mkdir -p: creates path and its missing parents. Returns 0, or -1 with errno set. */
 int cli_make_dirs(const char *path);
 
-/* Parses n algorithm specs into algos[] and configs[] (each SBR_ALGO_CONFIG_MAX bytes); on a
- * bad spec prints a usage error naming it and returns SBR_EXIT_USAGE, else SBR_EXIT_OK. */
-int cli_parse_specs(const char *cmd, const char *const *specs, size_t n, const sbr_algo **algos,
-                    unsigned char (*configs)[SBR_ALGO_CONFIG_MAX]);
+/* Parses n algorithm specs into out[] (n empty specs); on a bad spec prints a usage error
+ * naming it, releases what it parsed and returns SBR_EXIT_USAGE, else SBR_EXIT_OK (release
+ * with cli_free_specs). */
+int cli_parse_specs(const char *cmd, const char *const *specs, size_t n, sbr_spec *out);
+void cli_free_specs(sbr_spec *specs, size_t n);
 
 /* Formats the drop counts as "bad_time 3, missing_field 1" (or "none") into buf. */
 const char *cli_drops(char *buf, size_t size, const sbr_load_stats *st);

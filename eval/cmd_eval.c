@@ -299,10 +299,9 @@ int sbr_cmd_eval(int argc, char **argv)
         return cli_usage_error("eval", "--train, --test and at least one --algo are required");
 
     /* Check every spec before any work. */
-    static unsigned char configs[MAX_ALGOS][SBR_ALGO_CONFIG_MAX];
-    const sbr_algo *algos[MAX_ALGOS];
+    sbr_spec algos[MAX_ALGOS] = {SBR_SPEC_EMPTY};
     sbr_err err = {SBR_OK, ""};
-    if ((rc = cli_parse_specs("eval", specs, n_specs, algos, configs)) != SBR_EXIT_OK)
+    if ((rc = cli_parse_specs("eval", specs, n_specs, algos)) != SBR_EXIT_OK)
         return rc;
 
     char dataset_buf[256], split_buf[256];
@@ -323,6 +322,7 @@ int sbr_cmd_eval(int argc, char **argv)
     if (cli_load(train_path, &lo, false, &train, &ls, &err) != SBR_OK ||
         cli_load(test_path, &lo, false, &test, &ls, &err) != SBR_OK) {
         sbr_dataset_free(train);
+        cli_free_specs(algos, n_specs);
         return cli_fail(&err);
     }
 
@@ -337,16 +337,16 @@ int sbr_cmd_eval(int argc, char **argv)
     printf("%-8s %-40s %6s %7s %7s %7s %7s %7s %8s %8s %9s %9s %9s\n", "algo", "params", "cutoff",
            "HR", "MRR", "NDCG", "Prec", "Cov", "fit s", "eval s", "p50 us", "p90 us", "p99.5 us");
     for (size_t i = 0; i < n_specs && status == SBR_EXIT_OK; i++) {
-        const sbr_algo *a = algos[i];
+        const sbr_algo *a = algos[i].algo;
         char params[512];
-        sbr_algo_format_params(a, configs[i], params, sizeof params);
+        sbr_algo_format_params(a, algos[i].config, params, sizeof params);
         cli_progress progress;
         cli_progress_start(&progress, a->name);
         if (isatty(2))
             fprintf(stderr, "\rfitting %s ...", a->name), progress.shown = true;
         double t0 = sbr_now_s();
         sbr_model *model = NULL;
-        if (a->fit(configs[i], train, &model, &err) != SBR_OK) {
+        if (sbr_algo_fit(a, algos[i].config, train, &model, &err) != SBR_OK) {
             cli_progress_end(&progress);
             status = cli_fail(&err);
             break;
@@ -401,6 +401,7 @@ int sbr_cmd_eval(int argc, char **argv)
     free(cell_ptrs);
     sbr_dataset_free(train);
     sbr_dataset_free(test);
+    cli_free_specs(algos, n_specs);
     return status;
 }
 
@@ -493,16 +494,16 @@ int sbr_cmd_bench(int argc, char **argv)
         return cli_usage_error("bench", "unexpected argument '%s'", argv[optind]);
     if (train_path == NULL || test_path == NULL || n_specs == 0)
         return cli_usage_error("bench", "--train, --test and at least one --algo are required");
-    static unsigned char configs[MAX_ALGOS][SBR_ALGO_CONFIG_MAX];
-    const sbr_algo *algos[MAX_ALGOS];
+    sbr_spec algos[MAX_ALGOS] = {SBR_SPEC_EMPTY};
     sbr_err err = {SBR_OK, ""};
-    if ((rc = cli_parse_specs("bench", specs, n_specs, algos, configs)) != SBR_EXIT_OK)
+    if ((rc = cli_parse_specs("bench", specs, n_specs, algos)) != SBR_EXIT_OK)
         return rc;
     sbr_dataset *train = NULL, *test = NULL;
     sbr_load_stats ls;
     if (cli_load(train_path, &lo, false, &train, &ls, &err) != SBR_OK ||
         cli_load(test_path, &lo, false, &test, &ls, &err) != SBR_OK) {
         sbr_dataset_free(train);
+        cli_free_specs(algos, n_specs);
         return cli_fail(&err);
     }
     printf("%-8s %-40s %8s %8s %8s %8s %8s %9s %10s %8s %10s %8s %8s  %s\n", "algo", "params",
@@ -511,10 +512,10 @@ int sbr_cmd_bench(int argc, char **argv)
     double first_p90 = 0;
     int status = SBR_EXIT_OK;
     for (size_t i = 0; i < n_specs && status == SBR_EXIT_OK; i++) {
-        const sbr_algo *a = algos[i];
+        const sbr_algo *a = algos[i].algo;
         double t0 = sbr_now_s();
         sbr_model *model = NULL;
-        if (a->fit(configs[i], train, &model, &err) != SBR_OK) {
+        if (sbr_algo_fit(a, algos[i].config, train, &model, &err) != SBR_OK) {
             status = cli_fail(&err);
             break;
         }
@@ -535,7 +536,7 @@ int sbr_cmd_bench(int argc, char **argv)
         if (i == 0)
             first_p90 = r.latency_us[SBR_LAT_P90];
         char params[512], bytes[32];
-        sbr_algo_format_params(a, configs[i], params, sizeof params);
+        sbr_algo_format_params(a, algos[i].config, params, sizeof params);
         size_t model_bytes = a->model_bytes(model);
         printf("%-8s %-40.40s %8.2f %8.2f %8.2f %8.2f %8.2f %9.1f %10.0f %8.3f %10s %8.1f %7.2fx  "
                "%08lx\n",
@@ -551,5 +552,6 @@ int sbr_cmd_bench(int argc, char **argv)
     }
     sbr_dataset_free(train);
     sbr_dataset_free(test);
+    cli_free_specs(algos, n_specs);
     return status;
 }

@@ -163,8 +163,7 @@ static sbr_rc parse_synth(const char *spec, sbr_synth_options *o, sbr_err *err)
 }
 
 typedef struct job_spec {
-    const sbr_algo *algo;
-    unsigned char cfg[SBR_ALGO_CONFIG_MAX];
+    sbr_spec spec;
     char params[512];
 } job_spec;
 
@@ -185,7 +184,7 @@ static bool job_done(const runner *r, const char *dataset, const char *split, co
     for (size_t c = 0; c < r->x->n_cutoffs; c++) {
         char cut[32];
         snprintf(cut, sizeof cut, "%zu", r->x->cutoffs[c]);
-        const char *f[SBR_METRICS_KEY_COLS] = {dataset, split, j->algo->name, j->params, cut};
+        const char *f[SBR_METRICS_KEY_COLS] = {dataset, split, j->spec.algo->name, j->params, cut};
         if (!is_done(&r->done, f))
             return false;
     }
@@ -238,7 +237,7 @@ static sbr_rc run_slice(runner *r, const char *dataset, const char *split, const
     for (size_t i = 0; i < r->n_specs; i++) {
         const job_spec *j = &r->specs[i];
         char what[768];
-        snprintf(what, sizeof what, "%s/%s %s %s", dataset, split, j->algo->name, j->params);
+        snprintf(what, sizeof what, "%s/%s %s %s", dataset, split, j->spec.algo->name, j->params);
         if (job_done(r, dataset, split, j)) {
             r->skipped_done++;
             r->finished++;
@@ -254,7 +253,7 @@ static sbr_rc run_slice(runner *r, const char *dataset, const char *split, const
         show_progress(r, what);
         double t0 = sbr_now_s();
         sbr_model *model = NULL;
-        sbr_rc rc = j->algo->fit(j->cfg, train, &model, err);
+        sbr_rc rc = sbr_algo_fit(j->spec.algo, j->spec.config, train, &model, err);
         if (rc != SBR_OK)
             return rc;
         double fit_s = sbr_now_s() - t0;
@@ -266,15 +265,15 @@ static sbr_rc run_slice(runner *r, const char *dataset, const char *split, const
         eo.latency = x->latency;
         sbr_eval_result res;
         rc = sbr_evaluate(model, train, test, &eo, &res, err);
-        size_t model_bytes = j->algo->model_bytes(model);
-        j->algo->free(model);
+        size_t model_bytes = j->spec.algo->model_bytes(model);
+        j->spec.algo->free(model);
         if (rc != SBR_OK)
             return rc;
         static char cells[SBR_MAX_CUTOFFS * SBR_METRICS_COLS][SBR_METRICS_CELL];
         const char *ptrs[SBR_MAX_CUTOFFS * SBR_METRICS_COLS];
         sbr_run_info ri = {dataset, split, x->threads, (unsigned long)x->seed, SBR_VERSION_STRING};
         for (size_t c = 0; c < x->n_cutoffs; c++)
-            sbr_metrics_row(cells + c * SBR_METRICS_COLS, SBR_METRICS_CELL, &ri, j->algo->name,
+            sbr_metrics_row(cells + c * SBR_METRICS_COLS, SBR_METRICS_CELL, &ri, j->spec.algo->name,
                             j->params, x->cutoffs[c], &res, &res.at[c], fit_s, model_bytes);
         for (size_t k = 0; k < x->n_cutoffs * SBR_METRICS_COLS; k++)
             ptrs[k] = cells[k];
@@ -284,7 +283,7 @@ static sbr_rc run_slice(runner *r, const char *dataset, const char *split, const
         if (isatty(STDERR_FILENO))
             fprintf(stderr, "\r\033[K");
         printf("%-14s %-12s %-7s %-40.40s MRR@%zu %.4f  HR@%zu %.4f  p90 %.1f us  %.1fs\n", dataset,
-               split, j->algo->name, j->params, x->cutoffs[x->n_cutoffs - 1], m->mrr,
+               split, j->spec.algo->name, j->params, x->cutoffs[x->n_cutoffs - 1], m->mrr,
                x->cutoffs[x->n_cutoffs - 1], m->hr, res.latency_us[SBR_LAT_P90], sbr_now_s() - t0);
         fflush(stdout);
         sbr_eval_result_fini(&res);
@@ -495,12 +494,13 @@ int sbr_cmd_run(int argc, char **argv)
         }
         for (size_t i = 0; i < n && status == SBR_EXIT_OK; i++) {
             job_spec *j = &r.specs[r.n_specs++];
-            if (sbr_algo_parse_spec(specs[i], &j->algo, j->cfg, &err) != SBR_OK) {
+            j->spec = (sbr_spec)SBR_SPEC_EMPTY;
+            if (sbr_spec_parse(&j->spec, specs[i], &err) != SBR_OK) {
                 status =
                     cli_usage_error("run", "%s: algo %s: %s", x->path, x->algos[a].label, err.msg);
                 break;
             }
-            sbr_algo_format_params(j->algo, j->cfg, j->params, sizeof j->params);
+            sbr_algo_format_params(j->spec.algo, j->spec.config, j->params, sizeof j->params);
         }
         free(specs);
     }
@@ -529,6 +529,8 @@ int sbr_cmd_run(int argc, char **argv)
     for (size_t i = 0; i < r.done.n; i++)
         free(r.done.keys[i]);
     free(r.done.keys);
+    for (size_t i = 0; i < r.n_specs; i++)
+        sbr_spec_fini(&r.specs[i].spec);
     free(r.specs);
     free(x);
     return status;

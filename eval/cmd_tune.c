@@ -55,7 +55,7 @@ static const char *const objectives[] = {"mrr",    "hr",       "ndcg", "precisio
 
 typedef struct tune_ctx {
     const sbr_algo *algo;
-    char base[SBR_ALGO_CONFIG_MAX]; /* the fixed part of the spec */
+    char base[1024]; /* the fixed part of the spec */
     const sbr_space *sp;
     const sbr_dataset *fit, *valid;
     int objective;
@@ -92,13 +92,15 @@ static void spec_of(const tune_ctx *c, const double *x, char *buf, size_t size)
 static sbr_rc score(const tune_ctx *c, const char *spec, const sbr_dataset *fit,
                     const sbr_dataset *eval_set, double *value, sbr_eval_metrics *all, sbr_err *err)
 {
-    unsigned char cfg[SBR_ALGO_CONFIG_MAX];
-    const sbr_algo *a;
-    sbr_rc rc = sbr_algo_parse_spec(spec, &a, cfg, err);
+    sbr_spec s = SBR_SPEC_EMPTY;
+    sbr_rc rc = sbr_spec_parse(&s, spec, err);
     if (rc != SBR_OK)
         return rc;
+    const sbr_algo *a = s.algo;
     sbr_model *model = NULL;
-    if ((rc = a->fit(cfg, fit, &model, err)) != SBR_OK)
+    rc = sbr_algo_fit(a, s.config, fit, &model, err);
+    sbr_spec_fini(&s);
+    if (rc != SBR_OK)
         return rc;
     sbr_eval_options eo;
     sbr_eval_options_init(&eo);
@@ -123,6 +125,19 @@ static sbr_rc objective(void *user, const double *x, double *value, sbr_err *err
     char spec[2048];
     spec_of(c, x, spec, sizeof spec);
     return score(c, spec, c->fit, c->valid, value, NULL, err);
+}
+
+/* Whether point x passes the algorithm's parameter rules (sbr_algo_check), so that the tuner
+ * never proposes, say, vmis with k > m. */
+static bool feasible(void *user, const double *x)
+{
+    const tune_ctx *c = user;
+    char spec[2048];
+    spec_of(c, x, spec, sizeof spec);
+    sbr_spec s = SBR_SPEC_EMPTY;
+    bool ok = sbr_spec_parse(&s, spec, NULL) == SBR_OK;
+    sbr_spec_fini(&s);
+    return ok;
 }
 
 static sbr_rc load(const char *path, sbr_dataset **ds, sbr_err *err)
@@ -257,9 +272,11 @@ int sbr_cmd_tune(int argc, char **argv)
                                        "--valid-days are required");
     to.seed = (uint64_t)seed;
     sbr_err err = {SBR_OK, ""};
-    unsigned char cfg[SBR_ALGO_CONFIG_MAX];
-    if (sbr_algo_parse_spec(algo_spec, &ctx.algo, cfg, &err) != SBR_OK)
+    sbr_spec base = SBR_SPEC_EMPTY;
+    if (sbr_spec_parse(&base, algo_spec, &err) != SBR_OK)
         return cli_usage_error("tune", "%s", err.msg);
+    ctx.algo = base.algo;
+    sbr_spec_fini(&base);
     snprintf(ctx.base, sizeof ctx.base, "%s", algo_spec);
     char space_buf[4096];
     if (space_text == NULL) {
@@ -286,10 +303,11 @@ int sbr_cmd_tune(int argc, char **argv)
             x[d] = sp.dims[d].kind == SBR_DIM_CHOICE ? 0 : sp.dims[d].lo;
         char spec[2048];
         spec_of(&ctx, x, spec, sizeof spec);
-        const sbr_algo *a;
-        if (sbr_algo_parse_spec(spec, &a, cfg, &err) != SBR_OK)
+        sbr_spec probe = SBR_SPEC_EMPTY;
+        if (sbr_spec_parse(&probe, spec, &err) != SBR_OK)
             return cli_usage_error("tune", "the space does not fit %s: %s", ctx.algo->name,
                                    err.msg);
+        sbr_spec_fini(&probe);
     }
 
     sbr_dataset *train = NULL, *valid = NULL, *test = NULL, *full = NULL;
@@ -325,6 +343,8 @@ int sbr_cmd_tune(int argc, char **argv)
     if (tr == NULL)
         return SBR_EXIT_RUNTIME;
     double t0 = sbr_now_s();
+    to.feasible = feasible;
+    to.feasible_user = &ctx;
     src = sbr_tune_run(&sp, &to, (size_t)trials, 8, (int)threads, objective, &ctx, tr, &err);
     double elapsed = sbr_now_s() - t0;
     size_t best = 0;

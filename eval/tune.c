@@ -188,6 +188,8 @@ void sbr_tune_options_init(sbr_tune_options *opt)
     opt->n_startup = 10;
     opt->gamma = 0.25;
     opt->n_candidates = 24;
+    opt->feasible = NULL;
+    opt->feasible_user = NULL;
 }
 
 static bool is_log(const sbr_dim *d)
@@ -456,15 +458,18 @@ static double tpe_dim(const sbr_tuner *t, size_t d, const size_t *good, size_t n
     return best;
 }
 
-sbr_rc sbr_tuner_ask(const sbr_tuner *t, size_t trial, double *x, sbr_err *err)
+/* One proposal for `trial`; redraw r > 0 is the r-th retry after infeasible proposals (the
+ * next grid point, or a fresh seed; for TPE uniform draws after 8), and r = 0 the first. */
+static sbr_rc ask_once(const sbr_tuner *t, size_t trial, size_t redraw, double *x, sbr_err *err)
 {
     size_t n_dims = t->sp.n;
+    uint64_t purpose = PURPOSE_TUNE + ((uint64_t)redraw << 32);
     if (t->opt.method == SBR_TUNE_GRID) {
         size_t index;
         if (t->grid_order != NULL) {
-            index = t->grid_order[trial % t->grid_total];
+            index = t->grid_order[(trial + redraw) % t->grid_total];
         } else {
-            gsl_rng *r = sbr_rng_new(sbr_seed(t->opt.seed, trial, SBR_TUNE_GRID, PURPOSE_TUNE));
+            gsl_rng *r = sbr_rng_new(sbr_seed(t->opt.seed, trial, SBR_TUNE_GRID, purpose));
             if (r == NULL)
                 return sbr_err_set(err, SBR_ENOMEM, "tune: out of memory");
             index = (size_t)gsl_rng_uniform_int(r, 0xffffffffUL) % t->grid_total;
@@ -476,10 +481,13 @@ sbr_rc sbr_tuner_ask(const sbr_tuner *t, size_t trial, double *x, sbr_err *err)
         }
         return SBR_OK;
     }
-    gsl_rng *r = sbr_rng_new(sbr_seed(t->opt.seed, trial, t->opt.method, PURPOSE_TUNE));
+    gsl_rng *r = sbr_rng_new(sbr_seed(t->opt.seed, trial, t->opt.method, purpose));
     if (r == NULL)
         return sbr_err_set(err, SBR_ENOMEM, "tune: out of memory");
-    if (t->opt.method == SBR_TUNE_RANDOM || t->n_told < t->opt.n_startup || t->n_told < 2) {
+    /* TPE picks each dimension's best candidate on its own, so a rejected combination can
+     * come back on every redraw; after a few, the redraws are uniform (random search). */
+    if (t->opt.method == SBR_TUNE_RANDOM || t->n_told < t->opt.n_startup || t->n_told < 2 ||
+        redraw >= 8) {
         for (size_t d = 0; d < n_dims; d++)
             x[d] = random_value(&t->sp.dims[d], r);
         gsl_rng_free(r);
@@ -521,6 +529,19 @@ static double now_s(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+sbr_rc sbr_tuner_ask(const sbr_tuner *t, size_t trial, double *x, sbr_err *err)
+{
+    for (size_t redraw = 0; redraw <= SBR_TUNE_MAX_REDRAWS; redraw++) {
+        sbr_rc rc = ask_once(t, trial, redraw, x, err);
+        if (rc != SBR_OK || t->opt.feasible == NULL || t->opt.feasible(t->opt.feasible_user, x))
+            return rc;
+    }
+    return sbr_err_set(err, SBR_EINVAL,
+                       "tune: trial %zu: no point of the space passes the algorithm's rules "
+                       "after %d draws",
+                       trial, SBR_TUNE_MAX_REDRAWS);
 }
 
 sbr_rc sbr_tune_run(const sbr_space *sp, const sbr_tune_options *opt, size_t n_trials, size_t batch,

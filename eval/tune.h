@@ -20,6 +20,7 @@
 #ifndef SBR_EVAL_TUNE_H
 #define SBR_EVAL_TUNE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -67,7 +68,15 @@ typedef struct sbr_tune_options {
     size_t n_startup;    /* TPE: random trials first (default 10) */
     double gamma;        /* TPE: share of told trials that are "good" (default 0.25) */
     size_t n_candidates; /* TPE: draws from l per proposal (default 24) */
+    /* Optional: whether point x may run (an algorithm's cross-parameter rules, e.g. vmis
+     * k <= m). A rejected proposal is drawn again (grid: the next grid point), up to
+     * SBR_TUNE_MAX_REDRAWS times, deterministically (TPE: uniformly after 8 redraws); NULL
+     * accepts every point. Thread-safe. */
+    bool (*feasible)(void *user, const double *x);
+    void *feasible_user;
 } sbr_tune_options;
+
+enum { SBR_TUNE_MAX_REDRAWS = 1000 };
 
 void sbr_tune_options_init(sbr_tune_options *opt);
 
@@ -80,8 +89,9 @@ void sbr_tuner_free(sbr_tuner *t); /* accepts NULL */
 /* The number of distinct grid points (grid method), for reporting. */
 size_t sbr_tuner_grid_size(const sbr_tuner *t);
 
-/* Proposes trial `trial`'s point into x[sp->n] (choices as their index). Deterministic given
- * the seed, the trial index and what was told before. Errors: SBR_ENOMEM. */
+/* Proposes trial `trial`'s point into x[sp->n] (choices as their index), a feasible one when
+ * opt->feasible is set. Deterministic given the seed, the trial index and what was told
+ * before. Errors: SBR_ENOMEM; SBR_EINVAL when no feasible point turned up. */
 sbr_rc sbr_tuner_ask(const sbr_tuner *t, size_t trial, double *x, sbr_err *err);
 
 /* Records a finished trial. Errors: SBR_ENOMEM. */

@@ -37,25 +37,130 @@ static void test_set_param_rejects_garbage_out_of_range_and_unknown(void)
 
 static void test_parse_spec_reads_name_and_parameters(void)
 {
-    unsigned char cfg[SBR_ALGO_CONFIG_MAX];
-    const sbr_algo *a = NULL;
+    sbr_spec sp = SBR_SPEC_EMPTY;
     sbr_err e = {SBR_OK, ""};
-    CU_ASSERT_EQUAL(sbr_algo_parse_spec("sr:steps=20,weighting=quadratic", &a, cfg, &e), SBR_OK);
-    CU_ASSERT_STRING_EQUAL(a->name, "sr");
-    CU_ASSERT_EQUAL(((sr_config *)(void *)cfg)->steps, 20);
-    CU_ASSERT_EQUAL(sbr_algo_parse_spec("ar", &a, cfg, &e), SBR_OK);
-    CU_ASSERT_EQUAL(sbr_algo_parse_spec("nosuch:k=1", &a, cfg, &e), SBR_EINVAL);
+    CU_ASSERT_EQUAL_FATAL(sbr_spec_parse(&sp, "sr:steps=20,weighting=quadratic", &e), SBR_OK);
+    CU_ASSERT_STRING_EQUAL(sp.algo->name, "sr");
+    CU_ASSERT_EQUAL(((const sr_config *)sp.config)->steps, 20);
+    /* The storage is the algorithm's own size and aligned for its struct. */
+    CU_ASSERT_EQUAL((uintptr_t)sp.config % _Alignof(sr_config), 0);
+    CU_ASSERT_EQUAL(sbr_spec_parse(&sp, "ar", &e), SBR_OK);
+    CU_ASSERT_STRING_EQUAL(sp.algo->name, "ar");
+    CU_ASSERT_EQUAL(sbr_spec_parse(&sp, "nosuch:k=1", &e), SBR_EINVAL);
+    CU_ASSERT_PTR_NULL(sp.config); /* a failed parse leaves the spec empty */
     CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "unknown algorithm 'nosuch'"));
     CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "markov"));
-    CU_ASSERT_EQUAL(sbr_algo_parse_spec("sr:steps", &a, cfg, &e), SBR_EINVAL);
+    CU_ASSERT_EQUAL(sbr_spec_parse(&sp, "sr:steps", &e), SBR_EINVAL);
     CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "not key=value"));
+    /* A cross-parameter rule is checked at parse time (vmis: k <= m). */
+    CU_ASSERT_EQUAL(sbr_spec_parse(&sp, "vmis:m=10,k=20", &e), SBR_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "k=20"));
+    CU_ASSERT_EQUAL(sbr_spec_parse(&sp, "vmis:m=20,k=20", &e), SBR_OK);
+    sbr_spec copy = SBR_SPEC_EMPTY;
+    CU_ASSERT_EQUAL_FATAL(sbr_spec_copy(&copy, &sp, &e), SBR_OK);
+    CU_ASSERT_EQUAL(memcmp(copy.config, sp.config, sp.algo->config_size), 0);
+    sbr_spec_fini(&copy);
+    sbr_spec_fini(&sp);
+    sbr_spec_fini(&sp); /* twice is harmless */
+    sbr_spec_fini(NULL);
     size_t n;
     const sbr_algo *const *all = sbr_algo_list(&n);
-    CU_ASSERT(n >= 5);
+    CU_ASSERT_EQUAL(n, 12);
     for (size_t i = 0; i < n; i++) {
         CU_ASSERT_EQUAL(all[i]->abi, SBR_ALGO_ABI);
-        CU_ASSERT(all[i]->config_size <= SBR_ALGO_CONFIG_MAX);
+        CU_ASSERT_EQUAL(sbr_algo_validate(all[i], &e), SBR_OK);
     }
+}
+
+/* sbr_algo_check is the one place parameters are validated: out-of-range values written
+ * straight into a config (as a tuner or a model file could) are caught there and by
+ * sbr_algo_fit, before the algorithm runs. */
+static void test_check_validates_every_parameter_against_the_table(void)
+{
+    size_t n;
+    const sbr_algo *const *all = sbr_algo_list(&n);
+    sbr_err e;
+    for (size_t i = 0; i < n; i++) {
+        const sbr_algo *a = all[i];
+        sbr_spec sp = SBR_SPEC_EMPTY;
+        CU_ASSERT_EQUAL_FATAL(sbr_spec_defaults(&sp, a, &e), SBR_OK);
+        CU_ASSERT_EQUAL(sbr_algo_check(a, sp.config, &e), SBR_OK);
+        for (const sbr_param_spec *p = a->params; p->name != NULL; p++) {
+            char *field = (char *)sp.config + p->offset;
+            unsigned char saved[sizeof(double)];
+            memcpy(saved, field,
+                   sizeof saved < a->config_size - p->offset ? sizeof saved
+                                                             : a->config_size - p->offset);
+            if (p->kind == SBR_P_INT) {
+                long v = (long)p->hi + 1;
+                memcpy(field, &v, sizeof v);
+            } else if (p->kind == SBR_P_DOUBLE) {
+                double v = p->lo - 1;
+                memcpy(field, &v, sizeof v);
+            } else {
+                int v = -1;
+                memcpy(field, &v, sizeof v);
+            }
+            CU_ASSERT_EQUAL(sbr_algo_check(a, sp.config, &e), SBR_EINVAL);
+            CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, p->name));
+            sbr_model *m = (sbr_model *)&e; /* must be reset to NULL */
+            CU_ASSERT_EQUAL(sbr_algo_fit(a, sp.config, NULL, &m, &e), SBR_EINVAL);
+            CU_ASSERT_PTR_NULL(m);
+            memcpy(field, saved,
+                   sizeof saved < a->config_size - p->offset ? sizeof saved
+                                                             : a->config_size - p->offset);
+        }
+        sbr_spec_fini(&sp);
+    }
+}
+
+/* An algorithm table of another interface version, or with a broken parameter table, is
+ * refused by the registry's validation. */
+static sbr_rc dummy_fit(const void *c, const sbr_dataset *t, sbr_model **o, sbr_err *e)
+{
+    (void)c, (void)t, (void)e;
+    *o = NULL;
+    return SBR_OK;
+}
+
+static void test_validate_rejects_another_abi_and_broken_tables(void)
+{
+    typedef struct dcfg {
+        long k;
+    } dcfg;
+    static const sbr_param_spec ok_params[] = {
+        {"k", SBR_P_INT, offsetof(dcfg, k), 5, 1, 10, NULL, "k"},
+        {NULL, 0, 0, 0, 0, 0, NULL, NULL}};
+    static const sbr_param_spec bad_default[] = {
+        {"k", SBR_P_INT, offsetof(dcfg, k), 50, 1, 10, NULL, "k"},
+        {NULL, 0, 0, 0, 0, 0, NULL, NULL}};
+    static const sbr_param_spec twice[] = {{"k", SBR_P_INT, offsetof(dcfg, k), 5, 1, 10, NULL, "k"},
+                                           {"k", SBR_P_INT, offsetof(dcfg, k), 5, 1, 10, NULL, "k"},
+                                           {NULL, 0, 0, 0, 0, 0, NULL, NULL}};
+    static const sbr_param_spec outside[] = {{"k", SBR_P_INT, sizeof(dcfg), 5, 1, 10, NULL, "k"},
+                                             {NULL, 0, 0, 0, 0, 0, NULL, NULL}};
+    /* A complete table borrowed from a real algorithm, then altered. */
+    sbr_algo d = *sbr_algo_find("pop");
+    d.name = "dummy";
+    d.params = ok_params;
+    d.config_size = sizeof(dcfg);
+    d.fit = dummy_fit;
+    sbr_err e;
+    CU_ASSERT_EQUAL(sbr_algo_validate(&d, &e), SBR_OK);
+    d.abi = SBR_ALGO_ABI - 1;
+    CU_ASSERT_EQUAL(sbr_algo_validate(&d, &e), SBR_EINTERNAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "interface version"));
+    d.abi = SBR_ALGO_ABI;
+    d.params = bad_default;
+    CU_ASSERT_EQUAL(sbr_algo_validate(&d, &e), SBR_EINTERNAL);
+    d.params = twice;
+    CU_ASSERT_EQUAL(sbr_algo_validate(&d, &e), SBR_EINTERNAL);
+    d.params = outside;
+    CU_ASSERT_EQUAL(sbr_algo_validate(&d, &e), SBR_EINTERNAL);
+    d.params = ok_params;
+    d.predict = NULL;
+    CU_ASSERT_EQUAL(sbr_algo_validate(&d, &e), SBR_EINTERNAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "missing"));
 }
 
 static int brute_cmp(const void *x, const void *y)
@@ -148,13 +253,14 @@ static sbr_dataset *tiny_train(void)
 static size_t predict_tiny(const char *spec, const uint32_t *items, size_t len, sbr_scored *out,
                            size_t n)
 {
-    unsigned char cfg[SBR_ALGO_CONFIG_MAX];
-    const sbr_algo *a;
+    sbr_spec sp = SBR_SPEC_EMPTY;
     sbr_err e;
-    CU_ASSERT_EQUAL_FATAL(sbr_algo_parse_spec(spec, &a, cfg, &e), SBR_OK);
+    CU_ASSERT_EQUAL_FATAL(sbr_spec_parse(&sp, spec, &e), SBR_OK);
+    const sbr_algo *a = sp.algo;
     sbr_dataset *train = tiny_train();
     sbr_model *m = NULL;
-    CU_ASSERT_EQUAL_FATAL(a->fit(cfg, train, &m, &e), SBR_OK);
+    CU_ASSERT_EQUAL_FATAL(sbr_algo_fit(a, sp.config, train, &m, &e), SBR_OK);
+    sbr_spec_fini(&sp);
     void *scratch = a->scratch_new(m);
     CU_ASSERT_PTR_NOT_NULL_FATAL(scratch);
     double times[8] = {0};
@@ -230,6 +336,10 @@ static CU_TestInfo tests[] = {
     {"set_param rejects garbage, out-of-range and unknown names",
      test_set_param_rejects_garbage_out_of_range_and_unknown},
     {"parse_spec reads the name and the parameters", test_parse_spec_reads_name_and_parameters},
+    {"check validates every parameter against the table",
+     test_check_validates_every_parameter_against_the_table},
+    {"validate rejects another ABI and broken tables",
+     test_validate_rejects_another_abi_and_broken_tables},
     {"top-n breaks ties by item and matches a full sort",
      test_topn_breaks_ties_by_item_and_matches_a_full_sort},
     {"pruning keeps ties in first-insertion order",

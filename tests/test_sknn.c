@@ -43,12 +43,13 @@ static sbr_dataset *build(const click3 *c, size_t n)
 
 static sbr_model *fit(const char *spec, const sbr_dataset *train)
 {
-    unsigned char cfg[SBR_ALGO_CONFIG_MAX];
-    const sbr_algo *a;
+    sbr_spec sp = SBR_SPEC_EMPTY;
     sbr_err e;
-    CU_ASSERT_EQUAL_FATAL(sbr_algo_parse_spec(spec, &a, cfg, &e), SBR_OK);
+    CU_ASSERT_EQUAL_FATAL(sbr_spec_parse(&sp, spec, &e), SBR_OK);
+    const sbr_algo *a = sp.algo;
     sbr_model *m = NULL;
-    CU_ASSERT_EQUAL_FATAL(a->fit(cfg, train, &m, &e), SBR_OK);
+    CU_ASSERT_EQUAL_FATAL(sbr_algo_fit(a, sp.config, train, &m, &e), SBR_OK);
+    sbr_spec_fini(&sp);
     CU_ASSERT_PTR_NOT_NULL_FATAL(m);
     CU_ASSERT(a->model_bytes(m) > 0);
     return m;
@@ -538,12 +539,13 @@ static size_t ref_sknn_any(const sbr_dataset *ds, const void *cfg, const uint32_
 static size_t compare_with_reference(const char *spec, ref_fn ref, uint32_t seed)
 {
     sbr_dataset *train = random_train(seed, 160, 40);
-    unsigned char cfg[SBR_ALGO_CONFIG_MAX];
-    const sbr_algo *a;
+    sbr_spec sp = SBR_SPEC_EMPTY;
     sbr_err e;
-    CU_ASSERT_EQUAL_FATAL(sbr_algo_parse_spec(spec, &a, cfg, &e), SBR_OK);
+    CU_ASSERT_EQUAL_FATAL(sbr_spec_parse(&sp, spec, &e), SBR_OK);
+    const sbr_algo *a = sp.algo;
     sbr_model *m = NULL;
-    CU_ASSERT_EQUAL_FATAL(a->fit(cfg, train, &m, &e), SBR_OK);
+    CU_ASSERT_EQUAL_FATAL(sbr_algo_fit(a, sp.config, train, &m, &e), SBR_OK);
+    const void *cfg = sp.config;
     void *scratch = a->scratch_new(m);
     CU_ASSERT_PTR_NOT_NULL_FATAL(scratch);
     gsl_rng *r = sbr_rng_new(seed + 1);
@@ -573,6 +575,7 @@ static size_t compare_with_reference(const char *spec, ref_fn ref, uint32_t seed
     gsl_rng_free(r);
     a->scratch_free(scratch);
     a->free(m);
+    sbr_spec_fini(&sp);
     sbr_dataset_free(train);
     return differ;
 }
@@ -1253,13 +1256,15 @@ static void test_parameters_are_validated_by_name(void)
         {"sknn", "normalize", "yes", "normalize='yes'"},
         {"sknn", "weighting", "div", "unknown parameter 'weighting'"},
     };
-    unsigned char cfg[SBR_ALGO_CONFIG_MAX];
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         const sbr_algo *a = sbr_algo_find(bad[i].algo);
         CU_ASSERT_PTR_NOT_NULL_FATAL(a);
-        sbr_algo_defaults(a, cfg);
+        sbr_spec sp = SBR_SPEC_EMPTY;
         sbr_err e = {SBR_OK, ""};
-        CU_ASSERT_EQUAL(sbr_algo_set_param(a, cfg, bad[i].name, bad[i].value, &e), SBR_EINVAL);
+        CU_ASSERT_EQUAL_FATAL(sbr_spec_defaults(&sp, a, &e), SBR_OK);
+        CU_ASSERT_EQUAL(sbr_algo_set_param(a, sp.config, bad[i].name, bad[i].value, &e),
+                        SBR_EINVAL);
+        sbr_spec_fini(&sp);
         CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, bad[i].message));
         if (strstr(e.msg, bad[i].message) == NULL)
             fprintf(stderr, "\n  message: %s", e.msg);

@@ -71,7 +71,7 @@ static void fit(const sbr_algo *a, const void *cfg, const sbr_dataset *train, fi
     sbr_err e = {SBR_OK, ""};
     f->a = a;
     f->m = NULL;
-    sbr_rc rc = a->fit(cfg, train, &f->m, &e);
+    sbr_rc rc = sbr_algo_fit(a, cfg, train, &f->m, &e);
     if (rc != SBR_OK)
         fprintf(stderr, "\n%s\n", e.msg);
     CU_ASSERT_EQUAL_FATAL(rc, SBR_OK);
@@ -915,12 +915,13 @@ static void test_sscf_ranking_equals_brute_force_on_random_data(void)
 static void eval_lists(const char *spec, const sbr_dataset *train, const sbr_dataset *test,
                        int threads, sbr_eval_result *res)
 {
-    unsigned char cfg[SBR_ALGO_CONFIG_MAX];
-    const sbr_algo *a;
+    sbr_spec sp = SBR_SPEC_EMPTY;
     sbr_err e = {SBR_OK, ""};
-    CU_ASSERT_EQUAL_FATAL(sbr_algo_parse_spec(spec, &a, cfg, &e), SBR_OK);
+    CU_ASSERT_EQUAL_FATAL(sbr_spec_parse(&sp, spec, &e), SBR_OK);
+    const sbr_algo *a = sp.algo;
     sbr_model *m = NULL;
-    CU_ASSERT_EQUAL_FATAL(a->fit(cfg, train, &m, &e), SBR_OK);
+    CU_ASSERT_EQUAL_FATAL(sbr_algo_fit(a, sp.config, train, &m, &e), SBR_OK);
+    sbr_spec_fini(&sp);
     sbr_eval_options opt;
     sbr_eval_options_init(&opt);
     opt.threads = threads;
@@ -968,10 +969,11 @@ static void expect_bad(const char *algo, const char *name, const char *value, co
 {
     const sbr_algo *a = sbr_algo_find(algo);
     CU_ASSERT_PTR_NOT_NULL_FATAL(a);
-    unsigned char cfg[SBR_ALGO_CONFIG_MAX];
-    sbr_algo_defaults(a, cfg);
+    sbr_spec sp = SBR_SPEC_EMPTY;
     sbr_err e = {SBR_OK, ""};
-    CU_ASSERT_EQUAL(sbr_algo_set_param(a, cfg, name, value, &e), SBR_EINVAL);
+    CU_ASSERT_EQUAL_FATAL(sbr_spec_defaults(&sp, a, &e), SBR_OK);
+    CU_ASSERT_EQUAL(sbr_algo_set_param(a, sp.config, name, value, &e), SBR_EINVAL);
+    sbr_spec_fini(&sp);
     CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, needle));
     if (strstr(e.msg, needle) == NULL)
         fprintf(stderr, "\n'%s' lacks '%s'\n", e.msg, needle);
@@ -996,19 +998,21 @@ static void test_parameters_are_bounded_and_named_in_errors(void)
     expect_bad("sscf", "k", "0", "k='0'");
 
     /* Defaults are session-rec's (k has none there: 100 here). */
-    const sbr_algo *a;
-    unsigned char cfg[SBR_ALGO_CONFIG_MAX];
+    sbr_spec sp = SBR_SPEC_EMPTY;
     sbr_err e;
     char buf[512];
-    CU_ASSERT_EQUAL(sbr_algo_parse_spec("vstan", &a, cfg, &e), SBR_OK);
-    CU_ASSERT_STRING_EQUAL(sbr_algo_format_params(a, cfg, buf, sizeof buf),
+    CU_ASSERT_EQUAL_FATAL(sbr_spec_parse(&sp, "vstan", &e), SBR_OK);
+    CU_ASSERT_STRING_EQUAL(sbr_algo_format_params(sp.algo, sp.config, buf, sizeof buf),
                            "k=100;sample_size=5000;sampling=recent;remind=1;lambda_spw=1.02;"
                            "lambda_snh=5;lambda_inh=2.05;lambda_ipw=1.02;lambda_idf=5");
-    CU_ASSERT_EQUAL(sbr_algo_parse_spec("iknn", &a, cfg, &e), SBR_OK);
-    CU_ASSERT_STRING_EQUAL(sbr_algo_format_params(a, cfg, buf, sizeof buf),
+    sbr_spec_fini(&sp);
+    CU_ASSERT_EQUAL_FATAL(sbr_spec_parse(&sp, "iknn", &e), SBR_OK);
+    CU_ASSERT_STRING_EQUAL(sbr_algo_format_params(sp.algo, sp.config, buf, sizeof buf),
                            "n_sims=100;lmbd=20;alpha=0.5");
+    sbr_spec_fini(&sp);
 
-    /* fit checks a config filled in directly, and names the algorithm and the parameter. */
+    /* sbr_algo_fit checks a config filled in directly, and names the algorithm and the
+     * parameter. */
     clicks cl = {0};
     add_session(&cl, 1, (const uint64_t[]){1, 2}, 2, 10, 1);
     sbr_dataset *train = build(&cl);
@@ -1016,20 +1020,20 @@ static void test_parameters_are_bounded_and_named_in_errors(void)
     stan_config sc;
     sbr_algo_defaults(&sbr_algo_stan, &sc);
     sc.lambda_inh = 0;
-    CU_ASSERT_EQUAL(sbr_algo_stan.fit(&sc, train, &m, &e), SBR_EINVAL);
+    CU_ASSERT_EQUAL(sbr_algo_fit(&sbr_algo_stan, &sc, train, &m, &e), SBR_EINVAL);
     CU_ASSERT_PTR_NULL(m);
     CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "stan: lambda_inh"));
     CU_ASSERT_PTR_NULL(strstr(e.msg, "vstan"));
     vstan_config vc;
     sbr_algo_defaults(&sbr_algo_vstan, &vc);
     vc.k = 0;
-    CU_ASSERT_EQUAL(sbr_algo_vstan.fit(&vc, train, &m, &e), SBR_EINVAL);
+    CU_ASSERT_EQUAL(sbr_algo_fit(&sbr_algo_vstan, &vc, train, &m, &e), SBR_EINVAL);
     CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "vstan: k=0"));
     iknn_config ic = {10, 20, 2};
-    CU_ASSERT_EQUAL(sbr_algo_iknn.fit(&ic, train, &m, &e), SBR_EINVAL);
+    CU_ASSERT_EQUAL(sbr_algo_fit(&sbr_algo_iknn, &ic, train, &m, &e), SBR_EINVAL);
     CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "iknn: alpha"));
     sscf_config fc = {0};
-    CU_ASSERT_EQUAL(sbr_algo_sscf.fit(&fc, train, &m, &e), SBR_EINVAL);
+    CU_ASSERT_EQUAL(sbr_algo_fit(&sbr_algo_sscf, &fc, train, &m, &e), SBR_EINVAL);
     CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "sscf: k=0"));
     sbr_dataset_free(train);
     /* Freeing NULL is a no-op. */

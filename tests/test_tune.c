@@ -2,6 +2,8 @@
  * TPE beating random search on a synthetic objective. */
 #include <CUnit/CUnit.h>
 #include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -44,6 +46,15 @@ static sbr_rc peak(void *user, const double *x, double *value, sbr_err *err)
     double dm = (x[0] - 1700) / 2400, dk = (x[1] - 300) / 1450;
     double dl = (log(x[3]) - log(0.05)) / log(1000);
     *value = -(dm * dm + dk * dk + dl * dl) - (x[2] == 1 ? 0 : 0.05);
+    return SBR_OK;
+}
+
+/* Larger is better toward m = k = 7. */
+static sbr_rc peak2(void *user, const double *x, double *value, sbr_err *err)
+{
+    (void)user;
+    (void)err;
+    *value = -fabs(x[0] - 7) - fabs(x[1] - 7);
     return SBR_OK;
 }
 
@@ -161,7 +172,48 @@ static void test_tpe_beats_random_search_on_average(void)
     CU_ASSERT(tpe_late > random_late);
 }
 
+/* k <= m, as vmis requires; `never` rejects everything. */
+static bool k_within_m(void *user, const double *x)
+{
+    return user == NULL && x[1] <= x[0];
+}
+
+static void test_every_proposal_passes_the_feasibility_rule(void)
+{
+    sbr_space sp;
+    sbr_err e;
+    CU_ASSERT_EQUAL_FATAL(sbr_space_parse("m=int:1:10; k=int:1:10", &sp, &e), SBR_OK);
+    sbr_tune_method methods[3] = {SBR_TUNE_RANDOM, SBR_TUNE_GRID, SBR_TUNE_TPE};
+    for (int m = 0; m < 3; m++) {
+        sbr_tune_options opt;
+        sbr_tune_options_init(&opt);
+        opt.method = methods[m];
+        opt.grid_points = 10;
+        opt.feasible = k_within_m;
+        sbr_trial t[60], again[60];
+        sbr_rc rc = sbr_tune_run(&sp, &opt, 60, 4, 2, peak2, NULL, t, &e);
+        if (rc != SBR_OK)
+            fprintf(stderr, "\n%d: %s\n", m, e.msg);
+        CU_ASSERT_EQUAL_FATAL(rc, SBR_OK);
+        size_t distinct_k = 0;
+        for (int i = 0; i < 60; i++) {
+            CU_ASSERT(t[i].x[1] <= t[i].x[0]);
+            distinct_k += t[i].x[1] > 5; /* the search still reaches large k */
+        }
+        CU_ASSERT(distinct_k > 0);
+        /* Redraws are deterministic too. */
+        CU_ASSERT_EQUAL_FATAL(sbr_tune_run(&sp, &opt, 60, 4, 1, peak2, NULL, again, &e), SBR_OK);
+        for (int i = 0; i < 60; i++)
+            CU_ASSERT(t[i].x[0] == again[i].x[0] && t[i].x[1] == again[i].x[1]);
+        /* No feasible point at all is an error naming the trial, not a silent run. */
+        opt.feasible_user = &e;
+        CU_ASSERT_EQUAL(sbr_tune_run(&sp, &opt, 4, 4, 1, peak2, NULL, t, &e), SBR_EINVAL);
+        CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "no point"));
+    }
+}
+
 static CU_TestInfo tests[] = {
+    {"every proposal passes the feasibility rule", test_every_proposal_passes_the_feasibility_rule},
     {"spaces parse and reject bad text", test_spaces_parse_and_reject_bad_text},
     {"points respect bounds, integers and choices",
      test_points_respect_bounds_integers_and_choices},

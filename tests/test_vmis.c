@@ -39,12 +39,13 @@ static sbr_dataset *dataset_of(const sbr_click *clicks, size_t n)
 /* Fits the registry's vmis with a spec such as "vmis:compat=serenade,idf=0". */
 static sbr_model *fit_spec(const char *spec, const sbr_dataset *ds)
 {
-    unsigned char cfg[SBR_ALGO_CONFIG_MAX];
-    const sbr_algo *a;
+    sbr_spec sp = SBR_SPEC_EMPTY;
     sbr_err e;
-    CU_ASSERT_EQUAL_FATAL(sbr_algo_parse_spec(spec, &a, cfg, &e), SBR_OK);
+    CU_ASSERT_EQUAL_FATAL(sbr_spec_parse(&sp, spec, &e), SBR_OK);
+    const sbr_algo *a = sp.algo;
     sbr_model *m = NULL;
-    CU_ASSERT_EQUAL_FATAL(a->fit(cfg, ds, &m, &e), SBR_OK);
+    CU_ASSERT_EQUAL_FATAL(sbr_algo_fit(a, sp.config, ds, &m, &e), SBR_OK);
+    sbr_spec_fini(&sp);
     return m;
 }
 
@@ -255,12 +256,12 @@ static void test_serenade_reading_drops_the_final_row_and_dates_by_new_items(voi
     const uint64_t qa[] = {1}, qd[] = {4}, qe[] = {5};
     const uint64_t b[] = {2}, c[] = {3}, d[] = {4}, e[] = {5};
     const double w[] = {0.9}; /* U = L = 1: sim 1, match weight 0.9 */
-    sbr_model *m = fit_spec("vmis:compat=clean,idf=0,m=1", ds);
+    sbr_model *m = fit_spec("vmis:compat=clean,idf=0,m=1,k=1", ds);
     expect(m, ds, qa, 1, b, w, 1);
     expect(m, ds, qd, 1, e, w, 1);
     expect(m, ds, qe, 1, d, w, 1);
     m->algo->free(m);
-    m = fit_spec("vmis:compat=serenade,idf=0,m=1", ds);
+    m = fit_spec("vmis:compat=serenade,idf=0,m=1,k=1", ds);
     expect(m, ds, qa, 1, c, w, 1);
     expect(m, ds, qd, 1, NULL, NULL, 0); /* D was never indexed */
     expect(m, ds, qe, 1, NULL, NULL, 0); /* S3 is E alone, and E is the last click */
@@ -890,9 +891,9 @@ static void test_matches_a_brute_force_implementation_on_random_data(void)
         double idf;
     } configs[] = {
         {"serenade", 500, 500, 2, 1}, {"serenade", 3, 2, 3, 1},    {"serenade", 5, 5, 12, 0},
-        {"serenade", 2, 10, 14, 2.5}, {"serenade", 8, 3, 5, 1},    {"serenade", 1, 1, 1, 1},
+        {"serenade", 2, 2, 14, 2.5},  {"serenade", 8, 3, 5, 1},    {"serenade", 1, 1, 1, 1},
         {"serenade", 20, 10, 6, 1},   {"serenade", 50, 50, 10, 1}, {"clean", 500, 500, 2, 1},
-        {"clean", 3, 2, 3, 1},        {"clean", 5, 5, 12, 0},      {"clean", 2, 10, 14, 2.5},
+        {"clean", 3, 2, 3, 1},        {"clean", 5, 5, 12, 0},      {"clean", 2, 2, 14, 2.5},
         {"clean", 8, 3, 5, 1},        {"clean", 1, 1, 1, 1},       {"clean", 20, 10, 6, 1},
         {"clean", 50, 50, 10, 1},
     };
