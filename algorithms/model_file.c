@@ -78,6 +78,8 @@ sbr_rc sbr_model_save(const sbr_model *model, const sbr_spec *spec, const char *
     if (!little_endian())
         return sbr_err_set(err, SBR_EINTERNAL, "%s: model files need a little-endian machine",
                            path);
+    if (a->save == NULL)
+        return sbr_err_set(err, SBR_EINTERNAL, "%s: %s cannot save its models", path, a->name);
     if (model->algo != a)
         return sbr_err_set(err, SBR_EINVAL, "%s: model of %s saved with a spec of %s", path,
                            model->algo->name, a->name);

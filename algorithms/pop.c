@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "algorithms/model_file.h"
+
 typedef struct pop_model {
     sbr_model base;
     size_t n_items;
@@ -64,6 +66,85 @@ static size_t pop_bytes(const sbr_model *model)
     return sizeof *m + m->n_items * (sizeof *m->order + 1);
 }
 
+/* The ranked items and their scores as two arrays (sbr_scored has padding, whose bytes would
+ * make files differ), and n_top; in_top follows from them. */
+static sbr_rc pop_save(const sbr_model *model, sbr_model_writer *w, sbr_err *err)
+{
+    const pop_model *m = (const pop_model *)model;
+    uint32_t *items = sbr_alloc_array(m->n_items, sizeof *items);
+    double *scores = sbr_alloc_array(m->n_items, sizeof *scores);
+    if (items == NULL || scores == NULL) {
+        free(items);
+        free(scores);
+        return sbr_err_set(err, SBR_ENOMEM, "%s: out of memory", model->algo->name);
+    }
+    for (size_t r = 0; r < m->n_items; r++) {
+        items[r] = m->order[r].item;
+        scores[r] = m->order[r].score;
+    }
+    sbr_mw_u64(w, m->n_top);
+    sbr_mw_array(w, items, m->n_items, sizeof *items);
+    sbr_mw_array(w, scores, m->n_items, sizeof *scores);
+    free(items);
+    free(scores);
+    return SBR_OK;
+}
+
+static void pop_free(sbr_model *model);
+
+static sbr_rc pop_load(const void *config, sbr_model_reader *r, sbr_model **out, sbr_err *err)
+{
+    (void)config;
+    *out = NULL;
+    const sbr_algo *algo = sbr_mr_algo(r);
+    uint32_t *items = NULL;
+    double *scores = NULL;
+    size_t n_top = 0, n = 0;
+    pop_model *m = calloc(1, sizeof *m);
+    sbr_rc rc = m == NULL ? sbr_err_set(err, SBR_ENOMEM, "%s: out of memory", algo->name) : SBR_OK;
+    if (rc == SBR_OK)
+        rc = sbr_mr_size(r, &n_top, 0, UINT32_MAX, err);
+    if (rc == SBR_OK)
+        rc = sbr_mr_array(r, (void **)&items, &n, sizeof *items, err);
+    if (rc == SBR_OK)
+        rc = sbr_mr_array_n(r, (void **)&scores, n, sizeof *scores, err);
+    if (rc == SBR_OK && n_top > n)
+        rc = sbr_err_set(err, SBR_EPARSE, "%s: model has %zu top items of %zu", algo->name, n_top,
+                         n);
+    if (rc == SBR_OK) {
+        m->base.algo = algo;
+        m->n_items = n;
+        m->n_top = n_top;
+        m->order = sbr_alloc_array(n, sizeof *m->order);
+        m->in_top = calloc(n + 1, 1);
+        if (m->order == NULL || m->in_top == NULL)
+            rc = sbr_err_set(err, SBR_ENOMEM, "%s: out of memory", algo->name);
+    }
+    for (size_t i = 0; rc == SBR_OK && i < n; i++) {
+        if (items[i] >= n) {
+            rc = sbr_err_set(err, SBR_EPARSE, "%s: model item %u of %zu", algo->name, items[i], n);
+            break;
+        }
+        m->order[i] = (sbr_scored){items[i], scores[i]};
+        if (i < n_top)
+            m->in_top[items[i]] = 1;
+    }
+    free(items);
+    free(scores);
+    if (rc != SBR_OK) {
+        pop_free(m != NULL ? &m->base : NULL);
+        return rc;
+    }
+    *out = &m->base;
+    return SBR_OK;
+}
+
+static size_t no_scratch_bytes(const sbr_model *model)
+{
+    (void)model;
+    return 1;
+}
+
 static void pop_free(sbr_model *model)
 {
     if (model == NULL)
@@ -112,9 +193,12 @@ const sbr_algo sbr_algo_pop = {
     .config_size = sizeof(pop_config),
     .fit = pop_fit,
     .model_bytes = pop_bytes,
+    .scratch_bytes = no_scratch_bytes,
     .scratch_new = no_scratch_new,
     .scratch_free = free,
     .predict = pop_predict,
+    .save = pop_save,
+    .load = pop_load,
     .free = pop_free,
 };
 
@@ -146,6 +230,12 @@ static void spop_scratch_free(void *p)
     free(s->stamp);
     free(s->count);
     free(s);
+}
+
+static size_t spop_scratch_bytes(const sbr_model *model)
+{
+    const pop_model *m = (const pop_model *)model;
+    return sizeof(spop_scratch) + 2 * (m->n_items + 1) * sizeof(uint32_t);
 }
 
 static void *spop_scratch_new(const sbr_model *model)
@@ -209,8 +299,11 @@ const sbr_algo sbr_algo_spop = {
     .config_size = sizeof(spop_config),
     .fit = spop_fit,
     .model_bytes = pop_bytes,
+    .scratch_bytes = spop_scratch_bytes,
     .scratch_new = spop_scratch_new,
     .scratch_free = spop_scratch_free,
     .predict = spop_predict,
+    .save = pop_save,
+    .load = pop_load,
     .free = pop_free,
 };

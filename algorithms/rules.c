@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "algorithms/model_file.h"
+
 /* An open-addressing hash table of pairs, used only while fitting. */
 typedef struct pair {
     uint64_t key; /* (a << 32 | j) + 1; 0 marks an empty slot */
@@ -229,6 +231,58 @@ size_t sbr_rules_model_bytes(const sbr_model *model)
 {
     const sbr_rules_model *m = (const sbr_rules_model *)model;
     return sizeof *m + sbr_rules_bytes(&m->rules);
+}
+
+size_t sbr_rules_model_scratch_bytes(const sbr_model *model)
+{
+    (void)model;
+    return 1;
+}
+
+sbr_rc sbr_rules_model_save(const sbr_model *model, sbr_model_writer *w, sbr_err *err)
+{
+    (void)err;
+    const sbr_rules *r = &((const sbr_rules_model *)model)->rules;
+    size_t n_rules = r->offsets[r->n_items];
+    sbr_mw_array(w, r->offsets, r->n_items + 1, sizeof *r->offsets);
+    sbr_mw_array(w, r->items, n_rules, sizeof *r->items);
+    sbr_mw_array(w, r->weights, n_rules, sizeof *r->weights);
+    return SBR_OK;
+}
+
+sbr_rc sbr_rules_model_load(const void *config, sbr_model_reader *rd, sbr_model **out, sbr_err *err)
+{
+    (void)config;
+    *out = NULL;
+    const sbr_algo *a = sbr_mr_algo(rd);
+    sbr_rules r = {0, NULL, NULL, NULL};
+    size_t n_off = 0;
+    sbr_rc rc = sbr_mr_array(rd, (void **)&r.offsets, &n_off, sizeof *r.offsets, err);
+    if (rc == SBR_OK && n_off == 0)
+        rc = sbr_err_set(err, SBR_EPARSE, "%s: model without a rule table", a->name);
+    if (rc == SBR_OK) {
+        r.n_items = n_off - 1;
+        for (size_t i = 0; i < r.n_items && rc == SBR_OK; i++)
+            if (r.offsets[i] > r.offsets[i + 1])
+                rc = sbr_err_set(err, SBR_EPARSE, "%s: rule offsets descend at item %zu", a->name,
+                                 i);
+        if (rc == SBR_OK && r.offsets[0] != 0)
+            rc = sbr_err_set(err, SBR_EPARSE, "%s: rule offsets do not start at 0", a->name);
+    }
+    size_t n_rules = rc == SBR_OK ? r.offsets[r.n_items] : 0;
+    if (rc == SBR_OK)
+        rc = sbr_mr_array_n(rd, (void **)&r.items, n_rules, sizeof *r.items, err);
+    if (rc == SBR_OK)
+        rc = sbr_mr_array_n(rd, (void **)&r.weights, n_rules, sizeof *r.weights, err);
+    for (size_t k = 0; rc == SBR_OK && k < n_rules; k++)
+        if (r.items[k] >= r.n_items)
+            rc = sbr_err_set(err, SBR_EPARSE, "%s: rule item %u of %zu", a->name, r.items[k],
+                             r.n_items);
+    if (rc != SBR_OK) {
+        sbr_rules_fini(&r);
+        return rc;
+    }
+    return sbr_rules_model_new(a, &r, out, err);
 }
 
 void *sbr_rules_model_scratch_new(const sbr_model *model)

@@ -64,6 +64,11 @@ typedef struct sbr_rules_model {
 /* Wraps a built table in a new model of algorithm a; frees the table on failure. */
 sbr_rc sbr_rules_model_new(const sbr_algo *a, sbr_rules *rules, sbr_model **out, sbr_err *err);
 size_t sbr_rules_model_bytes(const sbr_model *model);
+size_t sbr_rules_model_scratch_bytes(const sbr_model *model);
+/* The table through a model file (algorithms/model_file.h); load checks that offsets ascend
+ * and that every item is in range. */
+sbr_rc sbr_rules_model_save(const sbr_model *model, sbr_model_writer *w, sbr_err *err);
+sbr_rc sbr_rules_model_load(const void *config, sbr_model_reader *r, sbr_model **out, sbr_err *err);
 void *sbr_rules_model_scratch_new(const sbr_model *model);
 void sbr_rules_model_scratch_free(void *scratch);
 sbr_rc sbr_rules_model_predict(const sbr_model *model, const sbr_query *q, void *scratch,

@@ -72,8 +72,11 @@ const sbr_algo sbr_algo_sr = {
     .config_size = sizeof(sr_config),
     .fit = sr_fit,
     .model_bytes = sbr_rules_model_bytes,
+    .scratch_bytes = sbr_rules_model_scratch_bytes,
     .scratch_new = sbr_rules_model_scratch_new,
     .scratch_free = sbr_rules_model_scratch_free,
     .predict = sbr_rules_model_predict,
+    .save = sbr_rules_model_save,
+    .load = sbr_rules_model_load,
     .free = sbr_rules_model_free,
 };

@@ -1,0 +1,466 @@
+/* Every registered algorithm through the plugin interface alone, so a new algorithm is covered
+ * the moment it is in the registry:
+ *  - predict allocates nothing: the allocator hook (alloc_hook.h) counts every allocation the
+ *    predicting thread makes, libc's own included (qsort's buffer), on queries up to 1,200
+ *    clicks with 300 distinct items, and on the real rsc15-100k test sessions;
+ *  - fit -> save -> load gives a model whose predictions are identical (items and scores bit
+ *    for bit), and saving it again gives the same bytes;
+ *  - a corrupt, truncated, foreign or other-version file is refused with a clear message.
+ * Besides each algorithm's defaults, the variants below reach their other code paths. */
+#include <CUnit/CUnit.h>
+#include <gsl/gsl_rng.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "alloc_hook.h"
+#include "algorithms/algo.h"
+#include "algorithms/model_file.h"
+#include "algorithms/rng.h"
+#include "test_util.h"
+
+static const char *const variants[] = {
+    "vmis:m=1000,k=500,last_items=1000",
+    "vmis:compat=serenade,last_items=1000",
+    "vsknn:ties=session_rec",
+    "vsknn:sampling=random",
+    "sknn:ties=session_rec",
+    "sknn:sampling=random",
+    "sknn:similarity=cosine,remind=1",
+    "stan:sample_size=50",
+    "vstan:sample_size=50",
+    "iknn:n_sims=5",
+    "sscf:k=5",
+    "pop:top_n=7",
+};
+
+/* Every algorithm's default spec, then the variants: n specs into specs[]. */
+static size_t all_specs(const char **specs, size_t cap)
+{
+    size_t n_algos, n = 0;
+    const sbr_algo *const *all = sbr_algo_list(&n_algos);
+    for (size_t i = 0; i < n_algos && n < cap; i++)
+        specs[n++] = all[i]->name;
+    for (size_t i = 0; i < sizeof variants / sizeof variants[0] && n < cap; i++)
+        specs[n++] = variants[i];
+    return n;
+}
+
+/* ---- data ------------------------------------------------------------------------------- */
+
+enum { N_ITEMS = 400, N_SESSIONS = 1500, MAX_QUERY = 1200, N_OUT = 50 };
+
+/* Sessions of 1..60 clicks over N_ITEMS items (popularity skewed, some repeats), times
+ * increasing through the log. */
+static sbr_dataset *synthetic_train(uint32_t seed)
+{
+    gsl_rng *r = sbr_rng_new(seed);
+    sbr_click *c = malloc(N_SESSIONS * 60 * sizeof *c);
+    CU_ASSERT_FATAL(r != NULL && c != NULL);
+    size_t n = 0;
+    double t = 1e9;
+    for (uint64_t s = 1; s <= N_SESSIONS; s++) {
+        size_t len = 1 + (size_t)gsl_rng_uniform_int(r, s % 10 == 0 ? 60 : 8);
+        for (size_t k = 0; k < len; k++) {
+            double u = gsl_rng_uniform(r);
+            uint64_t item = 1 + (uint64_t)(N_ITEMS * u * u);
+            if (k > 0 && gsl_rng_uniform(r) < 0.1)
+                item = c[n - 1].item; /* a repeat */
+            t += 1 + (double)gsl_rng_uniform_int(r, 100);
+            c[n] = (sbr_click){s, item, t, n};
+            n++;
+        }
+    }
+    sbr_dataset *ds = NULL;
+    sbr_err e;
+    CU_ASSERT_EQUAL_FATAL(sbr_dataset_from_clicks(c, n, &ds, &e), SBR_OK);
+    free(c);
+    gsl_rng_free(r);
+    return ds;
+}
+
+/* A query of `len` clicks over about `distinct` items of ds, with an unknown item now and
+ * then; times ascending, `now` after the last. */
+static void random_query(gsl_rng *r, const sbr_dataset *ds, size_t len, size_t distinct,
+                         uint32_t *items, double *times, sbr_query *q)
+{
+    double last = 0; /* queries happen just after training ends (STAN decays with time) */
+    for (size_t c = 0; c < ds->n_clicks; c++)
+        last = ds->times[c] > last ? ds->times[c] : last;
+    size_t span = distinct < ds->n_items ? distinct : ds->n_items;
+    size_t base = (size_t)gsl_rng_uniform_int(r, (unsigned long)(ds->n_items - span + 1));
+    for (size_t k = 0; k < len; k++) {
+        items[k] = (uint32_t)(base + gsl_rng_uniform_int(r, (unsigned long)span));
+        if (gsl_rng_uniform(r) < 0.02)
+            items[k] = SBR_ITEM_UNKNOWN;
+        times[k] = last + 100 + (double)k * 10;
+    }
+    *q = (sbr_query){items, times, len, times[len - 1] + 5, N_OUT};
+}
+
+/* ---- checks ---------------------------------------------------------------------------- */
+
+typedef struct fitted {
+    sbr_spec spec;
+    sbr_model *model;
+    void *scratch;
+} fitted;
+
+static int fit_spec(const char *text, const sbr_dataset *train, fitted *f)
+{
+    sbr_err e = {SBR_OK, ""};
+    f->spec = (sbr_spec)SBR_SPEC_EMPTY;
+    f->model = NULL;
+    f->scratch = NULL;
+    if (sbr_spec_parse(&f->spec, text, &e) != SBR_OK ||
+        sbr_algo_fit(f->spec.algo, f->spec.config, train, &f->model, &e) != SBR_OK) {
+        fprintf(stderr, "\n  %s: %s\n", text, e.msg);
+        return 0;
+    }
+    f->scratch = f->spec.algo->scratch_new(f->model);
+    return f->scratch != NULL;
+}
+
+static void fitted_fini(fitted *f)
+{
+    if (f->spec.algo != NULL) {
+        f->spec.algo->scratch_free(f->scratch);
+        f->spec.algo->free(f->model);
+    }
+    sbr_spec_fini(&f->spec);
+}
+
+/* Predicts q with the allocator guard on; counts the queries that allocated. */
+static size_t guarded_predict(const fitted *f, const sbr_query *q, sbr_scored *out, size_t *n_out)
+{
+    sbr_err e;
+    alloc_guard_begin();
+    sbr_rc rc = f->spec.algo->predict(f->model, q, f->scratch, out, n_out, &e);
+    size_t allocs = alloc_guard_end();
+    CU_ASSERT_EQUAL(rc, SBR_OK);
+    return allocs;
+}
+
+static void check_no_allocation(const char *spec, const sbr_dataset *train)
+{
+    fitted f;
+    CU_ASSERT_FATAL(fit_spec(spec, train, &f));
+    static uint32_t items[MAX_QUERY];
+    static double times[MAX_QUERY];
+    sbr_scored out[N_OUT];
+    gsl_rng *r = sbr_rng_new(7);
+    size_t allocating = 0, non_empty = 0;
+    const size_t lens[] = {1, 2, 3, 5, 12, 40, 300, 1000, 1200};
+    const size_t distincts[] = {1, 2, 3, 5, 10, 30, 300, 300, 400};
+    for (size_t round = 0; round < 20; round++) {
+        for (size_t l = 0; l < sizeof lens / sizeof lens[0]; l++) {
+            sbr_query q;
+            random_query(r, train, lens[l], distincts[l], items, times, &q);
+            size_t n_out = 0;
+            size_t allocs = guarded_predict(&f, &q, out, &n_out);
+            if (allocs > 0 && allocating++ == 0)
+                fprintf(stderr, "\n  %s: %zu allocations in one predict (query of %zu clicks)",
+                        spec, allocs, lens[l]);
+            non_empty += n_out > 0;
+        }
+    }
+    CU_ASSERT_EQUAL(allocating, 0);
+    CU_ASSERT(non_empty > 0); /* the queries reached the scoring code */
+    if (non_empty == 0)
+        fprintf(stderr, "\n  %s: every list empty", spec);
+    gsl_rng_free(r);
+    fitted_fini(&f);
+}
+
+static void test_predict_allocates_nothing_for_every_algorithm(void)
+{
+    if (!alloc_hook_available()) {
+        printf("\n    skipped: the allocator hook is off under AddressSanitizer\n");
+        return;
+    }
+    /* The hook sees this thread's allocations: a sanity check that it is live. */
+    void *volatile p;
+    void *volatile s;
+    alloc_guard_begin();
+    p = malloc(16);
+    s = calloc(4, 4);
+    size_t seen = alloc_guard_end();
+    CU_ASSERT_EQUAL(seen, 2);
+    free(p);
+    free(s);
+    sbr_dataset *train = synthetic_train(11);
+    const char *specs[64];
+    size_t n = all_specs(specs, 64);
+    for (size_t i = 0; i < n; i++)
+        check_no_allocation(specs[i], train);
+    sbr_dataset_free(train);
+}
+
+/* Saves f's model, loads it back and compares predictions on `n_queries` random queries; the
+ * second save of the loaded model must give the same bytes. */
+static void check_round_trip(const char *spec, const sbr_dataset *train)
+{
+    fitted f;
+    CU_ASSERT_FATAL(fit_spec(spec, train, &f));
+    char path[512], again[512];
+    snprintf(path, sizeof path, "%s/model-%s.sbrm", test_tmpdir(), f.spec.algo->name);
+    snprintf(again, sizeof again, "%s/model-%s-again.sbrm", test_tmpdir(), f.spec.algo->name);
+    sbr_err e = {SBR_OK, ""};
+    sbr_rc src = sbr_model_save(f.model, &f.spec, path, &e);
+    if (src != SBR_OK)
+        fprintf(stderr, "\n  %s: %s\n", spec, e.msg);
+    CU_ASSERT_EQUAL_FATAL(src, SBR_OK);
+    fitted g = {SBR_SPEC_EMPTY, NULL, NULL};
+    sbr_rc rc = sbr_model_load(path, &g.spec, &g.model, &e);
+    if (rc != SBR_OK)
+        fprintf(stderr, "\n  %s: %s\n", spec, e.msg);
+    CU_ASSERT_EQUAL_FATAL(rc, SBR_OK);
+    CU_ASSERT_PTR_EQUAL(g.spec.algo, f.spec.algo);
+    CU_ASSERT_EQUAL(memcmp(g.spec.config, f.spec.config, f.spec.algo->config_size), 0);
+    CU_ASSERT_EQUAL(g.spec.algo->model_bytes(g.model), f.spec.algo->model_bytes(f.model));
+    g.scratch = g.spec.algo->scratch_new(g.model);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(g.scratch);
+
+    static uint32_t items[MAX_QUERY];
+    static double times[MAX_QUERY];
+    sbr_scored a[N_OUT], b[N_OUT];
+    gsl_rng *r = sbr_rng_new(3);
+    size_t differ = 0, non_empty = 0;
+    for (size_t k = 0; k < 300; k++) {
+        sbr_query q;
+        random_query(r, train, 1 + k % 25, 1 + k % 40, items, times, &q);
+        size_t na = 0, nb = 0;
+        CU_ASSERT_EQUAL(f.spec.algo->predict(f.model, &q, f.scratch, a, &na, &e), SBR_OK);
+        CU_ASSERT_EQUAL(g.spec.algo->predict(g.model, &q, g.scratch, b, &nb, &e), SBR_OK);
+        bool same = na == nb;
+        for (size_t j = 0; same && j < na; j++)
+            same = a[j].item == b[j].item && memcmp(&a[j].score, &b[j].score, sizeof(double)) == 0;
+        differ += !same;
+        non_empty += na > 0;
+    }
+    CU_ASSERT_EQUAL(differ, 0);
+    CU_ASSERT(non_empty > 100);
+    if (differ > 0)
+        fprintf(stderr, "\n  %s: %zu of 300 lists differ after load\n", spec, differ);
+    /* Deterministic bytes: the loaded model saves to the same file. */
+    CU_ASSERT_EQUAL_FATAL(sbr_model_save(g.model, &g.spec, again, &e), SBR_OK);
+    size_t la = 0, lb = 0;
+    char *fa = test_read_file(path, &la), *fb = test_read_file(again, &lb);
+    CU_ASSERT_FATAL(fa != NULL && fb != NULL);
+    CU_ASSERT(la == lb && memcmp(fa, fb, la) == 0);
+    free(fa);
+    free(fb);
+    gsl_rng_free(r);
+    fitted_fini(&f);
+    fitted_fini(&g);
+}
+
+static void test_save_load_round_trips_for_every_algorithm(void)
+{
+    sbr_dataset *train = synthetic_train(5);
+    const char *specs[64];
+    size_t n = all_specs(specs, 64);
+    for (size_t i = 0; i < n; i++)
+        check_round_trip(specs[i], train);
+    sbr_dataset_free(train);
+}
+
+/* Writes bytes as a file and expects sbr_model_load to refuse it with `needle` in the
+ * message. */
+static void expect_refused(const char *name, const void *bytes, size_t len, bool gz,
+                           const char *needle)
+{
+    const char *path = test_write_file(name, bytes, len, gz);
+    sbr_spec sp = SBR_SPEC_EMPTY;
+    sbr_model *m = (sbr_model *)&sp; /* must be reset */
+    sbr_err e = {SBR_OK, ""};
+    CU_ASSERT_EQUAL(sbr_model_load(path, &sp, &m, &e), SBR_EPARSE);
+    CU_ASSERT_PTR_NULL(m);
+    CU_ASSERT_PTR_NULL(sp.config);
+    CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, needle));
+    CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, name)); /* the message names the file */
+    if (strstr(e.msg, needle) == NULL)
+        fprintf(stderr, "\n  %s: '%s' lacks '%s'\n", name, e.msg, needle);
+}
+
+/* A model file of the given header and payload, with a correct checksum. */
+static size_t forge(unsigned char *buf, uint32_t format, uint32_t abi, const char *name,
+                    const char *params, const void *payload, size_t payload_len)
+{
+    size_t n = 0;
+    memcpy(buf, "SBRMODEL", 8);
+    n = 8;
+    memcpy(buf + n, &format, 4);
+    memcpy(buf + n + 4, &abi, 4);
+    n += 8;
+    uint32_t l = (uint32_t)strlen(name);
+    memcpy(buf + n, &l, 4);
+    memcpy(buf + n + 4, name, l);
+    n += 4 + l;
+    l = (uint32_t)strlen(params);
+    memcpy(buf + n, &l, 4);
+    memcpy(buf + n + 4, params, l);
+    n += 4 + l;
+    memcpy(buf + n, payload, payload_len);
+    n += payload_len;
+    uint32_t crc = (uint32_t)crc32(crc32(0L, Z_NULL, 0), buf, (uInt)n);
+    memcpy(buf + n, &crc, 4);
+    return n + 4;
+}
+
+static void test_bad_model_files_are_refused_with_a_clear_message(void)
+{
+    sbr_dataset *train = synthetic_train(9);
+    fitted f;
+    CU_ASSERT_FATAL(fit_spec("ar", train, &f));
+    char path[512];
+    snprintf(path, sizeof path, "%s/good.sbrm", test_tmpdir());
+    sbr_err e;
+    CU_ASSERT_EQUAL_FATAL(sbr_model_save(f.model, &f.spec, path, &e), SBR_OK);
+    size_t len = 0;
+    unsigned char *good = (unsigned char *)test_read_file(path, &len);
+    CU_ASSERT_FATAL(good != NULL && len > 64);
+    unsigned char *bad = malloc(len + 64);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(bad);
+
+    expect_refused("not-a-model.sbrm", "SessionId\tItemId\n", 17, false, "not an sbr model");
+    memcpy(bad, good, len);
+    bad[len / 2] ^= 0x40; /* one flipped bit in the payload */
+    expect_refused("flipped.sbrm", bad, len, false, "checksum");
+    expect_refused("truncated.sbrm", good, len - 9, false, "checksum");
+    expect_refused("truncated.sbrm.gz", good, 20, true, "truncated");
+
+    unsigned char forged[256];
+    uint64_t none = 0;
+    size_t n = forge(forged, SBR_MODEL_FORMAT + 1, SBR_ALGO_ABI, "ar", "pruning=20", &none, 8);
+    expect_refused("future-format.sbrm", forged, n, false, "format");
+    n = forge(forged, SBR_MODEL_FORMAT, SBR_ALGO_ABI - 1, "ar", "pruning=20", &none, 8);
+    expect_refused("old-interface.sbrm", forged, n, false, "interface");
+    n = forge(forged, SBR_MODEL_FORMAT, SBR_ALGO_ABI, "nosuch", "k=1", &none, 8);
+    expect_refused("unknown-algo.sbrm", forged, n, false, "unknown algorithm 'nosuch'");
+    n = forge(forged, SBR_MODEL_FORMAT, SBR_ALGO_ABI, "ar", "pruning=-5", &none, 8);
+    expect_refused("bad-params.sbrm", forged, n, false, "pruning");
+    /* A payload that does not match the algorithm: an array of the wrong element size. */
+    unsigned char payload[12] = {1, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0};
+    n = forge(forged, SBR_MODEL_FORMAT, SBR_ALGO_ABI, "ar", "pruning=20", payload, 12);
+    expect_refused("wrong-payload.sbrm", forged, n, false, "elements");
+    /* The payload of another algorithm under this one's name. */
+    fitted p;
+    CU_ASSERT_FATAL(fit_spec("pop", train, &p));
+    char pop_path[512];
+    snprintf(pop_path, sizeof pop_path, "%s/pop.sbrm", test_tmpdir());
+    CU_ASSERT_EQUAL_FATAL(sbr_model_save(p.model, &p.spec, pop_path, &e), SBR_OK);
+    size_t plen = 0;
+    unsigned char *pop_file = (unsigned char *)test_read_file(pop_path, &plen);
+    CU_ASSERT_FATAL(pop_file != NULL);
+    size_t header = 8 + 8 + 4 + 3 + 4 + strlen("top_n=0");
+    unsigned char *mixed = malloc(plen + 64);
+    CU_ASSERT_FATAL(mixed != NULL);
+    n = forge(mixed, SBR_MODEL_FORMAT, SBR_ALGO_ABI, "markov", "pruning=20", pop_file + header,
+              plen - header - 4);
+    expect_refused("pop-as-markov.sbrm", mixed, n, false, "model array");
+    free(mixed);
+    free(pop_file);
+    /* A model saved with another algorithm's spec is refused before anything is written. */
+    CU_ASSERT_EQUAL(sbr_model_save(f.model, &p.spec, path, &e), SBR_EINVAL);
+    fitted_fini(&p);
+    /* A missing file is an I/O error naming it. */
+    sbr_spec sp = SBR_SPEC_EMPTY;
+    sbr_model *m = NULL;
+    CU_ASSERT_EQUAL(sbr_model_load("/nonexistent/x.sbrm", &sp, &m, &e), SBR_EIO);
+    CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "/nonexistent/x.sbrm"));
+    free(bad);
+    free(good);
+    fitted_fini(&f);
+    sbr_dataset_free(train);
+}
+
+/* ---- on real data (rsc15-100k) ------------------------------------------------------------ */
+
+static sbr_dataset *rsc_train, *rsc_test;
+
+static int rsc_setup(void)
+{
+    return test_load_rsc15(&rsc_train, &rsc_test);
+}
+
+static int rsc_teardown(void)
+{
+    sbr_dataset_free(rsc_train);
+    sbr_dataset_free(rsc_test);
+    return 0;
+}
+
+/* Every prefix of every test session (known items only, as the harness does), with the
+ * allocation guard on, and the predictions of a saved-and-loaded model compared with the
+ * fitted one's. */
+static void test_real_sessions_allocate_nothing_and_survive_save_load(void)
+{
+    const char *specs[64];
+    size_t n_specs = all_specs(specs, 64);
+    static uint32_t items[4096];
+    static double times[4096];
+    sbr_scored a[20], b[20];
+    for (size_t i = 0; i < n_specs; i++) {
+        fitted f, g = {SBR_SPEC_EMPTY, NULL, NULL};
+        CU_ASSERT_FATAL(fit_spec(specs[i], rsc_train, &f));
+        char path[512];
+        snprintf(path, sizeof path, "%s/rsc-%zu.sbrm.gz", test_tmpdir(), i);
+        sbr_err e;
+        CU_ASSERT_EQUAL_FATAL(sbr_model_save(f.model, &f.spec, path, &e), SBR_OK);
+        CU_ASSERT_EQUAL_FATAL(sbr_model_load(path, &g.spec, &g.model, &e), SBR_OK);
+        g.scratch = g.spec.algo->scratch_new(g.model);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(g.scratch);
+        size_t allocating = 0, differ = 0, predictions = 0, longest = 0;
+        for (size_t s = 0; s < rsc_test->n_sessions; s++) {
+            size_t len = 0;
+            for (size_t c = rsc_test->offsets[s]; c < rsc_test->offsets[s + 1] && len < 4096; c++) {
+                uint32_t idx;
+                if (!sbr_dataset_find_item(rsc_train, rsc_test->item_ids[rsc_test->items[c]], &idx))
+                    continue;
+                items[len] = idx;
+                times[len] = rsc_test->times[c];
+                len++;
+                sbr_query q = {items, times, len, times[len - 1], 20};
+                size_t na = 0, nb = 0;
+                allocating += guarded_predict(&f, &q, a, &na) > 0;
+                CU_ASSERT_EQUAL(g.spec.algo->predict(g.model, &q, g.scratch, b, &nb, &e), SBR_OK);
+                bool same = na == nb;
+                for (size_t j = 0; same && j < na; j++)
+                    same = a[j].item == b[j].item &&
+                           memcmp(&a[j].score, &b[j].score, sizeof(double)) == 0;
+                differ += !same;
+                predictions++;
+            }
+            longest = len > longest ? len : longest;
+        }
+        if (!alloc_hook_available())
+            allocating = 0;
+        if (allocating > 0 || differ > 0)
+            fprintf(stderr, "\n  %s: %zu of %zu predictions allocated, %zu differ after load",
+                    specs[i], allocating, predictions, differ);
+        CU_ASSERT_EQUAL(allocating, 0);
+        CU_ASSERT_EQUAL(differ, 0);
+        CU_ASSERT(predictions > 10000 && longest >= 50);
+        fitted_fini(&f);
+        fitted_fini(&g);
+    }
+}
+
+static CU_TestInfo tests[] = {{"predict allocates nothing, for every algorithm",
+                               test_predict_allocates_nothing_for_every_algorithm},
+                              {"save and load round-trip, for every algorithm",
+                               test_save_load_round_trips_for_every_algorithm},
+                              {"bad model files are refused with a clear message",
+                               test_bad_model_files_are_refused_with_a_clear_message},
+                              CU_TEST_INFO_NULL};
+
+static CU_TestInfo data_tests[] = {{"real sessions allocate nothing and survive save/load",
+                                    test_real_sessions_allocate_nothing_and_survive_save_load},
+                                   CU_TEST_INFO_NULL};
+
+CU_SuiteInfo sbr_suite_models = {"models", NULL, NULL, NULL, NULL, tests};
+CU_SuiteInfo sbr_suite_models_data = {"models_data", rsc_setup, rsc_teardown,
+                                      NULL,          NULL,      data_tests};
