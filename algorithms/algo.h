@@ -37,6 +37,9 @@ typedef struct sbr_query {
     size_t len;            /* >= 1 */
     double now;            /* time of the event being predicted (session-rec passes it) */
     size_t n;              /* results wanted; `out` holds n entries */
+    /* Streaming only (algorithms/live.h): the session's state as the algorithm's update left
+     * it, or NULL. An algorithm without update ignores it. */
+    const void *state;
 } sbr_query;
 
 typedef enum sbr_param_kind {
@@ -98,6 +101,14 @@ struct sbr_algo {
      * SBR_ENOMEM. */
     sbr_rc (*load)(const void *config, sbr_model_reader *r, sbr_model **out, sbr_err *err);
     void (*free)(sbr_model *model); /* accepts NULL */
+
+    /* Streaming, optional (all three NULL when a session is fully described by its clicks, as
+     * for every kNN and rule model): a per-session state of state_bytes bytes, zeroed for a new
+     * session, into which update folds one click (a recurrent model's hidden state). predict
+     * then finds it in q->state. algorithms/live.h drives it for any algorithm. */
+    size_t (*state_bytes)(const sbr_model *model);
+    sbr_rc (*update)(const sbr_model *model, void *state, uint32_t item, double time,
+                     sbr_err *err);
 };
 
 /* The registry: every algorithm, in `sbr algos` order; *n receives the count. */

@@ -157,7 +157,7 @@ static sbr_rc eval_session(const sbr_model *model, const test_view *v, size_t k,
     size_t max_cut = opt->cutoffs[opt->n_cutoffs - 1];
     memset(sums, 0, sizeof *sums);
     for (size_t t = 1; t < end - begin; t++) {
-        sbr_query q = {v->items + begin, v->times + begin, t, v->times[begin + t], max_cut};
+        sbr_query q = {v->items + begin, v->times + begin, t, v->times[begin + t], max_cut, NULL};
         size_t n_out = 0;
         sbr_rc rc = model->algo->predict(model, &q, scratch, top, &n_out, err);
         if (rc != SBR_OK)
@@ -212,7 +212,7 @@ static sbr_rc latency_pass(const sbr_model *model, const test_view *v, const sbr
             for (size_t t = 1; t < len && rc == SBR_OK; t++, p++) {
                 if (!timed && p >= 1000)
                     break;
-                sbr_query q = {v->items + begin, v->times + begin, t, v->times[begin + t], max_cut};
+                sbr_query q = {v->items + begin, v->times + begin, t, v->times[begin + t], max_cut, NULL};
                 size_t n_out;
                 struct timespec a, b;
                 clock_gettime(CLOCK_MONOTONIC, &a);

@@ -264,7 +264,7 @@ static size_t predict_tiny(const char *spec, const uint32_t *items, size_t len, 
     void *scratch = a->scratch_new(m);
     CU_ASSERT_PTR_NOT_NULL_FATAL(scratch);
     double times[8] = {0};
-    sbr_query q = {items, times, len, 0, n};
+    sbr_query q = {items, times, len, 0, n, NULL};
     size_t n_out = 0;
     CU_ASSERT_EQUAL(a->predict(m, &q, scratch, out, &n_out, &e), SBR_OK);
     CU_ASSERT(a->model_bytes(m) > 0);

@@ -17,6 +17,7 @@
 
 #include "alloc_hook.h"
 #include "algorithms/algo.h"
+#include "algorithms/live.h"
 #include "algorithms/model_file.h"
 #include "algorithms/rng.h"
 #include "test_util.h"
@@ -97,7 +98,7 @@ static void random_query(gsl_rng *r, const sbr_dataset *ds, size_t len, size_t d
             items[k] = SBR_ITEM_UNKNOWN;
         times[k] = last + 100 + (double)k * 10;
     }
-    *q = (sbr_query){items, times, len, times[len - 1] + 5, N_OUT};
+    *q = (sbr_query){items, times, len, times[len - 1] + 5, N_OUT, NULL};
 }
 
 /* ---- checks ---------------------------------------------------------------------------- */
@@ -267,6 +268,63 @@ static void test_save_load_round_trips_for_every_algorithm(void)
     sbr_dataset_free(train);
 }
 
+/* Streaming: a live session fed click by click predicts what the batch query of its last
+ * max_len clicks predicts, for every algorithm. */
+static void check_live(const char *spec, const sbr_dataset *train)
+{
+    enum { MAX_LEN = 16 };
+    fitted f;
+    CU_ASSERT_FATAL(fit_spec(spec, train, &f));
+    sbr_live *live = sbr_live_new(f.model, MAX_LEN);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(live);
+    static uint32_t items[MAX_QUERY];
+    static double times[MAX_QUERY];
+    sbr_scored a[N_OUT], b[N_OUT];
+    gsl_rng *r = sbr_rng_new(21);
+    size_t differ = 0, compared = 0;
+    sbr_err e;
+    for (size_t session = 0; session < 40; session++) {
+        sbr_query whole;
+        random_query(r, train, 1 + session % 37, 30, items, times, &whole);
+        sbr_live_reset(live);
+        for (size_t t = 0; t < whole.len; t++) {
+            CU_ASSERT_EQUAL_FATAL(sbr_live_update(live, items[t], times[t], &e), SBR_OK);
+            size_t first = t + 1 > MAX_LEN ? t + 1 - MAX_LEN : 0;
+            sbr_query batch = {items + first, times + first, t + 1 - first, times[t] + 5, N_OUT,
+                               NULL};
+            sbr_query streamed;
+            sbr_live_query(live, N_OUT, times[t] + 5, &streamed);
+            CU_ASSERT_EQUAL(sbr_live_len(live), batch.len);
+            size_t na = 0, nb = 0;
+            CU_ASSERT_EQUAL(f.spec.algo->predict(f.model, &batch, f.scratch, a, &na, &e), SBR_OK);
+            CU_ASSERT_EQUAL(f.spec.algo->predict(f.model, &streamed, f.scratch, b, &nb, &e),
+                            SBR_OK);
+            bool same = na == nb;
+            for (size_t j = 0; same && j < na; j++)
+                same = a[j].item == b[j].item && a[j].score == b[j].score;
+            differ += !same;
+            compared++;
+        }
+    }
+    CU_ASSERT_EQUAL(differ, 0);
+    CU_ASSERT(compared > 500);
+    CU_ASSERT(sbr_live_bytes(live) >= 2 * MAX_LEN * sizeof(uint32_t));
+    gsl_rng_free(r);
+    sbr_live_free(live);
+    sbr_live_free(NULL);
+    fitted_fini(&f);
+}
+
+static void test_live_sessions_predict_as_their_click_lists(void)
+{
+    sbr_dataset *train = synthetic_train(13);
+    const char *specs[64];
+    size_t n = all_specs(specs, 64);
+    for (size_t i = 0; i < n; i++)
+        check_live(specs[i], train);
+    sbr_dataset_free(train);
+}
+
 /* Writes bytes as a file and expects sbr_model_load to refuse it with `needle` in the
  * message. */
 static void expect_refused(const char *name, const void *bytes, size_t len, bool gz,
@@ -423,7 +481,7 @@ static void test_real_sessions_allocate_nothing_and_survive_save_load(void)
                 items[len] = idx;
                 times[len] = rsc_test->times[c];
                 len++;
-                sbr_query q = {items, times, len, times[len - 1], 20};
+                sbr_query q = {items, times, len, times[len - 1], 20, NULL};
                 size_t na = 0, nb = 0;
                 allocating += guarded_predict(&f, &q, a, &na) > 0;
                 CU_ASSERT_EQUAL(g.spec.algo->predict(g.model, &q, g.scratch, b, &nb, &e), SBR_OK);
@@ -453,7 +511,8 @@ static CU_TestInfo tests[] = {{"predict allocates nothing, for every algorithm",
                                test_predict_allocates_nothing_for_every_algorithm},
                               {"save and load round-trip, for every algorithm",
                                test_save_load_round_trips_for_every_algorithm},
-                              {"bad model files are refused with a clear message",
+                              {"live sessions predict as their click lists", test_live_sessions_predict_as_their_click_lists},
+    {"bad model files are refused with a clear message",
                                test_bad_model_files_are_refused_with_a_clear_message},
                               CU_TEST_INFO_NULL};
 
