@@ -6,25 +6,33 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "algorithms/ar.h"
-#include "algorithms/iknn.h"
-#include "algorithms/markov.h"
-#include "algorithms/pop.h"
-#include "algorithms/sknn.h"
-#include "algorithms/sr.h"
-#include "algorithms/sscf.h"
-#include "algorithms/stan.h"
-#include "algorithms/vmis.h"
-#include "algorithms/vsknn.h"
-#include "algorithms/vstan.h"
 #include "data/parse.h"
 
-/* A new algorithm is one file pair and one line here (README: "Adding an algorithm"). */
-static const sbr_algo *const registry[] = {
-    &sbr_algo_pop,  &sbr_algo_spop,  &sbr_algo_ar,   &sbr_algo_sr,   &sbr_algo_markov,
-    &sbr_algo_vmis, &sbr_algo_vsknn, &sbr_algo_sknn, &sbr_algo_stan, &sbr_algo_vstan,
-    &sbr_algo_iknn, &sbr_algo_sscf,  NULL,
-};
+/* The registry: every algorithm, in `sbr algos` order. A new algorithm is one file pair
+ * (algorithms/NAME.{c,h}, exporting `const sbr_algo sbr_algo_NAME`) and one name here; the
+ * build, the tests, `sbr tune`'s default space and the study find it from this list (README:
+ * "Adding an algorithm"). */
+/* clang-format off */
+#define SBR_ALGORITHMS(X) \
+    X(pop) \
+    X(spop) \
+    X(ar) \
+    X(sr) \
+    X(markov) \
+    X(vmis) \
+    X(vsknn) \
+    X(sknn) \
+    X(stan) \
+    X(vstan) \
+    X(iknn) \
+    X(sscf) \
+    /* one line per algorithm, above this one */
+/* clang-format on */
+
+#define SBR_DECLARE(name) extern const sbr_algo sbr_algo_##name;
+#define SBR_ENTRY(name) &sbr_algo_##name,
+SBR_ALGORITHMS(SBR_DECLARE)
+static const sbr_algo *const registry[] = {SBR_ALGORITHMS(SBR_ENTRY) NULL};
 
 /* The registry with every valid entry; built once (sbr_algo_validate drops a table of another
  * ABI version or with a broken parameter table, so it is never listed or called). */

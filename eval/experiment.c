@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "algorithms/algo.h"
 #include "data/parse.h"
 
 /* The parse state: the entry the current section fills, and the first error. */
@@ -168,10 +169,13 @@ static int on_key(void *user, const char *section, const char *name, const char 
             ;
         else if (strcmp(name, "latency") == 0 && is_true(v, &x->latency))
             ;
+        else if (strcmp(name, "algorithms") == 0 &&
+                 (strcmp(v, "registry") == 0 || strcmp(v, "listed") == 0))
+            x->every_algorithm = strcmp(v, "registry") == 0;
         else
             return fail(ps,
                         "[run] %s = '%s': unknown key or bad value (output, threads, seed, "
-                        "cutoffs, latency)",
+                        "cutoffs, latency, algorithms = listed|registry)",
                         name, v);
         return 1;
     }
@@ -219,6 +223,33 @@ static int on_key(void *user, const char *section, const char *name, const char 
     return 1;
 }
 
+/* `algorithms = registry`: an [algo NAME] section with the defaults for every registered
+ * algorithm that no section's spec names, in registry order, after the listed ones. */
+static sbr_rc add_unlisted_algorithms(sbr_experiment *x, sbr_err *err)
+{
+    size_t n;
+    const sbr_algo *const *all = sbr_algo_list(&n);
+    for (size_t i = 0; i < n; i++) {
+        const char *name = all[i]->name;
+        size_t len = strlen(name);
+        bool listed = false;
+        for (size_t j = 0; j < x->n_algos && !listed; j++) {
+            const char *spec = x->algos[j].spec;
+            listed = strncmp(spec, name, len) == 0 && (spec[len] == '\0' || spec[len] == ':');
+        }
+        if (listed)
+            continue;
+        if (x->n_algos == SBR_EXP_MAX_ALGOS)
+            return sbr_err_set(err, SBR_EINVAL, "%s: too many algorithms with the registry's",
+                               x->path);
+        sbr_exp_algo *a = &x->algos[x->n_algos++];
+        memset(a, 0, sizeof *a);
+        snprintf(a->label, sizeof a->label, "%s", name);
+        snprintf(a->spec, sizeof a->spec, "%s", name);
+    }
+    return SBR_OK;
+}
+
 sbr_rc sbr_experiment_load(const char *path, sbr_experiment *x, sbr_err *err)
 {
     memset(x, 0, sizeof *x);
@@ -258,6 +289,11 @@ sbr_rc sbr_experiment_load(const char *path, sbr_experiment *x, sbr_err *err)
                                "%s: dataset %s: windows cut one dataset: use `file = A B` to "
                                "join files",
                                path, d->name);
+    }
+    if (x->every_algorithm) {
+        sbr_rc rc = add_unlisted_algorithms(x, err);
+        if (rc != SBR_OK)
+            return rc;
     }
     for (size_t i = 0; i < x->n_algos; i++) {
         if (x->algos[i].spec[0] == '\0')

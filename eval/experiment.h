@@ -9,6 +9,8 @@
  *   seed     = 1
  *   cutoffs  = 20               # or a list: 5,10,20
  *   latency  = yes              # the timed single-threaded pass
+ *   algorithms = registry       # also every registered algorithm no [algo] names, with its
+ *                               # defaults (default: listed, only the [algo] sections)
  *
  *   [dataset rsc15-100k]
  *   train    = $SBR_DATA/rsc15-100k/train_full.tsv.gz   # a given split ...
@@ -85,6 +87,7 @@ typedef struct sbr_experiment {
     uint64_t seed;
     size_t cutoffs[SBR_MAX_CUTOFFS], n_cutoffs;
     bool latency;
+    bool every_algorithm; /* algorithms = registry */
     sbr_exp_dataset datasets[SBR_EXP_MAX_DATASETS];
     size_t n_datasets;
     sbr_exp_algo algos[SBR_EXP_MAX_ALGOS];

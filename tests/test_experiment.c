@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "algorithms/algo.h"
 #include "eval/experiment.h"
 #include "test_util.h"
 
@@ -106,7 +107,45 @@ static void test_grids_expand_with_the_last_key_fastest_and_where_filters(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "two numeric grid keys"));
 }
 
+/* `algorithms = registry` adds every registered algorithm that no [algo] names, with its
+ * defaults, after the listed ones; a listed name (with or without parameters) is not added
+ * again. */
+static void test_the_registry_fills_in_unlisted_algorithms(void)
+{
+    static sbr_experiment x;
+    sbr_err e;
+    CU_ASSERT_EQUAL_FATAL(load("registry.ini",
+                               "[run]\nalgorithms = registry\n[dataset d]\nsynth = seed=1\n"
+                               "split = last-days 1\n[algo my-vmis]\nspec = vmis:k=5\n"
+                               "[algo ar]\nspec = ar\n",
+                               &x, &e),
+                          SBR_OK);
+    size_t n;
+    const sbr_algo *const *all = sbr_algo_list(&n);
+    CU_ASSERT_EQUAL_FATAL(x.n_algos, n);
+    CU_ASSERT_STRING_EQUAL(x.algos[0].label, "my-vmis");
+    CU_ASSERT_STRING_EQUAL(x.algos[1].spec, "ar");
+    size_t k = 2;
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(all[i]->name, "vmis") == 0 || strcmp(all[i]->name, "ar") == 0)
+            continue;
+        CU_ASSERT_STRING_EQUAL(x.algos[k].spec, all[i]->name);
+        CU_ASSERT_STRING_EQUAL(x.algos[k].label, all[i]->name);
+        k++;
+    }
+    CU_ASSERT_EQUAL(load("bad.ini", "[run]\nalgorithms = some\n", &x, &e), SBR_EPARSE);
+    CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "listed|registry"));
+    /* Without the key only the listed ones run. */
+    CU_ASSERT_EQUAL_FATAL(load("listed.ini",
+                               "[dataset d]\nsynth = seed=1\nsplit = last-days 1\n"
+                               "[algo ar]\nspec = ar\n",
+                               &x, &e),
+                          SBR_OK);
+    CU_ASSERT_EQUAL(x.n_algos, 1);
+}
+
 static CU_TestInfo tests[] = {
+    {"the registry fills in unlisted algorithms", test_the_registry_fills_in_unlisted_algorithms},
     {"a full experiment file is read", test_a_full_experiment_file_is_read},
     {"errors name the file, line and key", test_errors_name_the_file_line_and_key},
     {"grids expand with the last key fastest, and where filters",
