@@ -73,6 +73,8 @@ struct sbr_algo {
     const char *help;             /* one line for `sbr algos` */
     const sbr_param_spec *params; /* terminated by an entry with name NULL */
     size_t config_size;           /* sizeof(<algo>_config) */
+    /* The default search space of `sbr tune` (eval/tune.h syntax), or NULL for none. */
+    const char *tune_space;
     /* Rules that involve more than one parameter (vmis: k <= m), or NULL when there are none.
      * Each parameter alone is already within its table bounds when this is called (see
      * sbr_algo_check, which calls it). Errors: SBR_EINVAL naming the parameters. */

@@ -43,6 +43,7 @@ const sbr_algo sbr_algo_ar = {
     .help = "association rules: co-occurrence counts within sessions (session-rec AR)",
     .params = ar_params,
     .config_size = sizeof(ar_config),
+    .tune_space = "pruning=choice:0|10|20|50|100",
     .fit = ar_fit,
     .model_bytes = sbr_rules_model_bytes,
     .scratch_bytes = sbr_rules_model_scratch_bytes,

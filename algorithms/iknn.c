@@ -227,6 +227,7 @@ const sbr_algo sbr_algo_iknn = {
     .help = "item-kNN: normalised co-occurrences with the last item (session-rec ItemKNN)",
     .params = iknn_params,
     .config_size = sizeof(iknn_config),
+    .tune_space = "n_sims=choice:50|100|200|500; lmbd=real:0:100; alpha=real:0:1",
     .fit = iknn_fit,
     .model_bytes = iknn_bytes,
     .scratch_new = iknn_scratch_new,

@@ -78,7 +78,10 @@ sbr_rc sbr_live_update(sbr_live *s, uint32_t item, double time, sbr_err *err)
     return SBR_OK;
 }
 
-size_t sbr_live_len(const sbr_live *s) { return s->len; }
+size_t sbr_live_len(const sbr_live *s)
+{
+    return s->len;
+}
 
 void sbr_live_query(const sbr_live *s, size_t n, double now, sbr_query *q)
 {

@@ -35,6 +35,7 @@ const sbr_algo sbr_algo_markov = {
     .help = "first-order Markov chain over consecutive clicks (session-rec MarkovModel)",
     .params = markov_params,
     .config_size = sizeof(markov_config),
+    .tune_space = "pruning=choice:0|10|20|50|100",
     .fit = markov_fit,
     .model_bytes = sbr_rules_model_bytes,
     .scratch_bytes = sbr_rules_model_scratch_bytes,

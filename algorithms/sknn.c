@@ -280,6 +280,8 @@ const sbr_algo sbr_algo_sknn = {
     .help = "session kNN: the items of the k most similar past sessions (session-rec SKNN)",
     .params = sknn_params,
     .config_size = sizeof(sknn_config),
+    .tune_space = "k=choice:50|100|500|1000|1500; sample_size=choice:500|1000|2500|5000|10000; "
+                  "similarity=choice:jaccard|cosine|binary",
     .fit = sknn_fit,
     .model_bytes = sknn_bytes,
     .scratch_new = sknn_scratch_new,

@@ -70,6 +70,9 @@ const sbr_algo sbr_algo_sr = {
     .help = "sequential rules: weighted links to earlier events in a session (session-rec SR)",
     .params = sr_params,
     .config_size = sizeof(sr_config),
+    .tune_space =
+        "steps=choice:1|2|3|5|10|15|20|25; weighting=choice:linear|same|div|log|quadratic; "
+        "pruning=choice:0|10|20|50",
     .fit = sr_fit,
     .model_bytes = sbr_rules_model_bytes,
     .scratch_bytes = sbr_rules_model_scratch_bytes,

@@ -324,6 +324,7 @@ const sbr_algo sbr_algo_sscf = {
             "2011)",
     .params = sscf_params,
     .config_size = sizeof(sscf_config),
+    .tune_space = "k=choice:20|50|100|200|500|1000",
     .fit = sscf_fit,
     .model_bytes = sscf_bytes,
     .scratch_new = sscf_scratch_new,

@@ -84,6 +84,9 @@ const sbr_algo sbr_algo_stan = {
     .help = "STAN: sequence- and time-aware session neighbours (session-rec STAN)",
     .params = stan_params,
     .config_size = sizeof(stan_config),
+    .tune_space = "k=choice:100|200|500|1000|1500|2000; sample_size=choice:1000|2500|5000|10000; "
+                  "lambda_spw=log:0.00001:20; lambda_snh=choice:2.5|5|10|20|40|80|100; "
+                  "lambda_inh=log:0.00001:20",
     .fit = stan_fit,
     .model_bytes = stan_bytes,
     .scratch_new = stan_scratch_new,

@@ -982,6 +982,7 @@ const sbr_algo sbr_algo_vmis = {
     .help = "VMIS-kNN (Serenade): recency-sampled session kNN with an item index",
     .params = vmis_params,
     .config_size = sizeof(vmis_config),
+    .tune_space = "m=int:100:2500; k=int:50:1500; last_items=int:1:20; idf=int:0:5",
     .check = vmis_check,
     .fit = vmis_fit,
     .model_bytes = vmis_bytes,

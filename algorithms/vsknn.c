@@ -405,6 +405,10 @@ const sbr_algo sbr_algo_vsknn = {
             "V-SKNN)",
     .params = vsknn_params,
     .config_size = sizeof(vsknn_config),
+    .tune_space = "k=choice:50|100|500|1000|1500; sample_size=choice:500|1000|2500|5000|10000; "
+                  "weighting=choice:same|div|linear|quadratic|log; "
+                  "weighting_score=choice:same|div|linear|quadratic|log; "
+                  "idf_weighting=choice:0|1|2|5|10",
     .fit = vsknn_fit,
     .model_bytes = vsknn_bytes,
     .scratch_new = vsknn_scratch_new,

@@ -486,6 +486,10 @@ const sbr_algo sbr_algo_vstan = {
             "always cosine)",
     .params = vstan_params,
     .config_size = sizeof(vstan_config),
+    .tune_space = "k=choice:100|200|500|1000|1500|2000; sample_size=choice:1000|2500|5000|10000; "
+                  "lambda_spw=log:0.00001:20; lambda_snh=choice:2.5|5|10|20|40|80|100; "
+                  "lambda_inh=log:0.00001:20; lambda_ipw=log:0.00001:20; "
+                  "lambda_idf=choice:0|1|2|5|10",
     .fit = vstan_fit,
     .model_bytes = vstan_bytes,
     .scratch_new = vstan_scratch_new,

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "algorithms/algo.h"
 #include "algorithms/rng.h"
 #include "data/parse.h"
 
@@ -18,41 +19,10 @@ static const double SQRT_2PI = 2.5066282746310002;
 
 /* ---- spaces --------------------------------------------------------------------------------- */
 
-static const struct {
-    const char *algo, *space;
-} default_spaces[] = {
-    /* Serenade's TPE ranges (vmis-knn.md section 6). */
-    {"vmis", "m=int:100:2500; k=int:50:1500; last_items=int:1:20; idf=int:0:5"},
-    /* session-rec's search spaces (session-rec.md section 6.6). */
-    {"vsknn", "k=choice:50|100|500|1000|1500; sample_size=choice:500|1000|2500|5000|10000; "
-              "weighting=choice:same|div|linear|quadratic|log; "
-              "weighting_score=choice:same|div|linear|quadratic|log; "
-              "idf_weighting=choice:0|1|2|5|10"},
-    {"sknn", "k=choice:50|100|500|1000|1500; sample_size=choice:500|1000|2500|5000|10000; "
-             "similarity=choice:jaccard|cosine|binary"},
-    {"stan", "k=choice:100|200|500|1000|1500|2000; sample_size=choice:1000|2500|5000|10000; "
-             "lambda_spw=log:0.00001:20; lambda_snh=choice:2.5|5|10|20|40|80|100; "
-             "lambda_inh=log:0.00001:20"},
-    {"vstan", "k=choice:100|200|500|1000|1500|2000; sample_size=choice:1000|2500|5000|10000; "
-              "lambda_spw=log:0.00001:20; lambda_snh=choice:2.5|5|10|20|40|80|100; "
-              "lambda_inh=log:0.00001:20; lambda_ipw=log:0.00001:20; "
-              "lambda_idf=choice:0|1|2|5|10"},
-    {"sr", "steps=choice:1|2|3|5|10|15|20|25; weighting=choice:linear|same|div|log|quadratic; "
-           "pruning=choice:0|10|20|50"},
-    {"ar", "pruning=choice:0|10|20|50|100"},
-    {"markov", "pruning=choice:0|10|20|50|100"},
-    {"iknn", "n_sims=choice:50|100|200|500; lmbd=real:0:100; alpha=real:0:1"},
-    {"sscf", "k=choice:20|50|100|200|500|1000"},
-    {"pop", "top_n=logint:1:1000"},
-    {"spop", "top_n=logint:1:1000"},
-};
-
 const char *sbr_space_default(const char *algorithm)
 {
-    for (size_t i = 0; i < sizeof default_spaces / sizeof default_spaces[0]; i++)
-        if (strcmp(default_spaces[i].algo, algorithm) == 0)
-            return default_spaces[i].space;
-    return NULL;
+    const sbr_algo *a = sbr_algo_find(algorithm);
+    return a != NULL ? a->tune_space : NULL;
 }
 
 static char *trim(char *s)
