@@ -72,7 +72,8 @@ void sbr_mw_array(sbr_model_writer *w, const void *p, size_t count, size_t elem)
         sbr_mw_bytes(w, p, count * elem);
 }
 
-sbr_rc sbr_model_save(const sbr_model *model, const sbr_spec *spec, const char *path, sbr_err *err)
+sbr_rc sbr_model_save(const sbr_model *model, const sbr_spec *spec, const sbr_vocab *vocab,
+                      const char *path, sbr_err *err)
 {
     const sbr_algo *a = spec->algo;
     if (!little_endian())
@@ -83,6 +84,8 @@ sbr_rc sbr_model_save(const sbr_model *model, const sbr_spec *spec, const char *
     if (model->algo != a)
         return sbr_err_set(err, SBR_EINVAL, "%s: model of %s saved with a spec of %s", path,
                            model->algo->name, a->name);
+    if (!sbr_vocab_valid(vocab))
+        return sbr_err_set(err, SBR_EINVAL, "%s: the vocabulary's item ids do not ascend", path);
     char params[2048];
     sbr_algo_format_params(a, spec->config, params, sizeof params);
     sbr_model_writer w = {NULL, crc32(0L, Z_NULL, 0)};
@@ -94,6 +97,8 @@ sbr_rc sbr_model_save(const sbr_model *model, const sbr_spec *spec, const char *
     mw_u32(&w, SBR_ALGO_ABI);
     mw_text(&w, a->name);
     mw_text(&w, params);
+    sbr_mw_array(&w, vocab->item_ids, vocab->n_items, sizeof *vocab->item_ids);
+    sbr_mw_array(&w, vocab->clicks, vocab->n_items, sizeof *vocab->clicks);
     rc = a->save(model, &w, err);
     if (rc != SBR_OK) {
         sbr_out_abort(w.out);
@@ -249,10 +254,14 @@ static sbr_rc read_all(const char *path, unsigned char **out, size_t *len, sbr_e
     return SBR_OK;
 }
 
-sbr_rc sbr_model_load(const char *path, sbr_spec *spec, sbr_model **out, sbr_err *err)
+sbr_rc sbr_model_load(const char *path, sbr_spec *spec, sbr_vocab *vocab, sbr_model **out,
+                      sbr_err *err)
 {
     *out = NULL;
     sbr_spec_fini(spec);
+    sbr_vocab v = {0, NULL, NULL};
+    if (vocab != NULL)
+        sbr_vocab_fini(vocab);
     unsigned char *buf = NULL;
     size_t len = 0;
     sbr_rc rc = read_all(path, &buf, &len, err);
@@ -306,6 +315,14 @@ sbr_rc sbr_model_load(const char *path, sbr_spec *spec, sbr_model **out, sbr_err
         rc = sbr_err_set(err, SBR_EPARSE, "%s: model of '%s': %s", path, name, why);
         goto done;
     }
+    if ((rc = sbr_mr_array(&r, (void **)&v.item_ids, &v.n_items, sizeof *v.item_ids, err)) !=
+            SBR_OK ||
+        (rc = sbr_mr_array_n(&r, (void **)&v.clicks, v.n_items, sizeof *v.clicks, err)) != SBR_OK)
+        goto done;
+    if (!sbr_vocab_valid(&v)) {
+        rc = sbr_err_set(err, SBR_EPARSE, "%s: the vocabulary's item ids do not ascend", path);
+        goto done;
+    }
     r.algo = spec->algo;
     if ((rc = spec->algo->load(spec->config, &r, out, err)) != SBR_OK)
         goto done;
@@ -317,7 +334,13 @@ sbr_rc sbr_model_load(const char *path, sbr_spec *spec, sbr_model **out, sbr_err
     }
 done:
     free(buf);
-    if (rc != SBR_OK)
+    if (rc != SBR_OK) {
         sbr_spec_fini(spec);
+        sbr_vocab_fini(&v);
+    } else if (vocab != NULL) {
+        *vocab = v;
+    } else {
+        sbr_vocab_fini(&v);
+    }
     return rc;
 }

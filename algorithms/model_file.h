@@ -7,6 +7,7 @@
  *   u32 interface version           SBR_ALGO_ABI of the writer
  *   u32 + bytes algorithm name      "vmis"
  *   u32 + bytes parameters          sbr_algo_format_params: "m=500;k=500;..."
+ *   array u64 item ids, u64 clicks  the training vocabulary (data/vocab.h)
  *   ...                             the algorithm's payload, written by its `save`
  *   u32 CRC-32                      of every byte before it (zlib's crc32)
  *
@@ -27,19 +28,24 @@
 #include <stdint.h>
 
 #include "algorithms/algo.h"
+#include "data/vocab.h"
 
 #define SBR_MODEL_FORMAT 1
 
-/* Saves model (fitted from spec) to path. Errors: SBR_EIO naming the path, SBR_ENOMEM, and
+/* Saves model (fitted from spec on a training set of vocabulary vocab) to path. Errors:
+ * SBR_EIO naming the path, SBR_EINVAL (spec or vocabulary not the model's), SBR_ENOMEM, and
  * the algorithm's save errors. */
-sbr_rc sbr_model_save(const sbr_model *model, const sbr_spec *spec, const char *path, sbr_err *err);
+sbr_rc sbr_model_save(const sbr_model *model, const sbr_spec *spec, const sbr_vocab *vocab,
+                      const char *path, sbr_err *err);
 
-/* Loads a model file: its algorithm and configuration into *spec (released first), the model
+/* Loads a model file: its algorithm and configuration into *spec (released first), the
+ * training vocabulary into *vocab (released first; may be NULL when not wanted), the model
  * into *out (free with (*out)->algo->free). Errors name the path and what is wrong: SBR_EIO
  * (cannot read), SBR_EPARSE (not a model file, another format or interface version, an
  * unknown algorithm, bad parameters, a checksum mismatch, a truncated or inconsistent
  * payload), SBR_ENOMEM. On failure *spec is empty and *out NULL. */
-sbr_rc sbr_model_load(const char *path, sbr_spec *spec, sbr_model **out, sbr_err *err);
+sbr_rc sbr_model_load(const char *path, sbr_spec *spec, sbr_vocab *vocab, sbr_model **out,
+                      sbr_err *err);
 
 /* ---- for an algorithm's save ------------------------------------------------------------ */
 

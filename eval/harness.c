@@ -74,7 +74,7 @@ static int order_cmp(const void *a, const void *b)
     return (x->index > y->index) - (x->index < y->index);
 }
 
-static sbr_rc build_view(const sbr_dataset *train, const sbr_dataset *test, bool keep_unseen,
+static sbr_rc build_view(const sbr_vocab *train, const sbr_dataset *test, bool keep_unseen,
                          test_view *v, sbr_eval_result *res, sbr_err *err)
 {
     memset(v, 0, sizeof *v);
@@ -95,9 +95,8 @@ static sbr_rc build_view(const sbr_dataset *train, const sbr_dataset *test, bool
     }
     for (size_t c = 0; c < test->n_clicks; c++) {
         uint32_t idx;
-        mapped[c] = sbr_dataset_find_item(train, test->item_ids[test->items[c]], &idx)
-                        ? idx
-                        : SBR_ITEM_UNKNOWN;
+        mapped[c] =
+            sbr_vocab_find(train, test->item_ids[test->items[c]], &idx) ? idx : SBR_ITEM_UNKNOWN;
     }
     size_t kept = 0;
     for (size_t s = 0; s < n; s++) {
@@ -212,7 +211,8 @@ static sbr_rc latency_pass(const sbr_model *model, const test_view *v, const sbr
             for (size_t t = 1; t < len && rc == SBR_OK; t++, p++) {
                 if (!timed && p >= 1000)
                     break;
-                sbr_query q = {v->items + begin, v->times + begin, t, v->times[begin + t], max_cut, NULL};
+                sbr_query q = {v->items + begin,    v->times + begin, t,
+                               v->times[begin + t], max_cut,          NULL};
                 size_t n_out;
                 struct timespec a, b;
                 clock_gettime(CLOCK_MONOTONIC, &a);
@@ -263,6 +263,19 @@ sbr_rc sbr_evaluate(const sbr_model *model, const sbr_dataset *train, const sbr_
                     const sbr_eval_options *opt, sbr_eval_result *res, sbr_err *err)
 {
     memset(res, 0, sizeof *res);
+    sbr_vocab vocab;
+    sbr_rc rc = sbr_vocab_from_dataset(train, &vocab, err);
+    if (rc != SBR_OK)
+        return rc;
+    rc = sbr_evaluate_vocab(model, &vocab, test, opt, res, err);
+    sbr_vocab_fini(&vocab);
+    return rc;
+}
+
+sbr_rc sbr_evaluate_vocab(const sbr_model *model, const sbr_vocab *train, const sbr_dataset *test,
+                          const sbr_eval_options *opt, sbr_eval_result *res, sbr_err *err)
+{
+    memset(res, 0, sizeof *res);
     sbr_rc rc = check_options(opt, err);
     if (rc != SBR_OK)
         return rc;
@@ -294,18 +307,11 @@ sbr_rc sbr_evaluate(const sbr_model *model, const sbr_dataset *train, const sbr_
         goto done;
     }
     {
-        size_t max_clicks = 0;
-        size_t *clicks = calloc(n_items + 1, sizeof *clicks);
-        if (clicks == NULL) {
-            rc = sbr_err_set(err, SBR_ENOMEM, "eval: out of memory");
-            goto done;
-        }
-        for (size_t c = 0; c < train->n_clicks; c++)
-            if (++clicks[train->items[c]] > max_clicks)
-                max_clicks = clicks[train->items[c]];
+        uint64_t max_clicks = 0;
         for (size_t i = 0; i < n_items; i++)
-            popularity[i] = (double)clicks[i] / (double)max_clicks;
-        free(clicks);
+            max_clicks = train->clicks[i] > max_clicks ? train->clicks[i] : max_clicks;
+        for (size_t i = 0; i < n_items; i++)
+            popularity[i] = (double)train->clicks[i] / (double)max_clicks;
     }
 
     /* The metric pass. Each session's sums are written by one thread into its own slot and

@@ -19,6 +19,7 @@
 
 #include "algorithms/algo.h"
 #include "data/dataset.h"
+#include "data/vocab.h"
 #include "eval/metrics.h"
 
 enum { SBR_MAX_CUTOFFS = 16 };
@@ -74,6 +75,11 @@ typedef struct sbr_eval_result {
  * success *res owns its lists; free with sbr_eval_result_fini. */
 sbr_rc sbr_evaluate(const sbr_model *model, const sbr_dataset *train, const sbr_dataset *test,
                     const sbr_eval_options *opt, sbr_eval_result *res, sbr_err *err);
+
+/* The same for a model known by its training vocabulary alone (a loaded model file): test
+ * items map through vocab, and the popularity metric uses its click counts. */
+sbr_rc sbr_evaluate_vocab(const sbr_model *model, const sbr_vocab *vocab, const sbr_dataset *test,
+                          const sbr_eval_options *opt, sbr_eval_result *res, sbr_err *err);
 
 void sbr_eval_result_fini(sbr_eval_result *res); /* accepts a zeroed result */
 

@@ -107,6 +107,7 @@ typedef struct fitted {
     sbr_spec spec;
     sbr_model *model;
     void *scratch;
+    sbr_vocab vocab; /* of the training set */
 } fitted;
 
 static int fit_spec(const char *text, const sbr_dataset *train, fitted *f)
@@ -115,7 +116,8 @@ static int fit_spec(const char *text, const sbr_dataset *train, fitted *f)
     f->spec = (sbr_spec)SBR_SPEC_EMPTY;
     f->model = NULL;
     f->scratch = NULL;
-    if (sbr_spec_parse(&f->spec, text, &e) != SBR_OK ||
+    if (sbr_vocab_from_dataset(train, &f->vocab, &e) != SBR_OK ||
+        sbr_spec_parse(&f->spec, text, &e) != SBR_OK ||
         sbr_algo_fit(f->spec.algo, f->spec.config, train, &f->model, &e) != SBR_OK) {
         fprintf(stderr, "\n  %s: %s\n", text, e.msg);
         return 0;
@@ -131,6 +133,7 @@ static void fitted_fini(fitted *f)
         f->spec.algo->free(f->model);
     }
     sbr_spec_fini(&f->spec);
+    sbr_vocab_fini(&f->vocab);
 }
 
 /* Predicts q with the allocator guard on; counts the queries that allocated. */
@@ -209,12 +212,12 @@ static void check_round_trip(const char *spec, const sbr_dataset *train)
     snprintf(path, sizeof path, "%s/model-%s.sbrm", test_tmpdir(), f.spec.algo->name);
     snprintf(again, sizeof again, "%s/model-%s-again.sbrm", test_tmpdir(), f.spec.algo->name);
     sbr_err e = {SBR_OK, ""};
-    sbr_rc src = sbr_model_save(f.model, &f.spec, path, &e);
+    sbr_rc src = sbr_model_save(f.model, &f.spec, &f.vocab, path, &e);
     if (src != SBR_OK)
         fprintf(stderr, "\n  %s: %s\n", spec, e.msg);
     CU_ASSERT_EQUAL_FATAL(src, SBR_OK);
-    fitted g = {SBR_SPEC_EMPTY, NULL, NULL};
-    sbr_rc rc = sbr_model_load(path, &g.spec, &g.model, &e);
+    fitted g = {SBR_SPEC_EMPTY, NULL, NULL, {0, NULL, NULL}};
+    sbr_rc rc = sbr_model_load(path, &g.spec, &g.vocab, &g.model, &e);
     if (rc != SBR_OK)
         fprintf(stderr, "\n  %s: %s\n", spec, e.msg);
     CU_ASSERT_EQUAL_FATAL(rc, SBR_OK);
@@ -246,7 +249,7 @@ static void check_round_trip(const char *spec, const sbr_dataset *train)
     if (differ > 0)
         fprintf(stderr, "\n  %s: %zu of 300 lists differ after load\n", spec, differ);
     /* Deterministic bytes: the loaded model saves to the same file. */
-    CU_ASSERT_EQUAL_FATAL(sbr_model_save(g.model, &g.spec, again, &e), SBR_OK);
+    CU_ASSERT_EQUAL_FATAL(sbr_model_save(g.model, &g.spec, &f.vocab, again, &e), SBR_OK);
     size_t la = 0, lb = 0;
     char *fa = test_read_file(path, &la), *fb = test_read_file(again, &lb);
     CU_ASSERT_FATAL(fa != NULL && fb != NULL);
@@ -290,8 +293,8 @@ static void check_live(const char *spec, const sbr_dataset *train)
         for (size_t t = 0; t < whole.len; t++) {
             CU_ASSERT_EQUAL_FATAL(sbr_live_update(live, items[t], times[t], &e), SBR_OK);
             size_t first = t + 1 > MAX_LEN ? t + 1 - MAX_LEN : 0;
-            sbr_query batch = {items + first, times + first, t + 1 - first, times[t] + 5, N_OUT,
-                               NULL};
+            sbr_query batch = {items + first, times + first, t + 1 - first,
+                               times[t] + 5,  N_OUT,         NULL};
             sbr_query streamed;
             sbr_live_query(live, N_OUT, times[t] + 5, &streamed);
             CU_ASSERT_EQUAL(sbr_live_len(live), batch.len);
@@ -334,7 +337,7 @@ static void expect_refused(const char *name, const void *bytes, size_t len, bool
     sbr_spec sp = SBR_SPEC_EMPTY;
     sbr_model *m = (sbr_model *)&sp; /* must be reset */
     sbr_err e = {SBR_OK, ""};
-    CU_ASSERT_EQUAL(sbr_model_load(path, &sp, &m, &e), SBR_EPARSE);
+    CU_ASSERT_EQUAL(sbr_model_load(path, &sp, NULL, &m, &e), SBR_EPARSE);
     CU_ASSERT_PTR_NULL(m);
     CU_ASSERT_PTR_NULL(sp.config);
     CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, needle));
@@ -343,9 +346,10 @@ static void expect_refused(const char *name, const void *bytes, size_t len, bool
         fprintf(stderr, "\n  %s: '%s' lacks '%s'\n", name, e.msg, needle);
 }
 
-/* A model file of the given header and payload, with a correct checksum. */
+/* A model file of the given header, an empty vocabulary unless `payload` brings its own, and
+ * the payload, with a correct checksum. */
 static size_t forge(unsigned char *buf, uint32_t format, uint32_t abi, const char *name,
-                    const char *params, const void *payload, size_t payload_len)
+                    const char *params, bool own_vocab, const void *payload, size_t payload_len)
 {
     size_t n = 0;
     memcpy(buf, "SBRMODEL", 8);
@@ -361,6 +365,12 @@ static size_t forge(unsigned char *buf, uint32_t format, uint32_t abi, const cha
     memcpy(buf + n, &l, 4);
     memcpy(buf + n + 4, params, l);
     n += 4 + l;
+    if (!own_vocab) {
+        const unsigned char empty[12] = {0, 0, 0, 0, 0, 0, 0, 0, 8, 0, 0, 0};
+        memcpy(buf + n, empty, 12);
+        memcpy(buf + n + 12, empty, 12);
+        n += 24;
+    }
     memcpy(buf + n, payload, payload_len);
     n += payload_len;
     uint32_t crc = (uint32_t)crc32(crc32(0L, Z_NULL, 0), buf, (uInt)n);
@@ -376,7 +386,7 @@ static void test_bad_model_files_are_refused_with_a_clear_message(void)
     char path[512];
     snprintf(path, sizeof path, "%s/good.sbrm", test_tmpdir());
     sbr_err e;
-    CU_ASSERT_EQUAL_FATAL(sbr_model_save(f.model, &f.spec, path, &e), SBR_OK);
+    CU_ASSERT_EQUAL_FATAL(sbr_model_save(f.model, &f.spec, &f.vocab, path, &e), SBR_OK);
     size_t len = 0;
     unsigned char *good = (unsigned char *)test_read_file(path, &len);
     CU_ASSERT_FATAL(good != NULL && len > 64);
@@ -392,42 +402,43 @@ static void test_bad_model_files_are_refused_with_a_clear_message(void)
 
     unsigned char forged[256];
     uint64_t none = 0;
-    size_t n = forge(forged, SBR_MODEL_FORMAT + 1, SBR_ALGO_ABI, "ar", "pruning=20", &none, 8);
+    size_t n =
+        forge(forged, SBR_MODEL_FORMAT + 1, SBR_ALGO_ABI, "ar", "pruning=20", false, &none, 8);
     expect_refused("future-format.sbrm", forged, n, false, "format");
-    n = forge(forged, SBR_MODEL_FORMAT, SBR_ALGO_ABI - 1, "ar", "pruning=20", &none, 8);
+    n = forge(forged, SBR_MODEL_FORMAT, SBR_ALGO_ABI - 1, "ar", "pruning=20", false, &none, 8);
     expect_refused("old-interface.sbrm", forged, n, false, "interface");
-    n = forge(forged, SBR_MODEL_FORMAT, SBR_ALGO_ABI, "nosuch", "k=1", &none, 8);
+    n = forge(forged, SBR_MODEL_FORMAT, SBR_ALGO_ABI, "nosuch", "k=1", false, &none, 8);
     expect_refused("unknown-algo.sbrm", forged, n, false, "unknown algorithm 'nosuch'");
-    n = forge(forged, SBR_MODEL_FORMAT, SBR_ALGO_ABI, "ar", "pruning=-5", &none, 8);
+    n = forge(forged, SBR_MODEL_FORMAT, SBR_ALGO_ABI, "ar", "pruning=-5", false, &none, 8);
     expect_refused("bad-params.sbrm", forged, n, false, "pruning");
     /* A payload that does not match the algorithm: an array of the wrong element size. */
     unsigned char payload[12] = {1, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0};
-    n = forge(forged, SBR_MODEL_FORMAT, SBR_ALGO_ABI, "ar", "pruning=20", payload, 12);
+    n = forge(forged, SBR_MODEL_FORMAT, SBR_ALGO_ABI, "ar", "pruning=20", false, payload, 12);
     expect_refused("wrong-payload.sbrm", forged, n, false, "elements");
     /* The payload of another algorithm under this one's name. */
     fitted p;
     CU_ASSERT_FATAL(fit_spec("pop", train, &p));
     char pop_path[512];
     snprintf(pop_path, sizeof pop_path, "%s/pop.sbrm", test_tmpdir());
-    CU_ASSERT_EQUAL_FATAL(sbr_model_save(p.model, &p.spec, pop_path, &e), SBR_OK);
+    CU_ASSERT_EQUAL_FATAL(sbr_model_save(p.model, &p.spec, &p.vocab, pop_path, &e), SBR_OK);
     size_t plen = 0;
     unsigned char *pop_file = (unsigned char *)test_read_file(pop_path, &plen);
     CU_ASSERT_FATAL(pop_file != NULL);
     size_t header = 8 + 8 + 4 + 3 + 4 + strlen("top_n=0");
     unsigned char *mixed = malloc(plen + 64);
     CU_ASSERT_FATAL(mixed != NULL);
-    n = forge(mixed, SBR_MODEL_FORMAT, SBR_ALGO_ABI, "markov", "pruning=20", pop_file + header,
-              plen - header - 4);
+    n = forge(mixed, SBR_MODEL_FORMAT, SBR_ALGO_ABI, "markov", "pruning=20", true,
+              pop_file + header, plen - header - 4);
     expect_refused("pop-as-markov.sbrm", mixed, n, false, "model array");
     free(mixed);
     free(pop_file);
     /* A model saved with another algorithm's spec is refused before anything is written. */
-    CU_ASSERT_EQUAL(sbr_model_save(f.model, &p.spec, path, &e), SBR_EINVAL);
+    CU_ASSERT_EQUAL(sbr_model_save(f.model, &p.spec, &f.vocab, path, &e), SBR_EINVAL);
     fitted_fini(&p);
     /* A missing file is an I/O error naming it. */
     sbr_spec sp = SBR_SPEC_EMPTY;
     sbr_model *m = NULL;
-    CU_ASSERT_EQUAL(sbr_model_load("/nonexistent/x.sbrm", &sp, &m, &e), SBR_EIO);
+    CU_ASSERT_EQUAL(sbr_model_load("/nonexistent/x.sbrm", &sp, NULL, &m, &e), SBR_EIO);
     CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "/nonexistent/x.sbrm"));
     free(bad);
     free(good);
@@ -462,13 +473,13 @@ static void test_real_sessions_allocate_nothing_and_survive_save_load(void)
     static double times[4096];
     sbr_scored a[20], b[20];
     for (size_t i = 0; i < n_specs; i++) {
-        fitted f, g = {SBR_SPEC_EMPTY, NULL, NULL};
+        fitted f, g = {SBR_SPEC_EMPTY, NULL, NULL, {0, NULL, NULL}};
         CU_ASSERT_FATAL(fit_spec(specs[i], rsc_train, &f));
         char path[512];
         snprintf(path, sizeof path, "%s/rsc-%zu.sbrm.gz", test_tmpdir(), i);
         sbr_err e;
-        CU_ASSERT_EQUAL_FATAL(sbr_model_save(f.model, &f.spec, path, &e), SBR_OK);
-        CU_ASSERT_EQUAL_FATAL(sbr_model_load(path, &g.spec, &g.model, &e), SBR_OK);
+        CU_ASSERT_EQUAL_FATAL(sbr_model_save(f.model, &f.spec, &f.vocab, path, &e), SBR_OK);
+        CU_ASSERT_EQUAL_FATAL(sbr_model_load(path, &g.spec, &g.vocab, &g.model, &e), SBR_OK);
         g.scratch = g.spec.algo->scratch_new(g.model);
         CU_ASSERT_PTR_NOT_NULL_FATAL(g.scratch);
         size_t allocating = 0, differ = 0, predictions = 0, longest = 0;
@@ -507,14 +518,15 @@ static void test_real_sessions_allocate_nothing_and_survive_save_load(void)
     }
 }
 
-static CU_TestInfo tests[] = {{"predict allocates nothing, for every algorithm",
-                               test_predict_allocates_nothing_for_every_algorithm},
-                              {"save and load round-trip, for every algorithm",
-                               test_save_load_round_trips_for_every_algorithm},
-                              {"live sessions predict as their click lists", test_live_sessions_predict_as_their_click_lists},
+static CU_TestInfo tests[] = {
+    {"predict allocates nothing, for every algorithm",
+     test_predict_allocates_nothing_for_every_algorithm},
+    {"save and load round-trip, for every algorithm",
+     test_save_load_round_trips_for_every_algorithm},
+    {"live sessions predict as their click lists", test_live_sessions_predict_as_their_click_lists},
     {"bad model files are refused with a clear message",
-                               test_bad_model_files_are_refused_with_a_clear_message},
-                              CU_TEST_INFO_NULL};
+     test_bad_model_files_are_refused_with_a_clear_message},
+    CU_TEST_INFO_NULL};
 
 static CU_TestInfo data_tests[] = {{"real sessions allocate nothing and survive save/load",
                                     test_real_sessions_allocate_nothing_and_survive_save_load},
