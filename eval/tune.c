@@ -9,7 +9,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "algorithms/rng.h"
+#include "data/rng.h"
 #include "data/parse.h"
 
 enum { PURPOSE_TUNE = 0x54554e45 };

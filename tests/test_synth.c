@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "data/load.h"
-#include "eval/synth.h"
+#include "data/synth.h"
 #include "test_util.h"
 
 static const char *synth(const char *name, const sbr_synth_options *o)

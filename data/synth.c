@@ -1,11 +1,11 @@
-#include "eval/synth.h"
+#include "data/synth.h"
 
 #include <gsl/gsl_randist.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "algorithms/rng.h"
+#include "data/rng.h"
 #include "data/output.h"
 #include "data/parse.h"
 

@@ -9,7 +9,7 @@
 #include "algorithms/algo.h"
 #include "data/output.h"
 #include "data/parse.h"
-#include "eval/cli.h"
+#include "eval/cli/cli.h"
 #include "eval/harness.h"
 #include "eval/report.h"
 #include "eval/results.h"

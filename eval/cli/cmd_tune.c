@@ -11,7 +11,7 @@
 #include "data/output.h"
 #include "data/parse.h"
 #include "data/split.h"
-#include "eval/cli.h"
+#include "eval/cli/cli.h"
 #include "eval/harness.h"
 #include "eval/tune.h"
 

@@ -12,8 +12,8 @@
  *  - sessions start over `days` days with a daily cycle (busier evenings), clicks follow at
  *    log-normal gaps (median 45 s); session ids follow start time.
  * The same options and seed give the same bytes on every machine. */
-#ifndef SBR_EVAL_SYNTH_H
-#define SBR_EVAL_SYNTH_H
+#ifndef SBR_DATA_SYNTH_H
+#define SBR_DATA_SYNTH_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,4 +1,4 @@
-#include "eval/cli.h"
+#include "eval/cli/cli.h"
 
 #include <errno.h>
 #include <stdarg.h>

@@ -13,12 +13,12 @@
 #include "data/parse.h"
 #include "data/split.h"
 #include "data/table.h"
-#include "eval/cli.h"
+#include "eval/cli/cli.h"
 #include "eval/experiment.h"
 #include "eval/harness.h"
 #include "eval/report.h"
 #include "eval/results.h"
-#include "eval/synth.h"
+#include "data/synth.h"
 
 static const char run_usage[] =
     "Usage: sbr run EXPERIMENT.ini [--threads N] [--dry-run]\n"

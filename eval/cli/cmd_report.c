@@ -10,7 +10,7 @@
 #include "data/output.h"
 #include "data/parse.h"
 #include "data/table.h"
-#include "eval/cli.h"
+#include "eval/cli/cli.h"
 #include "eval/report.h"
 
 static const char report_usage[] =
