@@ -11,14 +11,15 @@ extern CU_SuiteInfo sbr_suite_parse, sbr_suite_table, sbr_suite_dataset, sbr_sui
     sbr_suite_split, sbr_suite_stats, sbr_suite_algo, sbr_suite_eval, sbr_suite_synth,
     sbr_suite_experiment, sbr_suite_tune, sbr_suite_shared_data, sbr_suite_baselines,
     sbr_suite_vmis, sbr_suite_vmis_data, sbr_suite_sknn, sbr_suite_sknn_data, sbr_suite_stan,
-    sbr_suite_stan_data;
+    sbr_suite_stan_data, sbr_suite_resume, sbr_suite_summary;
 
 static CU_SuiteInfo *const all_suites[] = {
     &sbr_suite_parse,     &sbr_suite_table,      &sbr_suite_dataset,   &sbr_suite_prepare,
     &sbr_suite_split,     &sbr_suite_stats,      &sbr_suite_algo,      &sbr_suite_eval,
     &sbr_suite_synth,     &sbr_suite_experiment, &sbr_suite_tune,      &sbr_suite_shared_data,
     &sbr_suite_baselines, &sbr_suite_vmis,       &sbr_suite_vmis_data, &sbr_suite_sknn,
-    &sbr_suite_sknn_data, &sbr_suite_stan,       &sbr_suite_stan_data,
+    &sbr_suite_sknn_data, &sbr_suite_stan,       &sbr_suite_stan_data, &sbr_suite_resume,
+    &sbr_suite_summary,
 };
 
 /* Suites that read the real datasets under SBR_DATA. */

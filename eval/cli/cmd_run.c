@@ -18,6 +18,7 @@
 #include "eval/harness.h"
 #include "eval/report.h"
 #include "eval/results.h"
+#include "eval/resume.h"
 #include "data/synth.h"
 
 static const char run_usage[] =
@@ -37,63 +38,6 @@ static const char run_usage[] =
     "\n"
     "Example:\n"
     "  sbr run experiments/default.ini\n";
-
-/* The keys (dataset, split, algorithm, params, cutoff) already in the results file, sorted. */
-typedef struct done_set {
-    char **keys;
-    size_t n, cap;
-} done_set;
-
-static char *join_key(const char *const *f, const size_t *len)
-{
-    size_t total = 0;
-    for (int k = 0; k < SBR_METRICS_KEY_COLS; k++)
-        total += len[k] + 1;
-    char *key = malloc(total);
-    if (key == NULL)
-        return NULL;
-    size_t at = 0;
-    for (int k = 0; k < SBR_METRICS_KEY_COLS; k++) {
-        memcpy(key + at, f[k], len[k]);
-        at += len[k];
-        key[at++] = k + 1 < SBR_METRICS_KEY_COLS ? '\x1f' : '\0';
-    }
-    return key;
-}
-
-static sbr_rc collect_key(void *user, const sbr_row *row, sbr_err *err)
-{
-    done_set *d = user;
-    if (row->index == 0 || row->n_fields < SBR_METRICS_KEY_COLS)
-        return SBR_OK;
-    if (d->n == d->cap) {
-        d->cap = d->cap ? 2 * d->cap : 256;
-        if (sbr_grow_array(&d->keys, d->cap, sizeof *d->keys) != SBR_OK)
-            return sbr_err_set(err, SBR_ENOMEM, "run: out of memory");
-    }
-    if ((d->keys[d->n] = join_key(row->fields, row->lens)) == NULL)
-        return sbr_err_set(err, SBR_ENOMEM, "run: out of memory");
-    d->n++;
-    return SBR_OK;
-}
-
-static int str_cmp(const void *a, const void *b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-static bool is_done(const done_set *d, const char *const *f)
-{
-    if (d->n == 0)
-        return false; /* bsearch must not see a NULL array */
-    size_t len[SBR_METRICS_KEY_COLS];
-    for (int k = 0; k < SBR_METRICS_KEY_COLS; k++)
-        len[k] = strlen(f[k]);
-    char *key = join_key(f, len);
-    bool found = key != NULL && bsearch(&key, d->keys, d->n, sizeof *d->keys, str_cmp) != NULL;
-    free(key);
-    return found;
-}
 
 /* Removes "<metrics>.<pid>.tmp" files a killed run left behind. */
 static void remove_stale_tmp(const char *dir)
@@ -120,48 +64,6 @@ static bool file_exists(const char *path)
     return stat(path, &st) == 0;
 }
 
-/* "sessions=20000,items=5000,seed=1" into synth options. */
-static sbr_rc parse_synth(const char *spec, sbr_synth_options *o, sbr_err *err)
-{
-    sbr_synth_options_init(o);
-    char buf[256];
-    snprintf(buf, sizeof buf, "%s", spec);
-    char *save = NULL;
-    for (char *kv = strtok_r(buf, ",", &save); kv != NULL; kv = strtok_r(NULL, ",", &save)) {
-        char *eq = strchr(kv, '=');
-        double v;
-        if (eq == NULL || sbr_parse_double(eq + 1, strlen(eq + 1), &v) != NULL || v < 0)
-            return sbr_err_set(err, SBR_EINVAL, "synth '%s': expected key=number,...", spec);
-        *eq = '\0';
-        if (strcmp(kv, "sessions") == 0)
-            o->sessions = (size_t)v;
-        else if (strcmp(kv, "items") == 0)
-            o->items = (size_t)v;
-        else if (strcmp(kv, "clusters") == 0)
-            o->clusters = (size_t)v;
-        else if (strcmp(kv, "zipf") == 0)
-            o->zipf = v;
-        else if (strcmp(kv, "mean_length") == 0)
-            o->mean_length = v;
-        else if (strcmp(kv, "p_sequential") == 0)
-            o->p_sequential = v;
-        else if (strcmp(kv, "p_repeat") == 0)
-            o->p_repeat = v;
-        else if (strcmp(kv, "p_explore") == 0)
-            o->p_explore = v;
-        else if (strcmp(kv, "days") == 0)
-            o->days = v;
-        else if (strcmp(kv, "seed") == 0)
-            o->seed = (uint64_t)v;
-        else
-            return sbr_err_set(err, SBR_EINVAL,
-                               "synth: unknown key '%s' (sessions, items, clusters, zipf, "
-                               "mean_length, p_sequential, p_repeat, p_explore, days, seed)",
-                               kv);
-    }
-    return SBR_OK;
-}
-
 typedef struct job_spec {
     sbr_spec spec;
     char params[512];
@@ -172,7 +74,7 @@ typedef struct runner {
     char datasets_csv[4096];
     job_spec *specs;
     size_t n_specs;
-    done_set done;
+    sbr_done_set *done;
     char metrics[4096];
     size_t total, finished, run, skipped_done, skipped_missing;
     double t0, run_seconds;
@@ -181,14 +83,8 @@ typedef struct runner {
 
 static bool job_done(const runner *r, const char *dataset, const char *split, const job_spec *j)
 {
-    for (size_t c = 0; c < r->x->n_cutoffs; c++) {
-        char cut[32];
-        snprintf(cut, sizeof cut, "%zu", r->x->cutoffs[c]);
-        const char *f[SBR_METRICS_KEY_COLS] = {dataset, split, j->spec.algo->name, j->params, cut};
-        if (!is_done(&r->done, f))
-            return false;
-    }
-    return true;
+    return sbr_done_set_has_job(r->done, dataset, split, j->spec.algo->name, j->params,
+                                r->x->cutoffs, r->x->n_cutoffs);
 }
 
 static void show_progress(const runner *r, const char *what)
@@ -314,7 +210,7 @@ static sbr_rc run_dataset(runner *r, const sbr_exp_dataset *d, sbr_err *err)
         snprintf(synth_path, sizeof synth_path, "%s/data/%s.tsv.gz", x->output, d->name);
         if (!file_exists(synth_path) && !r->dry) {
             sbr_synth_options so;
-            sbr_rc rc = parse_synth(d->synth, &so, err);
+            sbr_rc rc = sbr_synth_options_parse(d->synth, &so, err);
             if (rc == SBR_OK)
                 rc = sbr_synth_write(&so, synth_path, NULL, NULL, NULL, err);
             if (rc != SBR_OK)
@@ -504,14 +400,8 @@ int sbr_cmd_run(int argc, char **argv)
         }
         free(specs);
     }
-    if (status == SBR_EXIT_OK && file_exists(r.metrics)) {
-        sbr_table_options topt;
-        sbr_table_options_init(&topt);
-        topt.delimiter = ',';
-        if (sbr_table_read(r.metrics, &topt, collect_key, &r.done, NULL, &err) != SBR_OK)
-            status = cli_fail(&err);
-        qsort(r.done.keys, r.done.n, sizeof *r.done.keys, str_cmp);
-    }
+    if (status == SBR_EXIT_OK && sbr_done_set_load(r.metrics, &r.done, &err) != SBR_OK)
+        status = cli_fail(&err);
     for (size_t d = 0; d < x->n_datasets; d++)
         r.total += sbr_exp_dataset_slices(&x->datasets[d]) * r.n_specs;
     if (status == SBR_EXIT_OK && !dry && save_copy(x, &err) != SBR_OK)
@@ -526,9 +416,7 @@ int sbr_cmd_run(int argc, char **argv)
                "-> %s\n",
                x->path, r.total, r.run, r.skipped_done, r.skipped_missing, sbr_now_s() - r.t0,
                r.metrics);
-    for (size_t i = 0; i < r.done.n; i++)
-        free(r.done.keys[i]);
-    free(r.done.keys);
+    sbr_done_set_free(r.done);
     for (size_t i = 0; i < r.n_specs; i++)
         sbr_spec_fini(&r.specs[i].spec);
     free(r.specs);
