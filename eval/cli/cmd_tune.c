@@ -1,18 +1,16 @@
 /* `sbr tune`: hyperparameter search on a validation split. */
 #include <errno.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
-#include "algorithms/algo.h"
 #include "data/load.h"
 #include "data/output.h"
-#include "data/parse.h"
 #include "data/split.h"
 #include "eval/cli/cli.h"
 #include "eval/harness.h"
+#include "eval/study.h"
 #include "eval/tune.h"
 
 static const char tune_usage[] =
@@ -49,122 +47,73 @@ static const char tune_usage[] =
     "           --valid $SBR_DATA/serenade-toy/valid.tsv.gz \\\n"
     "           --test $SBR_DATA/serenade-toy/test.tsv.gz --algo vmis --trials 50 --out tuned\n";
 
-enum { OBJ_MRR, OBJ_HR, OBJ_NDCG, OBJ_PRECISION, OBJ_RECALL, OBJ_COVERAGE };
-static const char *const objectives[] = {"mrr",    "hr",       "ndcg", "precision",
-                                         "recall", "coverage", NULL};
-
-typedef struct tune_ctx {
-    const sbr_algo *algo;
-    char base[1024]; /* the fixed part of the spec */
-    const sbr_space *sp;
-    const sbr_dataset *fit, *valid;
-    int objective;
+typedef struct tune_args {
+    const char *train, *valid, *test, *full, *algo, *space, *out; /* paths and texts */
+    double valid_days;
+    long trials, seed, threads;
+    sbr_tune_options to;
+    sbr_objective_metric metric;
     size_t cutoff;
-} tune_ctx;
+} tune_args;
 
-static double pick_metric(const sbr_eval_metrics *m, int objective)
+enum {
+    OPT_TRAIN = CLI_OPT_FIRST_FREE,
+    OPT_VALID,
+    OPT_TEST,
+    OPT_TRAIN_FULL,
+    OPT_ALGO,
+    OPT_SPACE,
+    OPT_OUT, /* the options above take a text as it is */
+    OPT_VALID_DAYS,
+    OPT_METHOD,
+    OPT_TRIALS,
+    OPT_OBJECTIVE,
+    OPT_SEED,
+    OPT_THREADS
+};
+
+/* The options whose value is taken as it is, OPT_TRAIN..OPT_OUT in order. */
+static const char **text_option(tune_args *a, int code)
 {
-    switch (objective) {
-    case OBJ_HR:
-        return m->hr;
-    case OBJ_NDCG:
-        return m->ndcg;
-    case OBJ_PRECISION:
-        return m->precision;
-    case OBJ_RECALL:
-        return m->recall;
-    case OBJ_COVERAGE:
-        return m->coverage;
+    const char **slots[] = {&a->train, &a->valid, &a->test, &a->full, &a->algo, &a->space, &a->out};
+    return code >= OPT_TRAIN && code <= OPT_OUT ? slots[code - OPT_TRAIN] : NULL;
+}
+
+/* Applies one option with a value to check. Returns 0 or the usage error's exit status. */
+static int tune_option(tune_args *a, int code, const char *arg)
+{
+    sbr_err err = {SBR_OK, ""};
+    switch (code) {
+    case OPT_VALID_DAYS:
+        return cli_number("tune", "valid-days", arg, 1e-6, 1e6, &a->valid_days);
+    case OPT_METHOD:
+        if (strcmp(arg, "tpe") == 0)
+            a->to.method = SBR_TUNE_TPE;
+        else if (strcmp(arg, "random") == 0)
+            a->to.method = SBR_TUNE_RANDOM;
+        else if (strcmp(arg, "grid") == 0)
+            a->to.method = SBR_TUNE_GRID;
+        else
+            return cli_usage_error("tune", "--method '%s': use tpe, random or grid", arg);
+        return 0;
+    case OPT_TRIALS:
+        return cli_count("tune", "trials", arg, 1, 100000, &a->trials);
+    case OPT_OBJECTIVE:
+        if (sbr_objective_parse(arg, &a->metric, &a->cutoff, &err) != SBR_OK)
+            return cli_usage_error("tune", "%s", err.msg);
+        return 0;
+    case OPT_SEED:
+        return cli_count("tune", "seed", arg, 0, 2147483647L, &a->seed);
+    case OPT_THREADS:
+        return cli_count("tune", "threads", arg, 1, 1024, &a->threads);
     default:
-        return m->mrr;
+        return cli_usage_error("tune", "unrecognised option");
     }
 }
 
-/* The spec of point x: "vmis:fixed=1,m=500,k=100". */
-static void spec_of(const tune_ctx *c, const double *x, char *buf, size_t size)
+/* Parses the options into *a. Returns -1 to go on, else the exit status (help, usage). */
+static int parse_tune_args(int argc, char **argv, tune_args *a)
 {
-    char params[1024];
-    sbr_space_format(c->sp, x, params, sizeof params);
-    snprintf(buf, size, "%s%s%s", c->base, strchr(c->base, ':') ? "," : ":", params);
-}
-
-/* Fits `spec` on fit and scores it on eval_set; thread-safe (all state is local). */
-static sbr_rc score(const tune_ctx *c, const char *spec, const sbr_dataset *fit,
-                    const sbr_dataset *eval_set, double *value, sbr_eval_metrics *all, sbr_err *err)
-{
-    sbr_spec s = SBR_SPEC_EMPTY;
-    sbr_rc rc = sbr_spec_parse(&s, spec, err);
-    if (rc != SBR_OK)
-        return rc;
-    const sbr_algo *a = s.algo;
-    sbr_model *model = NULL;
-    rc = sbr_algo_fit(a, s.config, fit, &model, err);
-    sbr_spec_fini(&s);
-    if (rc != SBR_OK)
-        return rc;
-    sbr_eval_options eo;
-    sbr_eval_options_init(&eo);
-    eo.cutoffs[0] = c->cutoff;
-    eo.threads = 1; /* trials are the parallel unit */
-    eo.latency = false;
-    sbr_eval_result res;
-    rc = sbr_evaluate(model, fit, eval_set, &eo, &res, err);
-    a->free(model);
-    if (rc != SBR_OK)
-        return rc;
-    *value = pick_metric(&res.at[0], c->objective);
-    if (all != NULL)
-        *all = res.at[0];
-    sbr_eval_result_fini(&res);
-    return SBR_OK;
-}
-
-static sbr_rc objective(void *user, const double *x, double *value, sbr_err *err)
-{
-    const tune_ctx *c = user;
-    char spec[2048];
-    spec_of(c, x, spec, sizeof spec);
-    return score(c, spec, c->fit, c->valid, value, NULL, err);
-}
-
-/* Whether point x passes the algorithm's parameter rules (sbr_algo_check), so that the tuner
- * never proposes, say, vmis with k > m. */
-static bool feasible(void *user, const double *x)
-{
-    const tune_ctx *c = user;
-    char spec[2048];
-    spec_of(c, x, spec, sizeof spec);
-    sbr_spec s = SBR_SPEC_EMPTY;
-    bool ok = sbr_spec_parse(&s, spec, NULL) == SBR_OK;
-    sbr_spec_fini(&s);
-    return ok;
-}
-
-static sbr_rc load(const char *path, sbr_dataset **ds, sbr_err *err)
-{
-    sbr_load_options lo;
-    sbr_load_options_init(&lo);
-    sbr_load_stats st;
-    return sbr_load_sessions(path, &lo, ds, &st, err);
-}
-
-int sbr_cmd_tune(int argc, char **argv)
-{
-    enum {
-        OPT_TRAIN = CLI_OPT_FIRST_FREE,
-        OPT_VALID,
-        OPT_VALID_DAYS,
-        OPT_TEST,
-        OPT_TRAIN_FULL,
-        OPT_ALGO,
-        OPT_SPACE,
-        OPT_METHOD,
-        OPT_TRIALS,
-        OPT_OBJECTIVE,
-        OPT_SEED,
-        OPT_THREADS,
-        OPT_OUT
-    };
     static const struct option longopts[] = {
         {"train", required_argument, NULL, OPT_TRAIN},
         {"valid", required_argument, NULL, OPT_VALID},
@@ -181,237 +130,183 @@ int sbr_cmd_tune(int argc, char **argv)
         {"out", required_argument, NULL, OPT_OUT},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
-    const char *train_path = NULL, *valid_path = NULL, *test_path = NULL, *full_path = NULL;
-    const char *algo_spec = NULL, *space_text = NULL, *out = NULL;
-    double valid_days = 0;
-    long trials = 50, seed = 1, threads = 2;
-    sbr_tune_options to;
-    sbr_tune_options_init(&to);
-    tune_ctx ctx;
-    memset(&ctx, 0, sizeof ctx);
-    ctx.cutoff = 20;
-    int c, rc = 0;
+    memset(a, 0, sizeof *a);
+    a->trials = 50;
+    a->seed = 1;
+    a->threads = 2;
+    a->cutoff = 20;
+    sbr_tune_options_init(&a->to);
+    int c, rc;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'h':
+        const char **text = text_option(a, c);
+        if (c == 'h') {
             fputs(tune_usage, stdout);
             return SBR_EXIT_OK;
-        case OPT_TRAIN:
-            train_path = optarg;
-            break;
-        case OPT_VALID:
-            valid_path = optarg;
-            break;
-        case OPT_VALID_DAYS:
-            rc = cli_number("tune", "valid-days", optarg, 1e-6, 1e6, &valid_days);
-            break;
-        case OPT_TEST:
-            test_path = optarg;
-            break;
-        case OPT_TRAIN_FULL:
-            full_path = optarg;
-            break;
-        case OPT_ALGO:
-            algo_spec = optarg;
-            break;
-        case OPT_SPACE:
-            space_text = optarg;
-            break;
-        case OPT_METHOD:
-            if (strcmp(optarg, "tpe") == 0)
-                to.method = SBR_TUNE_TPE;
-            else if (strcmp(optarg, "random") == 0)
-                to.method = SBR_TUNE_RANDOM;
-            else if (strcmp(optarg, "grid") == 0)
-                to.method = SBR_TUNE_GRID;
-            else
-                return cli_usage_error("tune", "--method '%s': use tpe, random or grid", optarg);
-            break;
-        case OPT_TRIALS:
-            rc = cli_count("tune", "trials", optarg, 1, 100000, &trials);
-            break;
-        case OPT_OBJECTIVE: {
-            const char *at = strchr(optarg, '@');
-            long cut = 20;
-            int k = 0;
-            while (objectives[k] != NULL &&
-                   (at == NULL || strncmp(optarg, objectives[k], (size_t)(at - optarg)) != 0 ||
-                    strlen(objectives[k]) != (size_t)(at - optarg)))
-                k++;
-            if (at == NULL || objectives[k] == NULL ||
-                sbr_parse_long(at + 1, 1, 100000, &cut) != NULL)
-                return cli_usage_error("tune",
-                                       "--objective '%s': use METRIC@N with METRIC one of mrr, "
-                                       "hr, ndcg, precision, recall, coverage",
-                                       optarg);
-            ctx.objective = k;
-            ctx.cutoff = (size_t)cut;
-            break;
-        }
-        case OPT_SEED:
-            rc = cli_count("tune", "seed", optarg, 0, 2147483647L, &seed);
-            break;
-        case OPT_THREADS:
-            rc = cli_count("tune", "threads", optarg, 1, 1024, &threads);
-            break;
-        case OPT_OUT:
-            out = optarg;
-            break;
-        default:
-            return cli_usage_error("tune", "unrecognised option");
-        }
-        if (rc != 0)
+        } else if (text != NULL) {
+            *text = optarg;
+        } else if ((rc = tune_option(a, c, optarg)) != 0) {
             return rc;
+        }
     }
     if (optind < argc)
         return cli_usage_error("tune", "unexpected argument '%s'", argv[optind]);
-    if (train_path == NULL || algo_spec == NULL || out == NULL ||
-        (valid_path == NULL) == (valid_days <= 0))
+    if (a->train == NULL || a->algo == NULL || a->out == NULL ||
+        (a->valid == NULL) == (a->valid_days <= 0))
         return cli_usage_error("tune", "--train, --algo, --out and one of --valid or "
                                        "--valid-days are required");
-    to.seed = (uint64_t)seed;
-    sbr_err err = {SBR_OK, ""};
-    sbr_spec base = SBR_SPEC_EMPTY;
-    if (sbr_spec_parse(&base, algo_spec, &err) != SBR_OK)
-        return cli_usage_error("tune", "%s", err.msg);
-    ctx.algo = base.algo;
-    sbr_spec_fini(&base);
-    snprintf(ctx.base, sizeof ctx.base, "%s", algo_spec);
+    a->to.seed = (uint64_t)a->seed;
+    return -1;
+}
+
+/* Sets up the study from the options (--space @FILE read here). Returns -1 to go on, else the
+ * usage error's exit status. */
+static int setup_study(const tune_args *a, sbr_study *st)
+{
+    const char *space = a->space;
     char space_buf[4096];
-    if (space_text == NULL) {
-        space_text = sbr_space_default(ctx.algo->name);
-        if (space_text == NULL)
-            return cli_usage_error("tune", "no default space for %s: give --space", ctx.algo->name);
-    } else if (space_text[0] == '@') {
-        FILE *f = fopen(space_text + 1, "r");
+    if (space != NULL && space[0] == '@') {
+        FILE *f = fopen(space + 1, "r");
         size_t n = f ? fread(space_buf, 1, sizeof space_buf - 1, f) : 0;
         if (f == NULL)
-            return cli_usage_error("tune", "--space %s: cannot read", space_text);
+            return cli_usage_error("tune", "--space %s: cannot read", space);
         fclose(f);
         space_buf[n] = '\0';
-        space_text = space_buf;
+        space = space_buf;
     }
-    sbr_space sp;
-    if (sbr_space_parse(space_text, &sp, &err) != SBR_OK)
+    sbr_err err = {SBR_OK, ""};
+    if (sbr_study_init(st, a->algo, space, a->metric, a->cutoff, &err) != SBR_OK)
         return cli_usage_error("tune", "%s", err.msg);
-    ctx.sp = &sp;
-    /* Every parameter of the space must exist: try the first grid point now, not at trial 7. */
-    {
-        double x[SBR_SPACE_MAX_DIMS];
-        for (size_t d = 0; d < sp.n; d++)
-            x[d] = sp.dims[d].kind == SBR_DIM_CHOICE ? 0 : sp.dims[d].lo;
-        char spec[2048];
-        spec_of(&ctx, x, spec, sizeof spec);
-        sbr_spec probe = SBR_SPEC_EMPTY;
-        if (sbr_spec_parse(&probe, spec, &err) != SBR_OK)
-            return cli_usage_error("tune", "the space does not fit %s: %s", ctx.algo->name,
-                                   err.msg);
-        sbr_spec_fini(&probe);
-    }
+    return -1;
+}
 
-    sbr_dataset *train = NULL, *valid = NULL, *test = NULL, *full = NULL;
-    sbr_split vs;
-    memset(&vs, 0, sizeof vs);
-    sbr_rc src = load(train_path, &train, &err);
-    if (src == SBR_OK && valid_path != NULL) {
-        src = load(valid_path, &valid, &err);
-        ctx.fit = train;
-        ctx.valid = valid;
-    } else if (src == SBR_OK) {
-        src = sbr_split_last_days(train, valid_days, &vs, &err);
-        ctx.fit = vs.train;
-        ctx.valid = vs.test;
+typedef struct tune_data {
+    sbr_dataset *train, *valid, *test, *full;
+    sbr_split vs; /* with --valid-days: the fit and validation parts of train */
+} tune_data;
+
+static sbr_rc load(const char *path, sbr_dataset **ds, sbr_err *err)
+{
+    sbr_load_options lo;
+    sbr_load_options_init(&lo);
+    sbr_load_stats st;
+    return sbr_load_sessions(path, &lo, ds, &st, err);
+}
+
+/* Loads the sets and points the study at its fit and validation parts. */
+static sbr_rc load_tune_data(const tune_args *a, tune_data *d, sbr_study *st, sbr_err *err)
+{
+    memset(d, 0, sizeof *d);
+    sbr_rc rc = load(a->train, &d->train, err);
+    if (rc == SBR_OK && a->valid != NULL) {
+        rc = load(a->valid, &d->valid, err);
+        st->fit = d->train;
+        st->valid = d->valid;
+    } else if (rc == SBR_OK) {
+        rc = sbr_split_last_days(d->train, a->valid_days, &d->vs, err);
+        st->fit = d->vs.train;
+        st->valid = d->vs.test;
     }
-    if (src == SBR_OK && test_path != NULL)
-        src = load(test_path, &test, &err);
-    if (src == SBR_OK && full_path != NULL)
-        src = load(full_path, &full, &err);
-    if (src != SBR_OK) {
-        sbr_dataset_free(train);
-        sbr_dataset_free(valid);
-        sbr_split_fini(&vs);
-        return cli_fail(&err);
-    }
-    if (mkdir(out, 0777) != 0 && errno != EEXIST) {
-        fprintf(stderr, "sbr: %s: cannot create: %s\n", out, strerror(errno));
-        return SBR_EXIT_RUNTIME;
-    }
-    static const char *const method_names[] = {"random", "grid", "tpe"};
-    sbr_trial *tr = calloc((size_t)trials, sizeof *tr);
-    int status = SBR_EXIT_OK;
-    if (tr == NULL)
-        return SBR_EXIT_RUNTIME;
-    double t0 = sbr_now_s();
-    to.feasible = feasible;
-    to.feasible_user = &ctx;
-    src = sbr_tune_run(&sp, &to, (size_t)trials, 8, (int)threads, objective, &ctx, tr, &err);
-    double elapsed = sbr_now_s() - t0;
-    size_t best = 0;
-    char path[4096], spec[2048], params[1024];
-    if (src == SBR_OK) {
-        /* trials.csv */
-        snprintf(path, sizeof path, "%s/trials.csv", out);
-        sbr_out *o;
-        src = sbr_out_open(path, &o, &err);
-        if (src == SBR_OK) {
-            sbr_out_printf(o, "trial,method,seed,params,objective,best_so_far,seconds\n");
-            double best_value = -INFINITY;
-            for (size_t i = 0; i < (size_t)trials; i++) {
-                if (tr[i].value > tr[best].value)
-                    best = i;
-                best_value = fmax(best_value, tr[i].value);
-                sbr_space_format(&sp, tr[i].x, params, sizeof params);
-                for (char *p = params; *p; p++)
-                    if (*p == ',')
-                        *p = ';';
-                sbr_out_printf(o, "%zu,%s,%ld,%s,%.10g,%.10g,%.3f\n", i, method_names[to.method],
-                               seed, params, tr[i].value, best_value, tr[i].seconds);
-            }
-            src = sbr_out_commit(o, &err);
-        }
-    }
-    if (src == SBR_OK) {
-        spec_of(&ctx, tr[best].x, spec, sizeof spec);
-        printf("%s %s, %ld trials, seed %ld, %.1f s: best validation %s@%zu = %.4f at trial %zu\n"
-               "  best: %s\n",
-               ctx.algo->name, method_names[to.method], trials, seed, elapsed,
-               objectives[ctx.objective], ctx.cutoff, tr[best].value, best, spec);
-        /* best.ini: the winner as an experiment */
-        snprintf(path, sizeof path, "%s/best.ini", out);
-        sbr_out *o;
-        src = sbr_out_open(path, &o, &err);
-        if (src == SBR_OK) {
-            sbr_out_printf(o,
-                           "# written by sbr tune (%s, %ld trials, seed %ld): validation "
-                           "%s@%zu %.6f\n[run]\noutput = %s/best\ncutoffs = %zu\n\n"
-                           "[dataset tuned]\ntrain = %s\ntest = %s\n\n[algo best]\n"
-                           "spec = %s\n",
-                           method_names[to.method], trials, seed, objectives[ctx.objective],
-                           ctx.cutoff, tr[best].value, out, ctx.cutoff,
-                           full_path ? full_path : train_path,
-                           test_path ? test_path : (valid_path ? valid_path : train_path), spec);
-            src = sbr_out_commit(o, &err);
-        }
-    }
-    if (src == SBR_OK && test != NULL) {
+    if (rc == SBR_OK && a->test != NULL)
+        rc = load(a->test, &d->test, err);
+    if (rc == SBR_OK && a->full != NULL)
+        rc = load(a->full, &d->full, err);
+    return rc;
+}
+
+static void free_tune_data(tune_data *d)
+{
+    sbr_dataset_free(d->train);
+    sbr_dataset_free(d->valid);
+    sbr_dataset_free(d->test);
+    sbr_dataset_free(d->full);
+    sbr_split_fini(&d->vs);
+}
+
+/* best.ini: the winner as an experiment file for `sbr run`. */
+static sbr_rc write_best_ini(const tune_args *a, const sbr_study *st, double value,
+                             const char *spec, sbr_err *err)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/best.ini", a->out);
+    sbr_out *o;
+    sbr_rc rc = sbr_out_open(path, &o, err);
+    if (rc != SBR_OK)
+        return rc;
+    sbr_out_printf(o,
+                   "# written by sbr tune (%s, %ld trials, seed %ld): validation "
+                   "%s@%zu %.6f\n[run]\noutput = %s/best\ncutoffs = %zu\n\n"
+                   "[dataset tuned]\ntrain = %s\ntest = %s\n\n[algo best]\n"
+                   "spec = %s\n",
+                   sbr_tune_method_name(a->to.method), a->trials, a->seed,
+                   sbr_objective_name(st->metric), st->cutoff, value, a->out, st->cutoff,
+                   a->full ? a->full : a->train,
+                   a->test ? a->test : (a->valid ? a->valid : a->train), spec);
+    return sbr_out_commit(o, err);
+}
+
+/* Writes trials.csv and best.ini, prints the outcome, and scores the best on --test. */
+static sbr_rc finish(const tune_args *a, const sbr_study *st, const tune_data *d,
+                     const sbr_trial *tr, double elapsed, sbr_err *err)
+{
+    char path[4096], spec[2048];
+    snprintf(path, sizeof path, "%s/trials.csv", a->out);
+    sbr_rc rc = sbr_study_write_trials(st, path, a->to.method, a->seed, tr, (size_t)a->trials, err);
+    if (rc != SBR_OK)
+        return rc;
+    size_t best = sbr_trials_best(tr, (size_t)a->trials);
+    sbr_study_spec(st, tr[best].x, spec, sizeof spec);
+    printf("%s %s, %ld trials, seed %ld, %.1f s: best validation %s@%zu = %.4f at trial %zu\n"
+           "  best: %s\n",
+           st->algo->name, sbr_tune_method_name(a->to.method), a->trials, a->seed, elapsed,
+           sbr_objective_name(st->metric), st->cutoff, tr[best].value, best, spec);
+    if ((rc = write_best_ini(a, st, tr[best].value, spec, err)) != SBR_OK)
+        return rc;
+    if (d->test != NULL) {
         double value;
         sbr_eval_metrics m;
-        src = score(&ctx, spec, full ? full : train, test, &value, &m, &err);
-        if (src == SBR_OK)
+        rc = sbr_study_score(st, spec, d->full ? d->full : d->train, d->test, &value, &m, err);
+        if (rc == SBR_OK)
             printf("  test (refitted on %s): %s@%zu = %.4f  (MRR %.4f, HR %.4f)\n",
-                   full_path ? full_path : train_path, objectives[ctx.objective], ctx.cutoff, value,
+                   a->full ? a->full : a->train, sbr_objective_name(st->metric), st->cutoff, value,
                    m.mrr, m.hr);
     }
-    if (src != SBR_OK)
-        status = cli_fail(&err);
-    else
-        printf("  wrote %s/trials.csv and %s/best.ini\n", out, out);
+    return rc;
+}
+
+int sbr_cmd_tune(int argc, char **argv)
+{
+    tune_args a;
+    sbr_study st;
+    int status = parse_tune_args(argc, argv, &a);
+    if (status < 0)
+        status = setup_study(&a, &st);
+    if (status >= 0)
+        return status;
+    status = SBR_EXIT_OK;
+    sbr_err err = {SBR_OK, ""};
+    tune_data d;
+    if (load_tune_data(&a, &d, &st, &err) != SBR_OK) {
+        free_tune_data(&d);
+        return cli_fail(&err);
+    }
+    sbr_trial *tr = NULL;
+    if (mkdir(a.out, 0777) != 0 && errno != EEXIST) {
+        fprintf(stderr, "sbr: %s: cannot create: %s\n", a.out, strerror(errno));
+        status = SBR_EXIT_RUNTIME;
+    } else if ((tr = calloc((size_t)a.trials, sizeof *tr)) == NULL) {
+        status = SBR_EXIT_RUNTIME;
+    } else {
+        double t0 = sbr_now_s();
+        sbr_rc rc = sbr_study_run(&st, &a.to, (size_t)a.trials, (int)a.threads, tr, &err);
+        if (rc == SBR_OK)
+            rc = finish(&a, &st, &d, tr, sbr_now_s() - t0, &err);
+        if (rc != SBR_OK)
+            status = cli_fail(&err);
+        else
+            printf("  wrote %s/trials.csv and %s/best.ini\n", a.out, a.out);
+    }
     free(tr);
-    sbr_dataset_free(train);
-    sbr_dataset_free(valid);
-    sbr_dataset_free(test);
-    sbr_dataset_free(full);
-    sbr_split_fini(&vs);
+    free_tune_data(&d);
     return status;
 }
