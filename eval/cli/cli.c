@@ -10,6 +10,7 @@
 #include "algorithms/algo.h"
 #include "data/parse.h"
 #include "eval/report.h"
+#include "eval/specs.h"
 
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 {
@@ -229,17 +230,12 @@ int cli_make_dirs(const char *path)
 int cli_parse_specs(const char *cmd, const char *const *specs, size_t n, sbr_spec *out)
 {
     sbr_err err = {SBR_OK, ""};
-    for (size_t i = 0; i < n; i++) {
-        if (sbr_spec_parse(&out[i], specs[i], &err) != SBR_OK) {
-            cli_free_specs(out, i);
-            return cli_usage_error(cmd, "%s", err.msg);
-        }
-    }
+    if (sbr_specs_parse(specs, n, out, &err) != SBR_OK)
+        return cli_usage_error(cmd, "%s", err.msg);
     return SBR_EXIT_OK;
 }
 
 void cli_free_specs(sbr_spec *specs, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
-        sbr_spec_fini(&specs[i]);
+    sbr_specs_fini(specs, n);
 }

@@ -4,13 +4,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include "algorithms/algo.h"
-#include "data/output.h"
 #include "data/parse.h"
 #include "eval/cli/cli.h"
 #include "eval/harness.h"
+#include "eval/lists.h"
 #include "eval/report.h"
 #include "eval/results.h"
 
@@ -107,304 +106,6 @@ static const char eval_usage[] =
     "           --test $SBR_DATA/rsc15-100k/test.tsv.gz --algo ar --algo sr:steps=10 \\\n"
     "           --algo markov --out results/metrics.csv\n";
 
-enum { N_COLS = SBR_METRICS_COLS, CELL_BYTES = SBR_METRICS_CELL };
-
-static sbr_rc write_recs(const char *path, const sbr_dataset *train, const sbr_dataset *test,
-                         const sbr_eval_result *r, sbr_err *err)
-{
-    sbr_out *o;
-    sbr_rc rc = sbr_out_open(path, &o, err);
-    if (rc != SBR_OK)
-        return rc;
-    sbr_out_printf(o, "SessionId;Position;Recommendations;Scores\n");
-    char num[40];
-    for (size_t p = 0; p < r->n_predictions; p++) {
-        const sbr_eval_list *l = &r->lists[p];
-        const sbr_scored *items = r->list_items + p * r->max_cutoff;
-        sbr_out_printf(o, "%llu;%zu;", (unsigned long long)test->session_ids[l->session],
-                       l->position);
-        for (size_t i = 0; i < l->len; i++)
-            sbr_out_printf(o, "%s%llu", i ? "," : "",
-                           (unsigned long long)train->item_ids[items[i].item]);
-        sbr_out_printf(o, ";");
-        for (size_t i = 0; i < l->len; i++)
-            sbr_out_printf(o, "%s%s", i ? "," : "",
-                           sbr_format_double(num, sizeof num, items[i].score));
-        sbr_out_printf(o, "\n");
-    }
-    return sbr_out_commit(o, err);
-}
-
-/* "dir/recs.csv" + "ar" -> "dir/recs.ar.csv" when several algorithms share one --recs. */
-static void recs_path(const char *base, const char *algo, bool several, char *out, size_t size)
-{
-    const char *slash = strrchr(base, '/');
-    const char *dot = strrchr(base, '.');
-    if (!several)
-        snprintf(out, size, "%s", base);
-    else if (dot != NULL && (slash == NULL || dot > slash))
-        snprintf(out, size, "%.*s.%s%s", (int)(dot - base), base, algo, dot);
-    else
-        snprintf(out, size, "%s.%s", base, algo);
-}
-
-/* The parent folder's name of a path: ".../rsc15-100k/train_full.tsv.gz" -> "rsc15-100k". */
-static void parent_name(const char *path, char *out, size_t size)
-{
-    char buf[4096];
-    snprintf(buf, sizeof buf, "%s", path);
-    char *slash = strrchr(buf, '/');
-    if (slash == NULL) {
-        snprintf(out, size, ".");
-        return;
-    }
-    *slash = '\0';
-    slash = strrchr(buf, '/');
-    if (snprintf(out, size, "%s", slash ? slash + 1 : buf) >= (int)size)
-        out[size - 1] = '\0'; /* a very long folder name is cut */
-}
-
-static int parse_cutoffs(const char *arg, sbr_eval_options *eo)
-{
-    char buf[256];
-    if (strlen(arg) >= sizeof buf)
-        return cli_usage_error("eval", "--cutoffs '%s' is too long", arg);
-    strcpy(buf, arg);
-    eo->n_cutoffs = 0;
-    for (char *p = buf; p != NULL;) {
-        char *comma = strchr(p, ',');
-        if (comma != NULL)
-            *comma++ = '\0';
-        long v;
-        if (eo->n_cutoffs == SBR_MAX_CUTOFFS || sbr_parse_long(p, 1, 100000, &v) != NULL ||
-            (eo->n_cutoffs > 0 && (size_t)v <= eo->cutoffs[eo->n_cutoffs - 1]))
-            return cli_usage_error("eval",
-                                   "--cutoffs '%s': give up to %d ascending integers from 1, "
-                                   "e.g. 1,5,10,20",
-                                   arg, SBR_MAX_CUTOFFS);
-        eo->cutoffs[eo->n_cutoffs++] = (size_t)v;
-        p = comma;
-    }
-    return SBR_EXIT_OK;
-}
-
-enum { MAX_ALGOS = 64 };
-
-int sbr_cmd_eval(int argc, char **argv)
-{
-    enum {
-        OPT_TRAIN = CLI_OPT_FIRST_FREE,
-        OPT_TEST,
-        OPT_ALGO,
-        OPT_CUTOFF,
-        OPT_CUTOFFS,
-        OPT_THREADS,
-        OPT_OUT,
-        OPT_RECS,
-        OPT_DATASET,
-        OPT_SPLIT,
-        OPT_SEED,
-        OPT_KEEP_UNSEEN,
-        OPT_NO_LATENCY
-    };
-    static const struct option longopts[] = {CLI_LOAD_LONG_OPTIONS,
-                                             {"train", required_argument, NULL, OPT_TRAIN},
-                                             {"test", required_argument, NULL, OPT_TEST},
-                                             {"algo", required_argument, NULL, OPT_ALGO},
-                                             {"cutoff", required_argument, NULL, OPT_CUTOFF},
-                                             {"cutoffs", required_argument, NULL, OPT_CUTOFFS},
-                                             {"threads", required_argument, NULL, OPT_THREADS},
-                                             {"out", required_argument, NULL, OPT_OUT},
-                                             {"recs", required_argument, NULL, OPT_RECS},
-                                             {"dataset", required_argument, NULL, OPT_DATASET},
-                                             {"split", required_argument, NULL, OPT_SPLIT},
-                                             {"seed", required_argument, NULL, OPT_SEED},
-                                             {"keep-unseen", no_argument, NULL, OPT_KEEP_UNSEEN},
-                                             {"no-latency", no_argument, NULL, OPT_NO_LATENCY},
-                                             {"help", no_argument, NULL, 'h'},
-                                             {NULL, 0, NULL, 0}};
-    const char *train_path = NULL, *test_path = NULL, *out_path = NULL, *recs = NULL;
-    const char *dataset = NULL, *split = NULL;
-    const char *specs[MAX_ALGOS];
-    size_t n_specs = 0;
-    long threads = omp_get_num_procs(), seed = 1, v;
-    sbr_eval_options eo;
-    sbr_eval_options_init(&eo);
-    sbr_load_options lo;
-    sbr_load_options_init(&lo);
-    int c, rc = 0;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'h':
-            fputs(eval_usage, stdout);
-            return SBR_EXIT_OK;
-        case OPT_TRAIN:
-            train_path = optarg;
-            break;
-        case OPT_TEST:
-            test_path = optarg;
-            break;
-        case OPT_ALGO:
-            if (n_specs == MAX_ALGOS)
-                return cli_usage_error("eval", "at most %d --algo", MAX_ALGOS);
-            specs[n_specs++] = optarg;
-            break;
-        case OPT_CUTOFF:
-            if ((rc = cli_count("eval", "cutoff", optarg, 1, 100000, &v)) == 0) {
-                eo.cutoffs[0] = (size_t)v;
-                eo.n_cutoffs = 1;
-            }
-            break;
-        case OPT_CUTOFFS:
-            rc = parse_cutoffs(optarg, &eo);
-            break;
-        case OPT_THREADS:
-            rc = cli_count("eval", "threads", optarg, 1, 1024, &threads);
-            break;
-        case OPT_OUT:
-            out_path = optarg;
-            break;
-        case OPT_RECS:
-            recs = optarg;
-            break;
-        case OPT_DATASET:
-            dataset = optarg;
-            break;
-        case OPT_SPLIT:
-            split = optarg;
-            break;
-        case OPT_SEED:
-            rc = cli_count("eval", "seed", optarg, 0, 2147483647L, &seed);
-            break;
-        case OPT_KEEP_UNSEEN:
-            eo.keep_unseen = true;
-            break;
-        case OPT_NO_LATENCY:
-            eo.latency = false;
-            break;
-        default:
-            if (c >= CLI_OPT_DELIMITER && c < CLI_OPT_FIRST_FREE) {
-                rc = cli_load_option("eval", c, optarg, &lo);
-                break;
-            }
-            return cli_usage_error("eval", "unrecognised option");
-        }
-        if (rc != 0)
-            return rc;
-    }
-    if (optind < argc)
-        return cli_usage_error("eval", "unexpected argument '%s'", argv[optind]);
-    if (train_path == NULL || test_path == NULL || n_specs == 0)
-        return cli_usage_error("eval", "--train, --test and at least one --algo are required");
-
-    /* Check every spec before any work. */
-    sbr_spec algos[MAX_ALGOS] = {SBR_SPEC_EMPTY};
-    sbr_err err = {SBR_OK, ""};
-    if ((rc = cli_parse_specs("eval", specs, n_specs, algos)) != SBR_EXIT_OK)
-        return rc;
-
-    char dataset_buf[256], split_buf[256];
-    if (dataset == NULL) {
-        parent_name(train_path, dataset_buf, sizeof dataset_buf);
-        dataset = dataset_buf;
-    }
-    if (split == NULL) {
-        cli_base_name(train_path, split_buf, sizeof split_buf);
-        split = split_buf;
-    }
-    sbr_run_info ri = {dataset, split, (int)threads, (unsigned long)seed, SBR_VERSION_STRING};
-    eo.threads = (int)threads;
-    eo.keep_lists = recs != NULL;
-
-    sbr_dataset *train = NULL, *test = NULL;
-    sbr_load_stats ls;
-    if (cli_load(train_path, &lo, false, &train, &ls, &err) != SBR_OK ||
-        cli_load(test_path, &lo, false, &test, &ls, &err) != SBR_OK) {
-        sbr_dataset_free(train);
-        cli_free_specs(algos, n_specs);
-        return cli_fail(&err);
-    }
-
-    size_t n_rows = n_specs * eo.n_cutoffs;
-    char(*cells)[CELL_BYTES] = calloc(n_rows * N_COLS, CELL_BYTES);
-    const char **cell_ptrs = calloc(n_rows * N_COLS, sizeof *cell_ptrs);
-    int status = SBR_EXIT_OK;
-    if (cells == NULL || cell_ptrs == NULL) {
-        sbr_err_set(&err, SBR_ENOMEM, "eval: out of memory");
-        status = cli_fail(&err);
-    }
-    printf("%-8s %-40s %6s %7s %7s %7s %7s %7s %8s %8s %9s %9s %9s\n", "algo", "params", "cutoff",
-           "HR", "MRR", "NDCG", "Prec", "Cov", "fit s", "eval s", "p50 us", "p90 us", "p99.5 us");
-    for (size_t i = 0; i < n_specs && status == SBR_EXIT_OK; i++) {
-        const sbr_algo *a = algos[i].algo;
-        char params[512];
-        sbr_algo_format_params(a, algos[i].config, params, sizeof params);
-        cli_progress progress;
-        cli_progress_start(&progress, a->name);
-        if (isatty(2))
-            fprintf(stderr, "\rfitting %s ...", a->name), progress.shown = true;
-        double t0 = sbr_now_s();
-        sbr_model *model = NULL;
-        if (sbr_algo_fit(a, algos[i].config, train, &model, &err) != SBR_OK) {
-            cli_progress_end(&progress);
-            status = cli_fail(&err);
-            break;
-        }
-        double fit_s = sbr_now_s() - t0;
-        size_t model_bytes = a->model_bytes(model);
-        eo.progress = cli_progress_rows;
-        eo.progress_user = &progress;
-        sbr_eval_result res;
-        sbr_rc erc = sbr_evaluate(model, train, test, &eo, &res, &err);
-        cli_progress_end(&progress);
-        if (erc == SBR_OK && recs != NULL) {
-            char path[4096];
-            recs_path(recs, a->name, n_specs > 1, path, sizeof path);
-            erc = write_recs(path, train, test, &res, &err);
-        }
-        if (erc != SBR_OK) {
-            a->free(model);
-            status = cli_fail(&err);
-            break;
-        }
-        for (size_t k = 0; k < eo.n_cutoffs; k++) {
-            const sbr_eval_metrics *m = &res.at[k];
-            size_t row = i * eo.n_cutoffs + k;
-            sbr_metrics_row(cells + row * N_COLS, CELL_BYTES, &ri, a->name, params, eo.cutoffs[k],
-                            &res, m, fit_s, model_bytes);
-            printf("%-8s %-40.40s %6zu %7.4f %7.4f %7.4f %7.4f %7.4f %8.3f %8.3f %9.1f %9.1f "
-                   "%9.1f\n",
-                   a->name, params, eo.cutoffs[k], m->hr, m->mrr, m->ndcg, m->precision,
-                   m->coverage, fit_s, res.eval_s, res.latency_us[SBR_LAT_P50],
-                   res.latency_us[SBR_LAT_P90], res.latency_us[SBR_LAT_P995]);
-        }
-        fflush(stdout);
-        if (i == 0)
-            fprintf(stderr,
-                    "%zu predictions over %zu test sessions; removed %llu unseen test "
-                    "clicks and %llu short sessions\n",
-                    res.n_predictions, res.n_sessions,
-                    (unsigned long long)res.unseen_clicks_removed,
-                    (unsigned long long)res.short_sessions_dropped);
-        sbr_eval_result_fini(&res);
-        a->free(model);
-    }
-    if (status == SBR_EXIT_OK && out_path != NULL) {
-        for (size_t k = 0; k < n_rows * N_COLS; k++)
-            cell_ptrs[k] = cells[k];
-        if (sbr_csv_append(out_path, sbr_metrics_header, N_COLS, SBR_METRICS_KEY_COLS, cell_ptrs,
-                           n_rows, &err) != SBR_OK)
-            status = cli_fail(&err);
-    }
-    free(cells);
-    free(cell_ptrs);
-    sbr_dataset_free(train);
-    sbr_dataset_free(test);
-    cli_free_specs(algos, n_specs);
-    return status;
-}
-
 /* ------------------------------------------------------------------------------------------ */
 /* sbr bench                                                                                  */
 /* ------------------------------------------------------------------------------------------ */
@@ -428,28 +129,349 @@ static const char bench_usage[] =
     "  sbr bench --train $SBR_DATA/retailrocket/train.tsv.gz \\\n"
     "            --test $SBR_DATA/retailrocket/test.tsv.gz --algo ar --algo sr\n";
 
-/* CRC-32 of every list in evaluation order: item ids and scores as printed. */
-static unsigned long verify_hash(const sbr_dataset *train, const sbr_eval_result *r)
+enum { N_COLS = SBR_METRICS_COLS, CELL_BYTES = SBR_METRICS_CELL, MAX_ALGOS = 64 };
+
+/* The options of `sbr eval` and `sbr bench` (bench takes a subset). */
+typedef struct eval_args {
+    const char *train, *test, *out, *recs, *dataset, *split;
+    const char *specs[MAX_ALGOS];
+    size_t n_specs;
+    long threads, seed;
+    sbr_eval_options eo;
+    sbr_load_options lo;
+} eval_args;
+
+enum {
+    OPT_TRAIN = CLI_OPT_FIRST_FREE,
+    OPT_TEST,
+    OPT_OUT,
+    OPT_RECS,
+    OPT_DATASET,
+    OPT_SPLIT, /* the options above take a path or name as it is */
+    OPT_ALGO,
+    OPT_CUTOFF,
+    OPT_CUTOFFS,
+    OPT_THREADS,
+    OPT_SEED,
+    OPT_KEEP_UNSEEN,
+    OPT_NO_LATENCY
+};
+
+static void eval_args_init(eval_args *a)
 {
-    uLong crc = crc32(0L, Z_NULL, 0);
-    char buf[64];
-    for (size_t p = 0; p < r->n_predictions; p++) {
-        const sbr_scored *items = r->list_items + p * r->max_cutoff;
-        for (size_t i = 0; i < r->lists[p].len; i++) {
-            int n = snprintf(buf, sizeof buf,
-                             "%llu:", (unsigned long long)train->item_ids[items[i].item]);
-            crc = crc32(crc, (const Bytef *)buf, (uInt)n);
-            sbr_format_double(buf, sizeof buf, items[i].score);
-            crc = crc32(crc, (const Bytef *)buf, (uInt)strlen(buf));
-        }
-        crc = crc32(crc, (const Bytef *)"\n", 1);
+    memset(a, 0, sizeof *a);
+    a->threads = omp_get_num_procs();
+    a->seed = 1;
+    sbr_eval_options_init(&a->eo);
+    sbr_load_options_init(&a->lo);
+}
+
+/* Applies one option of cmd ("eval" or "bench"). Returns 0 or a usage error's exit status. */
+static int eval_option(const char *cmd, eval_args *a, int code, const char *arg)
+{
+    const char **texts[] = {&a->train, &a->test, &a->out, &a->recs, &a->dataset, &a->split};
+    sbr_err err = {SBR_OK, ""};
+    long v;
+    int rc;
+    if (code >= OPT_TRAIN && code <= OPT_SPLIT) {
+        *texts[code - OPT_TRAIN] = arg;
+        return 0;
     }
-    return (unsigned long)crc;
+    switch (code) {
+    case OPT_ALGO:
+        if (a->n_specs == MAX_ALGOS)
+            return cli_usage_error(cmd, "at most %d --algo", MAX_ALGOS);
+        a->specs[a->n_specs++] = arg;
+        return 0;
+    case OPT_CUTOFF:
+        if ((rc = cli_count(cmd, "cutoff", arg, 1, 100000, &v)) == 0) {
+            a->eo.cutoffs[0] = (size_t)v;
+            a->eo.n_cutoffs = strcmp(cmd, "eval") == 0 ? 1 : a->eo.n_cutoffs;
+        }
+        return rc;
+    case OPT_CUTOFFS:
+        if (sbr_cutoffs_parse(arg, &a->eo, &err) != SBR_OK)
+            return cli_usage_error(cmd, "%s", err.msg);
+        return 0;
+    case OPT_THREADS:
+        return cli_count(cmd, "threads", arg, 1, 1024, &a->threads);
+    case OPT_SEED:
+        return cli_count(cmd, "seed", arg, 0, 2147483647L, &a->seed);
+    case OPT_KEEP_UNSEEN:
+        a->eo.keep_unseen = true;
+        return 0;
+    case OPT_NO_LATENCY:
+        a->eo.latency = false;
+        return 0;
+    default:
+        if (code >= CLI_OPT_DELIMITER && code < CLI_OPT_FIRST_FREE)
+            return cli_load_option(cmd, code, arg, &a->lo);
+        return cli_usage_error(cmd, "unrecognised option");
+    }
+}
+
+/* Parses cmd's options into *a. Returns -1 to go on, else the exit status (help, usage). */
+static int parse_eval_args(const char *cmd, const char *usage, const struct option *longopts,
+                           int argc, char **argv, eval_args *a)
+{
+    int c, rc;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        if (c == 'h') {
+            fputs(usage, stdout);
+            return SBR_EXIT_OK;
+        }
+        if ((rc = eval_option(cmd, a, c, optarg)) != 0)
+            return rc;
+    }
+    if (optind < argc)
+        return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+    if (a->train == NULL || a->test == NULL || a->n_specs == 0)
+        return cli_usage_error(cmd, "--train, --test and at least one --algo are required");
+    return -1;
+}
+
+/* The algorithms and the two session sets of a run. */
+typedef struct eval_job {
+    sbr_spec algos[MAX_ALGOS];
+    size_t n_algos;
+    sbr_dataset *train, *test;
+} eval_job;
+
+static void close_eval_job(eval_job *j)
+{
+    sbr_dataset_free(j->train);
+    sbr_dataset_free(j->test);
+    cli_free_specs(j->algos, j->n_algos);
+}
+
+/* Checks every spec before any work, then loads the sets. Returns -1 to go on, else the exit
+ * status (the job is then released). */
+static int open_eval_job(const char *cmd, const eval_args *a, eval_job *j)
+{
+    memset(j, 0, sizeof *j);
+    int rc = cli_parse_specs(cmd, a->specs, a->n_specs, j->algos);
+    if (rc != SBR_EXIT_OK)
+        return rc;
+    j->n_algos = a->n_specs;
+    sbr_err err = {SBR_OK, ""};
+    sbr_load_stats ls;
+    if (cli_load(a->train, &a->lo, false, &j->train, &ls, &err) != SBR_OK ||
+        cli_load(a->test, &a->lo, false, &j->test, &ls, &err) != SBR_OK) {
+        close_eval_job(j);
+        return cli_fail(&err);
+    }
+    return -1;
+}
+
+/* Fits algorithm i on the training set (*fit_s: seconds) and evaluates it on the test set,
+ * with progress on the terminal. On failure *model is NULL. */
+static sbr_rc fit_and_evaluate(const eval_job *j, size_t i, const sbr_eval_options *opt,
+                               bool show_fitting, sbr_model **model, double *fit_s,
+                               sbr_eval_result *res, sbr_err *err)
+{
+    const sbr_algo *a = j->algos[i].algo;
+    cli_progress progress;
+    cli_progress_start(&progress, a->name);
+    if (show_fitting && isatty(2))
+        fprintf(stderr, "\rfitting %s ...", a->name), progress.shown = true;
+    double t0 = sbr_now_s();
+    *model = NULL;
+    sbr_rc rc = sbr_algo_fit(a, j->algos[i].config, j->train, model, err);
+    *fit_s = sbr_now_s() - t0;
+    if (rc == SBR_OK) {
+        sbr_eval_options eo = *opt;
+        eo.progress = cli_progress_rows;
+        eo.progress_user = &progress;
+        rc = sbr_evaluate(*model, j->train, j->test, &eo, res, err);
+        if (rc != SBR_OK) {
+            a->free(*model);
+            *model = NULL;
+        }
+    }
+    cli_progress_end(&progress);
+    return rc;
+}
+
+/* ---- sbr eval ----------------------------------------------------------------------------- */
+
+/* The parent folder's name of a path: ".../rsc15-100k/train_full.tsv.gz" -> "rsc15-100k". */
+static void parent_name(const char *path, char *out, size_t size)
+{
+    char buf[4096];
+    snprintf(buf, sizeof buf, "%s", path);
+    char *slash = strrchr(buf, '/');
+    if (slash == NULL) {
+        snprintf(out, size, ".");
+        return;
+    }
+    *slash = '\0';
+    slash = strrchr(buf, '/');
+    if (snprintf(out, size, "%s", slash ? slash + 1 : buf) >= (int)size)
+        out[size - 1] = '\0'; /* a very long folder name is cut */
+}
+
+/* The rows of one evaluation: its cells, and the names they carry. */
+typedef struct eval_rows {
+    char (*cells)[CELL_BYTES]; /* n_algos x n_cutoffs rows of N_COLS cells */
+    const sbr_run_info *ri;
+} eval_rows;
+
+static void print_eval_header(void)
+{
+    printf("%-8s %-40s %6s %7s %7s %7s %7s %7s %8s %8s %9s %9s %9s\n", "algo", "params", "cutoff",
+           "HR", "MRR", "NDCG", "Prec", "Cov", "fit s", "eval s", "p50 us", "p90 us", "p99.5 us");
+}
+
+/* Evaluates algorithm i: fits, evaluates, writes its lists (--recs), formats its rows and
+ * prints them. Returns SBR_OK or the error in *err. */
+static sbr_rc eval_one(const eval_args *a, const eval_job *j, size_t i, eval_rows *rows,
+                       sbr_err *err)
+{
+    const sbr_algo *al = j->algos[i].algo;
+    const sbr_eval_options *eo = &a->eo;
+    char params[512];
+    sbr_algo_format_params(al, j->algos[i].config, params, sizeof params);
+    sbr_model *model;
+    double fit_s;
+    sbr_eval_result res;
+    sbr_rc rc = fit_and_evaluate(j, i, eo, true, &model, &fit_s, &res, err);
+    if (rc != SBR_OK)
+        return rc;
+    size_t model_bytes = al->model_bytes(model);
+    if (a->recs != NULL) {
+        char path[4096];
+        sbr_lists_path(a->recs, al->name, j->n_algos > 1, path, sizeof path);
+        rc = sbr_lists_write(path, j->train, j->test, &res, err);
+    }
+    for (size_t k = 0; k < eo->n_cutoffs && rc == SBR_OK; k++) {
+        const sbr_eval_metrics *m = &res.at[k];
+        size_t row = i * eo->n_cutoffs + k;
+        sbr_metrics_row(rows->cells + row * N_COLS, CELL_BYTES, rows->ri, al->name, params,
+                        eo->cutoffs[k], &res, m, fit_s, model_bytes);
+        printf("%-8s %-40.40s %6zu %7.4f %7.4f %7.4f %7.4f %7.4f %8.3f %8.3f %9.1f %9.1f %9.1f\n",
+               al->name, params, eo->cutoffs[k], m->hr, m->mrr, m->ndcg, m->precision, m->coverage,
+               fit_s, res.eval_s, res.latency_us[SBR_LAT_P50], res.latency_us[SBR_LAT_P90],
+               res.latency_us[SBR_LAT_P995]);
+    }
+    fflush(stdout);
+    if (rc == SBR_OK && i == 0)
+        fprintf(stderr,
+                "%zu predictions over %zu test sessions; removed %llu unseen test "
+                "clicks and %llu short sessions\n",
+                res.n_predictions, res.n_sessions, (unsigned long long)res.unseen_clicks_removed,
+                (unsigned long long)res.short_sessions_dropped);
+    sbr_eval_result_fini(&res);
+    al->free(model);
+    return rc;
+}
+
+/* Appends the rows to --out. */
+static sbr_rc append_rows(const char *path, char (*cells)[CELL_BYTES], size_t n_rows, sbr_err *err)
+{
+    const char **ptrs = calloc(n_rows * N_COLS, sizeof *ptrs);
+    if (ptrs == NULL)
+        return sbr_err_set(err, SBR_ENOMEM, "eval: out of memory");
+    for (size_t k = 0; k < n_rows * N_COLS; k++)
+        ptrs[k] = cells[k];
+    sbr_rc rc =
+        sbr_csv_append(path, sbr_metrics_header, N_COLS, SBR_METRICS_KEY_COLS, ptrs, n_rows, err);
+    free(ptrs);
+    return rc;
+}
+
+int sbr_cmd_eval(int argc, char **argv)
+{
+    static const struct option longopts[] = {CLI_LOAD_LONG_OPTIONS,
+                                             {"train", required_argument, NULL, OPT_TRAIN},
+                                             {"test", required_argument, NULL, OPT_TEST},
+                                             {"algo", required_argument, NULL, OPT_ALGO},
+                                             {"cutoff", required_argument, NULL, OPT_CUTOFF},
+                                             {"cutoffs", required_argument, NULL, OPT_CUTOFFS},
+                                             {"threads", required_argument, NULL, OPT_THREADS},
+                                             {"out", required_argument, NULL, OPT_OUT},
+                                             {"recs", required_argument, NULL, OPT_RECS},
+                                             {"dataset", required_argument, NULL, OPT_DATASET},
+                                             {"split", required_argument, NULL, OPT_SPLIT},
+                                             {"seed", required_argument, NULL, OPT_SEED},
+                                             {"keep-unseen", no_argument, NULL, OPT_KEEP_UNSEEN},
+                                             {"no-latency", no_argument, NULL, OPT_NO_LATENCY},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {NULL, 0, NULL, 0}};
+    eval_args a;
+    eval_job j;
+    eval_args_init(&a);
+    int status = parse_eval_args("eval", eval_usage, longopts, argc, argv, &a);
+    if (status < 0)
+        status = open_eval_job("eval", &a, &j);
+    if (status >= 0)
+        return status;
+    char dataset[256], split[256];
+    if (a.dataset == NULL)
+        parent_name(a.train, dataset, sizeof dataset);
+    if (a.split == NULL)
+        cli_base_name(a.train, split, sizeof split);
+    sbr_run_info ri = {a.dataset ? a.dataset : dataset, a.split ? a.split : split, (int)a.threads,
+                       (unsigned long)a.seed, SBR_VERSION_STRING};
+    a.eo.threads = (int)a.threads;
+    a.eo.keep_lists = a.recs != NULL;
+    size_t n_rows = j.n_algos * a.eo.n_cutoffs;
+    eval_rows rows = {calloc(n_rows * N_COLS, CELL_BYTES), &ri};
+    sbr_err err = {SBR_OK, ""};
+    sbr_rc rc = SBR_OK;
+    if (rows.cells == NULL)
+        rc = sbr_err_set(&err, SBR_ENOMEM, "eval: out of memory");
+    print_eval_header(); /* on stdout, the error on stderr: as before, whatever happens */
+    for (size_t i = 0; i < j.n_algos && rc == SBR_OK; i++)
+        rc = eval_one(&a, &j, i, &rows, &err);
+    if (rc == SBR_OK && a.out != NULL)
+        rc = append_rows(a.out, rows.cells, n_rows, &err);
+    status = rc == SBR_OK ? SBR_EXIT_OK : cli_fail(&err);
+    free(rows.cells);
+    close_eval_job(&j);
+    return status;
+}
+
+static void print_bench_header(void)
+{
+    printf("%-8s %-40s %8s %8s %8s %8s %8s %9s %10s %8s %10s %8s %8s  %s\n", "algo", "params",
+           "p50 us", "p90 us", "p95 us", "p99 us", "p99.5 us", "max us", "pred/s", "fit s", "model",
+           "B/click", "vs first", "verify");
+}
+
+/* Benchmarks algorithm i and prints its line; *first_p90 is the first algorithm's p90. */
+static sbr_rc bench_one(const eval_args *a, const eval_job *j, size_t i, double *first_p90,
+                        sbr_err *err)
+{
+    const sbr_algo *al = j->algos[i].algo;
+    sbr_model *model;
+    double fit_s;
+    sbr_eval_result r;
+    sbr_rc rc = fit_and_evaluate(j, i, &a->eo, false, &model, &fit_s, &r, err);
+    if (rc != SBR_OK)
+        return rc;
+    double per_s = r.latency_total_s > 0 ? (double)r.n_predictions / r.latency_total_s : 0;
+    if (i == 0)
+        *first_p90 = r.latency_us[SBR_LAT_P90];
+    char params[512], bytes[32];
+    sbr_algo_format_params(al, j->algos[i].config, params, sizeof params);
+    size_t model_bytes = al->model_bytes(model);
+    printf("%-8s %-40.40s %8.2f %8.2f %8.2f %8.2f %8.2f %9.1f %10.0f %8.3f %10s %8.1f %7.2fx  "
+           "%08lx\n",
+           al->name, params, r.latency_us[SBR_LAT_P50], r.latency_us[SBR_LAT_P90],
+           r.latency_us[SBR_LAT_P95], r.latency_us[SBR_LAT_P99], r.latency_us[SBR_LAT_P995],
+           r.latency_us[SBR_LAT_MAX], per_s, fit_s, sbr_fmt_bytes(bytes, sizeof bytes, model_bytes),
+           (double)model_bytes / (double)j->train->n_clicks,
+           *first_p90 > 0 ? r.latency_us[SBR_LAT_P90] / *first_p90 : 1.0,
+           sbr_lists_crc32(j->train, &r));
+    fflush(stdout);
+    sbr_eval_result_fini(&r);
+    al->free(model);
+    return SBR_OK;
 }
 
 int sbr_cmd_bench(int argc, char **argv)
 {
-    enum { OPT_TRAIN = CLI_OPT_FIRST_FREE, OPT_TEST, OPT_ALGO, OPT_CUTOFF };
     static const struct option longopts[] = {CLI_LOAD_LONG_OPTIONS,
                                              {"train", required_argument, NULL, OPT_TRAIN},
                                              {"test", required_argument, NULL, OPT_TEST},
@@ -457,101 +479,21 @@ int sbr_cmd_bench(int argc, char **argv)
                                              {"cutoff", required_argument, NULL, OPT_CUTOFF},
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
-    const char *train_path = NULL, *test_path = NULL, *specs[MAX_ALGOS];
-    size_t n_specs = 0;
-    long v;
-    sbr_eval_options eo;
-    sbr_eval_options_init(&eo);
-    eo.keep_lists = true;
-    sbr_load_options lo;
-    sbr_load_options_init(&lo);
-    int c, rc = 0;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-        if (c == 'h') {
-            fputs(bench_usage, stdout);
-            return SBR_EXIT_OK;
-        } else if (c == OPT_TRAIN) {
-            train_path = optarg;
-        } else if (c == OPT_TEST) {
-            test_path = optarg;
-        } else if (c == OPT_ALGO) {
-            if (n_specs == MAX_ALGOS)
-                return cli_usage_error("bench", "at most %d --algo", MAX_ALGOS);
-            specs[n_specs++] = optarg;
-        } else if (c == OPT_CUTOFF) {
-            if ((rc = cli_count("bench", "cutoff", optarg, 1, 100000, &v)) != 0)
-                return rc;
-            eo.cutoffs[0] = (size_t)v;
-        } else if (c >= CLI_OPT_DELIMITER && c < CLI_OPT_FIRST_FREE) {
-            if ((rc = cli_load_option("bench", c, optarg, &lo)) != 0)
-                return rc;
-        } else {
-            return cli_usage_error("bench", "unrecognised option");
-        }
-    }
-    if (optind < argc)
-        return cli_usage_error("bench", "unexpected argument '%s'", argv[optind]);
-    if (train_path == NULL || test_path == NULL || n_specs == 0)
-        return cli_usage_error("bench", "--train, --test and at least one --algo are required");
-    sbr_spec algos[MAX_ALGOS] = {SBR_SPEC_EMPTY};
-    sbr_err err = {SBR_OK, ""};
-    if ((rc = cli_parse_specs("bench", specs, n_specs, algos)) != SBR_EXIT_OK)
-        return rc;
-    sbr_dataset *train = NULL, *test = NULL;
-    sbr_load_stats ls;
-    if (cli_load(train_path, &lo, false, &train, &ls, &err) != SBR_OK ||
-        cli_load(test_path, &lo, false, &test, &ls, &err) != SBR_OK) {
-        sbr_dataset_free(train);
-        cli_free_specs(algos, n_specs);
-        return cli_fail(&err);
-    }
-    printf("%-8s %-40s %8s %8s %8s %8s %8s %9s %10s %8s %10s %8s %8s  %s\n", "algo", "params",
-           "p50 us", "p90 us", "p95 us", "p99 us", "p99.5 us", "max us", "pred/s", "fit s", "model",
-           "B/click", "vs first", "verify");
+    eval_args a;
+    eval_job j;
+    eval_args_init(&a);
+    a.eo.keep_lists = true;
+    int status = parse_eval_args("bench", bench_usage, longopts, argc, argv, &a);
+    if (status < 0)
+        status = open_eval_job("bench", &a, &j);
+    if (status >= 0)
+        return status;
+    print_bench_header();
     double first_p90 = 0;
-    int status = SBR_EXIT_OK;
-    for (size_t i = 0; i < n_specs && status == SBR_EXIT_OK; i++) {
-        const sbr_algo *a = algos[i].algo;
-        double t0 = sbr_now_s();
-        sbr_model *model = NULL;
-        if (sbr_algo_fit(a, algos[i].config, train, &model, &err) != SBR_OK) {
-            status = cli_fail(&err);
-            break;
-        }
-        double fit_s = sbr_now_s() - t0;
-        sbr_eval_result r;
-        cli_progress progress;
-        cli_progress_start(&progress, a->name);
-        eo.progress = cli_progress_rows;
-        eo.progress_user = &progress;
-        sbr_rc erc = sbr_evaluate(model, train, test, &eo, &r, &err);
-        cli_progress_end(&progress);
-        if (erc != SBR_OK) {
-            a->free(model);
-            status = cli_fail(&err);
-            break;
-        }
-        double per_s = r.latency_total_s > 0 ? (double)r.n_predictions / r.latency_total_s : 0;
-        if (i == 0)
-            first_p90 = r.latency_us[SBR_LAT_P90];
-        char params[512], bytes[32];
-        sbr_algo_format_params(a, algos[i].config, params, sizeof params);
-        size_t model_bytes = a->model_bytes(model);
-        printf("%-8s %-40.40s %8.2f %8.2f %8.2f %8.2f %8.2f %9.1f %10.0f %8.3f %10s %8.1f %7.2fx  "
-               "%08lx\n",
-               a->name, params, r.latency_us[SBR_LAT_P50], r.latency_us[SBR_LAT_P90],
-               r.latency_us[SBR_LAT_P95], r.latency_us[SBR_LAT_P99], r.latency_us[SBR_LAT_P995],
-               r.latency_us[SBR_LAT_MAX], per_s, fit_s,
-               sbr_fmt_bytes(bytes, sizeof bytes, model_bytes),
-               (double)model_bytes / (double)train->n_clicks,
-               first_p90 > 0 ? r.latency_us[SBR_LAT_P90] / first_p90 : 1.0, verify_hash(train, &r));
-        fflush(stdout);
-        sbr_eval_result_fini(&r);
-        a->free(model);
-    }
-    sbr_dataset_free(train);
-    sbr_dataset_free(test);
-    cli_free_specs(algos, n_specs);
-    return status;
+    sbr_err err = {SBR_OK, ""};
+    sbr_rc rc = SBR_OK;
+    for (size_t i = 0; i < j.n_algos && rc == SBR_OK; i++)
+        rc = bench_one(&a, &j, i, &first_p90, &err);
+    close_eval_job(&j);
+    return rc == SBR_OK ? SBR_EXIT_OK : cli_fail(&err);
 }

@@ -19,6 +19,7 @@
 #include "eval/report.h"
 #include "eval/results.h"
 #include "eval/resume.h"
+#include "eval/specs.h"
 #include "data/synth.h"
 
 static const char run_usage[] =
@@ -64,15 +65,10 @@ static bool file_exists(const char *path)
     return stat(path, &st) == 0;
 }
 
-typedef struct job_spec {
-    sbr_spec spec;
-    char params[512];
-} job_spec;
-
 typedef struct runner {
     const sbr_experiment *x;
     char datasets_csv[4096];
-    job_spec *specs;
+    sbr_job_spec *specs;
     size_t n_specs;
     sbr_done_set *done;
     char metrics[4096];
@@ -81,7 +77,7 @@ typedef struct runner {
     bool dry;
 } runner;
 
-static bool job_done(const runner *r, const char *dataset, const char *split, const job_spec *j)
+static bool job_done(const runner *r, const char *dataset, const char *split, const sbr_job_spec *j)
 {
     return sbr_done_set_has_job(r->done, dataset, split, j->spec.algo->name, j->params,
                                 r->x->cutoffs, r->x->n_cutoffs);
@@ -131,7 +127,7 @@ static sbr_rc run_slice(runner *r, const char *dataset, const char *split, const
 {
     const sbr_experiment *x = r->x;
     for (size_t i = 0; i < r->n_specs; i++) {
-        const job_spec *j = &r->specs[i];
+        const sbr_job_spec *j = &r->specs[i];
         char what[768];
         snprintf(what, sizeof what, "%s/%s %s %s", dataset, split, j->spec.algo->name, j->params);
         if (job_done(r, dataset, split, j)) {
@@ -381,25 +377,9 @@ int sbr_cmd_run(int argc, char **argv)
     }
     remove_stale_tmp(x->output);
     /* Every algorithm's parameter combinations, checked before any work. */
-    for (size_t a = 0; a < x->n_algos && status == SBR_EXIT_OK; a++) {
-        char(*specs)[SBR_EXP_SPEC] = NULL;
-        size_t n = 0;
-        if (sbr_exp_expand(&x->algos[a], &specs, &n, &err) != SBR_OK ||
-            sbr_grow_array(&r.specs, r.n_specs + n, sizeof *r.specs) != SBR_OK) {
-            status = cli_fail(&err);
-        }
-        for (size_t i = 0; i < n && status == SBR_EXIT_OK; i++) {
-            job_spec *j = &r.specs[r.n_specs++];
-            j->spec = (sbr_spec)SBR_SPEC_EMPTY;
-            if (sbr_spec_parse(&j->spec, specs[i], &err) != SBR_OK) {
-                status =
-                    cli_usage_error("run", "%s: algo %s: %s", x->path, x->algos[a].label, err.msg);
-                break;
-            }
-            sbr_algo_format_params(j->spec.algo, j->spec.config, j->params, sizeof j->params);
-        }
-        free(specs);
-    }
+    bool bad_spec;
+    if (sbr_job_specs_expand(x, &r.specs, &r.n_specs, &bad_spec, &err) != SBR_OK)
+        status = bad_spec ? cli_usage_error("run", "%s", err.msg) : cli_fail(&err);
     if (status == SBR_EXIT_OK && sbr_done_set_load(r.metrics, &r.done, &err) != SBR_OK)
         status = cli_fail(&err);
     for (size_t d = 0; d < x->n_datasets; d++)
@@ -417,9 +397,7 @@ int sbr_cmd_run(int argc, char **argv)
                x->path, r.total, r.run, r.skipped_done, r.skipped_missing, sbr_now_s() - r.t0,
                r.metrics);
     sbr_done_set_free(r.done);
-    for (size_t i = 0; i < r.n_specs; i++)
-        sbr_spec_fini(&r.specs[i].spec);
-    free(r.specs);
+    sbr_job_specs_free(r.specs, r.n_specs);
     free(x);
     return status;
 }
