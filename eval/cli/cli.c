@@ -9,6 +9,7 @@
 
 #include "algorithms/algo.h"
 #include "data/parse.h"
+#include "eval/job.h"
 #include "eval/report.h"
 #include "eval/specs.h"
 
@@ -194,19 +195,7 @@ sbr_rc cli_load(const char *path, const sbr_load_options *opt, bool quiet, sbr_d
 
 void cli_base_name(const char *path, char *out, size_t size)
 {
-    static const char *const endings[] = {".gz", ".tsv", ".csv", ".txt", ".dat"};
-    const char *slash = strrchr(path, '/');
-    snprintf(out, size, "%s", slash ? slash + 1 : path);
-    for (bool cut = true; cut;) {
-        cut = false;
-        for (size_t i = 0; i < sizeof endings / sizeof endings[0]; i++) {
-            size_t n = strlen(out), k = strlen(endings[i]);
-            if (n > k && strcmp(out + n - k, endings[i]) == 0) {
-                out[n - k] = '\0';
-                cut = true;
-            }
-        }
-    }
+    sbr_job_file_stem(path, out, size);
 }
 
 int cli_make_dirs(const char *path)
