@@ -11,7 +11,8 @@ extern CU_SuiteInfo sbr_suite_parse, sbr_suite_table, sbr_suite_dataset, sbr_sui
     sbr_suite_split, sbr_suite_stats, sbr_suite_algo, sbr_suite_eval, sbr_suite_synth,
     sbr_suite_experiment, sbr_suite_tune, sbr_suite_shared_data, sbr_suite_baselines,
     sbr_suite_vmis, sbr_suite_vmis_data, sbr_suite_sknn, sbr_suite_sknn_data, sbr_suite_stan,
-    sbr_suite_stan_data, sbr_suite_resume, sbr_suite_summary;
+    sbr_suite_stan_data, sbr_suite_resume, sbr_suite_summary, sbr_suite_study, sbr_suite_lists,
+    sbr_suite_specs, sbr_suite_job;
 
 static CU_SuiteInfo *const all_suites[] = {
     &sbr_suite_parse,     &sbr_suite_table,      &sbr_suite_dataset,   &sbr_suite_prepare,
@@ -19,7 +20,8 @@ static CU_SuiteInfo *const all_suites[] = {
     &sbr_suite_synth,     &sbr_suite_experiment, &sbr_suite_tune,      &sbr_suite_shared_data,
     &sbr_suite_baselines, &sbr_suite_vmis,       &sbr_suite_vmis_data, &sbr_suite_sknn,
     &sbr_suite_sknn_data, &sbr_suite_stan,       &sbr_suite_stan_data, &sbr_suite_resume,
-    &sbr_suite_summary,
+    &sbr_suite_summary,   &sbr_suite_study,      &sbr_suite_lists,     &sbr_suite_specs,
+    &sbr_suite_job,
 };
 
 /* Suites that read the real datasets under SBR_DATA. */
