@@ -8,17 +8,12 @@
 #include <unistd.h>
 
 #include "algorithms/algo.h"
-#include "data/load.h"
 #include "data/output.h"
-#include "data/parse.h"
-#include "data/split.h"
-#include "data/table.h"
 #include "eval/cli/cli.h"
 #include "eval/experiment.h"
 #include "eval/harness.h"
 #include "eval/job.h"
 #include "eval/report.h"
-#include "eval/results.h"
 #include "eval/resume.h"
 #include "eval/specs.h"
 #include "data/synth.h"
