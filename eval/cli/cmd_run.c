@@ -9,6 +9,7 @@
 
 #include "algorithms/algo.h"
 #include "data/output.h"
+#include "data/synth.h"
 #include "eval/cli/cli.h"
 #include "eval/experiment.h"
 #include "eval/harness.h"
@@ -16,7 +17,6 @@
 #include "eval/report.h"
 #include "eval/resume.h"
 #include "eval/specs.h"
-#include "data/synth.h"
 
 static const char run_usage[] =
     "Usage: sbr run EXPERIMENT.ini [--threads N] [--dry-run]\n"
