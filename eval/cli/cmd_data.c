@@ -11,9 +11,9 @@
 #include "data/prepare.h"
 #include "data/split.h"
 #include "data/stats.h"
+#include "data/synth.h"
 #include "eval/cli/cli.h"
 #include "eval/report.h"
-#include "data/synth.h"
 
 /* ------------------------------------------------------------------------------------------ */
 /* sbr stats                                                                                  */
