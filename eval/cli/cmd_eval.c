@@ -186,7 +186,7 @@ static int eval_option(const char *cmd, eval_args *a, int code, const char *arg)
     case OPT_CUTOFF:
         if ((rc = cli_count(cmd, "cutoff", arg, 1, 100000, &v)) == 0) {
             a->eo.cutoffs[0] = (size_t)v;
-            a->eo.n_cutoffs = strcmp(cmd, "eval") == 0 ? 1 : a->eo.n_cutoffs;
+            a->eo.n_cutoffs = 1; /* --cutoff replaces a --cutoffs list */
         }
         return rc;
     case OPT_CUTOFFS:
