@@ -38,7 +38,7 @@
 #include <string.h>
 
 #include "algorithms/algo.h"
-#include "algorithms/rng.h"
+#include "data/rng.h"
 #include "data/dataset.h"
 
 enum { KNN_SAMPLE_RECENT, KNN_SAMPLE_RANDOM };

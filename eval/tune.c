@@ -10,7 +10,7 @@
 #include <time.h>
 
 #include "algorithms/algo.h"
-#include "algorithms/rng.h"
+#include "data/rng.h"
 #include "data/parse.h"
 
 enum { PURPOSE_TUNE = 0x54554e45 };

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "algorithms/algo.h"
-#include "algorithms/rng.h"
+#include "data/rng.h"
 #include "algorithms/rules.h"
 #include "algorithms/sr.h"
 

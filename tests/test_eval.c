@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "algorithms/algo.h"
-#include "algorithms/rng.h"
+#include "data/rng.h"
 #include "eval/harness.h"
 #include "eval/metrics.h"
 #include "eval/results.h"

@@ -19,7 +19,7 @@
 #include "algorithms/algo.h"
 #include "algorithms/live.h"
 #include "algorithms/model_file.h"
-#include "algorithms/rng.h"
+#include "data/rng.h"
 #include "test_util.h"
 
 static const char *const variants[] = {

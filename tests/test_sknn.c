@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "algorithms/algo.h"
-#include "algorithms/rng.h"
+#include "data/rng.h"
 #include "algorithms/sknn.h"
 #include "algorithms/vsknn.h"
 #include "data/dataset.h"

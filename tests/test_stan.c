@@ -19,7 +19,7 @@
 
 #include "algorithms/algo.h"
 #include "algorithms/iknn.h"
-#include "algorithms/rng.h"
+#include "data/rng.h"
 #include "algorithms/sscf.h"
 #include "algorithms/stan.h"
 #include "algorithms/vstan.h"

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "data/load.h"
-#include "eval/synth.h"
+#include "data/synth.h"
 #include "test_util.h"
 
 static const char *synth(const char *name, const sbr_synth_options *o)
@@ -87,10 +87,32 @@ static void test_bad_options_are_named(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "clusters=10000"));
 }
 
+static void test_an_options_spec_is_parsed_and_checked(void)
+{
+    sbr_synth_options o, d;
+    sbr_synth_options_init(&d);
+    sbr_err e = {SBR_OK, ""};
+    CU_ASSERT_EQUAL(sbr_synth_options_parse("sessions=300,items=50,zipf=0.8,seed=7", &o, &e),
+                    SBR_OK);
+    CU_ASSERT_EQUAL(o.sessions, 300);
+    CU_ASSERT_EQUAL(o.items, 50);
+    CU_ASSERT_DOUBLE_EQUAL(o.zipf, 0.8, 0);
+    CU_ASSERT_EQUAL(o.seed, 7);
+    CU_ASSERT_EQUAL(o.clusters, d.clusters); /* the rest keep their defaults */
+    CU_ASSERT_EQUAL(sbr_synth_options_parse("", &o, &e), SBR_OK);
+    CU_ASSERT_EQUAL(o.sessions, d.sessions);
+    CU_ASSERT_EQUAL(sbr_synth_options_parse("sessions=10,colour=3", &o, &e), SBR_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "unknown key 'colour'"));
+    CU_ASSERT_EQUAL(sbr_synth_options_parse("sessions", &o, &e), SBR_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "synth 'sessions': expected key=number"));
+    CU_ASSERT_EQUAL(sbr_synth_options_parse("days=-1", &o, &e), SBR_EINVAL);
+}
+
 static CU_TestInfo tests[] = {
     {"the same seed gives the same bytes", test_the_same_seed_gives_the_same_bytes},
     {"the log has the requested shape", test_the_log_has_the_requested_shape},
     {"bad options are named", test_bad_options_are_named},
+    {"an options spec is parsed and checked", test_an_options_spec_is_parsed_and_checked},
     CU_TEST_INFO_NULL};
 
 CU_SuiteInfo sbr_suite_synth = {"synth", NULL, NULL, NULL, NULL, tests};

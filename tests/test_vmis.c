@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "algorithms/rng.h"
+#include "data/rng.h"
 
 /* ---- helpers ------------------------------------------------------------------------------ */
 

@@ -12,8 +12,8 @@
  *  - sessions start over `days` days with a daily cycle (busier evenings), clicks follow at
  *    log-normal gaps (median 45 s); session ids follow start time.
  * The same options and seed give the same bytes on every machine. */
-#ifndef SBR_EVAL_SYNTH_H
-#define SBR_EVAL_SYNTH_H
+#ifndef SBR_DATA_SYNTH_H
+#define SBR_DATA_SYNTH_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -36,6 +36,13 @@ typedef struct sbr_synth_options {
 
 /* The defaults above. */
 void sbr_synth_options_init(sbr_synth_options *opt);
+
+/* Sets *o to the defaults, then applies a spec of comma-separated key=number pairs such as
+ * "sessions=20000,items=5000,seed=1" (the `synth` key of an experiment file). Keys: sessions,
+ * items, clusters, zipf, mean_length, p_sequential, p_repeat, p_explore, days, seed; numbers
+ * are non-negative (counts are truncated to integers). Ranges are checked later, by
+ * sbr_synth_write. Errors: SBR_EINVAL naming the spec or the unknown key. */
+sbr_rc sbr_synth_options_parse(const char *spec, sbr_synth_options *o, sbr_err *err);
 
 typedef struct sbr_synth_stats {
     uint64_t sessions, clicks;

@@ -11,9 +11,9 @@
 #include "data/prepare.h"
 #include "data/split.h"
 #include "data/stats.h"
-#include "eval/cli.h"
+#include "data/synth.h"
+#include "eval/cli/cli.h"
 #include "eval/report.h"
-#include "eval/synth.h"
 
 /* ------------------------------------------------------------------------------------------ */
 /* sbr stats                                                                                  */
@@ -283,23 +283,69 @@ static void print_prepare_report(const char *in, const char *out, const sbr_prep
            sbr_fmt_count(c, sizeof c, ds->n_items));
 }
 
-int sbr_cmd_prepare(int argc, char **argv)
+/* The options of `sbr prepare`: collected first and applied after the format's defaults. */
+typedef struct prepare_args {
+    const char *format, *in, *out, *events;
+    double gap_min;        /* -1: the format's */
+    long support, min_len; /* -1: the format's */
+    bool collapse;
+    sbr_load_options lo;
+    bool load_changed[CLI_OPT_FIRST_FREE - CLI_OPT_DELIMITER]; /* loader options given */
+} prepare_args;
+
+enum {
+    OPT_FORMAT = CLI_OPT_FIRST_FREE,
+    OPT_PREP_IN,
+    OPT_PREP_OUT,
+    OPT_GAP,
+    OPT_EVENTS,
+    OPT_SUPPORT,
+    OPT_MIN_LEN,
+    OPT_COLLAPSE
+};
+
+/* Applies one option. Returns 0 or a usage error's exit status. */
+static int prepare_option(prepare_args *a, int c, const char *arg)
 {
-    enum {
-        OPT_FORMAT = CLI_OPT_FIRST_FREE,
-        OPT_IN,
-        OPT_OUT,
-        OPT_GAP,
-        OPT_EVENTS,
-        OPT_SUPPORT,
-        OPT_MIN_LEN,
-        OPT_COLLAPSE
-    };
+    switch (c) {
+    case OPT_FORMAT:
+        a->format = arg;
+        return 0;
+    case OPT_PREP_IN:
+        a->in = arg;
+        return 0;
+    case OPT_PREP_OUT:
+        a->out = arg;
+        return 0;
+    case OPT_GAP:
+        return cli_number("prepare", "gap-minutes", arg, 1e-6, 1e9, &a->gap_min);
+    case OPT_EVENTS:
+        a->events = arg;
+        return 0;
+    case OPT_SUPPORT:
+        return cli_count("prepare", "min-item-support", arg, 1, 1L << 30, &a->support);
+    case OPT_MIN_LEN:
+        return cli_count("prepare", "min-session-length", arg, 1, 1L << 30, &a->min_len);
+    case OPT_COLLAPSE:
+        a->collapse = true;
+        return 0;
+    default:
+        if (c >= CLI_OPT_DELIMITER && c < CLI_OPT_FIRST_FREE) {
+            a->load_changed[c - CLI_OPT_DELIMITER] = true;
+            return cli_load_option("prepare", c, arg, &a->lo);
+        }
+        return cli_usage_error("prepare", "unrecognised option");
+    }
+}
+
+/* Parses the options. Returns -1 to go on, else the exit status (help, usage). */
+static int parse_prepare_args(int argc, char **argv, prepare_args *a)
+{
     static const struct option longopts[] = {
         CLI_LOAD_LONG_OPTIONS,
         {"format", required_argument, NULL, OPT_FORMAT},
-        {"in", required_argument, NULL, OPT_IN},
-        {"out", required_argument, NULL, OPT_OUT},
+        {"in", required_argument, NULL, OPT_PREP_IN},
+        {"out", required_argument, NULL, OPT_PREP_OUT},
         {"gap-minutes", required_argument, NULL, OPT_GAP},
         {"events", required_argument, NULL, OPT_EVENTS},
         {"min-item-support", required_argument, NULL, OPT_SUPPORT},
@@ -307,109 +353,84 @@ int sbr_cmd_prepare(int argc, char **argv)
         {"collapse-repeats", no_argument, NULL, OPT_COLLAPSE},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
-    /* Options are collected first and applied after the format's defaults. */
-    const char *format = NULL, *in = NULL, *out = NULL, *events = NULL;
-    double gap_min = -1;
-    long support = -1, min_len = -1;
-    bool collapse = false;
-    sbr_load_options lo;
-    sbr_load_options_init(&lo);
-    bool load_changed[CLI_OPT_FIRST_FREE - CLI_OPT_DELIMITER] = {false};
+    memset(a, 0, sizeof *a);
+    a->gap_min = -1;
+    a->support = a->min_len = -1;
+    sbr_load_options_init(&a->lo);
     int c, rc;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'h':
+        if (c == 'h') {
             prepare_usage(stdout);
             return SBR_EXIT_OK;
-        case OPT_FORMAT:
-            format = optarg;
-            break;
-        case OPT_IN:
-            in = optarg;
-            break;
-        case OPT_OUT:
-            out = optarg;
-            break;
-        case OPT_GAP:
-            if ((rc = cli_number("prepare", "gap-minutes", optarg, 1e-6, 1e9, &gap_min)) != 0)
-                return rc;
-            break;
-        case OPT_EVENTS:
-            events = optarg;
-            break;
-        case OPT_SUPPORT:
-            if ((rc = cli_count("prepare", "min-item-support", optarg, 1, 1L << 30, &support)))
-                return rc;
-            break;
-        case OPT_MIN_LEN:
-            if ((rc = cli_count("prepare", "min-session-length", optarg, 1, 1L << 30, &min_len)))
-                return rc;
-            break;
-        case OPT_COLLAPSE:
-            collapse = true;
-            break;
-        default:
-            if (c >= CLI_OPT_DELIMITER && c < CLI_OPT_FIRST_FREE) {
-                if ((rc = cli_load_option("prepare", c, optarg, &lo)) != 0)
-                    return rc;
-                load_changed[c - CLI_OPT_DELIMITER] = true;
-                break;
-            }
-            return cli_usage_error("prepare", "unrecognised option");
         }
+        if ((rc = prepare_option(a, c, optarg)) != 0)
+            return rc;
     }
     if (optind < argc)
         return cli_usage_error("prepare", "unexpected argument '%s'", argv[optind]);
-    if (format == NULL || in == NULL || out == NULL)
+    if (a->format == NULL || a->in == NULL || a->out == NULL)
         return cli_usage_error("prepare", "--format, --in and --out are required");
+    return -1;
+}
 
+/* The options the user gave, over the format's defaults in *po. */
+static void apply_prepare_args(const prepare_args *a, sbr_prepare_options *po)
+{
+    const bool *changed = a->load_changed;
+    if (changed[CLI_OPT_DELIMITER - CLI_OPT_DELIMITER])
+        po->load.table.delimiter = a->lo.table.delimiter;
+    if (changed[CLI_OPT_COLUMNS - CLI_OPT_DELIMITER])
+        memcpy(po->load.columns, a->lo.columns, sizeof a->lo.columns);
+    if (changed[CLI_OPT_NO_HEADER - CLI_OPT_DELIMITER])
+        po->load.has_header = false;
+    if (changed[CLI_OPT_TIME_UNIT - CLI_OPT_DELIMITER])
+        po->load.time_scale = a->lo.time_scale;
+    if (changed[CLI_OPT_SKIP_BAD_ROWS - CLI_OPT_DELIMITER])
+        po->load.skip_bad_rows = true;
+    if (a->gap_min > 0)
+        po->session_gap_s = a->gap_min * 60.0;
+    if (a->events != NULL)
+        po->events = a->events;
+    if (a->support > 0)
+        po->filter.min_item_support = (size_t)a->support;
+    if (a->min_len > 0) {
+        /* rsc15 (yoochoose) and diginetica filter with the same minimum in both passes. */
+        if (strcmp(a->format, "yoochoose") == 0 || strcmp(a->format, "diginetica") == 0)
+            po->filter.first_min_session_length = (size_t)a->min_len;
+        po->filter.min_session_length = (size_t)a->min_len;
+    }
+    po->filter.collapse_repeats = a->collapse;
+}
+
+int sbr_cmd_prepare(int argc, char **argv)
+{
+    prepare_args a;
+    int status = parse_prepare_args(argc, argv, &a);
+    if (status >= 0)
+        return status;
     sbr_err err = {SBR_OK, ""};
     sbr_prepare_options po;
-    if (sbr_prepare_options_init(&po, format, &err) != SBR_OK)
+    if (sbr_prepare_options_init(&po, a.format, &err) != SBR_OK)
         return cli_fail(&err);
-    /* Loader options the user gave override the format's. */
-    if (load_changed[CLI_OPT_DELIMITER - CLI_OPT_DELIMITER])
-        po.load.table.delimiter = lo.table.delimiter;
-    if (load_changed[CLI_OPT_COLUMNS - CLI_OPT_DELIMITER])
-        memcpy(po.load.columns, lo.columns, sizeof lo.columns);
-    if (load_changed[CLI_OPT_NO_HEADER - CLI_OPT_DELIMITER])
-        po.load.has_header = false;
-    if (load_changed[CLI_OPT_TIME_UNIT - CLI_OPT_DELIMITER])
-        po.load.time_scale = lo.time_scale;
-    if (load_changed[CLI_OPT_SKIP_BAD_ROWS - CLI_OPT_DELIMITER])
-        po.load.skip_bad_rows = true;
-    if (gap_min > 0)
-        po.session_gap_s = gap_min * 60.0;
-    if (events != NULL)
-        po.events = events;
-    if (support > 0)
-        po.filter.min_item_support = (size_t)support;
-    if (min_len > 0) {
-        /* rsc15 (yoochoose) and diginetica filter with the same minimum in both passes. */
-        if (strcmp(format, "yoochoose") == 0 || strcmp(format, "diginetica") == 0)
-            po.filter.first_min_session_length = (size_t)min_len;
-        po.filter.min_session_length = (size_t)min_len;
-    }
-    po.filter.collapse_repeats = collapse;
-
+    apply_prepare_args(&a, &po);
     cli_progress progress;
-    cli_progress_start(&progress, in);
+    cli_progress_start(&progress, a.in);
     po.load.progress = cli_progress_rows;
     po.load.progress_user = &progress;
     sbr_prepare_stats st;
     sbr_dataset *ds = NULL;
-    rc = sbr_prepare(in, &po, &ds, &st, &err);
+    sbr_rc rc = sbr_prepare(a.in, &po, &ds, &st, &err);
     cli_progress_end(&progress);
     if (rc == SBR_OK && ds->n_clicks == 0)
         rc = sbr_err_set(&err, SBR_EPARSE,
                          "%s: no session is left after filtering; lower --min-item-support or "
                          "--min-session-length",
-                         in);
+                         a.in);
     if (rc == SBR_OK)
-        rc = sbr_write_sessions(ds, out, &err);
+        rc = sbr_write_sessions(ds, a.out, &err);
     if (rc == SBR_OK)
-        print_prepare_report(in, out, &st, ds);
+        print_prepare_report(a.in, a.out, &st, ds);
     sbr_dataset_free(ds);
     return rc == SBR_OK ? SBR_EXIT_OK : cli_fail(&err);
 }
@@ -503,26 +524,80 @@ static void print_split_row(unsigned slice, const char *what, const sbr_split *s
            sbr_fmt_count(n[5], sizeof n[5], sp->test_sessions_short));
 }
 
-int sbr_cmd_split(int argc, char **argv)
+typedef struct split_args {
+    const char *in, *dir, *name;
+    sbr_window_options w;
+    bool windowed; /* sliding windows, else one split of the last days */
+    double last_days, valid_days;
+    sbr_load_options lo;
+} split_args;
+
+enum {
+    OPT_SPLIT_IN = CLI_OPT_FIRST_FREE,
+    OPT_SPLIT_OUT,
+    OPT_SPLIT_NAME,
+    OPT_PRESET,
+    OPT_DAYS_TRAIN,
+    OPT_DAYS_TEST,
+    OPT_SLICES,
+    OPT_DAYS_OFFSET,
+    OPT_DAYS_SHIFT,
+    OPT_LAST_DAYS,
+    OPT_VALID_DAYS
+};
+
+/* Applies one option. Returns 0 or a usage error's exit status. */
+static int split_option(split_args *a, int c, const char *arg)
 {
-    enum {
-        OPT_IN = CLI_OPT_FIRST_FREE,
-        OPT_OUT,
-        OPT_NAME,
-        OPT_PRESET,
-        OPT_DAYS_TRAIN,
-        OPT_DAYS_TEST,
-        OPT_SLICES,
-        OPT_DAYS_OFFSET,
-        OPT_DAYS_SHIFT,
-        OPT_LAST_DAYS,
-        OPT_VALID_DAYS
-    };
+    long slices;
+    int rc;
+    if (c >= OPT_PRESET && c <= OPT_DAYS_SHIFT)
+        a->windowed = true;
+    switch (c) {
+    case OPT_SPLIT_IN:
+        a->in = arg;
+        return 0;
+    case OPT_SPLIT_OUT:
+        a->dir = arg;
+        return 0;
+    case OPT_SPLIT_NAME:
+        a->name = arg;
+        return 0;
+    case OPT_PRESET:
+        if (!sbr_window_preset(arg, &a->w))
+            return cli_usage_error("split", "unknown --preset '%s' (see --help for the list)", arg);
+        return 0;
+    case OPT_DAYS_TRAIN:
+        return cli_number("split", "days-train", arg, 1e-9, 1e6, &a->w.days_train);
+    case OPT_DAYS_TEST:
+        return cli_number("split", "days-test", arg, 1e-9, 1e6, &a->w.days_test);
+    case OPT_SLICES:
+        rc = cli_count("split", "slices", arg, 1, 10000, &slices);
+        a->w.slices = (unsigned)slices;
+        return rc;
+    case OPT_DAYS_OFFSET:
+        return cli_number("split", "days-offset", arg, 0, 1e6, &a->w.days_offset);
+    case OPT_DAYS_SHIFT:
+        return cli_number("split", "days-shift", arg, 0, 1e6, &a->w.days_shift);
+    case OPT_LAST_DAYS:
+        return cli_number("split", "last-days", arg, 1e-9, 1e6, &a->last_days);
+    case OPT_VALID_DAYS:
+        return cli_number("split", "valid-days", arg, 1e-9, 1e6, &a->valid_days);
+    default:
+        if (c >= CLI_OPT_DELIMITER && c < CLI_OPT_FIRST_FREE)
+            return cli_load_option("split", c, arg, &a->lo);
+        return cli_usage_error("split", "unrecognised option");
+    }
+}
+
+/* Parses and checks the options. Returns -1 to go on, else the exit status (help, usage). */
+static int parse_split_args(int argc, char **argv, split_args *a)
+{
     static const struct option longopts[] = {
         CLI_LOAD_LONG_OPTIONS,
-        {"in", required_argument, NULL, OPT_IN},
-        {"out", required_argument, NULL, OPT_OUT},
-        {"name", required_argument, NULL, OPT_NAME},
+        {"in", required_argument, NULL, OPT_SPLIT_IN},
+        {"out", required_argument, NULL, OPT_SPLIT_OUT},
+        {"name", required_argument, NULL, OPT_SPLIT_NAME},
         {"preset", required_argument, NULL, OPT_PRESET},
         {"days-train", required_argument, NULL, OPT_DAYS_TRAIN},
         {"days-test", required_argument, NULL, OPT_DAYS_TEST},
@@ -533,107 +608,77 @@ int sbr_cmd_split(int argc, char **argv)
         {"valid-days", required_argument, NULL, OPT_VALID_DAYS},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
-    const char *in = NULL, *dir = NULL, *name_opt = NULL;
-    sbr_window_options w = {0, 0, 1, 0, 0};
-    bool windowed = false;
-    double last_days = 0, valid_days = 0;
-    sbr_load_options lo;
-    sbr_load_options_init(&lo);
-    int c, rc = 0;
-    long slices;
+    memset(a, 0, sizeof *a);
+    a->w = (sbr_window_options){0, 0, 1, 0, 0};
+    sbr_load_options_init(&a->lo);
+    int c, rc;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'h':
+        if (c == 'h') {
             split_usage(stdout);
             return SBR_EXIT_OK;
-        case OPT_IN:
-            in = optarg;
-            break;
-        case OPT_OUT:
-            dir = optarg;
-            break;
-        case OPT_NAME:
-            name_opt = optarg;
-            break;
-        case OPT_PRESET:
-            if (!sbr_window_preset(optarg, &w))
-                return cli_usage_error("split", "unknown --preset '%s' (see --help for the list)",
-                                       optarg);
-            windowed = true;
-            break;
-        case OPT_DAYS_TRAIN:
-            rc = cli_number("split", "days-train", optarg, 1e-9, 1e6, &w.days_train);
-            windowed = true;
-            break;
-        case OPT_DAYS_TEST:
-            rc = cli_number("split", "days-test", optarg, 1e-9, 1e6, &w.days_test);
-            windowed = true;
-            break;
-        case OPT_SLICES:
-            rc = cli_count("split", "slices", optarg, 1, 10000, &slices);
-            w.slices = (unsigned)slices;
-            windowed = true;
-            break;
-        case OPT_DAYS_OFFSET:
-            rc = cli_number("split", "days-offset", optarg, 0, 1e6, &w.days_offset);
-            windowed = true;
-            break;
-        case OPT_DAYS_SHIFT:
-            rc = cli_number("split", "days-shift", optarg, 0, 1e6, &w.days_shift);
-            windowed = true;
-            break;
-        case OPT_LAST_DAYS:
-            rc = cli_number("split", "last-days", optarg, 1e-9, 1e6, &last_days);
-            break;
-        case OPT_VALID_DAYS:
-            rc = cli_number("split", "valid-days", optarg, 1e-9, 1e6, &valid_days);
-            break;
-        default:
-            if (c >= CLI_OPT_DELIMITER && c < CLI_OPT_FIRST_FREE) {
-                rc = cli_load_option("split", c, optarg, &lo);
-                break;
-            }
-            return cli_usage_error("split", "unrecognised option");
         }
-        if (rc != 0)
+        if ((rc = split_option(a, c, optarg)) != 0)
             return rc;
     }
     if (optind < argc)
         return cli_usage_error("split", "unexpected argument '%s'", argv[optind]);
-    if (in == NULL || dir == NULL)
+    if (a->in == NULL || a->dir == NULL)
         return cli_usage_error("split", "--in and --out are required");
-    if (windowed == (last_days > 0))
+    if (a->windowed == (a->last_days > 0))
         return cli_usage_error("split", "choose either sliding windows (--preset or --days-*) "
                                         "or a single split (--last-days)");
-    if (windowed && (w.days_train <= 0 || w.days_test <= 0))
+    if (a->windowed && (a->w.days_train <= 0 || a->w.days_test <= 0))
         return cli_usage_error("split", "sliding windows need --days-train and --days-test "
                                         "(or a --preset)");
-    if (valid_days > 0 && windowed)
+    if (a->valid_days > 0 && a->windowed)
         return cli_usage_error("split", "--valid-days goes with --last-days");
+    return -1;
+}
 
-    char name[1024];
-    if (name_opt != NULL)
-        snprintf(name, sizeof name, "%s", name_opt);
-    else
-        cli_base_name(in, name, sizeof name);
-    if (cli_make_dirs(dir) != 0) {
-        fprintf(stderr, "sbr: %s: cannot create the folder: %s\n", dir, strerror(errno));
-        return SBR_EXIT_RUNTIME;
+/* Cuts slice i (and its validation split), prints its rows and writes its parts. */
+static sbr_rc split_slice(const split_args *a, const char *name, const sbr_dataset *ds, unsigned i,
+                          sbr_out *csv, sbr_err *err)
+{
+    sbr_split sp, vs;
+    memset(&vs, 0, sizeof vs);
+    sbr_rc rc = a->windowed ? sbr_split_window(ds, &a->w, i, &sp, err)
+                            : sbr_split_last_days(ds, a->last_days, &sp, err);
+    if (rc != SBR_OK)
+        return rc;
+    print_split_row(i, a->windowed ? "window" : "last days", &sp);
+    if (sp.test->n_sessions == 0)
+        fprintf(stderr, "sbr: warning: slice %u has an empty test set\n", i);
+    rc = write_part(a->dir, name, i, "train", sp.train, &sp, false, csv, err);
+    if (rc == SBR_OK)
+        rc = write_part(a->dir, name, i, "test", sp.test, &sp, true, csv, err);
+    if (rc == SBR_OK && a->valid_days > 0) {
+        rc = sbr_split_last_days(sp.train, a->valid_days, &vs, err);
+        if (rc == SBR_OK) {
+            print_split_row(i, "validation", &vs);
+            rc = write_part(a->dir, name, i, "train_tr", vs.train, &vs, false, csv, err);
+        }
+        if (rc == SBR_OK)
+            rc = write_part(a->dir, name, i, "train_valid", vs.test, &vs, true, csv, err);
     }
+    sbr_split_fini(&vs);
+    sbr_split_fini(&sp);
+    return rc;
+}
 
-    sbr_err err = {SBR_OK, ""};
+/* Loads the input and writes every slice and the statistics file at csv_path. */
+static sbr_rc split_all(const split_args *a, const char *name, const char *csv_path,
+                        unsigned n_slices, sbr_err *err)
+{
     sbr_load_stats ls;
     sbr_dataset *ds = NULL;
-    if (cli_load(in, &lo, false, &ds, &ls, &err) != SBR_OK)
-        return cli_fail(&err);
-
-    char csv_path[4096];
-    snprintf(csv_path, sizeof csv_path, "%s/%s.stats.csv", dir, name);
+    sbr_rc rc = cli_load(a->in, &a->lo, false, &ds, &ls, err);
+    if (rc != SBR_OK)
+        return rc;
     sbr_out *csv = NULL;
-    if (sbr_out_open(csv_path, &csv, &err) != SBR_OK) {
+    if ((rc = sbr_out_open(csv_path, &csv, err)) != SBR_OK) {
         sbr_dataset_free(ds);
-        return cli_fail(&err);
+        return rc;
     }
     sbr_out_printf(csv, "slice,part,sessions,clicks,items,first_time,last_time,span_days,"
                         "window_start,window_middle,window_end,sessions_outside_window,"
@@ -642,41 +687,38 @@ int sbr_cmd_split(int argc, char **argv)
     printf("%5s  %-11s  %-61s  %9s %10s  %8s %9s  %9s %8s\n", "slice", "split",
            "window: start .. middle .. end (UTC)", "train ses", "train clk", "test ses", "test clk",
            "unseen rm", "short rm");
-    unsigned n_slices = windowed ? w.slices : 1;
-    sbr_rc src = SBR_OK;
-    for (unsigned i = 0; i < n_slices && src == SBR_OK; i++) {
-        sbr_split sp, vs;
-        memset(&vs, 0, sizeof vs);
-        src = windowed ? sbr_split_window(ds, &w, i, &sp, &err)
-                       : sbr_split_last_days(ds, last_days, &sp, &err);
-        if (src != SBR_OK)
-            break;
-        print_split_row(i, windowed ? "window" : "last days", &sp);
-        if (sp.test->n_sessions == 0)
-            fprintf(stderr, "sbr: warning: slice %u has an empty test set\n", i);
-        src = write_part(dir, name, i, "train", sp.train, &sp, false, csv, &err);
-        if (src == SBR_OK)
-            src = write_part(dir, name, i, "test", sp.test, &sp, true, csv, &err);
-        if (src == SBR_OK && valid_days > 0) {
-            src = sbr_split_last_days(sp.train, valid_days, &vs, &err);
-            if (src == SBR_OK) {
-                print_split_row(i, "validation", &vs);
-                src = write_part(dir, name, i, "train_tr", vs.train, &vs, false, csv, &err);
-            }
-            if (src == SBR_OK)
-                src = write_part(dir, name, i, "train_valid", vs.test, &vs, true, csv, &err);
-        }
-        sbr_split_fini(&vs);
-        sbr_split_fini(&sp);
-    }
+    for (unsigned i = 0; i < n_slices && rc == SBR_OK; i++)
+        rc = split_slice(a, name, ds, i, csv, err);
     sbr_dataset_free(ds);
-    if (src != SBR_OK) {
+    if (rc != SBR_OK) {
         sbr_out_abort(csv);
-        return cli_fail(&err);
+        return rc;
     }
-    if (sbr_out_commit(csv, &err) != SBR_OK)
+    return sbr_out_commit(csv, err);
+}
+
+int sbr_cmd_split(int argc, char **argv)
+{
+    split_args a;
+    int status = parse_split_args(argc, argv, &a);
+    if (status >= 0)
+        return status;
+    char name[1024];
+    if (a.name != NULL)
+        snprintf(name, sizeof name, "%s", a.name);
+    else
+        cli_base_name(a.in, name, sizeof name);
+    if (cli_make_dirs(a.dir) != 0) {
+        fprintf(stderr, "sbr: %s: cannot create the folder: %s\n", a.dir, strerror(errno));
+        return SBR_EXIT_RUNTIME;
+    }
+    char csv_path[4096];
+    snprintf(csv_path, sizeof csv_path, "%s/%s.stats.csv", a.dir, name);
+    unsigned n_slices = a.windowed ? a.w.slices : 1;
+    sbr_err err = {SBR_OK, ""};
+    if (split_all(&a, name, csv_path, n_slices, &err) != SBR_OK)
         return cli_fail(&err);
-    printf("wrote %u slice%s to %s/%s.*.tsv.gz and %s\n", n_slices, n_slices == 1 ? "" : "s", dir,
+    printf("wrote %u slice%s to %s/%s.*.tsv.gz and %s\n", n_slices, n_slices == 1 ? "" : "s", a.dir,
            name, csv_path);
     return SBR_EXIT_OK;
 }
@@ -711,22 +753,70 @@ static const char synth_usage[] =
     "  sbr synth --out synth.tsv.gz --sessions 200000 && sbr split --in synth.tsv.gz \\\n"
     "      --out splits --last-days 1\n";
 
-int sbr_cmd_synth(int argc, char **argv)
+enum {
+    OPT_SYNTH_OUT = CLI_OPT_FIRST_FREE,
+    OPT_SESSIONS,
+    OPT_ITEMS,
+    OPT_CLUSTERS,
+    OPT_ZIPF,
+    OPT_MEAN,
+    OPT_PSEQ,
+    OPT_PREP,
+    OPT_PEXP,
+    OPT_DAYS,
+    OPT_SEED
+};
+
+/* A count option into *out. Returns 0 or a usage error's exit status. */
+static int synth_count(const char *option, const char *arg, long lo, long hi, size_t *out)
 {
-    enum {
-        OPT_OUT = CLI_OPT_FIRST_FREE,
-        OPT_SESSIONS,
-        OPT_ITEMS,
-        OPT_CLUSTERS,
-        OPT_ZIPF,
-        OPT_MEAN,
-        OPT_PSEQ,
-        OPT_PREP,
-        OPT_PEXP,
-        OPT_DAYS,
-        OPT_SEED
-    };
-    static const struct option longopts[] = {{"out", required_argument, NULL, OPT_OUT},
+    long v;
+    int rc = cli_count("synth", option, arg, lo, hi, &v);
+    if (rc == 0)
+        *out = (size_t)v;
+    return rc;
+}
+
+/* Applies one option. Returns 0 or a usage error's exit status. */
+static int synth_option(sbr_synth_options *so, const char **out, int c, const char *arg)
+{
+    long v;
+    int rc;
+    switch (c) {
+    case OPT_SYNTH_OUT:
+        *out = arg;
+        return 0;
+    case OPT_SESSIONS:
+        return synth_count("sessions", arg, 1, 100000000, &so->sessions);
+    case OPT_ITEMS:
+        return synth_count("items", arg, 10, 100000000, &so->items);
+    case OPT_CLUSTERS:
+        return synth_count("clusters", arg, 1, 1000000, &so->clusters);
+    case OPT_ZIPF:
+        return cli_number("synth", "zipf", arg, 0, 5, &so->zipf);
+    case OPT_MEAN:
+        return cli_number("synth", "mean-length", arg, 2, 1000, &so->mean_length);
+    case OPT_PSEQ:
+        return cli_number("synth", "p-sequential", arg, 0, 1, &so->p_sequential);
+    case OPT_PREP:
+        return cli_number("synth", "p-repeat", arg, 0, 1, &so->p_repeat);
+    case OPT_PEXP:
+        return cli_number("synth", "p-explore", arg, 0, 1, &so->p_explore);
+    case OPT_DAYS:
+        return cli_number("synth", "days", arg, 1e-3, 3650, &so->days);
+    case OPT_SEED:
+        if ((rc = cli_count("synth", "seed", arg, 0, 2147483647L, &v)) == 0)
+            so->seed = (uint64_t)v;
+        return rc;
+    default:
+        return cli_usage_error("synth", "unrecognised option");
+    }
+}
+
+/* Parses the options. Returns -1 to go on, else the exit status (help, usage). */
+static int parse_synth_args(int argc, char **argv, sbr_synth_options *so, const char **out)
+{
+    static const struct option longopts[] = {{"out", required_argument, NULL, OPT_SYNTH_OUT},
                                              {"sessions", required_argument, NULL, OPT_SESSIONS},
                                              {"items", required_argument, NULL, OPT_ITEMS},
                                              {"clusters", required_argument, NULL, OPT_CLUSTERS},
@@ -739,64 +829,32 @@ int sbr_cmd_synth(int argc, char **argv)
                                              {"seed", required_argument, NULL, OPT_SEED},
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
-    sbr_synth_options so;
-    sbr_synth_options_init(&so);
-    const char *out = NULL;
-    long v;
-    int c, rc = 0;
+    sbr_synth_options_init(so);
+    *out = NULL;
+    int c, rc;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'h':
+        if (c == 'h') {
             fputs(synth_usage, stdout);
             return SBR_EXIT_OK;
-        case OPT_OUT:
-            out = optarg;
-            break;
-        case OPT_SESSIONS:
-            if ((rc = cli_count("synth", "sessions", optarg, 1, 100000000, &v)) == 0)
-                so.sessions = (size_t)v;
-            break;
-        case OPT_ITEMS:
-            if ((rc = cli_count("synth", "items", optarg, 10, 100000000, &v)) == 0)
-                so.items = (size_t)v;
-            break;
-        case OPT_CLUSTERS:
-            if ((rc = cli_count("synth", "clusters", optarg, 1, 1000000, &v)) == 0)
-                so.clusters = (size_t)v;
-            break;
-        case OPT_ZIPF:
-            rc = cli_number("synth", "zipf", optarg, 0, 5, &so.zipf);
-            break;
-        case OPT_MEAN:
-            rc = cli_number("synth", "mean-length", optarg, 2, 1000, &so.mean_length);
-            break;
-        case OPT_PSEQ:
-            rc = cli_number("synth", "p-sequential", optarg, 0, 1, &so.p_sequential);
-            break;
-        case OPT_PREP:
-            rc = cli_number("synth", "p-repeat", optarg, 0, 1, &so.p_repeat);
-            break;
-        case OPT_PEXP:
-            rc = cli_number("synth", "p-explore", optarg, 0, 1, &so.p_explore);
-            break;
-        case OPT_DAYS:
-            rc = cli_number("synth", "days", optarg, 1e-3, 3650, &so.days);
-            break;
-        case OPT_SEED:
-            if ((rc = cli_count("synth", "seed", optarg, 0, 2147483647L, &v)) == 0)
-                so.seed = (uint64_t)v;
-            break;
-        default:
-            return cli_usage_error("synth", "unrecognised option");
         }
-        if (rc != 0)
+        if ((rc = synth_option(so, out, c, optarg)) != 0)
             return rc;
     }
     if (optind < argc)
         return cli_usage_error("synth", "unexpected argument '%s'", argv[optind]);
-    if (out == NULL)
+    if (*out == NULL)
         return cli_usage_error("synth", "--out is required");
+    return -1;
+}
+
+int sbr_cmd_synth(int argc, char **argv)
+{
+    sbr_synth_options so;
+    const char *out;
+    int status = parse_synth_args(argc, argv, &so, &out);
+    if (status >= 0)
+        return status;
     sbr_err err = {SBR_OK, ""};
     sbr_synth_stats st;
     cli_progress progress;

@@ -1,8 +1,8 @@
 /* The command-line program's shared pieces: the command functions and the helpers they use.
- * Only the program (eval/main.c, eval/cmd_*.c) prints and exits; the libraries never do.
+ * Only the program (eval/cli/main.c, eval/cli/cmd_*.c) prints and exits; the libraries never do.
  * Exit status: 0 success, 1 runtime error, 2 usage error. */
-#ifndef SBR_EVAL_CLI_H
-#define SBR_EVAL_CLI_H
+#ifndef SBR_EVAL_CLI_CLI_H
+#define SBR_EVAL_CLI_CLI_H
 
 #include <getopt.h>
 #include <stdbool.h>

@@ -1,4 +1,4 @@
-#include "eval/cli.h"
+#include "eval/cli/cli.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -9,7 +9,9 @@
 
 #include "algorithms/algo.h"
 #include "data/parse.h"
+#include "eval/job.h"
 #include "eval/report.h"
+#include "eval/specs.h"
 
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 {
@@ -193,19 +195,7 @@ sbr_rc cli_load(const char *path, const sbr_load_options *opt, bool quiet, sbr_d
 
 void cli_base_name(const char *path, char *out, size_t size)
 {
-    static const char *const endings[] = {".gz", ".tsv", ".csv", ".txt", ".dat"};
-    const char *slash = strrchr(path, '/');
-    snprintf(out, size, "%s", slash ? slash + 1 : path);
-    for (bool cut = true; cut;) {
-        cut = false;
-        for (size_t i = 0; i < sizeof endings / sizeof endings[0]; i++) {
-            size_t n = strlen(out), k = strlen(endings[i]);
-            if (n > k && strcmp(out + n - k, endings[i]) == 0) {
-                out[n - k] = '\0';
-                cut = true;
-            }
-        }
-    }
+    sbr_job_file_stem(path, out, size);
 }
 
 int cli_make_dirs(const char *path)
@@ -229,17 +219,12 @@ int cli_make_dirs(const char *path)
 int cli_parse_specs(const char *cmd, const char *const *specs, size_t n, sbr_spec *out)
 {
     sbr_err err = {SBR_OK, ""};
-    for (size_t i = 0; i < n; i++) {
-        if (sbr_spec_parse(&out[i], specs[i], &err) != SBR_OK) {
-            cli_free_specs(out, i);
-            return cli_usage_error(cmd, "%s", err.msg);
-        }
-    }
+    if (sbr_specs_parse(specs, n, out, &err) != SBR_OK)
+        return cli_usage_error(cmd, "%s", err.msg);
     return SBR_EXIT_OK;
 }
 
 void cli_free_specs(sbr_spec *specs, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
-        sbr_spec_fini(&specs[i]);
+    sbr_specs_fini(specs, n);
 }

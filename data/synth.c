@@ -1,11 +1,12 @@
-#include "eval/synth.h"
+#include "data/synth.h"
 
 #include <gsl/gsl_randist.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "algorithms/rng.h"
+#include "data/rng.h"
 #include "data/output.h"
 #include "data/parse.h"
 
@@ -173,4 +174,45 @@ done:
     if (r)
         gsl_rng_free(r);
     return rc;
+}
+
+sbr_rc sbr_synth_options_parse(const char *spec, sbr_synth_options *o, sbr_err *err)
+{
+    sbr_synth_options_init(o);
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", spec);
+    char *save = NULL;
+    for (char *kv = strtok_r(buf, ",", &save); kv != NULL; kv = strtok_r(NULL, ",", &save)) {
+        char *eq = strchr(kv, '=');
+        double v;
+        if (eq == NULL || sbr_parse_double(eq + 1, strlen(eq + 1), &v) != NULL || v < 0)
+            return sbr_err_set(err, SBR_EINVAL, "synth '%s': expected key=number,...", spec);
+        *eq = '\0';
+        if (strcmp(kv, "sessions") == 0)
+            o->sessions = (size_t)v;
+        else if (strcmp(kv, "items") == 0)
+            o->items = (size_t)v;
+        else if (strcmp(kv, "clusters") == 0)
+            o->clusters = (size_t)v;
+        else if (strcmp(kv, "zipf") == 0)
+            o->zipf = v;
+        else if (strcmp(kv, "mean_length") == 0)
+            o->mean_length = v;
+        else if (strcmp(kv, "p_sequential") == 0)
+            o->p_sequential = v;
+        else if (strcmp(kv, "p_repeat") == 0)
+            o->p_repeat = v;
+        else if (strcmp(kv, "p_explore") == 0)
+            o->p_explore = v;
+        else if (strcmp(kv, "days") == 0)
+            o->days = v;
+        else if (strcmp(kv, "seed") == 0)
+            o->seed = (uint64_t)v;
+        else
+            return sbr_err_set(err, SBR_EINVAL,
+                               "synth: unknown key '%s' (sessions, items, clusters, zipf, "
+                               "mean_length, p_sequential, p_repeat, p_explore, days, seed)",
+                               kv);
+    }
+    return SBR_OK;
 }

@@ -1,4 +1,4 @@
-#include "algorithms/rng.h"
+#include "data/rng.h"
 
 static uint64_t splitmix64(uint64_t x)
 {

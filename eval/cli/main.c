@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "eval/cli.h"
+#include "eval/cli/cli.h"
 #include <gsl/gsl_errno.h>
 
 typedef struct command {

@@ -4,8 +4,8 @@
  * count. Seeds are derived with sbr_seed from the run seed and the work item's coordinates.
  * The generator is GSL's mt19937, created without gsl_rng_env_setup (so GSL_RNG_SEED cannot
  * change a run behind its back). */
-#ifndef SBR_ALGORITHMS_RNG_H
-#define SBR_ALGORITHMS_RNG_H
+#ifndef SBR_DATA_RNG_H
+#define SBR_DATA_RNG_H
 
 #include <gsl/gsl_rng.h>
 #include <stdint.h>

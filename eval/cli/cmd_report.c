@@ -1,0 +1,124 @@
+/* `sbr report`: summaries and paper tables from results files. No number in a table is typed
+ * by hand: every value comes from metrics.csv, datasets.csv or the published-values file. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "eval/cli/cli.h"
+#include "eval/summary.h"
+#include "eval/tables.h"
+
+static const char report_usage[] =
+    "Usage: sbr report --metrics FILE --out DIR [--datasets FILE] [--published FILE]\n"
+    "                  [--cutoff N]\n"
+    "\n"
+    "Summarises a results file over its splits (slices) and writes, for figures and papers:\n"
+    "  DIR/summary.csv                 per (dataset, algorithm, params, cutoff): the number of\n"
+    "                                  splits, mean/min/max MRR and HR, mean of the other\n"
+    "                                  metrics, latency percentiles, fit time, model bytes\n"
+    "  DIR/tables/accuracy.{md,tex}    MRR@N and HR@N per algorithm and dataset (means)\n"
+    "  DIR/tables/latency.{md,tex}     p50/p90/p99.5 latency, fit time and model size\n"
+    "  DIR/tables/datasets.{md,tex}    sessions, clicks, items, days per split (--datasets)\n"
+    "  DIR/tables/reproduction.{md,tex} our values beside published ones (--published)\n"
+    "The published-values file has the columns dataset,algorithm,params,cutoff,metric,value,\n"
+    "source; its params (key=value;...) must all appear in a result's params to match.\n"
+    "\n"
+    "  --cutoff N    the cutoff the tables show (default 20)\n"
+    "  -h, --help    this help\n";
+
+typedef struct report_options {
+    const char *metrics, *out, *datasets, *published;
+    long cutoff;
+} report_options;
+
+/* Parses the options into *o. Returns -1 to go on, else the exit status (help, usage). */
+static int parse_report_options(int argc, char **argv, report_options *o)
+{
+    enum { OPT_METRICS = CLI_OPT_FIRST_FREE, OPT_OUT, OPT_DATASETS, OPT_PUBLISHED, OPT_CUTOFF };
+    static const struct option longopts[] = {{"metrics", required_argument, NULL, OPT_METRICS},
+                                             {"out", required_argument, NULL, OPT_OUT},
+                                             {"datasets", required_argument, NULL, OPT_DATASETS},
+                                             {"published", required_argument, NULL, OPT_PUBLISHED},
+                                             {"cutoff", required_argument, NULL, OPT_CUTOFF},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {NULL, 0, NULL, 0}};
+    *o = (report_options){NULL, NULL, NULL, NULL, 20};
+    int c, rc;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        if (c == 'h') {
+            fputs(report_usage, stdout);
+            return SBR_EXIT_OK;
+        } else if (c == OPT_METRICS) {
+            o->metrics = optarg;
+        } else if (c == OPT_OUT) {
+            o->out = optarg;
+        } else if (c == OPT_DATASETS) {
+            o->datasets = optarg;
+        } else if (c == OPT_PUBLISHED) {
+            o->published = optarg;
+        } else if (c == OPT_CUTOFF) {
+            if ((rc = cli_count("report", "cutoff", optarg, 1, 100000, &o->cutoff)) != 0)
+                return rc;
+        } else {
+            return cli_usage_error("report", "unrecognised option");
+        }
+    }
+    if (o->metrics == NULL || o->out == NULL || optind < argc)
+        return cli_usage_error("report", "--metrics and --out are required");
+    return -1;
+}
+
+/* Summarises the results and writes summary.csv and the tables. */
+static sbr_rc write_report(const report_options *o, const char *tables, sbr_summary *s,
+                           sbr_err *err)
+{
+    char cut[32];
+    snprintf(cut, sizeof cut, "%ld", o->cutoff);
+    sbr_sheet sh;
+    sbr_rc rc = sbr_sheet_read(o->metrics, &sh, err);
+    if (rc != SBR_OK) {
+        char why[sizeof err->msg];
+        snprintf(why, sizeof why, "%s", err->msg);
+        sbr_err_set(err, rc, "%s: %s", o->metrics, why);
+    }
+    if (rc == SBR_OK)
+        rc = sbr_summary_build(&sh, s, err);
+    if (rc == SBR_OK)
+        rc = sbr_summary_write_csv(o->out, s, err);
+    if (rc == SBR_OK)
+        rc = sbr_tables_accuracy(tables, s, cut, err);
+    if (rc == SBR_OK)
+        rc = sbr_tables_latency(tables, s, cut, err);
+    if (rc == SBR_OK && o->datasets != NULL)
+        rc = sbr_tables_datasets(tables, o->datasets, err);
+    if (rc == SBR_OK && o->published != NULL)
+        rc = sbr_tables_reproduction(tables, s, o->published, err);
+    s->sheet = NULL; /* the sheet goes now; the count of groups stays for the message */
+    sbr_sheet_fini(&sh);
+    return rc;
+}
+
+int sbr_cmd_report(int argc, char **argv)
+{
+    report_options o;
+    int status = parse_report_options(argc, argv, &o);
+    if (status >= 0)
+        return status;
+    char tables[4096];
+    snprintf(tables, sizeof tables, "%s/tables", o.out);
+    if (cli_make_dirs(tables) != 0) {
+        fprintf(stderr, "sbr: %s: cannot create: %s\n", tables, strerror(errno));
+        return SBR_EXIT_RUNTIME;
+    }
+    sbr_err err = {SBR_OK, ""};
+    sbr_summary s = {NULL, NULL, 0, {0, 0, 0, 0}};
+    sbr_rc rc = write_report(&o, tables, &s, &err);
+    size_t n_groups = s.n;
+    sbr_summary_fini(&s);
+    if (rc != SBR_OK)
+        return cli_fail(&err);
+    printf("report: %zu configurations from %s -> %s/summary.csv, %s/*.md and *.tex\n", n_groups,
+           o.metrics, o.out, tables);
+    return SBR_EXIT_OK;
+}

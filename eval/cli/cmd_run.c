@@ -1,0 +1,344 @@
+/* `sbr run`: runs an experiment file, resumably. */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "algorithms/algo.h"
+#include "data/output.h"
+#include "data/synth.h"
+#include "eval/cli/cli.h"
+#include "eval/experiment.h"
+#include "eval/harness.h"
+#include "eval/job.h"
+#include "eval/report.h"
+#include "eval/resume.h"
+#include "eval/specs.h"
+
+static const char run_usage[] =
+    "Usage: sbr run EXPERIMENT.ini [--threads N] [--dry-run]\n"
+    "\n"
+    "Runs every (dataset x slice x algorithm x parameter combination) job of an experiment\n"
+    "file and appends one row per job and cutoff to <output>/metrics.csv (the columns of\n"
+    "'sbr eval'). Each finished job's rows are written atomically, so an interrupted run\n"
+    "(Ctrl-C, kill -9) loses only the job in progress: run the same command again and it\n"
+    "skips the finished jobs. The metric pass of each job uses OpenMP threads; latency is\n"
+    "measured on one thread. A copy of the experiment file is saved beside the results.\n"
+    "The file format is described in eval/experiment.h and experiments/README.md.\n"
+    "\n"
+    "  --threads N   override [run] threads\n"
+    "  --dry-run     list the jobs and whether they are done, run nothing\n"
+    "  -h, --help    this help\n"
+    "\n"
+    "Example:\n"
+    "  sbr run experiments/default.ini\n";
+
+/* Removes "<metrics>.<pid>.tmp" files a killed run left behind. */
+static void remove_stale_tmp(const char *dir)
+{
+    DIR *dh = opendir(dir);
+    if (dh == NULL)
+        return;
+    struct dirent *e;
+    char path[4096];
+    while ((e = readdir(dh)) != NULL) {
+        size_t n = strlen(e->d_name);
+        if (strncmp(e->d_name, "metrics.csv.", 12) == 0 && n > 4 &&
+            strcmp(e->d_name + n - 4, ".tmp") == 0) {
+            snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+            remove(path);
+        }
+    }
+    closedir(dh);
+}
+
+static bool file_exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+typedef struct runner {
+    const sbr_experiment *x;
+    char datasets_csv[4096];
+    sbr_job_spec *specs;
+    size_t n_specs;
+    sbr_done_set *done;
+    char metrics[4096];
+    size_t total, finished, run, skipped_done, skipped_missing;
+    double t0, run_seconds;
+    bool dry;
+} runner;
+
+static bool job_done(const runner *r, const char *dataset, const char *split, const sbr_job_spec *j)
+{
+    return sbr_done_set_has_job(r->done, dataset, split, j->spec.algo->name, j->params,
+                                r->x->cutoffs, r->x->n_cutoffs);
+}
+
+static void show_progress(const runner *r, const char *what)
+{
+    if (!isatty(STDERR_FILENO))
+        return;
+    double elapsed = sbr_now_s() - r->t0;
+    size_t left = r->total - r->finished;
+    double eta = r->run > 0 ? r->run_seconds / (double)r->run * (double)left : 0;
+    fprintf(stderr, "\r\033[K[%zu/%zu] %s  %.0fs elapsed, ETA %s%.0fs", r->finished + 1, r->total,
+            what, elapsed, r->run > 0 ? "" : "~", eta);
+    fflush(stderr);
+}
+
+/* Runs (or, when done or dry, skips) job i on one train/test pair and prints its outcome. */
+static sbr_rc run_job(runner *r, const char *dataset, const char *split, size_t i,
+                      const sbr_dataset *train, const sbr_dataset *test, sbr_err *err)
+{
+    const sbr_experiment *x = r->x;
+    const sbr_job_spec *j = &r->specs[i];
+    char what[768];
+    snprintf(what, sizeof what, "%s/%s %s %s", dataset, split, j->spec.algo->name, j->params);
+    if (job_done(r, dataset, split, j)) {
+        r->skipped_done++;
+        r->finished++;
+        if (r->dry)
+            printf("done     %s\n", what);
+        return SBR_OK;
+    }
+    if (r->dry) {
+        printf("to run   %s\n", what);
+        r->finished++;
+        return SBR_OK;
+    }
+    show_progress(r, what);
+    double t0 = sbr_now_s(), fit_s;
+    size_t model_bytes;
+    sbr_eval_result res;
+    sbr_rc rc = sbr_job_evaluate(x, j, train, test, &res, &fit_s, &model_bytes, err);
+    if (rc != SBR_OK)
+        return rc;
+    sbr_run_info ri = {dataset, split, x->threads, (unsigned long)x->seed, SBR_VERSION_STRING};
+    rc = sbr_job_append_rows(r->metrics, x, &ri, j, &res, fit_s, model_bytes, err);
+    const sbr_eval_metrics *m = &res.at[x->n_cutoffs - 1];
+    if (isatty(STDERR_FILENO))
+        fprintf(stderr, "\r\033[K");
+    printf("%-14s %-12s %-7s %-40.40s MRR@%zu %.4f  HR@%zu %.4f  p90 %.1f us  %.1fs\n", dataset,
+           split, j->spec.algo->name, j->params, x->cutoffs[x->n_cutoffs - 1], m->mrr,
+           x->cutoffs[x->n_cutoffs - 1], m->hr, res.latency_us[SBR_LAT_P90], sbr_now_s() - t0);
+    fflush(stdout);
+    sbr_eval_result_fini(&res);
+    if (rc != SBR_OK)
+        return rc;
+    r->run++;
+    r->finished++;
+    r->run_seconds += sbr_now_s() - t0;
+    return SBR_OK;
+}
+
+/* Generates a synthetic dataset's file (unless it exists or the run is dry). */
+static sbr_rc ensure_synth(const runner *r, const sbr_exp_dataset *d, char *path, size_t size,
+                           sbr_err *err)
+{
+    if (d->synth[0] == '\0')
+        return SBR_OK;
+    snprintf(path, size, "%s/data/%s.tsv.gz", r->x->output, d->name);
+    if (file_exists(path) || r->dry)
+        return SBR_OK;
+    sbr_synth_options so;
+    sbr_rc rc = sbr_synth_options_parse(d->synth, &so, err);
+    if (rc == SBR_OK)
+        rc = sbr_synth_write(&so, path, NULL, NULL, NULL, err);
+    return rc;
+}
+
+/* The first file of d that does not exist, or NULL. */
+static const char *missing_file(const sbr_exp_dataset *d)
+{
+    if (d->train[0] && !file_exists(d->train))
+        return d->train;
+    if (d->train[0] && !file_exists(d->test))
+        return d->test;
+    for (size_t i = 0; i < d->n_files; i++)
+        if (!file_exists(d->files[i]))
+            return d->files[i];
+    return NULL;
+}
+
+/* Records one slice's parts in datasets.csv and runs every job on it. */
+static sbr_rc run_loaded_slice(runner *r, const sbr_exp_dataset *d, const char *split,
+                               const sbr_job_slices *js, sbr_err *err)
+{
+    sbr_rc rc = sbr_job_record_part(r->datasets_csv, d->name, split, "train", js->train, err);
+    if (rc == SBR_OK)
+        rc = sbr_job_record_part(r->datasets_csv, d->name, split, "test", js->test, err);
+    for (size_t i = 0; i < r->n_specs && rc == SBR_OK; i++)
+        rc = run_job(r, d->name, split, i, js->train, js->test, err);
+    return rc;
+}
+
+/* Loads or generates a dataset, cuts its slices and runs them. */
+static sbr_rc run_dataset(runner *r, const sbr_exp_dataset *d, sbr_err *err)
+{
+    size_t n_slices = sbr_exp_dataset_slices(d);
+    char synth_path[4096] = "";
+    sbr_rc rc = ensure_synth(r, d, synth_path, sizeof synth_path, err);
+    if (rc != SBR_OK)
+        return rc;
+    /* Missing files: skip the dataset when optional, else fail. */
+    const char *missing = missing_file(d);
+    if (missing != NULL) {
+        if (!d->optional)
+            return sbr_err_set(err, SBR_EIO, "dataset %s: %s not found", d->name, missing);
+        printf("%-14s skipped: %s not found\n", d->name, missing);
+        r->skipped_missing += n_slices * r->n_specs;
+        r->finished += n_slices * r->n_specs;
+        return SBR_OK;
+    }
+    sbr_job_slices js;
+    memset(&js, 0, sizeof js);
+    for (size_t s = 0; s < n_slices && rc == SBR_OK; s++) {
+        char split[256];
+        sbr_job_slice_name(d, s, synth_path, split, sizeof split);
+        if (r->dry) {
+            for (size_t i = 0; i < r->n_specs && rc == SBR_OK; i++)
+                rc = run_job(r, d->name, split, i, NULL, NULL, err);
+            continue;
+        }
+        rc = sbr_job_slice_load(&js, d, s, synth_path, err);
+        if (rc == SBR_OK)
+            rc = run_loaded_slice(r, d, split, &js, err);
+        sbr_job_slice_release(&js);
+    }
+    sbr_job_slices_fini(&js);
+    return rc;
+}
+
+static sbr_rc save_copy(const sbr_experiment *x, sbr_err *err)
+{
+    char path[4096];
+    const char *base = strrchr(x->path, '/');
+    snprintf(path, sizeof path, "%s/%s", x->output, base ? base + 1 : x->path);
+    size_t n;
+    FILE *in = fopen(x->path, "rb");
+    if (in == NULL)
+        return sbr_err_set(err, SBR_EIO, "%s: cannot read", x->path);
+    sbr_out *o;
+    sbr_rc rc = sbr_out_open(path, &o, err);
+    if (rc != SBR_OK) {
+        fclose(in);
+        return rc;
+    }
+    const char *data = getenv("SBR_DATA");
+    sbr_out_printf(o, "# run by sbr %s with SBR_DATA=%s\n", SBR_VERSION_STRING,
+                   data ? data : "(unset)");
+    char buf[4096];
+    while ((n = fread(buf, 1, sizeof buf, in)) > 0)
+        sbr_out_write(o, buf, n);
+    fclose(in);
+    return sbr_out_commit(o, err);
+}
+
+/* Parses the options. Returns -1 to go on, else the exit status (help, usage). */
+static int parse_run_args(int argc, char **argv, long *threads, bool *dry, const char **path)
+{
+    enum { OPT_THREADS = CLI_OPT_FIRST_FREE, OPT_DRY };
+    static const struct option longopts[] = {{"threads", required_argument, NULL, OPT_THREADS},
+                                             {"dry-run", no_argument, NULL, OPT_DRY},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {NULL, 0, NULL, 0}};
+    *threads = 0;
+    *dry = false;
+    int c, rc;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        if (c == 'h') {
+            fputs(run_usage, stdout);
+            return SBR_EXIT_OK;
+        } else if (c == OPT_THREADS) {
+            if ((rc = cli_count("run", "threads", optarg, 1, 1024, threads)) != 0)
+                return rc;
+        } else if (c == OPT_DRY) {
+            *dry = true;
+        } else {
+            return cli_usage_error("run", "unrecognised option");
+        }
+    }
+    if (argc - optind != 1)
+        return cli_usage_error("run", "name one experiment file");
+    *path = argv[optind];
+    return -1;
+}
+
+/* Prepares the output folder, checks every algorithm's parameter combinations before any
+ * work, reads which jobs are done and saves a copy of the experiment. Returns the exit
+ * status (the message printed). */
+static int open_runner(runner *r, sbr_experiment *x, bool dry)
+{
+    memset(r, 0, sizeof *r);
+    r->x = x;
+    r->dry = dry;
+    r->t0 = sbr_now_s();
+    char data_dir[4096];
+    snprintf(data_dir, sizeof data_dir, "%s/data", x->output);
+    snprintf(r->metrics, sizeof r->metrics, "%s/metrics.csv", x->output);
+    snprintf(r->datasets_csv, sizeof r->datasets_csv, "%s/datasets.csv", x->output);
+    if (cli_make_dirs(data_dir) != 0) {
+        fprintf(stderr, "sbr: %s: cannot create: %s\n", data_dir, strerror(errno));
+        return SBR_EXIT_RUNTIME;
+    }
+    remove_stale_tmp(x->output);
+    sbr_err err = {SBR_OK, ""};
+    bool bad_spec;
+    int status = SBR_EXIT_OK;
+    if (sbr_job_specs_expand(x, &r->specs, &r->n_specs, &bad_spec, &err) != SBR_OK)
+        status = bad_spec ? cli_usage_error("run", "%s", err.msg) : cli_fail(&err);
+    if (status == SBR_EXIT_OK && sbr_done_set_load(r->metrics, &r->done, &err) != SBR_OK)
+        status = cli_fail(&err);
+    for (size_t d = 0; d < x->n_datasets; d++)
+        r->total += sbr_exp_dataset_slices(&x->datasets[d]) * r->n_specs;
+    if (status == SBR_EXIT_OK && !dry && save_copy(x, &err) != SBR_OK)
+        status = cli_fail(&err);
+    return status;
+}
+
+static void close_runner(runner *r)
+{
+    sbr_done_set_free(r->done);
+    sbr_job_specs_free(r->specs, r->n_specs);
+}
+
+int sbr_cmd_run(int argc, char **argv)
+{
+    long threads;
+    bool dry;
+    const char *path = NULL;
+    int status = parse_run_args(argc, argv, &threads, &dry, &path);
+    if (status >= 0)
+        return status;
+    sbr_err err = {SBR_OK, ""};
+    sbr_experiment *x = malloc(sizeof *x);
+    if (x == NULL)
+        return SBR_EXIT_RUNTIME;
+    if (sbr_experiment_load(path, x, &err) != SBR_OK) {
+        free(x);
+        return cli_fail(&err);
+    }
+    if (threads > 0)
+        x->threads = (int)threads;
+    runner r;
+    status = open_runner(&r, x, dry);
+    for (size_t d = 0; d < x->n_datasets && status == SBR_EXIT_OK; d++)
+        if (run_dataset(&r, &x->datasets[d], &err) != SBR_OK)
+            status = cli_fail(&err);
+    if (isatty(STDERR_FILENO))
+        fprintf(stderr, "\r\033[K");
+    if (status == SBR_EXIT_OK)
+        printf("%s: %zu jobs: %zu run, %zu already done, %zu skipped (data not found); %.1f s "
+               "-> %s\n",
+               x->path, r.total, r.run, r.skipped_done, r.skipped_missing, sbr_now_s() - r.t0,
+               r.metrics);
+    close_runner(&r);
+    free(x);
+    return status;
+}

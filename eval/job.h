@@ -1,0 +1,71 @@
+/* The jobs of an experiment (`sbr run`, eval/experiment.h): the slices a dataset is cut
+ * into, and one algorithm fitted and evaluated on one slice with its rows appended to the
+ * results. Nothing here prints; the command reports progress and outcomes. */
+#ifndef SBR_EVAL_JOB_H
+#define SBR_EVAL_JOB_H
+
+#include <stddef.h>
+
+#include "data/common.h"
+#include "data/dataset.h"
+#include "data/split.h"
+#include "eval/experiment.h"
+#include "eval/harness.h"
+#include "eval/report.h"
+#include "eval/specs.h"
+
+/* The file name of path without its folder and without .gz/.tsv/.csv/.txt/.dat endings:
+ * "data/rsc15/train_full.tsv.gz" -> "train_full". Cut to size. */
+void sbr_job_file_stem(const char *path, char *out, size_t size);
+
+/* The session file of slice s when the dataset is cut from files: the synthetic file
+ * (synth_path) for a synth dataset, file s for one slice per file, else the first file;
+ * NULL for a given train/test split. */
+const char *sbr_job_slice_file(const sbr_exp_dataset *d, size_t s, const char *synth_path);
+
+/* The split column of slice s: the train file's stem for a given split, "window<s>" for
+ * sliding windows, the file's stem for one slice per file, else "last<N>d". */
+void sbr_job_slice_name(const sbr_exp_dataset *d, size_t s, const char *synth_path, char *out,
+                        size_t size);
+
+/* The sets of one slice, and the whole file it is cut from (kept across the slices of one
+ * file, so a file is read once). Zero-initialise; sbr_job_slices_fini releases it. */
+typedef struct sbr_job_slices {
+    sbr_dataset *whole;       /* the file being cut, or NULL */
+    sbr_dataset *given_train; /* a given split's files, or NULL */
+    sbr_dataset *given_test;
+    sbr_split sp;                    /* the current cut */
+    const sbr_dataset *train, *test; /* the current slice's sets (borrowed from the above) */
+} sbr_job_slices;
+
+/* Loads or cuts slice s of dataset d into js->train and js->test (session files read with
+ * the default loader options; several `file`s are joined into one dataset). Errors: those of
+ * the loader and of the split. Call sbr_job_slice_release after each slice. */
+sbr_rc sbr_job_slice_load(sbr_job_slices *js, const sbr_exp_dataset *d, size_t s,
+                          const char *synth_path, sbr_err *err);
+
+/* Releases the current slice's sets (the whole file stays). */
+void sbr_job_slice_release(sbr_job_slices *js);
+
+/* Releases everything. */
+void sbr_job_slices_fini(sbr_job_slices *js);
+
+/* Appends the statistics of one part of a slice (sessions, clicks, items, first and last
+ * time, span in days) to the datasets CSV at path. Errors: those of sbr_csv_append. */
+sbr_rc sbr_job_record_part(const char *path, const char *dataset, const char *split,
+                           const char *part, const sbr_dataset *ds, sbr_err *err);
+
+/* Fits j on train and evaluates it on test at the experiment's cutoffs, threads and latency
+ * setting: *res (finish with sbr_eval_result_fini), the fit time and the model's size in
+ * bytes. Errors: those of fit and of sbr_evaluate; *res is then untouched. */
+sbr_rc sbr_job_evaluate(const sbr_experiment *x, const sbr_job_spec *j, const sbr_dataset *train,
+                        const sbr_dataset *test, sbr_eval_result *res, double *fit_s,
+                        size_t *model_bytes, sbr_err *err);
+
+/* Appends the job's rows, one per cutoff, to the metrics CSV at path (replacing rows of the
+ * same key). Errors: those of sbr_csv_append, SBR_ENOMEM. */
+sbr_rc sbr_job_append_rows(const char *path, const sbr_experiment *x, const sbr_run_info *ri,
+                           const sbr_job_spec *j, const sbr_eval_result *res, double fit_s,
+                           size_t model_bytes, sbr_err *err);
+
+#endif

@@ -1,0 +1,37 @@
+/* The recommendation lists an evaluation kept (sbr_eval_options.keep_lists): written in
+ * session-rec's saved-lists format, and hashed so that two runs can prove they returned the
+ * same answers. Nothing here prints. */
+#ifndef SBR_EVAL_LISTS_H
+#define SBR_EVAL_LISTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "data/common.h"
+#include "data/dataset.h"
+#include "eval/harness.h"
+
+/* Writes every list of r to path as session-rec does: a header "SessionId;Position;
+ * Recommendations;Scores", then one line per prediction with the test session's original
+ * id, the position, the original item ids and the scores (shortest exact decimals), both
+ * comma-separated. train and test are the sets r was evaluated on. Errors: SBR_EIO,
+ * SBR_ENOMEM; the file is then untouched. */
+sbr_rc sbr_lists_write(const char *path, const sbr_dataset *train, const sbr_dataset *test,
+                       const sbr_eval_result *r, sbr_err *err);
+
+/* The lists file of one algorithm: base itself, or with several algorithms sharing one
+ * --recs, the algorithm's name before the extension ("dir/recs.csv" + "ar" ->
+ * "dir/recs.ar.csv"; "dir/recs" -> "dir/recs.ar"). */
+void sbr_lists_path(const char *base, const char *algo, bool several, char *out, size_t size);
+
+/* CRC-32 of every list in evaluation order: "<item id>:<score>" per entry (the original item
+ * id, the score as sbr_format_double writes it) and a newline per list. */
+unsigned long sbr_lists_crc32(const sbr_dataset *train, const sbr_eval_result *r);
+
+/* Parses a cutoff list "1,5,10,20" (up to SBR_MAX_CUTOFFS strictly ascending integers from 1
+ * to 100000) into eo->cutoffs and eo->n_cutoffs. Errors: SBR_EINVAL "--cutoffs '<text>': give
+ * up to N ascending integers from 1, e.g. 1,5,10,20" (or "... is too long"); *eo may then
+ * hold a part of the list. */
+sbr_rc sbr_cutoffs_parse(const char *text, sbr_eval_options *eo, sbr_err *err);
+
+#endif

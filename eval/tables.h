@@ -1,0 +1,47 @@
+/* The paper tables of `sbr report`: Markdown and LaTeX (booktabs) from a summary.
+ *
+ * Every number in a table comes from a results file; none is typed by hand. Each table is
+ * written as <dir>/<name>.md and <dir>/<name>.tex through data/output.h (a temporary file and
+ * a rename). Nothing here prints. Errors of every writer: SBR_EINVAL (path too long), SBR_EIO,
+ * SBR_ENOMEM; those reading a second file also the errors of sbr_sheet_read. */
+#ifndef SBR_EVAL_TABLES_H
+#define SBR_EVAL_TABLES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "data/common.h"
+#include "eval/summary.h"
+
+enum { SBR_TABLE_CELL = 640 }; /* bytes of one table cell */
+
+/* Writes one table: head[n_cols] column names, cells n_rows x n_cols (row-major). In LaTeX
+ * the first column is left-aligned and the others right-aligned; µ, – and _%&#$| are
+ * escaped. */
+sbr_rc sbr_tables_write(const char *dir, const char *name, const char *caption,
+                        const char *const *head, size_t n_cols, char (*cells)[SBR_TABLE_CELL],
+                        size_t n_rows, sbr_err *err);
+
+/* accuracy.{md,tex}: "MRR / HR" means per configuration (rows, first-seen order) and
+ * dataset (columns) at the given cutoff; "–" where a configuration did not run. */
+sbr_rc sbr_tables_accuracy(const char *dir, const sbr_summary *s, const char *cutoff, sbr_err *err);
+
+/* latency.{md,tex}: per group at the cutoff, mean p50/p90/p99.5/max latency, fit time and
+ * model size in MiB. */
+sbr_rc sbr_tables_latency(const char *dir, const sbr_summary *s, const char *cutoff, sbr_err *err);
+
+/* datasets.{md,tex}: sessions, clicks, items and days per split, from the datasets.csv that
+ * `sbr run` writes (path). */
+sbr_rc sbr_tables_datasets(const char *dir, const char *path, sbr_err *err);
+
+/* reproduction.{md,tex}: each row of the published-values file (columns dataset, algorithm,
+ * params, cutoff, metric, value, source) beside the mean of the matching group ("not run"
+ * when none matches; see sbr_params_match). */
+sbr_rc sbr_tables_reproduction(const char *dir, const sbr_summary *s, const char *published,
+                               sbr_err *err);
+
+/* True when every key=value of `want` (';'-separated) appears as a whole entry in `have`
+ * ("k=100" matches "m=500;k=100", not "k=1000"). An empty want matches everything. */
+bool sbr_params_match(const char *want, const char *have);
+
+#endif

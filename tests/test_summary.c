@@ -1,0 +1,175 @@
+/* Report summaries: grouping metrics rows over splits, the summary CSV and the tables, checked
+ * against values computed by hand. */
+#include <CUnit/CUnit.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "eval/summary.h"
+#include "eval/tables.h"
+#include "test_util.h"
+
+/* Three splits of pop on ds1, one of ar on ds1, one of pop on ds2; no ndcg column. */
+static const char metrics_csv[] = "dataset,split,algorithm,params,cutoff,mrr,hr,fit_s\n"
+                                  "ds1,w0,pop,,20,0.1,0.3,1\n"
+                                  "ds1,w1,pop,,20,0.3,0.5,3\n"
+                                  "ds1,w0,ar,k=1;w=2,20,0.2,0.4,2\n"
+                                  "ds2,w0,pop,,20,0.5,0.7,5\n"
+                                  "ds1,w2,pop,,20,0.2,0.6,2\n"
+                                  "ds1,w0,pop,,10,0.05,0.1,1\n";
+
+static void build(sbr_sheet *sh, sbr_summary *s)
+{
+    sbr_err e = {SBR_OK, ""};
+    CU_ASSERT_EQUAL_FATAL(sbr_sheet_read(test_write_text("m.csv", metrics_csv), sh, &e), SBR_OK);
+    CU_ASSERT_EQUAL_FATAL(sbr_summary_build(sh, s, &e), SBR_OK);
+}
+
+static void test_rows_group_by_dataset_algorithm_params_and_cutoff(void)
+{
+    sbr_sheet sh;
+    sbr_summary s;
+    build(&sh, &s);
+    CU_ASSERT_EQUAL(sh.n_rows, 6);
+    CU_ASSERT_EQUAL(sh.n_cols, 8);
+    CU_ASSERT_EQUAL(sbr_sheet_col(&sh, "mrr"), 5);
+    CU_ASSERT_EQUAL(sbr_sheet_col(&sh, "ndcg"), -1);
+    CU_ASSERT_STRING_EQUAL(sbr_sheet_cell(&sh, 2, 3), "k=1;w=2");
+    CU_ASSERT_STRING_EQUAL(sbr_sheet_cell(&sh, 2, -1), "");
+    CU_ASSERT_EQUAL_FATAL(s.n, 4); /* first-seen order: ds1 pop 20, ds1 ar, ds2 pop, ds1 pop 10 */
+    const sbr_summary_group *pop = &s.g[0], *ar = &s.g[1], *pop2 = &s.g[2], *pop10 = &s.g[3];
+    CU_ASSERT_EQUAL(pop->n, 3);
+    CU_ASSERT_EQUAL(ar->n, 1);
+    CU_ASSERT_EQUAL(pop2->n, 1);
+    CU_ASSERT_EQUAL(pop10->n, 1);
+    CU_ASSERT_STRING_EQUAL(sbr_summary_key_of(&s, pop2, SBR_KEY_DATASET), "ds2");
+    CU_ASSERT_STRING_EQUAL(sbr_summary_key_of(&s, pop10, SBR_KEY_CUTOFF), "10");
+    /* pop on ds1 at 20: MRR 0.1, 0.3, 0.2; HR 0.3, 0.5, 0.6; fit 1, 3, 2 */
+    CU_ASSERT_DOUBLE_EQUAL(sbr_summary_mean(pop, SBR_SUM_MRR), 0.2, 1e-12);
+    CU_ASSERT_DOUBLE_EQUAL(pop->min[SBR_SUM_MRR], 0.1, 1e-12);
+    CU_ASSERT_DOUBLE_EQUAL(pop->max[SBR_SUM_MRR], 0.3, 1e-12);
+    CU_ASSERT_DOUBLE_EQUAL(sbr_summary_mean(pop, SBR_SUM_HR), 1.4 / 3, 1e-12);
+    CU_ASSERT_DOUBLE_EQUAL(pop->min[SBR_SUM_HR], 0.3, 1e-12);
+    CU_ASSERT_DOUBLE_EQUAL(pop->max[SBR_SUM_HR], 0.6, 1e-12);
+    CU_ASSERT_DOUBLE_EQUAL(sbr_summary_mean(pop, SBR_SUM_FIT), 2.0, 1e-12);
+    CU_ASSERT_DOUBLE_EQUAL(sbr_summary_mean(ar, SBR_SUM_HR), 0.4, 1e-12);
+    CU_ASSERT_DOUBLE_EQUAL(ar->min[SBR_SUM_HR], ar->max[SBR_SUM_HR], 0);
+    /* a column the file lacks gives NaN, not 0 */
+    CU_ASSERT(isnan(sbr_summary_mean(pop, SBR_SUM_NDCG)));
+    CU_ASSERT_PTR_EQUAL(sbr_summary_find(&s, "ds1", "ar", "k=1;w=2", "20"), ar);
+    CU_ASSERT_PTR_NULL(sbr_summary_find(&s, "ds2", "ar", "k=1;w=2", "20"));
+    CU_ASSERT_EQUAL(sbr_summary_metric_find("lat_p90_us"), SBR_SUM_P90);
+    CU_ASSERT_EQUAL(sbr_summary_metric_find("nope"), -1);
+    sbr_summary_fini(&s);
+    sbr_sheet_fini(&sh);
+}
+
+static void test_configurations_are_numbered_in_first_seen_order(void)
+{
+    sbr_sheet sh;
+    sbr_summary s;
+    build(&sh, &s);
+    CU_ASSERT_EQUAL(sbr_summary_config_index(&s, &s.g[0]), 0);
+    CU_ASSERT_EQUAL(sbr_summary_config_index(&s, &s.g[1]), 1);
+    CU_ASSERT_EQUAL(sbr_summary_config_index(&s, &s.g[2]), 0); /* pop again, on ds2 */
+    CU_ASSERT_EQUAL(sbr_summary_config_index(&s, &s.g[3]), 0); /* pop again, at 10 */
+    CU_ASSERT_TRUE(sbr_summary_same_config(&s, &s.g[0], &s.g[2]));
+    CU_ASSERT_FALSE(sbr_summary_same_config(&s, &s.g[0], &s.g[1]));
+    char lab[64];
+    sbr_summary_label(&s, &s.g[1], lab, sizeof lab);
+    CU_ASSERT_STRING_EQUAL(lab, "ar k=1 w=2");
+    sbr_summary_label(&s, &s.g[0], lab, sizeof lab);
+    CU_ASSERT_STRING_EQUAL(lab, "pop ");
+    sbr_summary_fini(&s);
+    sbr_sheet_fini(&sh);
+}
+
+static void test_the_summary_csv_holds_the_hand_computed_values(void)
+{
+    sbr_sheet sh;
+    sbr_summary s;
+    build(&sh, &s);
+    sbr_err e = {SBR_OK, ""};
+    CU_ASSERT_EQUAL_FATAL(sbr_summary_write_csv(test_tmpdir(), &s, &e), SBR_OK);
+    char path[4096];
+    snprintf(path, sizeof path, "%s/summary.csv", test_tmpdir());
+    char *text = test_read_file(path, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "dataset,algorithm,params,cutoff,config,label,n_splits,"
+                                        "mrr,mrr_min,mrr_max,hr,hr_min,hr_max,ndcg,ndcg_ref,"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, ",fit_s,model_bytes\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "\nds1,pop,,20,0,\"pop \",3,0.200000,0.100000,0.300000,"
+                                        "0.466667,0.300000,0.600000,nan,"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "\nds1,ar,k=1;w=2,20,1,\"ar k=1 w=2\",1,0.200000,"
+                                        "0.200000,0.200000,0.400000,0.400000,0.400000,"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, ",nan,2,nan\n")); /* pop's fit_s mean, no model_bytes */
+    free(text);
+    sbr_summary_fini(&s);
+    sbr_sheet_fini(&sh);
+}
+
+static void test_the_accuracy_table_shows_means_per_dataset(void)
+{
+    sbr_sheet sh;
+    sbr_summary s;
+    build(&sh, &s);
+    sbr_err e = {SBR_OK, ""};
+    CU_ASSERT_EQUAL_FATAL(sbr_tables_accuracy(test_tmpdir(), &s, "20", &e), SBR_OK);
+    char path[4096];
+    snprintf(path, sizeof path, "%s/accuracy.md", test_tmpdir());
+    char *md = test_read_file(path, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(md);
+    CU_ASSERT_PTR_NOT_NULL(strstr(md, "| algorithm | ds1 | ds2 |\n|---|---:|---:|\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(md, "| pop  | 0.2000 / 0.4667 | 0.5000 / 0.7000 |\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(md, "| ar k=1 w=2 | 0.2000 / 0.4000 | – |\n"));
+    free(md);
+    snprintf(path, sizeof path, "%s/accuracy.tex", test_tmpdir());
+    char *tex = test_read_file(path, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(tex);
+    CU_ASSERT_PTR_NOT_NULL(strstr(tex, "ar k=1 w=2 & 0.2000 / 0.4000 & -- \\\\\n"));
+    free(tex);
+    sbr_summary_fini(&s);
+    sbr_sheet_fini(&sh);
+}
+
+static void test_params_match_whole_entries(void)
+{
+    CU_ASSERT_TRUE(sbr_params_match("k=100", "m=500;k=100"));
+    CU_ASSERT_TRUE(sbr_params_match("a=1;b=2", "b=2;c=3;a=1"));
+    CU_ASSERT_TRUE(sbr_params_match("", "k=1"));
+    CU_ASSERT_FALSE(sbr_params_match("k=1", "k=100"));
+    CU_ASSERT_FALSE(sbr_params_match("k=100", "kk=100"));
+    CU_ASSERT_FALSE(sbr_params_match("a=1;b=3", "a=1;b=2"));
+}
+
+static void test_bad_results_are_named(void)
+{
+    sbr_err e = {SBR_OK, ""};
+    sbr_sheet sh;
+    sbr_summary s = {NULL, NULL, 0, {0, 0, 0, 0}};
+    const char *path = test_write_text("nokey.csv", "dataset,algorithm,cutoff,mrr\nd,a,20,0.1\n");
+    CU_ASSERT_EQUAL_FATAL(sbr_sheet_read(path, &sh, &e), SBR_OK);
+    CU_ASSERT_EQUAL(sbr_summary_build(&sh, &s, &e), SBR_EPARSE);
+    CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "no column params"));
+    sbr_summary_fini(&s);
+    sbr_sheet_fini(&sh);
+    path = test_write_text("ragged.csv", "dataset,algorithm\nd,a\nd,a,x\n");
+    CU_ASSERT_EQUAL(sbr_sheet_read(path, &sh, &e), SBR_EPARSE);
+    CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "line 3: 3 cells, header has 2"));
+    sbr_sheet_fini(&sh);
+}
+
+static CU_TestInfo tests[] = {
+    {"rows group by dataset, algorithm, params and cutoff",
+     test_rows_group_by_dataset_algorithm_params_and_cutoff},
+    {"configurations are numbered in first-seen order",
+     test_configurations_are_numbered_in_first_seen_order},
+    {"the summary CSV holds the hand-computed values",
+     test_the_summary_csv_holds_the_hand_computed_values},
+    {"the accuracy table shows means per dataset", test_the_accuracy_table_shows_means_per_dataset},
+    {"params match whole entries", test_params_match_whole_entries},
+    {"bad results are named", test_bad_results_are_named},
+    CU_TEST_INFO_NULL};
+
+CU_SuiteInfo sbr_suite_summary = {"summary", NULL, NULL, NULL, NULL, tests};
