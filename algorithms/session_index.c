@@ -196,7 +196,7 @@ static sbr_rc build_lists(sbr_session_index *ix, size_t max_len, size_t max_per_
     uint64_t n_listed = 0;
     for (size_t r = 0; r < ns; r++) {
         size_t len = ix->sess_off[r + 1] - ix->sess_off[r];
-        if (max_len > 0 && len > max_len)
+        if (len > max_len)
             continue;
         n_indexed++;
         n_listed += len;
@@ -206,7 +206,7 @@ static sbr_rc build_lists(sbr_session_index *ix, size_t max_len, size_t max_per_
     off[0] = 0;
     for (size_t i = 0; i < ni; i++) {
         uint32_t keep = n_sess[i];
-        if (max_per_item > 0 && keep > max_per_item)
+        if (keep > max_per_item)
             keep = (uint32_t)max_per_item;
         off[i + 1] = off[i] + keep;
     }
@@ -217,7 +217,7 @@ static sbr_rc build_lists(sbr_session_index *ix, size_t max_len, size_t max_per_
         goto oom;
     for (size_t r = 0; r < ns; r++) {
         size_t len = ix->sess_off[r + 1] - ix->sess_off[r];
-        if (max_len > 0 && len > max_len)
+        if (len > max_len)
             continue;
         for (uint32_t p = ix->sess_off[r]; p < ix->sess_off[r + 1]; p++) {
             uint32_t i = ix->sess_items[p];
@@ -427,7 +427,7 @@ sbr_rc sbr_session_index_build(const sbr_dataset *train, const sbr_session_index
     }
     if (build_sessions(ix, opts, &rd, order, rank_of, stamp, where) != SBR_OK)
         goto oom;
-    if (build_lists(ix, 0, 0, opts->list_counts) != SBR_OK)
+    if (build_lists(ix, SIZE_MAX, SIZE_MAX, opts->list_counts) != SBR_OK)
         goto oom;
     if (opts->pysets && build_pysets(ix, train, rank_of, rd.n) != SBR_OK)
         goto oom;

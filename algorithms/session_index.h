@@ -106,9 +106,9 @@ typedef struct sbr_session_index {
 sbr_rc sbr_session_index_build(const sbr_dataset *train, const sbr_session_index_opts *opts,
                                const char *who, sbr_session_index **out, sbr_err *err);
 
-/* Rebuilds the item lists without the sessions of more than max_len distinct items (0: keep
- * all) and keeps at most max_per_item (0: all) sessions per item, the most recent. Updates
- * n_indexed, n_pairs_listed and item_n_sess (counted before the max_per_item cut); the
+/* Rebuilds the item lists without the sessions of more than max_len distinct items (SIZE_MAX:
+ * keep all) and keeps at most max_per_item (SIZE_MAX: all) sessions per item, the most recent.
+ * Updates n_indexed, n_pairs_listed and item_n_sess (counted before the max_per_item cut); the
  * sessions themselves stay. Not with pysets (SBR_EINVAL). Errors: SBR_ENOMEM (ix unchanged). */
 sbr_rc sbr_session_index_prune(sbr_session_index *ix, size_t max_len, size_t max_per_item,
                                const char *who, sbr_err *err);
