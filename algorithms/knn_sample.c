@@ -190,7 +190,8 @@ size_t sbr_knn_candidates(const sbr_session_index *ix, sbr_knn_sampler *sp, cons
     return sbr_pyset_list(&set, sp->cand, NULL);
 }
 
-uint64_t sbr_knn_query_hash(const sbr_query *q, size_t n_items)
+/* A 64-bit FNV-1a hash of the query's known items, for the random sample's seed. */
+static uint64_t query_hash(const sbr_query *q, size_t n_items)
 {
     uint64_t h = 0xcbf29ce484222325u;
     for (size_t t = 0; t < q->len; t++) {
@@ -203,4 +204,14 @@ uint64_t sbr_knn_query_hash(const sbr_query *q, size_t n_items)
         }
     }
     return h;
+}
+
+sbr_knn_sampling sbr_knn_sampling_of(const sbr_query *q, size_t n_items, size_t n_known,
+                                     long sample_size, int sampling, int ties, long seed,
+                                     uint32_t purpose)
+{
+    sbr_knn_sampling opt = {(size_t)sample_size, sampling, ties, 0};
+    if (sampling == KNN_SAMPLE_RANDOM)
+        opt.seed = sbr_seed((uint64_t)seed, query_hash(q, n_items), n_known, purpose);
+    return opt;
 }

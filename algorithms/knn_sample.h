@@ -54,6 +54,13 @@ typedef struct sbr_knn_sampling {
     uint32_t seed;      /* of the random sample; used only with sampling=random */
 } sbr_knn_sampling;
 
+/* The sampling of a query with n_known known clicks: sample_size, sampling and ties as given,
+ * and for sampling=random a seed mixed (sbr_seed) from `seed`, the query's items and
+ * `purpose` (the algorithm's tag), so results depend neither on threads nor call order. */
+sbr_knn_sampling sbr_knn_sampling_of(const sbr_query *q, size_t n_items, size_t n_known,
+                                     long sample_size, int sampling, int ties, long seed,
+                                     uint32_t purpose);
+
 /* Allocates the sampler's buffers for index ix. False when out of memory (sp is then
  * empty). */
 bool sbr_knn_sampler_init(sbr_knn_sampler *sp, const sbr_session_index *ix, int sampling, int ties);
@@ -65,8 +72,5 @@ void sbr_knn_sampler_fini(sbr_knn_sampler *sp);
  * holds the query's n_distinct known items in first-click order. */
 size_t sbr_knn_candidates(const sbr_session_index *ix, sbr_knn_sampler *sp, const sbr_query *q,
                           const uint32_t *distinct, size_t n_distinct, const sbr_knn_sampling *opt);
-
-/* A 64-bit FNV-1a hash of the query's known items, for the random sample's seed. */
-uint64_t sbr_knn_query_hash(const sbr_query *q, size_t n_items);
 
 #endif

@@ -207,3 +207,29 @@ void sbr_knn_scratch_fini(sbr_knn_scratch *sc)
     sbr_knn_gen_fini(&sc->gen);
     memset(sc, 0, sizeof *sc);
 }
+
+size_t sbr_knn_scratch_query(sbr_knn_scratch *sc, uint32_t now, const sbr_query *q, size_t n_items,
+                             size_t *n_known)
+{
+    size_t n_distinct = 0;
+    *n_known = 0;
+    for (size_t t = 0; t < q->len; t++) {
+        uint32_t i = q->items[t];
+        if (i >= n_items)
+            continue;
+        (*n_known)++;
+        if (sc->in_q[i] != now) {
+            sc->in_q[i] = now;
+            sc->q_items[n_distinct++] = i;
+        }
+    }
+    return n_distinct;
+}
+
+size_t sbr_knn_scratch_top(const sbr_knn_scratch *sc, bool normalize, sbr_scored *out, size_t n)
+{
+    double max = sbr_knn_acc_max(&sc->score);
+    if (!(max > 0))
+        return 0;
+    return sbr_knn_acc_top(&sc->score, normalize ? max : 1.0, out, n);
+}

@@ -225,6 +225,16 @@ bool sbr_knn_scratch_init(sbr_knn_scratch *sc, size_t n_items, size_t n_sessions
 /* Frees what sbr_knn_scratch_init allocated. Accepts a zeroed sc. */
 void sbr_knn_scratch_fini(sbr_knn_scratch *sc);
 
+/* Marks the query's known items (index < n_items; unknown ones, SBR_ITEM_UNKNOWN included,
+ * are skipped) in sc->in_q under stamp `now` and lists them in sc->q_items in first-click
+ * order. Returns their number; *n_known receives the number of known clicks. */
+size_t sbr_knn_scratch_query(sbr_knn_scratch *sc, uint32_t now, const sbr_query *q, size_t n_items,
+                             size_t *n_known);
+
+/* As sbr_knn_acc_top over the item scores, divided by the largest when `normalize`; nothing
+ * is listed (0) when no score is positive. */
+size_t sbr_knn_scratch_top(const sbr_knn_scratch *sc, bool normalize, sbr_scored *out, size_t n);
+
 /* Starts a call: the new stamp, the lists emptied. */
 static inline uint32_t sbr_knn_scratch_begin(sbr_knn_scratch *sc)
 {

@@ -174,24 +174,12 @@ static sbr_rc sknn_predict(const sbr_model *model, const sbr_query *q, void *scr
     uint32_t *in_b = s->base.in_q, *distinct = s->base.q_items;
     double *score = s->base.score.val;
 
-    size_t n_known = 0, n_distinct = 0;
-    for (size_t t = 0; t < q->len; t++) {
-        uint32_t i = q->items[t];
-        if (i >= ix->n_items)
-            continue;
-        n_known++;
-        if (in_b[i] != gen) {
-            in_b[i] = gen;
-            distinct[n_distinct++] = i;
-        }
-    }
+    size_t n_known;
+    size_t n_distinct = sbr_knn_scratch_query(&s->base, gen, q, ix->n_items, &n_known);
     if (n_known == 0)
         return SBR_OK;
-
-    sbr_knn_sampling opt = {(size_t)cfg->sample_size, cfg->sampling, cfg->ties, 0};
-    if (cfg->sampling == KNN_SAMPLE_RANDOM)
-        opt.seed = sbr_seed((uint64_t)cfg->seed, sbr_knn_query_hash(q, ix->n_items), n_known,
-                            SEED_PURPOSE);
+    sbr_knn_sampling opt = sbr_knn_sampling_of(q, ix->n_items, n_known, cfg->sample_size,
+                                               cfg->sampling, cfg->ties, cfg->seed, SEED_PURPOSE);
     size_t n_cand = sbr_knn_candidates(ix, &s->sp, q, distinct, n_distinct, &opt);
 
     sbr_knn_nbr *nbr = s->base.nbr;
@@ -238,10 +226,7 @@ static sbr_rc sknn_predict(const sbr_model *model, const sbr_query *q, void *scr
         }
     }
 
-    double max = sbr_knn_acc_max(acc);
-    if (!(max > 0))
-        return SBR_OK;
-    *n_out = sbr_knn_acc_top(acc, cfg->normalize ? max : 1.0, out, q->n);
+    *n_out = sbr_knn_scratch_top(&s->base, cfg->normalize, out, q->n);
     return SBR_OK;
 }
 

@@ -141,21 +141,16 @@ static sbr_rc sscf_predict(const sbr_model *model, const sbr_query *q, void *scr
     sscf_scratch *w = scratch;
     *n_out = 0;
     const uint32_t gen = sbr_knn_scratch_begin(&w->base);
-    uint32_t *q_stamp = w->base.in_q, *q_items = w->base.q_items;
-    size_t n_q = 0;
-    for (size_t t = 0; t < q->len; t++) {
-        uint32_t i = q->items[t];
-        if (i >= ix->n_items) /* also SBR_ITEM_UNKNOWN */
-            continue;
-        if (q_stamp[i] != gen) {
-            q_stamp[i] = gen;
-            w->q_cnt[i] = 0;
-            q_items[n_q++] = i;
-        }
-        w->q_cnt[i]++;
-    }
+    const uint32_t *q_items = w->base.q_items;
+    size_t n_known;
+    size_t n_q = sbr_knn_scratch_query(&w->base, gen, q, ix->n_items, &n_known);
     if (n_q == 0)
         return SBR_OK;
+    for (size_t a = 0; a < n_q; a++)
+        w->q_cnt[q_items[a]] = 0;
+    for (size_t t = 0; t < q->len; t++)
+        if (q->items[t] < ix->n_items)
+            w->q_cnt[q->items[t]]++;
     double sq = 0;
     for (size_t a = 0; a < n_q; a++)
         sq += (double)w->q_cnt[q_items[a]] * (double)w->q_cnt[q_items[a]];

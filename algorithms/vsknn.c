@@ -268,31 +268,23 @@ static sbr_rc vsknn_predict(const sbr_model *model, const sbr_query *q, void *sc
     vsknn_scratch *s = scratch;
     *n_out = 0;
     uint32_t gen = sbr_knn_scratch_begin(&s->base);
-    uint32_t *in_all = s->base.in_q, *distinct = s->base.q_items;
+    const uint32_t *distinct = s->base.q_items;
 
     /* S_list: distinct items in first-click order, and click counts. */
-    size_t n_known = 0, n_distinct = 0;
-    for (size_t t = 0; t < q->len; t++) {
-        uint32_t i = q->items[t];
-        if (i >= ix->n_items)
-            continue;
-        n_known++;
-        if (in_all[i] != gen) {
-            in_all[i] = gen;
-            s->clicks[i] = 0;
-            distinct[n_distinct++] = i;
-        }
-        s->clicks[i]++;
-    }
+    size_t n_known;
+    size_t n_distinct = sbr_knn_scratch_query(&s->base, gen, q, ix->n_items, &n_known);
     if (n_known == 0)
         return SBR_OK;
+    for (size_t d = 0; d < n_distinct; d++)
+        s->clicks[distinct[d]] = 0;
+    for (size_t t = 0; t < q->len; t++)
+        if (q->items[t] < ix->n_items)
+            s->clicks[q->items[t]]++;
     double sum_sq;
     size_t n_l = mark_last_clicks(m, q, n_known, s, gen, &sum_sq);
 
-    sbr_knn_sampling opt = {(size_t)cfg->sample_size, cfg->sampling, cfg->ties, 0};
-    if (cfg->sampling == KNN_SAMPLE_RANDOM)
-        opt.seed = sbr_seed((uint64_t)cfg->seed, sbr_knn_query_hash(q, ix->n_items), n_known,
-                            SEED_PURPOSE);
+    sbr_knn_sampling opt = sbr_knn_sampling_of(q, ix->n_items, n_known, cfg->sample_size,
+                                               cfg->sampling, cfg->ties, cfg->seed, SEED_PURPOSE);
     size_t n_cand = sbr_knn_candidates(ix, &s->sp, q, distinct, n_distinct, &opt);
 
     /* Similarities and the k nearest. */
@@ -345,10 +337,7 @@ static sbr_rc vsknn_predict(const sbr_model *model, const sbr_query *q, void *sc
         }
     }
 
-    double max = sbr_knn_acc_max(acc);
-    if (!(max > 0))
-        return SBR_OK;
-    *n_out = sbr_knn_acc_top(acc, cfg->normalize ? max : 1.0, out, q->n);
+    *n_out = sbr_knn_scratch_top(&s->base, cfg->normalize, out, q->n);
     return SBR_OK;
 }
 
