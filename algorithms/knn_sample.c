@@ -46,13 +46,13 @@ bool sbr_knn_sampler_init(sbr_knn_sampler *sp, const sbr_session_index *ix, int 
 }
 
 /* The merge heap: the cursor with the smallest current session at the root. */
-static void cursor_sift(sbr_knn_cursor *h, size_t n, size_t i, const sbr_sess_ref *sess)
+static void cursor_sift(sbr_knn_cursor *h, size_t n, size_t i)
 {
     for (;;) {
         size_t l = 2 * i + 1, r = l + 1, min = i;
-        if (l < n && sess[h[l].at].s < sess[h[min].at].s)
+        if (l < n && h[l].cur.s < h[min].cur.s)
             min = l;
-        if (r < n && sess[h[r].at].s < sess[h[min].at].s)
+        if (r < n && h[r].cur.s < h[min].cur.s)
             min = r;
         if (min == i)
             return;
@@ -75,12 +75,12 @@ static size_t merge(const sbr_session_index *ix, sbr_knn_cursor *h, const uint32
     for (size_t d = 0; d < n_distinct; d++) {
         uint32_t i = distinct[d];
         if (ix->item_off[i] < ix->item_off[i + 1])
-            h[n++] = (sbr_knn_cursor){ix->item_off[i], ix->item_off[i + 1]};
+            h[n++] = (sbr_knn_cursor){sess[ix->item_off[i]], ix->item_off[i], ix->item_off[i + 1]};
     }
     for (size_t i = n / 2; i-- > 0;)
-        cursor_sift(h, n, i, sess);
+        cursor_sift(h, n, i);
     while (n > 0) {
-        sbr_sess_ref e = sess[h[0].at];
+        sbr_sess_ref e = h[0].cur;
         if (n_out == 0 || out[n_out - 1] != e.s) {
             if (limit > 0 && n_out >= limit && (!tied_end || e.key != limit_key))
                 break;
@@ -90,7 +90,9 @@ static size_t merge(const sbr_session_index *ix, sbr_knn_cursor *h, const uint32
         }
         if (++h[0].at == h[0].end)
             h[0] = h[--n];
-        cursor_sift(h, n, 0, sess);
+        else
+            h[0].cur = sess[h[0].at];
+        cursor_sift(h, n, 0);
     }
     return n_out;
 }

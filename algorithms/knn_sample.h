@@ -32,8 +32,10 @@
 enum { KNN_SAMPLE_RECENT, KNN_SAMPLE_RANDOM };
 enum { KNN_TIES_RECENT, KNN_TIES_SESSION_REC };
 
-/* One cursor of the k-way merge of the query items' session lists. */
+/* One cursor of the k-way merge of the query items' session lists, with its current entry
+ * copied in so that the merge heap compares cursors without reading the lists. */
 typedef struct sbr_knn_cursor {
+    sbr_sess_ref cur; /* the list entry at `at` */
     size_t at, end;
 } sbr_knn_cursor;
 

@@ -3,7 +3,8 @@
  * The specification is the reference document on Serenade's VMIS-kNN (sections 2-4); the
  * quirk numbers Q1-Q6 below are its numbers.
  *
- * Index (fit). Sessions are numbered in ascending SessionId order (the dataset's order).
+ * Index (fit): the kNN family's session index (session_index.h), which numbers sessions by
+ * recency (0 = the most recent; "session index" below is the dataset's SessionId order).
  *  - serenade: the training rows are re-read in Serenade's order: stably sorted by SessionId,
  *    file order within a session (the dataset's `rows`). The final row of that order is never
  *    indexed (Q1: the last session loses its last row, and disappears if that was its only
@@ -22,7 +23,9 @@
  *    same factor, so it cannot change a ranking (Serenade's idf=2 and idf=1 differ only by
  *    ULP-level tie flips, Q4); clean therefore drops it.
  *  Each item keeps the m most recent sessions that contain it: by time descending, then
- *  session index descending (Serenade's stable ascending sort, reversed).
+ *  session index descending (Serenade's stable ascending sort, reversed), each list entry
+ *  carrying the session's recency key: serenade the rank of its 32-bit time (equal times,
+ *  equal keys), clean its strict rank.
  *
  * Prediction. Clicks on items unknown to the training set are skipped (dropped from the query,
  * as the evaluator's default removes them from the test sessions); then the query is cut to
@@ -40,10 +43,13 @@
  *     array; queries with fewer candidates never pay for it.)
  *     serenade: the walk of a list stops at the first new session that is not strictly more
  *     recent than the heap minimum (Q5), even when later entries are candidates already.
- *     clean: the walk goes on, crediting later entries that are candidates (no new session
- *     can enter any more, since the list is strictly decreasing in recency); the candidate set
- *     is then exactly the m most recent sessions of the union of the lists, each with its
- *     full similarity.
+ *     clean: the walk would go on, crediting later entries that are candidates; but with the
+ *     strict recency key there are none: the list is strictly decreasing in recency, every
+ *     candidate is at least as recent as the heap minimum, and that minimum only grows, so
+ *     the entries after the first one that fails to enter are not and never become
+ *     candidates. The walk therefore stops there too (with identical results), and the
+ *     candidate set is exactly the m most recent sessions of the union of the lists, each
+ *     with its full similarity. (Serenade's Q5 differs only where times tie.)
  *  2. Neighbours: the k best candidates by similarity desc, then time desc, then session
  *     index desc (the canonical tie rule; in clean mode time and index form the recency key).
  *  3. Scores. For a neighbour s with similarity sim, p = 1 + the position (from the end of ev)
@@ -54,12 +60,12 @@
  *     stay). Ranking: score desc, then item id asc; items with a score <= 0 are not listed
  *     (Serenade would list them to fill its n slots).
  *
- * Memory. The index is CSR arrays of 32-bit words: per indexed (session, item) pair one item
- * word and at most one list word, per session an (offset, recency) record, per item an
- * offset and an idf (about 7-9 bytes per training click on the shared data). All per-call
- * state sits in the per-thread scratch, in arrays indexed by session and by item and reset
- * by generation stamps, so a call costs O(touched entries), not O(catalogue), and predict
- * allocates nothing. */
+ * Memory. The index is CSR arrays of 32-bit words: per (session, item) pair one item word and
+ * at most one (session, key) list entry, per session an offset, time, key and dataset index,
+ * per item an offset, counts and an idf (about 12-13 bytes per training click on the shared
+ * data). All per-call state sits in the per-thread scratch (knn_scratch.h), in arrays indexed
+ * by session and by item and reset by generation stamps, so a call costs O(touched entries),
+ * not O(catalogue), and predict allocates nothing (no qsort: it may call malloc). */
 #include "algorithms/vmis.h"
 
 #include <math.h>
@@ -566,18 +572,17 @@ static sbr_rc vmis_predict(const sbr_model *model, const sbr_query *q, void *scr
         double w = (double)(L - sc->by_pos[u].val) / (double)U;
         const sbr_sess_ref *list = ix->item_sess + ix->item_off[i];
         const sbr_sess_ref *end = ix->item_sess + ix->item_off[i + 1];
-        bool closed = false;
         for (; list < end; list++) {
-            if (list + 16 < end)
+            if (list + 16 < end) {
                 vmis_prefetch(&sess[list[16].s]);
+                vmis_prefetch(&sess_off[list[16].s]);
+            }
             uint32_t s = list->s;
             vmis_sess_slot *ss = &sess[s];
             if (ss->stamp == now) {
                 ss->sim += w;
                 continue;
             }
-            if (closed)
-                continue;
             uint32_t key = list->key;
             if (n_cand < md->m) {
                 ss->stamp = now;
@@ -603,10 +608,10 @@ static sbr_rc vmis_predict(const sbr_model *model, const sbr_query *q, void *scr
                 vmis_prefetch(sess_items + sess_off[s]);
                 sc->heap[0] = *list;
                 heap8_sift_down(sc->heap, n_cand);
-            } else if (md->serenade) {
-                break; /* Q5 */
             } else {
-                closed = true;
+                /* serenade: Q5, even if later entries with the same time are candidates.
+                 * clean: nothing later in the list can be a candidate (see the top). */
+                break;
             }
         }
     }

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "algorithms/algo.h"
+#include "algorithms/knn_scratch.h"
 #include "algorithms/rng.h"
 #include "algorithms/sknn.h"
 #include "algorithms/vsknn.h"
@@ -1332,6 +1333,52 @@ static void test_metrics_are_identical_with_1_and_3_threads(void)
     sbr_dataset_free(full);
 }
 
+static int u32_ref_cmp(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
+static void test_scratch_sorts_match_qsort_and_stamps_wrap(void)
+{
+    /* The predict-time sorts (insertion sort up to 16, heapsort beyond) against qsort, on
+     * seeded random arrays of every length up to 200 with many repeats. */
+    gsl_rng *rng = sbr_rng_new(7);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(rng);
+    uint32_t a[200], b[200];
+    sbr_knn_pair pa[200];
+    for (size_t n = 0; n <= 200; n++) {
+        for (size_t j = 0; j < n; j++) {
+            a[j] = b[j] = (uint32_t)gsl_rng_uniform_int(rng, 50);
+            pa[j] = (sbr_knn_pair){(uint32_t)gsl_rng_uniform_int(rng, 20), (uint32_t)j};
+        }
+        sbr_knn_sort_u32(a, n);
+        qsort(b, n, sizeof *b, u32_ref_cmp);
+        CU_ASSERT(n == 0 || memcmp(a, b, n * sizeof *a) == 0);
+        sbr_knn_sort_pairs(pa, n);
+        for (size_t j = 1; j < n; j++)
+            CU_ASSERT(pa[j - 1].key < pa[j].key ||
+                      (pa[j - 1].key == pa[j].key && pa[j - 1].val < pa[j].val));
+    }
+    gsl_rng_free(rng);
+
+    /* A wrap of the generation clears every region it owns and restarts at 1. */
+    sbr_knn_gen g;
+    sbr_knn_gen_init(&g);
+    uint32_t *st = sbr_knn_gen_alloc(&g, 10, sizeof *st);
+    double *d = sbr_knn_gen_alloc(&g, 3, sizeof *d);
+    CU_ASSERT_FATAL(st != NULL && d != NULL);
+    g.now = UINT32_MAX - 1;
+    st[9] = sbr_knn_gen_next(&g);
+    CU_ASSERT_EQUAL(st[9], UINT32_MAX);
+    d[2] = 1.5;
+    CU_ASSERT_EQUAL(sbr_knn_gen_next(&g), 1);
+    CU_ASSERT_EQUAL(st[9], 0);
+    CU_ASSERT_EQUAL(d[2], 0.0);
+    sbr_knn_gen_fini(&g);
+    sbr_knn_gen_fini(&g); /* a second fini is harmless */
+}
+
 static CU_TestInfo tests[] = {
     {"vsknn equals a brute-force reference on random data, for 7 settings",
      test_vsknn_equals_brute_force_reference},
@@ -1363,6 +1410,8 @@ static CU_TestInfo tests[] = {
     {"an empty training set predicts nothing", test_empty_training_set_predicts_nothing},
     {"metrics and lists are identical with 1 and 3 threads",
      test_metrics_are_identical_with_1_and_3_threads},
+    {"the shared scratch's sorts match qsort and its stamps wrap",
+     test_scratch_sorts_match_qsort_and_stamps_wrap},
     CU_TEST_INFO_NULL};
 
 CU_SuiteInfo sbr_suite_sknn = {"sknn", NULL, NULL, NULL, NULL, tests};
