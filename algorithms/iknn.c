@@ -23,6 +23,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "algorithms/session_index.h"
+
 static const sbr_param_spec iknn_params[] = {
     {"n_sims", SBR_P_INT, offsetof(iknn_config, n_sims), 100, 1, 1e9, NULL,
      "similar items kept per item"},
@@ -65,75 +67,46 @@ static sbr_rc iknn_fit(const void *config, const sbr_dataset *train, sbr_model *
         return sbr_err_set(err, SBR_EINVAL, "iknn: lmbd=%g must be finite and >= 0", cfg->lmbd);
     if (!(cfg->alpha >= 0 && cfg->alpha <= 1))
         return sbr_err_set(err, SBR_EINVAL, "iknn: alpha=%g must lie in [0, 1]", cfg->alpha);
-    size_t ni = train->n_items, ns = train->n_sessions;
-    if (ni >= UINT32_MAX)
-        return sbr_err_set(err, SBR_EINVAL, "iknn: too many items (%zu)", ni);
+    /* Per session its distinct items with their click counts, per item the sessions holding
+     * it with the item's clicks there: the family's session index, for the fit only. */
+    sbr_session_index *ix = NULL;
+    sbr_session_index_opts opts = {.pair_stats = true, .list_counts = true};
+    sbr_rc rc = sbr_session_index_build(train, &opts, "iknn", &ix, err);
+    if (rc != SBR_OK)
+        return rc;
+    rc = SBR_ENOMEM;
+    size_t ni = ix->n_items;
     size_t keep = (size_t)cfg->n_sims < ni ? (size_t)cfg->n_sims : ni;
     iknn_model *m = calloc(1, sizeof *m);
-    /* Per session: its distinct items with their click counts (s_off/s_item/s_cnt); per
-     * item: the sessions holding it (p_off/p_sess, p_cnt = clicks there). */
-    size_t *s_off = calloc(ns + 1, sizeof *s_off);
-    uint32_t *s_item = sbr_alloc_array(train->n_clicks, sizeof *s_item);
-    uint32_t *s_cnt = sbr_alloc_array(train->n_clicks, sizeof *s_cnt);
-    size_t *p_off = calloc(ni + 1, sizeof *p_off);
-    uint32_t *p_sess = sbr_alloc_array(train->n_clicks, sizeof *p_sess);
-    uint32_t *p_cnt = sbr_alloc_array(train->n_clicks, sizeof *p_cnt);
-    size_t *where = sbr_alloc_array(ni, sizeof *where);
     size_t *stamp = calloc(ni + 1, sizeof *stamp);
-    double *supp = calloc(ni + 1, sizeof *supp);
-    double *pa = sbr_alloc_array(ni, sizeof *pa), *pb = sbr_alloc_array(ni, sizeof *pb);
+    double *pa = sbr_alloc_array(ni + 1, sizeof *pa), *pb = sbr_alloc_array(ni + 1, sizeof *pb);
     double *cooc = calloc(ni + 1, sizeof *cooc);
-    uint32_t *touched = sbr_alloc_array(ni, sizeof *touched);
-    sbr_scored *heap = sbr_alloc_array(keep, sizeof *heap);
-    if (m == NULL || !s_off || !s_item || !s_cnt || !p_off || !p_sess || !p_cnt || !where ||
-        !stamp || !supp || !pa || !pb || !cooc || !touched || !heap)
+    uint32_t *touched = sbr_alloc_array(ni + 1, sizeof *touched);
+    sbr_scored *heap = sbr_alloc_array(keep + 1, sizeof *heap);
+    if (m == NULL || !stamp || !pa || !pb || !cooc || !touched || !heap)
         goto oom;
     m->base.algo = &sbr_algo_iknn;
     m->n_items = ni;
     m->off = calloc(ni + 1, sizeof *m->off);
     size_t cap = keep * 64; /* grows by doubling: rows are often shorter than n_sims */
-    m->nbr = sbr_alloc_array(cap, sizeof *m->nbr);
+    m->nbr = sbr_alloc_array(cap + 1, sizeof *m->nbr);
     if (m->off == NULL || m->nbr == NULL)
         goto oom;
-    size_t n_d = 0;
-    for (size_t s = 0; s < ns; s++) {
-        for (size_t c = train->offsets[s]; c < train->offsets[s + 1]; c++) {
-            uint32_t i = train->items[c];
-            supp[i] += 1;
-            if (stamp[i] != s + 1) {
-                stamp[i] = s + 1;
-                where[i] = n_d;
-                s_item[n_d] = i;
-                s_cnt[n_d++] = 0;
-                p_off[i + 1]++;
-            }
-            s_cnt[where[i]]++;
-        }
-        s_off[s + 1] = n_d;
-    }
     for (size_t i = 0; i < ni; i++) {
-        p_off[i + 1] += p_off[i];
-        where[i] = p_off[i];
-        pa[i] = pow(supp[i] + cfg->lmbd, cfg->alpha);
-        pb[i] = pow(supp[i] + cfg->lmbd, 1.0 - cfg->alpha);
-    }
-    for (size_t s = 0; s < ns; s++) {
-        for (size_t e = s_off[s]; e < s_off[s + 1]; e++) {
-            p_sess[where[s_item[e]]] = (uint32_t)s;
-            p_cnt[where[s_item[e]]++] = s_cnt[e];
-        }
+        double supp = (double)ix->item_clicks[i];
+        pa[i] = pow(supp + cfg->lmbd, cfg->alpha);
+        pb[i] = pow(supp + cfg->lmbd, 1.0 - cfg->alpha);
     }
     /* One row at a time: cooc(i, .) over the sessions of i, then the n_sims best. Counts are
-     * integers well below 2^53, so the sums are exact in double. */
-    memset(stamp, 0, (ni + 1) * sizeof *stamp);
+     * integers well below 2^53, so the sums are exact in double whatever their order. */
     size_t n_kept = 0;
     for (size_t i = 0; i < ni; i++) {
         size_t n_t = 0;
-        for (size_t e = p_off[i]; e < p_off[i + 1]; e++) {
-            size_t s = p_sess[e];
-            double ci = (double)p_cnt[e];
-            for (size_t f = s_off[s]; f < s_off[s + 1]; f++) {
-                uint32_t j = s_item[f];
+        for (size_t e = ix->item_off[i]; e < ix->item_off[i + 1]; e++) {
+            size_t s = ix->item_sess[e].s;
+            double ci = (double)ix->item_count[e];
+            for (size_t f = ix->sess_off[s]; f < ix->sess_off[s + 1]; f++) {
+                uint32_t j = ix->sess_items[f];
                 if (j == i)
                     continue;
                 if (stamp[j] != i + 1) {
@@ -160,39 +133,21 @@ static sbr_rc iknn_fit(const void *config, const sbr_dataset *train, sbr_model *
     }
     if (n_kept > 0)
         (void)sbr_grow_array(&m->nbr, n_kept, sizeof *m->nbr); /* shrinking; failure is harmless */
-    free(s_off);
-    free(s_item);
-    free(s_cnt);
-    free(p_off);
-    free(p_sess);
-    free(p_cnt);
-    free(where);
-    free(stamp);
-    free(supp);
-    free(pa);
-    free(pb);
-    free(cooc);
-    free(touched);
-    free(heap);
+    rc = SBR_OK;
     *out = &m->base;
-    return SBR_OK;
+    m = NULL;
 oom:
-    free(s_off);
-    free(s_item);
-    free(s_cnt);
-    free(p_off);
-    free(p_sess);
-    free(p_cnt);
-    free(where);
+    sbr_session_index_free(ix);
     free(stamp);
-    free(supp);
     free(pa);
     free(pb);
     free(cooc);
     free(touched);
     free(heap);
     iknn_free(m ? &m->base : NULL);
-    return sbr_err_set(err, SBR_ENOMEM, "iknn: out of memory");
+    if (rc != SBR_OK)
+        return sbr_err_set(err, SBR_ENOMEM, "iknn: out of memory");
+    return SBR_OK;
 }
 
 static void *iknn_scratch_new(const sbr_model *model)

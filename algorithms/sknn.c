@@ -4,7 +4,7 @@
  *
  *   candidates   the training sessions sharing an item with B; when there are more than
  *                sample_size, `recent` keeps the sample_size with the latest session end,
- *                `random` a seeded uniform sample (algorithms/knn_index.h).
+ *                `random` a seeded uniform sample (algorithms/knn_sample.h).
  *   similarity   of a candidate with item set A (li = |A & B|, la = |A|, lb = |B|):
  *                jaccard  li / |A | B|;  tanimoto li / (la + lb - li) (the same value);
  *                binary   2 li / (2 li + la + lb);
@@ -21,7 +21,7 @@
  *                no neighbour contains gets 0 (session-rec raises a TypeError there).
  *   normalize    every score divided by the largest.
  *
- * Ties and determinism as in vsknn (see vsknn.c and knn_index.h): `ties=recent` (default)
+ * Ties and determinism as in vsknn (see vsknn.c and knn_sample.h): `ties=recent` (default)
  * ranks equal similarities, and the sample_size cut among equal session ends, by recency;
  * `ties=session_rec` emulates session-rec's Python set order. Scores are summed over
  * neighbours in rank order. Unknown items (SBR_ITEM_UNKNOWN) are removed from the query
@@ -33,7 +33,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "algorithms/knn_index.h"
+#include "algorithms/knn_sample.h"
+#include "algorithms/knn_scratch.h"
+#include "algorithms/session_index.h"
 
 enum { SIM_JACCARD, SIM_COSINE, SIM_BINARY, SIM_TANIMOTO };
 static const char *const similarities[] = {"jaccard", "cosine", "binary", "tanimoto", NULL};
@@ -67,7 +69,7 @@ static const sbr_param_spec sknn_params[] = {
 typedef struct sknn_model {
     sbr_model base;
     sknn_config cfg;
-    knn_index ix;
+    sbr_session_index *ix;
 } sknn_model;
 
 static void sknn_free(sbr_model *model)
@@ -75,7 +77,7 @@ static void sknn_free(sbr_model *model)
     if (model == NULL)
         return;
     sknn_model *m = (sknn_model *)model;
-    knn_index_fini(&m->ix);
+    sbr_session_index_free(m->ix);
     free(m);
 }
 
@@ -88,7 +90,8 @@ static sbr_rc sknn_fit(const void *config, const sbr_dataset *train, sbr_model *
         return sbr_err_set(err, SBR_ENOMEM, "sknn: out of memory");
     m->base.algo = &sbr_algo_sknn;
     m->cfg = *cfg;
-    sbr_rc rc = knn_index_build(&m->ix, train, 0, cfg->ties == KNN_TIES_SESSION_REC, "sknn", err);
+    sbr_session_index_opts opts = {.pysets = cfg->ties == KNN_TIES_SESSION_REC};
+    sbr_rc rc = sbr_session_index_build(train, &opts, "sknn", &m->ix, err);
     if (rc != SBR_OK) {
         free(m);
         return rc;
@@ -100,18 +103,14 @@ static sbr_rc sknn_fit(const void *config, const sbr_dataset *train, sbr_model *
 static size_t sknn_bytes(const sbr_model *model)
 {
     const sknn_model *m = (const sknn_model *)model;
-    return sizeof *m + knn_index_bytes(&m->ix);
+    return sizeof *m + sbr_session_index_bytes(m->ix);
 }
 
+/* base: in_q marks B, q_items lists it in first-click order, score holds the scores. */
 typedef struct sknn_scratch {
-    knn_scratch knn;
-    uint32_t gen;       /* the current call's stamp */
-    uint32_t *in_b;     /* [n_items] == gen: the item is in the session */
-    uint32_t *distinct; /* [n_items] the session's distinct items, in first-click order */
-    uint32_t *scored;   /* [n_items] == gen: score[i] and pop[i] hold this call's values */
-    double *score;      /* [n_items] */
-    size_t *pop;        /* [n_items] neighbours containing the item */
-    uint32_t *touched;  /* [n_items] the scored items */
+    sbr_knn_scratch base;
+    sbr_knn_sampler sp;
+    size_t *pop; /* [n_items] neighbours containing the item (valid where scored) */
 } sknn_scratch;
 
 static void sknn_scratch_free(void *p)
@@ -119,35 +118,22 @@ static void sknn_scratch_free(void *p)
     sknn_scratch *s = p;
     if (s == NULL)
         return;
-    knn_scratch_fini(&s->knn);
-    free(s->in_b);
-    free(s->distinct);
-    free(s->scored);
-    free(s->score);
+    sbr_knn_scratch_fini(&s->base);
+    sbr_knn_sampler_fini(&s->sp);
     free(s->pop);
-    free(s->touched);
     free(s);
 }
 
 static void *sknn_scratch_new(const sbr_model *model)
 {
     const sknn_model *m = (const sknn_model *)model;
-    size_t n = m->ix.n_items + 1;
+    const sbr_session_index *ix = m->ix;
     sknn_scratch *s = calloc(1, sizeof *s);
     if (s == NULL)
         return NULL;
-    if (!knn_scratch_init(&s->knn, &m->ix, m->cfg.k, m->cfg.sampling, m->cfg.ties)) {
-        free(s);
-        return NULL;
-    }
-    s->in_b = calloc(n, sizeof *s->in_b);
-    s->distinct = sbr_alloc_array(n, sizeof *s->distinct);
-    s->scored = calloc(n, sizeof *s->scored);
-    s->score = sbr_alloc_array(n, sizeof *s->score);
-    s->pop = sbr_alloc_array(n, sizeof *s->pop);
-    s->touched = sbr_alloc_array(n, sizeof *s->touched);
-    if (s->in_b == NULL || s->distinct == NULL || s->scored == NULL || s->score == NULL ||
-        s->pop == NULL || s->touched == NULL) {
+    if (!sbr_knn_scratch_init(&s->base, ix->n_items, ix->n_sessions, (size_t)m->cfg.k, false) ||
+        !sbr_knn_sampler_init(&s->sp, ix, m->cfg.sampling, m->cfg.ties) ||
+        (s->pop = sbr_alloc_array(ix->n_items + 1, sizeof *s->pop)) == NULL) {
         sknn_scratch_free(s);
         return NULL;
     }
@@ -169,14 +155,10 @@ static double similarity(int kind, size_t li, size_t la, size_t lb)
 }
 
 /* Marks item i scored in this call (with score 0 and no neighbours) if it is not yet. */
-static void touch(sknn_scratch *s, uint32_t i, size_t *n_touched)
+static void touch(sknn_scratch *s, uint32_t gen, uint32_t i)
 {
-    if (s->scored[i] == s->gen)
-        return;
-    s->scored[i] = s->gen;
-    s->score[i] = 0;
-    s->pop[i] = 0;
-    s->touched[(*n_touched)++] = i;
+    if (sbr_knn_acc_touch(&s->base.score, gen, i))
+        s->pop[i] = 0;
 }
 
 static sbr_rc sknn_predict(const sbr_model *model, const sbr_query *q, void *scratch,
@@ -185,56 +167,41 @@ static sbr_rc sknn_predict(const sbr_model *model, const sbr_query *q, void *scr
     (void)err;
     const sknn_model *m = (const sknn_model *)model;
     const sknn_config *cfg = &m->cfg;
-    const knn_index *ix = &m->ix;
+    const sbr_session_index *ix = m->ix;
     sknn_scratch *s = scratch;
     *n_out = 0;
-    if (++s->gen == 0) { /* the stamp wrapped: clear once every 2^32 calls */
-        memset(s->in_b, 0, ix->n_items * sizeof *s->in_b);
-        memset(s->scored, 0, ix->n_items * sizeof *s->scored);
-        s->gen = 1;
-    }
-    uint32_t gen = s->gen;
+    uint32_t gen = sbr_knn_scratch_begin(&s->base);
+    uint32_t *in_b = s->base.in_q, *distinct = s->base.q_items;
+    double *score = s->base.score.val;
 
-    size_t n_known = 0, n_distinct = 0;
-    for (size_t t = 0; t < q->len; t++) {
-        uint32_t i = q->items[t];
-        if (i >= ix->n_items)
-            continue;
-        n_known++;
-        if (s->in_b[i] != gen) {
-            s->in_b[i] = gen;
-            s->distinct[n_distinct++] = i;
-        }
-    }
+    size_t n_known;
+    size_t n_distinct = sbr_knn_scratch_query(&s->base, gen, q, ix->n_items, &n_known);
     if (n_known == 0)
         return SBR_OK;
+    sbr_knn_sampling opt = sbr_knn_sampling_of(q, ix->n_items, n_known, cfg->sample_size,
+                                               cfg->sampling, cfg->ties, cfg->seed, SEED_PURPOSE);
+    size_t n_cand = sbr_knn_candidates(ix, &s->sp, q, distinct, n_distinct, &opt);
 
-    knn_sampling opt = {(size_t)cfg->sample_size, cfg->sampling, cfg->ties, 0};
-    if (cfg->sampling == KNN_SAMPLE_RANDOM)
-        opt.seed =
-            sbr_seed((uint64_t)cfg->seed, knn_query_hash(q, ix->n_items), n_known, SEED_PURPOSE);
-    size_t n_cand = knn_candidates(ix, &s->knn, q, s->distinct, n_distinct, &opt);
-
+    sbr_knn_nbr *nbr = s->base.nbr;
     size_t n_nb = 0;
     for (size_t c = 0; c < n_cand; c++) {
-        uint32_t r = s->knn.cand[c];
+        uint32_t r = s->sp.cand[c];
         size_t li = 0, la = ix->sess_off[r + 1] - ix->sess_off[r];
         for (size_t k = ix->sess_off[r]; k < ix->sess_off[r + 1]; k++)
-            li += s->in_b[ix->sess_items[k]] == gen;
+            li += in_b[ix->sess_items[k]] == gen;
         double sim = similarity(cfg->similarity, li, la, n_distinct);
         if (sim > 0)
-            knn_neighbour_push(s->knn.heap, &n_nb, s->knn.n_heap,
-                               (knn_neighbour){sim, r, (uint32_t)c, 0});
+            sbr_knn_nbr_push(nbr, &n_nb, s->base.nbr_cap, (sbr_knn_nbr){sim, r, (uint32_t)c, 0});
     }
-    knn_neighbour_sort(s->knn.heap, n_nb);
+    sbr_knn_nbr_sort(nbr, n_nb);
 
-    size_t n_touched = 0, max_pop = 0;
+    size_t max_pop = 0;
     for (size_t j = 0; j < n_nb; j++) {
-        const knn_neighbour *nb = &s->knn.heap[j];
+        const sbr_knn_nbr *nb = &nbr[j];
         for (size_t k = ix->sess_off[nb->s]; k < ix->sess_off[nb->s + 1]; k++) {
             uint32_t i = ix->sess_items[k];
-            touch(s, i, &n_touched);
-            s->score[i] += nb->sim;
+            touch(s, gen, i);
+            score[i] += nb->sim;
             if (++s->pop[i] > max_pop)
                 max_pop = s->pop[i];
         }
@@ -247,30 +214,19 @@ static sbr_rc sknn_predict(const sbr_model *model, const sbr_query *q, void *scr
                 last[n_last++] = q->items[t];
         for (size_t cnt = 1; cnt <= n_last; cnt++) { /* oldest first */
             uint32_t e = last[n_last - cnt];
-            touch(s, e, &n_touched);
-            s->score[e] = (s->score[e] + REMINDER_SCORE) * REMINDER_SCORE + (double)cnt / 100.0;
+            touch(s, gen, e);
+            score[e] = (score[e] + REMINDER_SCORE) * REMINDER_SCORE + (double)cnt / 100.0;
         }
     }
+    const sbr_knn_acc *acc = &s->base.score;
     if (cfg->pop_boost > 0 && max_pop > 0) {
-        for (size_t t = 0; t < n_touched; t++) {
-            uint32_t i = s->touched[t];
-            s->score[i] += cfg->pop_boost * ((double)s->pop[i] / (double)max_pop);
+        for (size_t t = 0; t < acc->n_list; t++) {
+            uint32_t i = acc->list[t];
+            score[i] += cfg->pop_boost * ((double)s->pop[i] / (double)max_pop);
         }
     }
 
-    double max = 0;
-    for (size_t t = 0; t < n_touched; t++)
-        if (s->score[s->touched[t]] > max)
-            max = s->score[s->touched[t]];
-    if (!(max > 0))
-        return SBR_OK;
-    sbr_topn top;
-    sbr_topn_init(&top, out, q->n);
-    for (size_t t = 0; t < n_touched; t++) {
-        uint32_t i = s->touched[t];
-        sbr_topn_push(&top, i, cfg->normalize ? s->score[i] / max : s->score[i]);
-    }
-    *n_out = sbr_topn_finish(&top, out);
+    *n_out = sbr_knn_scratch_top(&s->base, cfg->normalize, out, q->n);
     return SBR_OK;
 }
 

@@ -3,7 +3,8 @@
  * The specification is the reference document on Serenade's VMIS-kNN (sections 2-4); the
  * quirk numbers Q1-Q6 below are its numbers.
  *
- * Index (fit). Sessions are numbered in ascending SessionId order (the dataset's order).
+ * Index (fit): the kNN family's session index (session_index.h), which numbers sessions by
+ * recency (0 = the most recent; "session index" below is the dataset's SessionId order).
  *  - serenade: the training rows are re-read in Serenade's order: stably sorted by SessionId,
  *    file order within a session (the dataset's `rows`). The final row of that order is never
  *    indexed (Q1: the last session loses its last row, and disappears if that was its only
@@ -22,7 +23,9 @@
  *    same factor, so it cannot change a ranking (Serenade's idf=2 and idf=1 differ only by
  *    ULP-level tie flips, Q4); clean therefore drops it.
  *  Each item keeps the m most recent sessions that contain it: by time descending, then
- *  session index descending (Serenade's stable ascending sort, reversed).
+ *  session index descending (Serenade's stable ascending sort, reversed), each list entry
+ *  carrying the session's recency key: serenade the rank of its 32-bit time (equal times,
+ *  equal keys), clean its strict rank.
  *
  * Prediction. Clicks on items unknown to the training set are skipped (dropped from the query,
  * as the evaluator's default removes them from the test sessions); then the query is cut to
@@ -40,10 +43,13 @@
  *     array; queries with fewer candidates never pay for it.)
  *     serenade: the walk of a list stops at the first new session that is not strictly more
  *     recent than the heap minimum (Q5), even when later entries are candidates already.
- *     clean: the walk goes on, crediting later entries that are candidates (no new session
- *     can enter any more, since the list is strictly decreasing in recency); the candidate set
- *     is then exactly the m most recent sessions of the union of the lists, each with its
- *     full similarity.
+ *     clean: the walk would go on, crediting later entries that are candidates; but with the
+ *     strict recency key there are none: the list is strictly decreasing in recency, every
+ *     candidate is at least as recent as the heap minimum, and that minimum only grows, so
+ *     the entries after the first one that fails to enter are not and never become
+ *     candidates. The walk therefore stops there too (with identical results), and the
+ *     candidate set is exactly the m most recent sessions of the union of the lists, each
+ *     with its full similarity. (Serenade's Q5 differs only where times tie.)
  *  2. Neighbours: the k best candidates by similarity desc, then time desc, then session
  *     index desc (the canonical tie rule; in clean mode time and index form the recency key).
  *  3. Scores. For a neighbour s with similarity sim, p = 1 + the position (from the end of ev)
@@ -54,12 +60,12 @@
  *     stay). Ranking: score desc, then item id asc; items with a score <= 0 are not listed
  *     (Serenade would list them to fill its n slots).
  *
- * Memory. The index is CSR arrays of 32-bit words: per indexed (session, item) pair one item
- * word and at most one list word, per session an (offset, recency) record, per item an
- * offset and an idf (about 7-9 bytes per training click on the shared data). All per-call
- * state sits in the per-thread scratch, in arrays indexed by session and by item and reset
- * by generation stamps, so a call costs O(touched entries), not O(catalogue), and predict
- * allocates nothing. */
+ * Memory. The index is CSR arrays of 32-bit words: per (session, item) pair one item word and
+ * at most one (session, key) list entry, per session an offset, time, key and dataset index,
+ * per item an offset, counts and an idf (about 12-13 bytes per training click on the shared
+ * data). All per-call state sits in the per-thread scratch (knn_scratch.h), in arrays indexed
+ * by session and by item and reset by generation stamps, so a call costs O(touched entries),
+ * not O(catalogue), and predict allocates nothing (no qsort: it may call malloc). */
 #include "algorithms/vmis.h"
 
 #include <math.h>
@@ -68,7 +74,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { VMIS_CLEAN = 0, VMIS_SERENADE = 1 };
+#include "algorithms/knn_scratch.h"
+#include "algorithms/session_index.h"
+#include "algorithms/vmis_int.h"
 
 static const char *const vmis_compat_choices[] = {"clean", "serenade", NULL};
 
@@ -84,35 +92,6 @@ static const sbr_param_spec vmis_params[] = {
      "clean, or serenade: Serenade's CSV path with its quirks"},
     {NULL, 0, 0, 0, 0, 0, NULL, NULL}};
 
-/* tdigest 0.2.3's default and Serenade's size. */
-enum { VMIS_TDIGEST_SIZE = 100 };
-
-/* A session in the index: where its items start, and its recency. One record, so that the
- * candidate search reads both with one cache miss and can prefetch the items at once. */
-typedef struct vmis_sess_info {
-    uint32_t off; /* its items are sess_items[off .. next record's off) */
-    uint32_t key; /* recency: serenade the rounded 32-bit time, clean the rank by (time, index) */
-} vmis_sess_info;
-
-typedef struct vmis_model {
-    sbr_model base;
-    bool serenade;
-    bool idf_fallback; /* idf(i) <= 0 means "score without idf" (serenade; clean with idf off) */
-    size_t m, k, last_items;
-    size_t n_items;          /* the training set's dense item space */
-    size_t n_sessions;       /* sessions read (serenade: without a vanished last one) */
-    size_t n_indexed;        /* sessions with at most max_len items: reachable from items */
-    size_t n_indexed_items;  /* items in at least one indexed session */
-    size_t max_len;          /* long-session pruning threshold */
-    double max_len_estimate; /* the quantile before rounding (serenade: the t-digest's) */
-    uint64_t n_pairs;        /* P: (session, item) pairs of the indexed sessions */
-    vmis_sess_info *sess;    /* [n_sessions + 1]; empty item ranges for pruned sessions */
-    uint32_t *sess_items;    /* [n_pairs] distinct items of each indexed session, ascending */
-    uint32_t *item_off;      /* [n_items + 1] */
-    uint32_t *item_sess;     /* up to m sessions per item, most recent first */
-    double *idf;             /* [n_items] */
-} vmis_model;
-
 /* ---- tdigest 0.2.3 ------------------------------------------------------------------------ */
 
 /* The inverse of the digest's scale function (tdigest 0.2.3 `k_to_q`). */
@@ -126,12 +105,8 @@ static double td_k_to_q(double k, double d)
     return 2.0 * k_div_d * k_div_d;
 }
 
-/* The estimate of quantile q of the n ascending values v by a t-digest of max size d filled
- * in one merge: tdigest 0.2.3's TDigest::new_with_size(d).merge_sorted(v).estimate_quantile(q)
- * (merge_unsorted only sorts first), with its operation order. mean and weight are buffers of
- * n entries for the centroids. Returns 0 for n == 0, as the crate does. */
-static double td_quantile(const double *v, size_t n, size_t d, double q, double *mean,
-                          double *weight)
+double sbr_vmis_td_quantile(const double *v, size_t n, size_t d, double q, double *mean,
+                            double *weight)
 {
     if (n == 0)
         return 0.0;
@@ -215,13 +190,10 @@ static double td_quantile(const double *v, size_t n, size_t d, double q, double 
 
 /* ---- the 8-ary candidate heap ------------------------------------------------------------- */
 
-/* A candidate: its session and recency key. The heap is dary_heap's max-heap under an order
- * in which a smaller key is greater, so the least recent candidate is on top; equal keys
- * compare equal. */
-typedef struct vmis_entry {
-    uint32_t s;
-    uint32_t key;
-} vmis_entry;
+/* The candidates are sbr_sess_ref entries (session, recency key), copied from the item lists.
+ * The heap is dary_heap's max-heap under an order in which a smaller key is greater, so the
+ * least recent candidate is on top; equal keys compare equal. */
+typedef sbr_sess_ref vmis_entry;
 
 enum { VMIS_ARITY = 8 };
 
@@ -276,40 +248,14 @@ static void vmis_free(sbr_model *model)
     if (model == NULL)
         return;
     vmis_model *md = (vmis_model *)model;
-    free(md->sess);
-    free(md->sess_items);
-    free(md->item_off);
-    free(md->item_sess);
-    free(md->idf);
+    sbr_session_index_free(md->ix);
     free(md);
 }
 
 static size_t vmis_bytes(const sbr_model *model)
 {
     const vmis_model *md = (const vmis_model *)model;
-    size_t n_list = md->item_off[md->n_items];
-    return sizeof *md + (md->n_sessions + 1) * sizeof *md->sess +
-           (size_t)md->n_pairs * sizeof *md->sess_items + (md->n_items + 1) * sizeof *md->item_off +
-           n_list * sizeof *md->item_sess + md->n_items * sizeof *md->idf;
-}
-
-/* One click as Serenade's reader meets it. */
-typedef struct vmis_row {
-    uint64_t row;
-    uint32_t item;
-    double time;
-} vmis_row;
-
-static int row_cmp(const void *a, const void *b)
-{
-    const vmis_row *x = a, *y = b;
-    return (x->row > y->row) - (x->row < y->row);
-}
-
-static int u32_cmp(const void *a, const void *b)
-{
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return (x > y) - (x < y);
+    return sizeof *md + sbr_session_index_bytes(md->ix);
 }
 
 static int double_cmp(const void *a, const void *b)
@@ -318,102 +264,37 @@ static int double_cmp(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* A session with its recency: (time, session index) ascending. */
-typedef struct vmis_recency {
-    double time;
-    uint32_t s;
-} vmis_recency;
-
-static int recency_cmp(const void *a, const void *b)
+/* The long-session pruning threshold from the sessions' distinct-item counts. */
+static sbr_rc prune_threshold(vmis_model *md)
 {
-    const vmis_recency *x = a, *y = b;
-    if (x->time != y->time)
-        return x->time < y->time ? -1 : 1;
-    return (x->s > y->s) - (x->s < y->s);
-}
-
-/* Serenade's `Time.round() as usize` followed by `as u32`: half away from zero, negative
- * values saturate to 0, then the low 32 bits. */
-static uint64_t serenade_time(double t)
-{
-    double r = round(t);
-    if (!(r > 0))
-        return 0;
-    if (r >= 18446744073709551616.0)
-        return UINT64_MAX;
-    return (uint64_t)r;
-}
-
-/* The sessions as read, before pruning: CSR of distinct ascending items and a recency time. */
-typedef struct vmis_read {
-    size_t n;      /* sessions read */
-    uint32_t *off; /* [n + 1] */
-    uint32_t *items;
-    double *time; /* serenade: the rounded 32-bit time; clean: the last click */
-} vmis_read;
-
-/* Serenade's reading (Q1, Q2). stamp is an [n_items] array of zeros. */
-static sbr_rc read_serenade(const sbr_dataset *ds, uint32_t *stamp, vmis_read *r)
-{
-    size_t max_len = 0;
-    for (size_t s = 0; s < ds->n_sessions; s++)
-        if (sbr_dataset_session_len(ds, s) > max_len)
-            max_len = sbr_dataset_session_len(ds, s);
-    vmis_row *rows = sbr_alloc_array(max_len, sizeof *rows);
-    if (rows == NULL)
-        return SBR_ENOMEM;
-    uint32_t fill = 0;
-    r->n = 0;
-    r->off[0] = 0;
-    for (size_t s = 0; s < ds->n_sessions; s++) {
-        size_t a = ds->offsets[s], len = ds->offsets[s + 1] - a;
-        for (size_t c = 0; c < len; c++)
-            rows[c] = (vmis_row){ds->rows[a + c], ds->items[a + c], ds->times[a + c]};
-        qsort(rows, len, sizeof *rows, row_cmp);
-        if (s == ds->n_sessions - 1)
-            len--; /* Q1: the final row of the session-sorted file is never indexed */
-        if (len == 0)
-            continue;
-        uint32_t mark = (uint32_t)s + 1, start = fill;
-        stamp[rows[0].item] = mark;
-        r->items[fill++] = rows[0].item;
-        uint64_t max_ts = serenade_time(rows[0].time);
-        for (size_t c = 1; c < len; c++) {
-            if (stamp[rows[c].item] == mark)
-                continue; /* a repeat: neither an item nor a time (Q2) */
-            stamp[rows[c].item] = mark;
-            r->items[fill++] = rows[c].item;
-            uint64_t ts = serenade_time(rows[c].time);
-            if (ts > max_ts)
-                max_ts = ts;
-        }
-        qsort(r->items + start, fill - start, sizeof *r->items, u32_cmp);
-        r->time[r->n] = (double)(uint32_t)max_ts;
-        r->off[++r->n] = fill;
+    const sbr_session_index *ix = md->ix;
+    size_t ns = ix->n_sessions;
+    double *lens = sbr_alloc_array(ns + 1, sizeof *lens);
+    double *td_mean = sbr_alloc_array(ns + 1, sizeof *td_mean);
+    double *td_weight = sbr_alloc_array(ns + 1, sizeof *td_weight);
+    sbr_rc rc = SBR_ENOMEM;
+    if (lens == NULL || td_mean == NULL || td_weight == NULL)
+        goto done;
+    for (size_t s = 0; s < ns; s++)
+        lens[s] = (double)(ix->sess_off[s + 1] - ix->sess_off[s]);
+    qsort(lens, ns, sizeof *lens, double_cmp);
+    md->max_len = 0;
+    if (md->serenade) {
+        md->max_len_estimate =
+            sbr_vmis_td_quantile(lens, ns, VMIS_TDIGEST_SIZE, 0.995, td_mean, td_weight);
+        double r = round(md->max_len_estimate);
+        md->max_len = r > 0 ? (size_t)r : 0;
+    } else if (ns > 0) {
+        size_t rank = (995 * ns + 999) / 1000; /* ceil(0.995 S), 1-based */
+        md->max_len_estimate = lens[rank - 1];
+        md->max_len = (size_t)lens[rank - 1];
     }
-    free(rows);
-    return SBR_OK;
-}
-
-/* The clean reading: every click, time = last click. */
-static void read_clean(const sbr_dataset *ds, uint32_t *stamp, vmis_read *r)
-{
-    uint32_t fill = 0;
-    r->n = ds->n_sessions;
-    r->off[0] = 0;
-    for (size_t s = 0; s < ds->n_sessions; s++) {
-        uint32_t mark = (uint32_t)s + 1, start = fill;
-        for (size_t c = ds->offsets[s]; c < ds->offsets[s + 1]; c++) {
-            uint32_t i = ds->items[c];
-            if (stamp[i] != mark) {
-                stamp[i] = mark;
-                r->items[fill++] = i;
-            }
-        }
-        qsort(r->items + start, fill - start, sizeof *r->items, u32_cmp);
-        r->time[s] = sbr_dataset_session_end(ds, s);
-        r->off[s + 1] = fill;
-    }
+    rc = SBR_OK;
+done:
+    free(lens);
+    free(td_mean);
+    free(td_weight);
+    return rc;
 }
 
 /* Neighbours come from the m candidates, so k > m would only ever mean k = m. */
@@ -445,157 +326,47 @@ static sbr_rc vmis_fit(const void *config, const sbr_dataset *train, sbr_model *
                            "vmis: the index is limited to 2^32-1 clicks and items (%zu clicks)",
                            train->n_clicks);
 
-    sbr_rc rc = SBR_ENOMEM;
-    size_t n_items = train->n_items, n_sess = train->n_sessions;
-    vmis_read rd = {0, NULL, NULL, NULL};
-    uint32_t *stamp = NULL, *count = NULL, *cursor = NULL, *full = NULL;
-    double *lens = NULL, *td_mean = NULL, *td_weight = NULL;
-    vmis_recency *order = NULL;
     vmis_model *md = calloc(1, sizeof *md);
     if (md == NULL)
-        goto fail;
+        return sbr_err_set(err, SBR_ENOMEM, "vmis: out of memory building the index of %zu clicks",
+                           train->n_clicks);
     md->base.algo = &sbr_algo_vmis;
     md->serenade = cfg->compat == VMIS_SERENADE;
     md->idf_fallback = md->serenade || !(cfg->idf > 0);
+    md->idf_mult = md->serenade ? cfg->idf : 1.0;
     md->m = (size_t)cfg->m;
     md->k = (size_t)cfg->k;
     md->last_items = (size_t)cfg->last_items;
-    md->n_items = n_items;
-
-    rd.off = sbr_alloc_array(n_sess + 1, sizeof *rd.off);
-    rd.items = sbr_alloc_array(train->n_clicks, sizeof *rd.items);
-    rd.time = sbr_alloc_array(n_sess, sizeof *rd.time);
-    stamp = calloc(n_items + 1, sizeof *stamp);
-    if (rd.off == NULL || rd.items == NULL || rd.time == NULL || stamp == NULL)
-        goto fail;
-    if (md->serenade) {
-        if (read_serenade(train, stamp, &rd) != SBR_OK)
-            goto fail;
-    } else {
-        read_clean(train, stamp, &rd);
+    md->n_items = train->n_items;
+    /* serenade: Serenade's reading (Q1, Q2) and its 32-bit times as keys, so equal times stay
+     * equal for the heap; clean: every row, and the strict (time, index) order as the key. */
+    sbr_session_index_opts opts = {.reading = md->serenade ? SBR_READ_SERENADE : SBR_READ_ALL,
+                                   .key = md->serenade ? SBR_KEY_TIME : SBR_KEY_STRICT};
+    sbr_rc rc = sbr_session_index_build(train, &opts, "vmis", &md->ix, err);
+    if (rc != SBR_OK) {
+        vmis_free(&md->base);
+        return rc;
     }
-    size_t ns = rd.n;
-    md->n_sessions = ns;
-
-    /* Long-session pruning threshold. */
-    lens = sbr_alloc_array(ns, sizeof *lens);
-    td_mean = sbr_alloc_array(ns, sizeof *td_mean);
-    td_weight = sbr_alloc_array(ns, sizeof *td_weight);
-    if (lens == NULL || td_mean == NULL || td_weight == NULL)
-        goto fail;
-    for (size_t s = 0; s < ns; s++)
-        lens[s] = (double)(rd.off[s + 1] - rd.off[s]);
-    qsort(lens, ns, sizeof *lens, double_cmp);
-    if (md->serenade) {
-        md->max_len_estimate = td_quantile(lens, ns, VMIS_TDIGEST_SIZE, 0.995, td_mean, td_weight);
-        double r = round(md->max_len_estimate);
-        md->max_len = r > 0 ? (size_t)r : 0;
-    } else if (ns > 0) {
-        size_t rank = (995 * ns + 999) / 1000; /* ceil(0.995 S), 1-based */
-        md->max_len_estimate = lens[rank - 1];
-        md->max_len = (size_t)lens[rank - 1];
-    }
-
-    /* Indexed sessions, pairs and per-item counts. */
-    count = calloc(n_items + 1, sizeof *count);
-    md->sess = sbr_alloc_array(ns + 1, sizeof *md->sess);
-    if (count == NULL || md->sess == NULL)
-        goto fail;
-    uint64_t n_pairs = 0;
-    for (size_t s = 0; s < ns; s++) {
-        size_t len = rd.off[s + 1] - rd.off[s];
-        if (len > md->max_len)
-            continue;
-        md->n_indexed++;
-        n_pairs += len;
-        for (uint32_t c = rd.off[s]; c < rd.off[s + 1]; c++)
-            count[rd.items[c]]++;
-    }
-    md->n_pairs = n_pairs;
-    md->sess_items = sbr_alloc_array((size_t)n_pairs, sizeof *md->sess_items);
-    md->idf = sbr_alloc_array(n_items, sizeof *md->idf);
-    md->item_off = sbr_alloc_array(n_items + 1, sizeof *md->item_off);
-    if (md->sess_items == NULL || md->idf == NULL || md->item_off == NULL)
-        goto fail;
-    uint32_t fill = 0;
-    md->sess[0] = (vmis_sess_info){0, 0};
-    for (size_t s = 0; s < ns; s++) {
-        size_t len = rd.off[s + 1] - rd.off[s];
-        if (len <= md->max_len) {
-            memcpy(md->sess_items + fill, rd.items + rd.off[s], len * sizeof *rd.items);
-            fill += (uint32_t)len;
-        }
-        md->sess[s + 1] = (vmis_sess_info){fill, 0};
-    }
-    md->item_off[0] = 0;
-    for (size_t i = 0; i < n_items; i++) {
-        size_t n_i = count[i];
-        if (n_i > 0)
-            md->n_indexed_items++;
-        if (n_i == 0)
-            md->idf[i] = 0.0;
-        else if (md->serenade)
-            md->idf[i] = log((double)n_pairs / (double)n_i) * cfg->idf;
-        else if (cfg->idf > 0)
-            md->idf[i] = log((double)md->n_indexed / (double)n_i);
-        else
-            md->idf[i] = 0.0;
-        md->item_off[i + 1] = md->item_off[i] + (uint32_t)(n_i < md->m ? n_i : md->m);
-    }
-
-    /* Recency: sessions by (time, index) ascending. clean keys are the ranks in that order,
-     * serenade keys the 32-bit times themselves (equal times stay equal for the heap). */
-    order = sbr_alloc_array(ns, sizeof *order);
-    if (order == NULL)
-        goto fail;
-    for (size_t s = 0; s < ns; s++)
-        order[s] = (vmis_recency){rd.time[s], (uint32_t)s};
-    qsort(order, ns, sizeof *order, recency_cmp);
-    for (size_t r = 0; r < ns; r++)
-        md->sess[order[r].s].key = md->serenade ? (uint32_t)order[r].time : (uint32_t)r;
-
-    /* Full item lists in ascending recency, then the last m of each, reversed. */
-    cursor = sbr_alloc_array(n_items + 1, sizeof *cursor);
-    full = sbr_alloc_array((size_t)n_pairs, sizeof *full);
-    md->item_sess = sbr_alloc_array(md->item_off[n_items], sizeof *md->item_sess);
-    if (cursor == NULL || full == NULL || md->item_sess == NULL)
-        goto fail;
-    uint32_t acc = 0;
-    for (size_t i = 0; i < n_items; i++) {
-        cursor[i] = acc;
-        acc += count[i];
-    }
-    for (size_t r = 0; r < ns; r++) {
-        uint32_t s = order[r].s;
-        for (uint32_t c = md->sess[s].off; c < md->sess[s + 1].off; c++)
-            full[cursor[md->sess_items[c]]++] = s;
-    }
-    for (size_t i = 0; i < n_items; i++) {
-        uint32_t end = cursor[i]; /* the list of i ends here after the fill */
-        uint32_t *dst = md->item_sess + md->item_off[i];
-        uint32_t n_keep = md->item_off[i + 1] - md->item_off[i];
-        for (uint32_t j = 0; j < n_keep; j++)
-            dst[j] = full[end - 1 - j];
-    }
-    rc = SBR_OK;
-    *out = &md->base;
-    md = NULL;
-fail:
-    vmis_free(md ? &md->base : NULL);
-    free(rd.off);
-    free(rd.items);
-    free(rd.time);
-    free(stamp);
-    free(count);
-    free(cursor);
-    free(full);
-    free(lens);
-    free(td_mean);
-    free(td_weight);
-    free(order);
-    if (rc != SBR_OK)
-        return sbr_err_set(err, rc, "vmis: out of memory building the index of %zu clicks",
+    md->n_sessions = md->ix->n_sessions;
+    if (prune_threshold(md) != SBR_OK) {
+        vmis_free(&md->base);
+        return sbr_err_set(err, SBR_ENOMEM, "vmis: out of memory building the index of %zu clicks",
                            train->n_clicks);
+    }
+    /* Long sessions leave the item lists, and each item keeps its m most recent sessions. */
+    rc = sbr_session_index_prune(md->ix, md->max_len, md->m, "vmis", err);
+    if (rc == SBR_OK && (md->serenade || cfg->idf > 0))
+        rc = sbr_session_index_set_idf(md->ix, md->serenade ? SBR_IDF_PAIRS : SBR_IDF_SESSIONS,
+                                       "vmis", err);
+    if (rc != SBR_OK) {
+        vmis_free(&md->base);
+        return rc;
+    }
+    md->n_indexed = md->ix->n_indexed;
+    md->n_pairs = md->ix->n_pairs_listed;
+    for (size_t i = 0; i < md->n_items; i++)
+        md->n_indexed_items += md->ix->item_n_sess[i] > 0;
+    *out = &md->base;
     return SBR_OK;
 }
 
@@ -613,44 +384,12 @@ static inline void vmis_prefetch(const void *p)
 #endif
 }
 
-typedef struct vmis_sess_slot {
-    double sim;
-    uint32_t stamp; /* == scratch now: a candidate of the current call */
-    uint32_t via;   /* the index in by_pos of the item whose list brought the session in */
-} vmis_sess_slot;
-
-/* An item's accumulator, with the model's idf copied next to it so that scoring an item
- * touches one cache line. */
-typedef struct vmis_item_acc {
-    double score;
-    double idf; /* the idf, or 1 where the scorer does without it */
-} vmis_item_acc;
-
-/* A distinct item of ev and the position of its most recent click (0 = the last click). */
-typedef struct vmis_qitem {
-    uint32_t item;
-    uint32_t pos;
-} vmis_qitem;
-
-typedef struct vmis_scratch {
-    vmis_sess_slot *sess; /* [n_sessions] */
-    uint32_t *item_stamp; /* [n_items] == now: acc belongs to the current call */
-    vmis_item_acc *acc;   /* [n_items] */
-    vmis_entry *heap;     /* [min(m, n_sessions)] the candidates (a heap once m are in) */
-    vmis_entry *nbr;      /* [min(k, m, n_sessions)] the neighbours when candidates exceed k */
-    vmis_qitem *by_pos;   /* [last_items] distinct items of ev, most recent first */
-    vmis_qitem *by_item;  /* [last_items] the same, by item */
-    uint32_t *touched;    /* [n_items + 1] items with an accumulator of the current call */
-    uint32_t now;
-} vmis_scratch;
-
 static void vmis_scratch_free(void *p)
 {
     vmis_scratch *sc = p;
     if (sc == NULL)
         return;
-    free(sc->sess);
-    free(sc->item_stamp);
+    sbr_knn_gen_fini(&sc->gen); /* sess and item_stamp */
     free(sc->acc);
     free(sc->heap);
     free(sc->nbr);
@@ -666,13 +405,14 @@ static void *vmis_scratch_new(const sbr_model *model)
     vmis_scratch *sc = calloc(1, sizeof *sc);
     if (sc == NULL)
         return NULL;
+    sbr_knn_gen_init(&sc->gen);
     size_t cap_m = md->m < md->n_sessions ? md->m : md->n_sessions;
     size_t cap_k = md->k < cap_m ? md->k : cap_m;
-    sc->sess = calloc(md->n_sessions + 1, sizeof *sc->sess);
-    sc->item_stamp = calloc(md->n_items + 1, sizeof *sc->item_stamp);
-    sc->acc = sbr_alloc_array(md->n_items, sizeof *sc->acc);
-    sc->heap = sbr_alloc_array(cap_m, sizeof *sc->heap);
-    sc->nbr = sbr_alloc_array(cap_k, sizeof *sc->nbr);
+    sc->sess = sbr_knn_gen_alloc(&sc->gen, md->n_sessions, sizeof *sc->sess);
+    sc->item_stamp = sbr_knn_gen_alloc(&sc->gen, md->n_items, sizeof *sc->item_stamp);
+    sc->acc = sbr_alloc_array(md->n_items + 1, sizeof *sc->acc);
+    sc->heap = sbr_alloc_array(cap_m + 1, sizeof *sc->heap);
+    sc->nbr = sbr_alloc_array(cap_k + 1, sizeof *sc->nbr);
     sc->by_pos = sbr_alloc_array(md->last_items, sizeof *sc->by_pos);
     sc->by_item = sbr_alloc_array(md->last_items, sizeof *sc->by_item);
     sc->touched = sbr_alloc_array(md->n_items + 1, sizeof *sc->touched);
@@ -681,16 +421,19 @@ static void *vmis_scratch_new(const sbr_model *model)
         vmis_scratch_free(sc);
         return NULL;
     }
-    /* The factor of a contribution (w * f) * sim: the idf, or 1 where the scorer falls back
-     * to w * sim (w * 1.0 is w exactly, so the result is bit for bit the same). */
+    /* The factor of a contribution (w * f) * sim: the idf (serenade: times the parameter), or
+     * 1 where the scorer falls back to w * sim (w * 1.0 is w exactly, so the result is bit for
+     * bit the same). */
+    const double *idf = md->ix->idf;
     for (size_t i = 0; i < md->n_items; i++) {
-        double f = md->idf[i];
+        double f = idf != NULL ? idf[i] * md->idf_mult : 0.0;
         sc->acc[i] = (vmis_item_acc){0.0, md->idf_fallback && !(f > 0) ? 1.0 : f};
     }
     return sc;
 }
 
-/* Neighbour order: a ranks before b (similarity desc, recency key desc, session desc). */
+/* Neighbour order: a ranks before b (similarity desc, recency key desc, then the session
+ * index desc, which among equal keys is the smaller session number). */
 static bool nbr_before(const vmis_sess_slot *sess, vmis_entry a, vmis_entry b)
 {
     double x = sess[a.s].sim, y = sess[b.s].sim;
@@ -698,7 +441,7 @@ static bool nbr_before(const vmis_sess_slot *sess, vmis_entry a, vmis_entry b)
         return x > y;
     if (a.key != b.key)
         return a.key > b.key;
-    return a.s > b.s;
+    return a.s < b.s;
 }
 
 /* Keeps the k best of the n candidates in nbr (a binary heap, worst on top); returns k. */
@@ -740,12 +483,6 @@ static size_t select_neighbours(const vmis_sess_slot *sess, const vmis_entry *ca
     return size;
 }
 
-static int qitem_cmp(const void *a, const void *b)
-{
-    uint32_t x = ((const vmis_qitem *)a)->item, y = ((const vmis_qitem *)b)->item;
-    return (x > y) - (x < y);
-}
-
 /* Whether the ascending array a[0..n) holds x. Short arrays (most sessions) are scanned
  * without branches, which beats a mispredicted binary search. */
 static bool contains(const uint32_t *a, size_t n, uint32_t x)
@@ -768,7 +505,7 @@ static bool contains(const uint32_t *a, size_t n, uint32_t x)
 }
 
 /* The position (0 = last click) of the most recent click of ev on one of the n ascending
- * items of a session that holds by_pos[via].item (it came in through that item's list). Only
+ * items of a session that holds by_pos[via].key (it came in through that item's list). Only
  * the more recent query items need a search: in the session for a few of them, else the
  * session's items in the query's; no random access. */
 static uint32_t match_position(const uint32_t *items, size_t n, const vmis_qitem *by_pos,
@@ -776,48 +513,24 @@ static uint32_t match_position(const uint32_t *items, size_t n, const vmis_qitem
 {
     if (via <= 8 || via <= n) {
         for (size_t u = 0; u < via; u++)
-            if (contains(items, n, by_pos[u].item))
-                return by_pos[u].pos;
-        return by_pos[via].pos;
+            if (contains(items, n, by_pos[u].key))
+                return by_pos[u].val;
+        return by_pos[via].val;
     }
-    uint32_t best = by_pos[via].pos;
+    uint32_t best = by_pos[via].val;
     for (size_t c = 0; c < n; c++) {
         size_t lo = 0, hi = U;
         while (lo < hi) {
             size_t mid = lo + (hi - lo) / 2;
-            if (by_item[mid].item < items[c])
+            if (by_item[mid].key < items[c])
                 lo = mid + 1;
             else
                 hi = mid;
         }
-        if (lo < U && by_item[lo].item == items[c] && by_item[lo].pos < best)
-            best = by_item[lo].pos;
+        if (lo < U && by_item[lo].key == items[c] && by_item[lo].val < best)
+            best = by_item[lo].val;
     }
     return best;
-}
-
-/* The n best items under the ranking rule (score desc, item asc; scores <= 0 are not
- * listed), as sbr_topn does, inlined here because it runs for every touched item: a sorted
- * array, best first. Items are touched roughly in decreasing score (the neighbours of the
- * most recent click come first), so an insertion rarely moves far; long lists (n > 64) use
- * sbr_topn's heap instead. */
-static inline void topn_insert(sbr_scored *top, size_t *size, size_t n, sbr_scored e)
-{
-    if (!(e.score > 0) || n == 0)
-        return;
-    size_t pos = *size;
-    if (pos == n) {
-        if (!sbr_scored_before(&e, &top[n - 1]))
-            return;
-        pos--; /* the last one drops out */
-    } else {
-        (*size)++;
-    }
-    while (pos > 0 && sbr_scored_before(&e, &top[pos - 1])) {
-        top[pos] = top[pos - 1];
-        pos--;
-    }
-    top[pos] = e;
 }
 
 static sbr_rc vmis_predict(const sbr_model *model, const sbr_query *q, void *scratch,
@@ -829,15 +542,12 @@ static sbr_rc vmis_predict(const sbr_model *model, const sbr_query *q, void *scr
     *n_out = 0;
     if (q->n == 0)
         return SBR_OK;
-    if (++sc->now == 0) { /* the stamps wrapped: clear once every 2^32 calls */
-        memset(sc->sess, 0, md->n_sessions * sizeof *sc->sess);
-        memset(sc->item_stamp, 0, md->n_items * sizeof *sc->item_stamp);
-        sc->now = 1;
-    }
-    const uint32_t now = sc->now;
+    const uint32_t now = sbr_knn_gen_next(&sc->gen);
     vmis_sess_slot *sess = sc->sess;
     uint32_t *item_stamp = sc->item_stamp;
     vmis_item_acc *acc = sc->acc;
+    const sbr_session_index *ix = md->ix;
+    const uint32_t *sess_items = ix->sess_items, *sess_off = ix->sess_off;
 
     /* ev is the last last_items known clicks; walk it from the most recent click, keeping
      * each item's most recent position. */
@@ -860,37 +570,35 @@ static sbr_rc vmis_predict(const sbr_model *model, const sbr_query *q, void *scr
     if (L == 0)
         return SBR_OK;
     memcpy(sc->by_item, sc->by_pos, U * sizeof *sc->by_item);
-    if (U > 8)
-        qsort(sc->by_item, U, sizeof *sc->by_item, qitem_cmp);
+    if (U > 8) /* only match_position's long path reads it; no qsort: it may allocate */
+        sbr_knn_sort_pairs(sc->by_item, U);
 
     /* 1. Candidates. */
     size_t n_cand = 0;
     bool is_heap = false;
     for (size_t u = 0; u < U; u++) {
-        uint32_t i = sc->by_pos[u].item;
-        double w = (double)(L - sc->by_pos[u].pos) / (double)U;
-        const uint32_t *list = md->item_sess + md->item_off[i];
-        const uint32_t *end = md->item_sess + md->item_off[i + 1];
-        bool closed = false;
+        uint32_t i = sc->by_pos[u].key;
+        double w = (double)(L - sc->by_pos[u].val) / (double)U;
+        const sbr_sess_ref *list = ix->item_sess + ix->item_off[i];
+        const sbr_sess_ref *end = ix->item_sess + ix->item_off[i + 1];
         for (; list < end; list++) {
-            if (list + 16 < end)
-                vmis_prefetch(&sess[list[16]]);
-            uint32_t s = *list;
+            if (list + 16 < end) {
+                vmis_prefetch(&sess[list[16].s]);
+                vmis_prefetch(&sess_off[list[16].s]);
+            }
+            uint32_t s = list->s;
             vmis_sess_slot *ss = &sess[s];
             if (ss->stamp == now) {
                 ss->sim += w;
                 continue;
             }
-            if (closed)
-                continue;
-            const vmis_sess_info *info = &md->sess[s];
-            uint32_t key = info->key;
+            uint32_t key = list->key;
             if (n_cand < md->m) {
                 ss->stamp = now;
                 ss->sim = w;
                 ss->via = (uint32_t)u;
-                vmis_prefetch(md->sess_items + info->off); /* for step 3 */
-                sc->heap[n_cand++] = (vmis_entry){s, key};
+                vmis_prefetch(sess_items + sess_off[s]); /* for step 3 */
+                sc->heap[n_cand++] = *list;
                 continue;
             }
             if (!is_heap) {
@@ -906,13 +614,13 @@ static sbr_rc vmis_predict(const sbr_model *model, const sbr_query *q, void *scr
                 ss->stamp = now;
                 ss->sim = w;
                 ss->via = (uint32_t)u;
-                vmis_prefetch(md->sess_items + info->off);
-                sc->heap[0] = (vmis_entry){s, key};
+                vmis_prefetch(sess_items + sess_off[s]);
+                sc->heap[0] = *list;
                 heap8_sift_down(sc->heap, n_cand);
-            } else if (md->serenade) {
-                break; /* Q5 */
             } else {
-                closed = true;
+                /* serenade: Q5, even if later entries with the same time are candidates.
+                 * clean: nothing later in the list can be a candidate (see the top). */
+                break;
             }
         }
     }
@@ -926,12 +634,10 @@ static sbr_rc vmis_predict(const sbr_model *model, const sbr_query *q, void *scr
     }
 
     /* 3. Item scores (the sessions' items were prefetched in step 1). */
-    const uint32_t *sess_items = md->sess_items;
-    const vmis_sess_info *info = md->sess;
     for (size_t c = 0; c < n_nbr; c++) {
         uint32_t s = nbr[c].s;
-        const uint32_t *items = sess_items + info[s].off;
-        size_t len = info[s + 1].off - info[s].off;
+        const uint32_t *items = sess_items + sess_off[s];
+        size_t len = sess_off[s + 1] - sess_off[s];
         uint32_t pos = match_position(items, len, sc->by_pos, sc->by_item, U, sess[s].via);
         double p = (double)pos + 1.0, w;
         if (pos >= 99)
@@ -970,7 +676,7 @@ static sbr_rc vmis_predict(const sbr_model *model, const sbr_query *q, void *scr
     for (size_t t = 0; t < n_touched; t++) {
         uint32_t i = sc->touched[t];
         if (i != last)
-            topn_insert(out, &size, q->n, (sbr_scored){i, acc[i].score});
+            sbr_knn_top_insert(out, &size, q->n, (sbr_scored){i, acc[i].score});
     }
     *n_out = size;
     return SBR_OK;

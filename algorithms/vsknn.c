@@ -11,7 +11,7 @@
  *   candidates        the training sessions sharing an item with S_list (ALL clicks, also
  *                     with last_n_clicks); when there are more than sample_size of them,
  *                     `recent` keeps the sample_size with the latest session end, `random` a
- *                     seeded uniform sample (algorithms/knn_index.h).
+ *                     seeded uniform sample (algorithms/knn_sample.h).
  *   similarity        vec:    sum_{i in L_items & n} pos(i) / |distinct L_items|
  *                     cosine: sum_{i in L_items & n} pos(i) / (sqrt(sum_{i in L_items} pos(i)^2)
  *                             * sqrt(|n|)), n the neighbour's distinct items.
@@ -29,7 +29,7 @@
  *                     is listed (session-rec would divide by a non-positive maximum).
  *
  * Ties and determinism (session-rec leaves both to Python's set iteration order; details in
- * algorithms/knn_index.h):
+ * algorithms/knn_sample.h):
  *  - `ties=recent` (default): the recency order of training sessions is session end (time of
  *    the last click) descending, then SessionId descending. `recent` sampling keeps the first
  *    sample_size sessions of that order, and of two neighbours with equal similarity the more
@@ -59,7 +59,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "algorithms/knn_index.h"
+#include "algorithms/knn_sample.h"
+#include "algorithms/knn_scratch.h"
+#include "algorithms/session_index.h"
 
 enum { SIM_VEC, SIM_COSINE };
 static const char *const similarities[] = {"vec", "cosine", NULL};
@@ -105,8 +107,7 @@ static const sbr_param_spec vsknn_params[] = {
 typedef struct vsknn_model {
     sbr_model base;
     vsknn_config cfg;
-    knn_index ix;
-    double *idf; /* [n_items] ln(#sessions / #clicks on the item) */
+    sbr_session_index *ix; /* with idf: ln(#sessions / #clicks on the item) */
 } vsknn_model;
 
 static void vsknn_free(sbr_model *model)
@@ -114,8 +115,7 @@ static void vsknn_free(sbr_model *model)
     if (model == NULL)
         return;
     vsknn_model *m = (vsknn_model *)model;
-    knn_index_fini(&m->ix);
-    free(m->idf);
+    sbr_session_index_free(m->ix);
     free(m);
 }
 
@@ -128,21 +128,14 @@ static sbr_rc vsknn_fit(const void *config, const sbr_dataset *train, sbr_model 
         return sbr_err_set(err, SBR_ENOMEM, "vsknn: out of memory");
     m->base.algo = &sbr_algo_vsknn;
     m->cfg = *cfg;
-    sbr_rc rc = knn_index_build(&m->ix, train, cfg->last_n_days, cfg->ties == KNN_TIES_SESSION_REC,
-                                "vsknn", err);
+    sbr_session_index_opts opts = {.last_n_days = cfg->last_n_days,
+                                   .pysets = cfg->ties == KNN_TIES_SESSION_REC};
+    sbr_rc rc = sbr_session_index_build(train, &opts, "vsknn", &m->ix, err);
+    if (rc == SBR_OK) /* idf over clicks, as coded */
+        rc = sbr_session_index_set_idf(m->ix, SBR_IDF_CLICKS, "vsknn", err);
     if (rc != SBR_OK) {
-        free(m);
-        return rc;
-    }
-    m->idf = sbr_alloc_array(m->ix.n_items + 1, sizeof *m->idf);
-    if (m->idf == NULL) {
         vsknn_free(&m->base);
-        return sbr_err_set(err, SBR_ENOMEM, "vsknn: out of memory");
-    }
-    /* idf over clicks, as coded. */
-    for (size_t i = 0; i < m->ix.n_items; i++) {
-        size_t clicks = m->ix.item_clicks[i];
-        m->idf[i] = clicks > 0 ? log((double)m->ix.n_sessions / (double)clicks) : 0.0;
+        return rc;
     }
     *out = &m->base;
     return SBR_OK;
@@ -151,21 +144,17 @@ static sbr_rc vsknn_fit(const void *config, const sbr_dataset *train, sbr_model 
 static size_t vsknn_bytes(const sbr_model *model)
 {
     const vsknn_model *m = (const vsknn_model *)model;
-    return sizeof *m + knn_index_bytes(&m->ix) + m->ix.n_items * sizeof *m->idf;
+    return sizeof *m + sbr_session_index_bytes(m->ix);
 }
 
+/* base: in_q marks S_list, q_items lists it in first-click order, score holds the scores. */
 typedef struct vsknn_scratch {
-    knn_scratch knn;
-    uint32_t gen;       /* the current call's stamp */
-    uint32_t *in_l;     /* [n_items] == gen: the item is in L_items */
-    double *weight;     /* [n_items] its position weight */
-    size_t *step;       /* [n_items] 1 + the clicks of L_items after its last one */
-    uint32_t *in_all;   /* [n_items] == gen: the item is in S_list */
-    size_t *clicks;     /* [n_items] its clicks in S_list */
-    uint32_t *distinct; /* [n_items] S_list's distinct items, in first-click order */
-    uint32_t *scored;   /* [n_items] == gen: score[i] holds this call's score */
-    double *score;      /* [n_items] */
-    uint32_t *touched;  /* [n_items] the scored items */
+    sbr_knn_scratch base;
+    sbr_knn_sampler sp;
+    uint32_t *in_l; /* [n_items] == now: the item is in L_items (owned by base.gen) */
+    double *weight; /* [n_items] its position weight */
+    size_t *step;   /* [n_items] 1 + the clicks of L_items after its last one */
+    size_t *clicks; /* [n_items] its clicks in S_list */
 } vsknn_scratch;
 
 static void vsknn_scratch_free(void *p)
@@ -173,42 +162,32 @@ static void vsknn_scratch_free(void *p)
     vsknn_scratch *s = p;
     if (s == NULL)
         return;
-    knn_scratch_fini(&s->knn);
-    free(s->in_l);
+    sbr_knn_scratch_fini(&s->base);
+    sbr_knn_sampler_fini(&s->sp);
     free(s->weight);
     free(s->step);
-    free(s->in_all);
     free(s->clicks);
-    free(s->distinct);
-    free(s->scored);
-    free(s->score);
-    free(s->touched);
     free(s);
 }
 
 static void *vsknn_scratch_new(const sbr_model *model)
 {
     const vsknn_model *m = (const vsknn_model *)model;
-    size_t n = m->ix.n_items + 1;
+    const sbr_session_index *ix = m->ix;
+    size_t n = ix->n_items + 1;
     vsknn_scratch *s = calloc(1, sizeof *s);
     if (s == NULL)
         return NULL;
-    if (!knn_scratch_init(&s->knn, &m->ix, m->cfg.k, m->cfg.sampling, m->cfg.ties)) {
-        free(s);
+    if (!sbr_knn_scratch_init(&s->base, ix->n_items, ix->n_sessions, (size_t)m->cfg.k, false) ||
+        !sbr_knn_sampler_init(&s->sp, ix, m->cfg.sampling, m->cfg.ties)) {
+        vsknn_scratch_free(s);
         return NULL;
     }
-    s->in_l = calloc(n, sizeof *s->in_l);
+    s->in_l = sbr_knn_gen_alloc(&s->base.gen, ix->n_items, sizeof *s->in_l);
     s->weight = sbr_alloc_array(n, sizeof *s->weight);
     s->step = sbr_alloc_array(n, sizeof *s->step);
-    s->in_all = calloc(n, sizeof *s->in_all);
     s->clicks = sbr_alloc_array(n, sizeof *s->clicks);
-    s->distinct = sbr_alloc_array(n, sizeof *s->distinct);
-    s->scored = calloc(n, sizeof *s->scored);
-    s->score = sbr_alloc_array(n, sizeof *s->score);
-    s->touched = sbr_alloc_array(n, sizeof *s->touched);
-    if (s->in_l == NULL || s->weight == NULL || s->step == NULL || s->in_all == NULL ||
-        s->clicks == NULL || s->distinct == NULL || s->scored == NULL || s->score == NULL ||
-        s->touched == NULL) {
+    if (s->in_l == NULL || s->weight == NULL || s->step == NULL || s->clicks == NULL) {
         vsknn_scratch_free(s);
         return NULL;
     }
@@ -252,20 +231,10 @@ static double score_decay(int weighting, size_t step)
     }
 }
 
-static void next_generation(size_t n_items, vsknn_scratch *s)
-{
-    if (++s->gen == 0) { /* the stamp wrapped: clear once every 2^32 calls */
-        memset(s->in_l, 0, n_items * sizeof *s->in_l);
-        memset(s->in_all, 0, n_items * sizeof *s->in_all);
-        memset(s->scored, 0, n_items * sizeof *s->scored);
-        s->gen = 1;
-    }
-}
-
 /* Marks L_items: reading backwards, the first meeting of an item is its last click. Returns
  * the number of distinct items and their sum of squared weights in *sum_sq. */
 static size_t mark_last_clicks(const vsknn_model *m, const sbr_query *q, size_t n_known,
-                               vsknn_scratch *s, double *sum_sq)
+                               vsknn_scratch *s, uint32_t gen, double *sum_sq)
 {
     const vsknn_config *cfg = &m->cfg;
     size_t len = cfg->last_n_clicks > 0 && (size_t)cfg->last_n_clicks < n_known
@@ -275,10 +244,10 @@ static size_t mark_last_clicks(const vsknn_model *m, const sbr_query *q, size_t 
     *sum_sq = 0;
     for (size_t t = q->len; t-- > 0 && p > 0;) {
         uint32_t i = q->items[t];
-        if (i >= m->ix.n_items)
+        if (i >= m->ix->n_items)
             continue;
-        if (s->in_l[i] != s->gen) {
-            s->in_l[i] = s->gen;
+        if (s->in_l[i] != gen) {
+            s->in_l[i] = gen;
             s->weight[i] = position_weight(cfg->weighting, p, len);
             s->step[i] = len - p + 1;
             *sum_sq += s->weight[i] * s->weight[i];
@@ -295,42 +264,35 @@ static sbr_rc vsknn_predict(const sbr_model *model, const sbr_query *q, void *sc
     (void)err;
     const vsknn_model *m = (const vsknn_model *)model;
     const vsknn_config *cfg = &m->cfg;
-    const knn_index *ix = &m->ix;
+    const sbr_session_index *ix = m->ix;
     vsknn_scratch *s = scratch;
     *n_out = 0;
-    next_generation(ix->n_items, s);
-    uint32_t gen = s->gen;
+    uint32_t gen = sbr_knn_scratch_begin(&s->base);
+    const uint32_t *distinct = s->base.q_items;
 
     /* S_list: distinct items in first-click order, and click counts. */
-    size_t n_known = 0, n_distinct = 0;
-    for (size_t t = 0; t < q->len; t++) {
-        uint32_t i = q->items[t];
-        if (i >= ix->n_items)
-            continue;
-        n_known++;
-        if (s->in_all[i] != gen) {
-            s->in_all[i] = gen;
-            s->clicks[i] = 0;
-            s->distinct[n_distinct++] = i;
-        }
-        s->clicks[i]++;
-    }
+    size_t n_known;
+    size_t n_distinct = sbr_knn_scratch_query(&s->base, gen, q, ix->n_items, &n_known);
     if (n_known == 0)
         return SBR_OK;
+    for (size_t d = 0; d < n_distinct; d++)
+        s->clicks[distinct[d]] = 0;
+    for (size_t t = 0; t < q->len; t++)
+        if (q->items[t] < ix->n_items)
+            s->clicks[q->items[t]]++;
     double sum_sq;
-    size_t n_l = mark_last_clicks(m, q, n_known, s, &sum_sq);
+    size_t n_l = mark_last_clicks(m, q, n_known, s, gen, &sum_sq);
 
-    knn_sampling opt = {(size_t)cfg->sample_size, cfg->sampling, cfg->ties, 0};
-    if (cfg->sampling == KNN_SAMPLE_RANDOM)
-        opt.seed =
-            sbr_seed((uint64_t)cfg->seed, knn_query_hash(q, ix->n_items), n_known, SEED_PURPOSE);
-    size_t n_cand = knn_candidates(ix, &s->knn, q, s->distinct, n_distinct, &opt);
+    sbr_knn_sampling opt = sbr_knn_sampling_of(q, ix->n_items, n_known, cfg->sample_size,
+                                               cfg->sampling, cfg->ties, cfg->seed, SEED_PURPOSE);
+    size_t n_cand = sbr_knn_candidates(ix, &s->sp, q, distinct, n_distinct, &opt);
 
     /* Similarities and the k nearest. */
     double denom = cfg->similarity == SIM_VEC ? (double)n_l : sqrt(sum_sq);
+    sbr_knn_nbr *nbr = s->base.nbr;
     size_t n_nb = 0;
     for (size_t c = 0; c < n_cand; c++) {
-        uint32_t r = s->knn.cand[c];
+        uint32_t r = s->sp.cand[c];
         double dot = 0;
         size_t step = SIZE_MAX;
         for (size_t k = ix->sess_off[r]; k < ix->sess_off[r + 1]; k++) {
@@ -347,15 +309,14 @@ static sbr_rc vsknn_predict(const sbr_model *model, const sbr_query *q, void *sc
                          ? dot / denom
                          : dot / (denom * sqrt((double)(ix->sess_off[r + 1] - ix->sess_off[r])));
         if (sim > 0)
-            knn_neighbour_push(s->knn.heap, &n_nb, s->knn.n_heap,
-                               (knn_neighbour){sim, r, (uint32_t)c, step});
+            sbr_knn_nbr_push(nbr, &n_nb, s->base.nbr_cap, (sbr_knn_nbr){sim, r, (uint32_t)c, step});
     }
-    knn_neighbour_sort(s->knn.heap, n_nb);
+    sbr_knn_nbr_sort(nbr, n_nb);
 
     /* Scores, summed in neighbour rank order. */
-    size_t n_touched = 0;
+    sbr_knn_acc *acc = &s->base.score;
     for (size_t j = 0; j < n_nb; j++) {
-        const knn_neighbour *nb = &s->knn.heap[j];
+        const sbr_knn_nbr *nb = &nbr[j];
         double decay = score_decay(cfg->weighting_score, nb->aux);
         for (size_t k = ix->sess_off[nb->s]; k < ix->sess_off[nb->s + 1]; k++) {
             uint32_t i = ix->sess_items[k];
@@ -363,38 +324,20 @@ static sbr_rc vsknn_predict(const sbr_model *model, const sbr_query *q, void *sc
                 continue;
             double c = nb->sim;
             if (cfg->idf_weighting > 0)
-                c = c + c * m->idf[i] * cfg->idf_weighting;
+                c = c + c * ix->idf[i] * cfg->idf_weighting;
             c = c * decay;
-            if (s->scored[i] != gen) {
-                s->scored[i] = gen;
-                s->score[i] = c;
-                s->touched[n_touched++] = i;
-            } else {
-                s->score[i] += c;
-            }
+            sbr_knn_acc_add(acc, gen, i, c);
         }
     }
     if (cfg->push_reminders) {
         for (size_t d = 0; d < n_distinct; d++) {
-            uint32_t i = s->distinct[d];
-            if (s->scored[i] == gen)
-                s->score[i] *= (double)(s->clicks[i] + 1);
+            uint32_t i = distinct[d];
+            if (acc->stamp[i] == gen)
+                acc->val[i] *= (double)(s->clicks[i] + 1);
         }
     }
 
-    double max = 0;
-    for (size_t t = 0; t < n_touched; t++)
-        if (s->score[s->touched[t]] > max)
-            max = s->score[s->touched[t]];
-    if (!(max > 0))
-        return SBR_OK;
-    sbr_topn top;
-    sbr_topn_init(&top, out, q->n);
-    for (size_t t = 0; t < n_touched; t++) {
-        uint32_t i = s->touched[t];
-        sbr_topn_push(&top, i, cfg->normalize ? s->score[i] / max : s->score[i]);
-    }
-    *n_out = sbr_topn_finish(&top, out);
+    *n_out = sbr_knn_scratch_top(&s->base, cfg->normalize, out, q->n);
     return SBR_OK;
 }
 

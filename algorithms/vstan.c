@@ -34,15 +34,19 @@
  * keeps the file's row order, which is the same unless a session's rows are out of time order
  * in the file; end(n) is then also its largest time rather than its last row's.
  *
- * Index: sessions are renumbered by recency (rank 0 = most recent), each item keeps the
- * ascending ranks of the sessions holding it (CSR), and each session its distinct items with
- * their last positions. predict marks sessions and items with generation stamps in per-thread
- * scratch, so nothing is cleared between calls. */
+ * Index: the family's session index (session_index.h): sessions numbered by recency (0 = most
+ * recent), each item's sessions most recent first, each session's distinct items with their
+ * last positions. predict marks sessions and items with generation stamps in the shared
+ * per-thread scratch (knn_scratch.h), so nothing is cleared between calls, and allocates
+ * nothing. */
 #include "algorithms/vstan.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "algorithms/knn_scratch.h"
+#include "algorithms/session_index.h"
 
 static const char *const sampling_choices[] = {"recent", NULL};
 
@@ -69,19 +73,10 @@ static const sbr_param_spec vstan_params[] = {
 typedef struct vstan_model {
     sbr_model base;
     vstan_config cfg;
-    size_t n_sessions, n_items;
-    double *end;      /* [n_sessions] by recency rank: time of the session's last click */
-    double *sqrt_len; /* [n_sessions] sqrt(number of distinct items) */
-    size_t *d_off;    /* [n_sessions + 1] distinct items of rank r: d_off[r]..d_off[r+1]-1 */
-    uint32_t *d_item; /* the distinct items */
-    uint32_t *d_pos;  /* 1-based position of the item's last click in the session */
-    size_t *p_off;    /* [n_items + 1] sessions of item i: p_off[i]..p_off[i+1]-1 */
-    uint32_t *p_sess; /* their recency ranks, ascending (most recent first) */
-    double *idf;      /* [n_items] ln(n_sessions / clicks of i); NULL when lambda_idf == 0 */
-    double *inh;      /* [max_len] exp(-d / lambda_inh) for distance d */
-    size_t max_len;   /* longest training session */
-    double snh_s;     /* lambda_snh in seconds */
-    size_t n_distinct;
+    sbr_session_index *ix; /* with pair_last; idf (clicks) when lambda_idf > 0 */
+    double *sqrt_len;      /* [n_sessions] sqrt(number of distinct items) */
+    double *inh;           /* [max_clicks] exp(-d / lambda_inh) for distance d */
+    double snh_s;          /* lambda_snh in seconds */
 } vstan_model;
 
 static void vstan_free(sbr_model *model)
@@ -89,14 +84,8 @@ static void vstan_free(sbr_model *model)
     if (model == NULL)
         return;
     vstan_model *m = (vstan_model *)model;
-    free(m->end);
+    sbr_session_index_free(m->ix);
     free(m->sqrt_len);
-    free(m->d_off);
-    free(m->d_item);
-    free(m->d_pos);
-    free(m->p_off);
-    free(m->p_sess);
-    free(m->idf);
     free(m->inh);
     free(m);
 }
@@ -104,24 +93,8 @@ static void vstan_free(sbr_model *model)
 static size_t vstan_bytes(const sbr_model *model)
 {
     const vstan_model *m = (const vstan_model *)model;
-    return sizeof *m + m->n_sessions * 2 * sizeof(double) + (m->n_sessions + 1) * sizeof *m->d_off +
-           m->n_distinct * 3 * sizeof(uint32_t) + (m->n_items + 1) * sizeof *m->p_off +
-           (m->idf ? m->n_items * sizeof *m->idf : 0) + m->max_len * sizeof *m->inh;
-}
-
-/* A session and its end time, for the recency order. */
-typedef struct by_end {
-    double end;
-    uint32_t s;
-} by_end;
-
-/* Most recent first: end time descending, then session index descending. */
-static int by_end_cmp(const void *a, const void *b)
-{
-    const by_end *x = a, *y = b;
-    if (x->end != y->end)
-        return x->end > y->end ? -1 : 1;
-    return (x->s < y->s) - (x->s > y->s);
+    return sizeof *m + sbr_session_index_bytes(m->ix) + m->ix->n_sessions * sizeof *m->sqrt_len +
+           m->ix->max_clicks * sizeof *m->inh;
 }
 
 static sbr_rc check_config(const vstan_config *c, sbr_err *err)
@@ -161,119 +134,43 @@ static sbr_rc vstan_fit(const void *config, const sbr_dataset *train, sbr_model 
     sbr_rc rc = check_config(cfg, err);
     if (rc != SBR_OK)
         return rc;
-    size_t n_sessions = train->n_sessions, n_items = train->n_items;
-    if (n_sessions >= UINT32_MAX || n_items >= UINT32_MAX)
-        return sbr_err_set(err, SBR_EINVAL, "vstan: too many sessions (%zu) or items (%zu)",
-                           n_sessions, n_items);
     vstan_model *m = calloc(1, sizeof *m);
-    by_end *order = sbr_alloc_array(n_sessions, sizeof *order);
-    uint32_t *stamp = calloc(n_items + 1, sizeof *stamp);
-    size_t *clicks = calloc(n_items + 1, sizeof *clicks);
-    if (m == NULL || order == NULL || stamp == NULL || clicks == NULL)
-        goto oom;
+    if (m == NULL)
+        return sbr_err_set(err, SBR_ENOMEM, "vstan: out of memory");
     m->base.algo = &sbr_algo_vstan;
     m->cfg = *cfg;
-    m->n_sessions = n_sessions;
-    m->n_items = n_items;
     m->snh_s = cfg->lambda_snh * 86400.0;
-    m->end = sbr_alloc_array(n_sessions, sizeof *m->end);
-    m->sqrt_len = sbr_alloc_array(n_sessions, sizeof *m->sqrt_len);
-    m->d_off = calloc(n_sessions + 1, sizeof *m->d_off);
-    m->d_item = sbr_alloc_array(train->n_clicks, sizeof *m->d_item);
-    m->d_pos = sbr_alloc_array(train->n_clicks, sizeof *m->d_pos);
-    m->p_off = calloc(n_items + 1, sizeof *m->p_off);
-    if (!m->end || !m->sqrt_len || !m->d_off || !m->d_item || !m->d_pos || !m->p_off)
-        goto oom;
-    for (size_t s = 0; s < n_sessions; s++) {
-        order[s] = (by_end){sbr_dataset_session_end(train, s), (uint32_t)s};
-        size_t len = sbr_dataset_session_len(train, s);
-        if (len > m->max_len)
-            m->max_len = len;
-    }
-    if (m->max_len >= UINT32_MAX) {
+    sbr_session_index_opts opts = {.pair_stats = true};
+    rc = sbr_session_index_build(train, &opts, "vstan", &m->ix, err);
+    if (rc == SBR_OK && cfg->lambda_idf > 0)
+        rc = sbr_session_index_set_idf(m->ix, SBR_IDF_CLICKS, "vstan", err);
+    if (rc != SBR_OK) {
         vstan_free(&m->base);
-        free(order);
-        free(stamp);
-        free(clicks);
-        return sbr_err_set(err, SBR_EINVAL, "vstan: a session of %zu clicks is too long",
-                           m->max_len);
+        return rc;
     }
-    qsort(order, n_sessions, sizeof *order, by_end_cmp);
-    /* Distinct items with their last positions, walking each session from its end; stamp r + 1
-     * marks the items already met in rank r. */
-    size_t n_d = 0;
-    for (size_t r = 0; r < n_sessions; r++) {
-        size_t s = order[r].s, begin = train->offsets[s], len = sbr_dataset_session_len(train, s);
-        m->end[r] = order[r].end;
-        for (size_t t = len; t-- > 0;) {
-            uint32_t i = train->items[begin + t];
-            clicks[i]++;
-            if (stamp[i] == (uint32_t)(r + 1))
-                continue;
-            stamp[i] = (uint32_t)(r + 1);
-            m->d_item[n_d] = i;
-            m->d_pos[n_d++] = (uint32_t)(t + 1);
-            m->p_off[i + 1]++;
-        }
-        m->d_off[r + 1] = n_d;
-        m->sqrt_len[r] = sqrt((double)(n_d - m->d_off[r]));
+    const sbr_session_index *ix = m->ix;
+    m->sqrt_len = sbr_alloc_array(ix->n_sessions + 1, sizeof *m->sqrt_len);
+    m->inh = sbr_alloc_array(ix->max_clicks + 1, sizeof *m->inh);
+    if (m->sqrt_len == NULL || m->inh == NULL) {
+        vstan_free(&m->base);
+        return sbr_err_set(err, SBR_ENOMEM, "vstan: out of memory");
     }
-    m->n_distinct = n_d;
-    if (n_d > 0) { /* give back the room of repeated clicks; keeping it on failure is harmless */
-        (void)sbr_grow_array(&m->d_item, n_d, sizeof *m->d_item);
-        (void)sbr_grow_array(&m->d_pos, n_d, sizeof *m->d_pos);
-    }
-    for (size_t i = 0; i < n_items; i++)
-        m->p_off[i + 1] += m->p_off[i];
-    m->p_sess = sbr_alloc_array(n_d, sizeof *m->p_sess);
-    m->inh = sbr_alloc_array(m->max_len, sizeof *m->inh);
-    if (m->p_sess == NULL || m->inh == NULL)
-        goto oom;
-    /* Postings in rank order, so each item's list is ascending; `clicks` is reused as the fill
-     * cursor once the idf is known. */
-    if (cfg->lambda_idf > 0) {
-        m->idf = sbr_alloc_array(n_items, sizeof *m->idf);
-        if (m->idf == NULL)
-            goto oom;
-        for (size_t i = 0; i < n_items; i++)
-            m->idf[i] = log((double)n_sessions / (double)clicks[i]);
-    }
-    memcpy(clicks, m->p_off, n_items * sizeof *clicks);
-    for (size_t r = 0; r < n_sessions; r++)
-        for (size_t e = m->d_off[r]; e < m->d_off[r + 1]; e++)
-            m->p_sess[clicks[m->d_item[e]]++] = (uint32_t)r;
-    for (size_t d = 0; d < m->max_len; d++)
+    for (size_t r = 0; r < ix->n_sessions; r++)
+        m->sqrt_len[r] = sqrt((double)(ix->sess_off[r + 1] - ix->sess_off[r]));
+    for (size_t d = 0; d < ix->max_clicks; d++)
         m->inh[d] = exp(-(double)d / cfg->lambda_inh);
-    free(order);
-    free(stamp);
-    free(clicks);
     *out = &m->base;
     return SBR_OK;
-oom:
-    free(order);
-    free(stamp);
-    free(clicks);
-    vstan_free(m ? &m->base : NULL);
-    return sbr_err_set(err, SBR_ENOMEM, "vstan: out of memory");
 }
 
-/* Per-thread state. Entries of the session arrays are valid where s_stamp equals gen, those
- * of the item arrays where q_stamp (query items) or sc_stamp (scored items) does. */
+/* Per-thread state. base: in_q marks the session's items and q_items lists them, latest last
+ * click first; sess accumulates sum w(i) per candidate session (its list: the candidates);
+ * score holds the item scores. */
 typedef struct vstan_scratch {
-    uint32_t gen;
-    uint32_t *s_stamp;  /* [n_sessions] */
-    double *acc;        /* [n_sessions] sum of w(i) over shared items */
-    size_t *jmax;       /* [n_sessions] j(n) */
-    uint32_t *rel;      /* [n_sessions] candidate ranks */
-    uint32_t *q_stamp;  /* [n_items] */
-    size_t *q_last;     /* [n_items] p(i) */
-    uint32_t *q_items;  /* [n_items] distinct session items, latest last click first */
-    double *q_w;        /* [n_items] w of q_items[a] */
-    uint32_t *sc_stamp; /* [n_items] */
-    double *score;      /* [n_items] */
-    uint32_t *touched;  /* [n_items] scored items */
-    sbr_scored *nb;     /* [nb_cap] neighbours: item = rank, score = sim */
-    size_t nb_cap;
+    sbr_knn_scratch base;
+    size_t *jmax;   /* [n_sessions] j(n) */
+    size_t *q_last; /* [n_items] p(i) */
+    double *q_w;    /* [n_items] w of q_items[a] */
 } vstan_scratch;
 
 static void vstan_scratch_free(void *p)
@@ -281,18 +178,10 @@ static void vstan_scratch_free(void *p)
     vstan_scratch *w = p;
     if (w == NULL)
         return;
-    free(w->s_stamp);
-    free(w->acc);
+    sbr_knn_scratch_fini(&w->base);
     free(w->jmax);
-    free(w->rel);
-    free(w->q_stamp);
     free(w->q_last);
-    free(w->q_items);
     free(w->q_w);
-    free(w->sc_stamp);
-    free(w->score);
-    free(w->touched);
-    free(w->nb);
     free(w);
 }
 
@@ -302,22 +191,15 @@ static void *vstan_scratch_new(const sbr_model *model)
     vstan_scratch *w = calloc(1, sizeof *w);
     if (w == NULL)
         return NULL;
-    size_t ns = m->n_sessions, ni = m->n_items;
-    w->nb_cap = (size_t)m->cfg.k < ns ? (size_t)m->cfg.k : ns;
-    w->s_stamp = calloc(ns + 1, sizeof *w->s_stamp);
-    w->acc = sbr_alloc_array(ns, sizeof *w->acc);
-    w->jmax = sbr_alloc_array(ns, sizeof *w->jmax);
-    w->rel = sbr_alloc_array(ns, sizeof *w->rel);
-    w->q_stamp = calloc(ni + 1, sizeof *w->q_stamp);
-    w->q_last = sbr_alloc_array(ni, sizeof *w->q_last);
-    w->q_items = sbr_alloc_array(ni, sizeof *w->q_items);
-    w->q_w = sbr_alloc_array(ni, sizeof *w->q_w);
-    w->sc_stamp = calloc(ni + 1, sizeof *w->sc_stamp);
-    w->score = sbr_alloc_array(ni, sizeof *w->score);
-    w->touched = sbr_alloc_array(ni, sizeof *w->touched);
-    w->nb = sbr_alloc_array(w->nb_cap, sizeof *w->nb);
-    if (!w->s_stamp || !w->acc || !w->jmax || !w->rel || !w->q_stamp || !w->q_last || !w->q_items ||
-        !w->q_w || !w->sc_stamp || !w->score || !w->touched || !w->nb) {
+    size_t ns = m->ix->n_sessions, ni = m->ix->n_items;
+    if (!sbr_knn_scratch_init(&w->base, ni, ns, (size_t)m->cfg.k, true)) {
+        free(w);
+        return NULL;
+    }
+    w->jmax = sbr_alloc_array(ns + 1, sizeof *w->jmax);
+    w->q_last = sbr_alloc_array(ni + 1, sizeof *w->q_last);
+    w->q_w = sbr_alloc_array(ni + 1, sizeof *w->q_w);
+    if (!w->jmax || !w->q_last || !w->q_w) {
         vstan_scratch_free(w);
         return NULL;
     }
@@ -331,21 +213,16 @@ static void swap_u32(uint32_t *a, size_t i, size_t j)
     a[j] = t;
 }
 
-static int u32_cmp(const void *a, const void *b)
-{
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return (x > y) - (x < y);
-}
-
 /* Reorders the n distinct values a[0..n) so that a[0..m) hold the m smallest (0 < m < n), in
  * no particular order: a quickselect with a median-of-three pivot, which falls back to sorting
- * the remaining range after 64 rounds so that the worst case stays O(n log n). */
+ * the remaining range (a heapsort, which allocates nothing) after 64 rounds so that the worst
+ * case stays O(n log n). */
 static void select_smallest(uint32_t *a, size_t n, size_t m)
 {
     size_t lo = 0, hi = n; /* a[0..lo) < a[lo..hi) < a[hi..n), lo <= m <= hi */
     for (int round = 0; lo < m && m < hi; round++) {
         if (round == 64) {
-            qsort(a + lo, hi - lo, sizeof *a, u32_cmp);
+            sbr_knn_sort_u32(a + lo, hi - lo);
             return;
         }
         size_t mid = lo + (hi - lo) / 2, last = hi - 1;
@@ -376,18 +253,14 @@ static sbr_rc vstan_predict(const sbr_model *model, const sbr_query *q, void *sc
     (void)err;
     const vstan_model *m = (const vstan_model *)model;
     const vstan_config *cfg = &m->cfg;
+    const sbr_session_index *ix = m->ix;
     vstan_scratch *w = scratch;
     *n_out = 0;
-    if (++w->gen == 0) { /* the stamps wrapped: clear once every 2^32 calls */
-        memset(w->s_stamp, 0, m->n_sessions * sizeof *w->s_stamp);
-        memset(w->q_stamp, 0, m->n_items * sizeof *w->q_stamp);
-        memset(w->sc_stamp, 0, m->n_items * sizeof *w->sc_stamp);
-        w->gen = 1;
-    }
-    const uint32_t gen = w->gen;
+    const uint32_t gen = sbr_knn_scratch_begin(&w->base);
+    uint32_t *q_stamp = w->base.in_q, *q_items = w->base.q_items;
     size_t L = 0;
     for (size_t t = 0; t < q->len; t++)
-        if (q->items[t] < m->n_items)
+        if (q->items[t] < ix->n_items)
             L++;
     if (L == 0)
         return SBR_OK;
@@ -395,87 +268,78 @@ static sbr_rc vstan_predict(const sbr_model *model, const sbr_query *q, void *sc
     size_t n_q = 0, p = L;
     for (size_t t = q->len; t-- > 0;) {
         uint32_t i = q->items[t];
-        if (i >= m->n_items) /* also SBR_ITEM_UNKNOWN */
+        if (i >= ix->n_items) /* also SBR_ITEM_UNKNOWN */
             continue;
-        if (w->q_stamp[i] != gen) {
-            w->q_stamp[i] = gen;
+        if (q_stamp[i] != gen) {
+            q_stamp[i] = gen;
             w->q_last[i] = p;
-            w->q_items[n_q++] = i;
+            q_items[n_q++] = i;
         }
         p--;
     }
     double norm2 = 0;
     for (size_t a = 0; a < n_q; a++) {
-        double wi = exp(((double)w->q_last[w->q_items[a]] - (double)L) / cfg->lambda_spw);
+        double wi = exp(((double)w->q_last[q_items[a]] - (double)L) / cfg->lambda_spw);
         w->q_w[a] = wi;
         norm2 += wi * wi;
     }
     const double norm = sqrt(norm2);
     /* Candidates: every session holding a session item, with sum w and j(n). The first item
      * to reach a session has the latest last click, so it gives j(n). */
-    size_t n_rel = 0;
+    sbr_knn_acc *rel = &w->base.sess;
     for (size_t a = 0; a < n_q; a++) {
-        uint32_t i = w->q_items[a];
+        uint32_t i = q_items[a];
         double wi = w->q_w[a];
-        for (size_t e = m->p_off[i]; e < m->p_off[i + 1]; e++) {
-            uint32_t r = m->p_sess[e];
-            if (w->s_stamp[r] != gen) {
-                w->s_stamp[r] = gen;
-                w->acc[r] = 0;
+        for (size_t e = ix->item_off[i]; e < ix->item_off[i + 1]; e++) {
+            uint32_t r = ix->item_sess[e].s;
+            if (sbr_knn_acc_touch(rel, gen, r))
                 w->jmax[r] = w->q_last[i];
-                w->rel[n_rel++] = r;
-            }
-            w->acc[r] += wi;
+            rel->val[r] += wi;
         }
     }
-    size_t n_cand = n_rel;
-    if (cfg->sample_size > 0 && n_rel > (size_t)cfg->sample_size) {
+    size_t n_cand = rel->n_list;
+    if (cfg->sample_size > 0 && n_cand > (size_t)cfg->sample_size) {
         n_cand = (size_t)cfg->sample_size;
-        select_smallest(w->rel, n_rel, n_cand); /* smallest rank = most recent */
+        select_smallest(rel->list, rel->n_list, n_cand); /* smallest number = most recent */
     }
-    /* The k best by sim, then recency (a smaller rank ranks first, as a smaller item would). */
-    sbr_topn top;
-    sbr_topn_init(&top, w->nb, w->nb_cap);
+    /* The k best by sim, then recency (the smaller session number). */
+    sbr_knn_nbr *nbr = w->base.nbr;
+    size_t n_nb = 0;
     for (size_t c = 0; c < n_cand; c++) {
-        uint32_t r = w->rel[c];
-        double sim = w->acc[r] / (norm * m->sqrt_len[r]) * exp(-(q->now - m->end[r]) / m->snh_s);
-        sbr_topn_push(&top, r, sim);
+        uint32_t r = rel->list[c];
+        double sim =
+            rel->val[r] / (norm * m->sqrt_len[r]) * exp(-(q->now - ix->sess_time[r]) / m->snh_s);
+        if (sim > 0)
+            sbr_knn_nbr_push(nbr, &n_nb, w->base.nbr_cap, (sbr_knn_nbr){sim, r, r, 0});
     }
-    size_t n_nb = sbr_topn_finish(&top, w->nb);
-    size_t n_touched = 0;
+    sbr_knn_nbr_sort(nbr, n_nb);
+    sbr_knn_acc *score = &w->base.score;
     for (size_t b = 0; b < n_nb; b++) {
-        uint32_t r = w->nb[b].item;
-        double sim = w->nb[b].score;
-        size_t lo = m->d_off[r], hi = m->d_off[r + 1];
+        uint32_t r = nbr[b].s;
+        double sim = nbr[b].sim;
+        size_t lo = ix->sess_off[r], hi = ix->sess_off[r + 1];
         uint32_t star = 0;
         for (size_t e = lo; e < hi; e++)
-            if (w->q_stamp[m->d_item[e]] == gen && m->d_pos[e] > star)
-                star = m->d_pos[e];
+            if (q_stamp[ix->sess_items[e]] == gen && ix->pair_last[e] > star)
+                star = ix->pair_last[e];
         double ipw = 1;
         if (cfg->lambda_ipw > 0)
             ipw = exp(((double)w->jmax[r] - (double)L) / cfg->lambda_ipw);
         for (size_t e = lo; e < hi; e++) {
-            uint32_t i = m->d_item[e];
-            if (!cfg->remind && w->q_stamp[i] == gen)
+            uint32_t i = ix->sess_items[e];
+            if (!cfg->remind && q_stamp[i] == gen)
                 continue;
-            uint32_t d = m->d_pos[e] > star ? m->d_pos[e] - star : star - m->d_pos[e];
+            uint32_t pos = ix->pair_last[e];
+            uint32_t d = pos > star ? pos - star : star - pos;
             double c = sim * m->inh[d];
-            if (m->idf != NULL)
-                c = c + c * m->idf[i] * cfg->lambda_idf;
+            if (ix->idf != NULL)
+                c = c + c * ix->idf[i] * cfg->lambda_idf;
             if (cfg->lambda_ipw > 0)
                 c *= ipw;
-            if (w->sc_stamp[i] != gen) {
-                w->sc_stamp[i] = gen;
-                w->score[i] = 0;
-                w->touched[n_touched++] = i;
-            }
-            w->score[i] += c;
+            sbr_knn_acc_add(score, gen, i, c);
         }
     }
-    sbr_topn_init(&top, out, q->n);
-    for (size_t a = 0; a < n_touched; a++)
-        sbr_topn_push(&top, w->touched[a], w->score[w->touched[a]]);
-    *n_out = sbr_topn_finish(&top, out);
+    *n_out = sbr_knn_acc_top(score, 1.0, out, q->n);
     return SBR_OK;
 }
 

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "algorithms/algo.h"
+#include "algorithms/knn_scratch.h"
 #include "data/rng.h"
 #include "algorithms/sknn.h"
 #include "algorithms/vsknn.h"
@@ -61,7 +62,7 @@ static size_t predict_dense(const sbr_model *m, const uint32_t *items, size_t le
 {
     double times[64] = {0};
     CU_ASSERT_FATAL(len <= 64);
-    sbr_query q = {items, times, len, 0, n};
+    sbr_query q = {items, times, len, 0, n, NULL};
     void *scratch = m->algo->scratch_new(m);
     CU_ASSERT_PTR_NOT_NULL_FATAL(scratch);
     size_t n_out = 0;
@@ -557,7 +558,7 @@ static size_t compare_with_reference(const char *spec, ref_fn ref, uint32_t seed
         uint32_t items[16];
         size_t len = random_query(r, ni, items);
         size_t n = k % 2 ? ni : 10;
-        sbr_query q = {items, times, len, 0, n};
+        sbr_query q = {items, times, len, 0, n, NULL};
         size_t n_got = 0;
         CU_ASSERT_EQUAL(a->predict(m, &q, scratch, got, &n_got, &e), SBR_OK);
         size_t n_want = ref(train, cfg, items, len, n, want);
@@ -1138,7 +1139,7 @@ static void test_random_sampling_is_seeded_per_query(void)
         size_t ny = predict_dense(all_recent, items, len, ni, y);
         differ_all += !same_lists(x, nx, y, ny);
         nx = predict_dense(s1, items, len, ni, x);
-        sbr_query q = {items, times, len, 0, ni};
+        sbr_query q = {items, times, len, 0, ni, NULL};
         sbr_err e;
         for (int again = 0; again < 2; again++) { /* a reused scratch, after other queries */
             CU_ASSERT_EQUAL(s1->algo->predict(s1, &q, scratch, y, &ny, &e), SBR_OK);
@@ -1206,13 +1207,13 @@ static void test_predict_leaves_the_model_unchanged(void)
         sbr_err e;
         for (size_t k = 0; k < 50; k++) {
             lens[k] = random_query(r, ni, items[k]);
-            sbr_query q = {items[k], times, lens[k], 0, 10};
+            sbr_query q = {items[k], times, lens[k], 0, 10, NULL};
             CU_ASSERT_EQUAL(
                 m->algo->predict(m, &q, k % 2 ? sa : sb, first + 10 * k, &n_first[k], &e), SBR_OK);
         }
         size_t differ = 0;
         for (size_t k = 50; k-- > 0;) {
-            sbr_query q = {items[k], times, lens[k], 0, 10};
+            sbr_query q = {items[k], times, lens[k], 0, 10, NULL};
             size_t n;
             CU_ASSERT_EQUAL(m->algo->predict(m, &q, k % 2 ? sb : sa, out, &n, &e), SBR_OK);
             differ += !same_lists(out, n, first + 10 * k, n_first[k]);
@@ -1337,6 +1338,52 @@ static void test_metrics_are_identical_with_1_and_3_threads(void)
     sbr_dataset_free(full);
 }
 
+static int u32_ref_cmp(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
+static void test_scratch_sorts_match_qsort_and_stamps_wrap(void)
+{
+    /* The predict-time sorts (insertion sort up to 16, heapsort beyond) against qsort, on
+     * seeded random arrays of every length up to 200 with many repeats. */
+    gsl_rng *rng = sbr_rng_new(7);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(rng);
+    uint32_t a[200], b[200];
+    sbr_knn_pair pa[200];
+    for (size_t n = 0; n <= 200; n++) {
+        for (size_t j = 0; j < n; j++) {
+            a[j] = b[j] = (uint32_t)gsl_rng_uniform_int(rng, 50);
+            pa[j] = (sbr_knn_pair){(uint32_t)gsl_rng_uniform_int(rng, 20), (uint32_t)j};
+        }
+        sbr_knn_sort_u32(a, n);
+        qsort(b, n, sizeof *b, u32_ref_cmp);
+        CU_ASSERT(n == 0 || memcmp(a, b, n * sizeof *a) == 0);
+        sbr_knn_sort_pairs(pa, n);
+        for (size_t j = 1; j < n; j++)
+            CU_ASSERT(pa[j - 1].key < pa[j].key ||
+                      (pa[j - 1].key == pa[j].key && pa[j - 1].val < pa[j].val));
+    }
+    gsl_rng_free(rng);
+
+    /* A wrap of the generation clears every region it owns and restarts at 1. */
+    sbr_knn_gen g;
+    sbr_knn_gen_init(&g);
+    uint32_t *st = sbr_knn_gen_alloc(&g, 10, sizeof *st);
+    double *d = sbr_knn_gen_alloc(&g, 3, sizeof *d);
+    CU_ASSERT_FATAL(st != NULL && d != NULL);
+    g.now = UINT32_MAX - 1;
+    st[9] = sbr_knn_gen_next(&g);
+    CU_ASSERT_EQUAL(st[9], UINT32_MAX);
+    d[2] = 1.5;
+    CU_ASSERT_EQUAL(sbr_knn_gen_next(&g), 1);
+    CU_ASSERT_EQUAL(st[9], 0);
+    CU_ASSERT_EQUAL(d[2], 0.0);
+    sbr_knn_gen_fini(&g);
+    sbr_knn_gen_fini(&g); /* a second fini is harmless */
+}
+
 static CU_TestInfo tests[] = {
     {"vsknn equals a brute-force reference on random data, for 7 settings",
      test_vsknn_equals_brute_force_reference},
@@ -1368,6 +1415,8 @@ static CU_TestInfo tests[] = {
     {"an empty training set predicts nothing", test_empty_training_set_predicts_nothing},
     {"metrics and lists are identical with 1 and 3 threads",
      test_metrics_are_identical_with_1_and_3_threads},
+    {"the shared scratch's sorts match qsort and its stamps wrap",
+     test_scratch_sorts_match_qsort_and_stamps_wrap},
     CU_TEST_INFO_NULL};
 
 CU_SuiteInfo sbr_suite_sknn = {"sknn", NULL, NULL, NULL, NULL, tests};

@@ -91,7 +91,7 @@ static size_t predict(const fitted *f, const uint32_t *items, size_t len, double
                       sbr_scored *out)
 {
     double times[64] = {0};
-    sbr_query q = {items, times, len, now, n};
+    sbr_query q = {items, times, len, now, n, NULL};
     size_t n_out = 99999;
     sbr_err e;
     CU_ASSERT_EQUAL(f->a->predict(f->m, &q, f->scratch, out, &n_out, &e), SBR_OK);

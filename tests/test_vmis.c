@@ -4,18 +4,18 @@
  * loops over all sessions, no index) on seeded random data, in both modes.
  *
  * Expected values are derived by hand in the comments (from the document's formulas), or come
- * from the brute force; none is copied from the program's output. The file includes vmis.c
- * with its exported name changed, to reach the t-digest port and the time rounding. */
-#define sbr_algo_vmis sbr_algo_vmis_unit_copy
-#include "algorithms/vmis.c"
-#undef sbr_algo_vmis
-
+ * from the brute force; none is copied from the program's output. The t-digest port, the
+ * time rounding and the scratch's stamp are reached through algorithms/vmis_int.h and
+ * algorithms/session_index.h. */
 #include <CUnit/CUnit.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "algorithms/session_index.h"
+#include "algorithms/vmis.h"
+#include "algorithms/vmis_int.h"
 #include "data/rng.h"
 
 /* ---- helpers ------------------------------------------------------------------------------ */
@@ -63,7 +63,7 @@ static size_t predict_ids(const sbr_model *m, const sbr_dataset *ds, const uint6
     }
     void *scratch = m->algo->scratch_new(m);
     CU_ASSERT_PTR_NOT_NULL_FATAL(scratch);
-    sbr_query q = {items, times, len, 0.0, n};
+    sbr_query q = {items, times, len, 0.0, n, NULL};
     size_t n_out = 99;
     sbr_err e;
     CU_ASSERT_EQUAL(m->algo->predict(m, &q, scratch, out, &n_out, &e), SBR_OK);
@@ -271,11 +271,11 @@ static void test_serenade_reading_drops_the_final_row_and_dates_by_new_items(voi
 
 static void test_serenade_time_rounds_half_away_from_zero(void)
 {
-    CU_ASSERT_EQUAL(serenade_time(0.5), 1);
-    CU_ASSERT_EQUAL(serenade_time(2.5), 3);
-    CU_ASSERT_EQUAL(serenade_time(1.49), 1);
-    CU_ASSERT_EQUAL(serenade_time(-3.0), 0);
-    CU_ASSERT_EQUAL(serenade_time(1591357264.0), 1591357264u);
+    CU_ASSERT_EQUAL(sbr_serenade_time(0.5), 1);
+    CU_ASSERT_EQUAL(sbr_serenade_time(2.5), 3);
+    CU_ASSERT_EQUAL(sbr_serenade_time(1.49), 1);
+    CU_ASSERT_EQUAL(sbr_serenade_time(-3.0), 0);
+    CU_ASSERT_EQUAL(sbr_serenade_time(1591357264.0), 1591357264u);
 }
 
 static void test_early_break_of_serenade_and_exact_candidates_of_clean(void)
@@ -367,22 +367,22 @@ static void test_scratch_survives_the_stamp_wraparound(void)
      * and two scratches on one model must not disturb each other. */
     sbr_dataset *ds = dataset_of(abc_clicks, 8);
     vmis_config cfg;
-    sbr_algo_defaults(&sbr_algo_vmis_unit_copy, &cfg);
+    sbr_algo_defaults(&sbr_algo_vmis, &cfg);
     sbr_model *m = NULL;
     sbr_err e;
-    CU_ASSERT_EQUAL_FATAL(sbr_algo_vmis_unit_copy.fit(&cfg, ds, &m, &e), SBR_OK);
-    vmis_scratch *fresh = sbr_algo_vmis_unit_copy.scratch_new(m);
-    vmis_scratch *old = sbr_algo_vmis_unit_copy.scratch_new(m);
+    CU_ASSERT_EQUAL_FATAL(sbr_algo_vmis.fit(&cfg, ds, &m, &e), SBR_OK);
+    vmis_scratch *fresh = sbr_algo_vmis.scratch_new(m);
+    vmis_scratch *old = sbr_algo_vmis.scratch_new(m);
     CU_ASSERT_FATAL(fresh != NULL && old != NULL);
-    old->now = UINT32_MAX - 2;
+    old->gen.now = UINT32_MAX - 2;
     uint32_t queries[3][2] = {{0, 1}, {1, 0}, {3, 1}}; /* dense: A B, B A, D B */
     double times[2] = {0, 0};
     for (size_t r = 0; r < 9; r++) {
-        sbr_query q = {queries[r % 3], times, 2, 0, 8};
+        sbr_query q = {queries[r % 3], times, 2, 0, 8, NULL};
         sbr_scored a[8], b[8];
         size_t na = 0, nb = 0;
-        CU_ASSERT_EQUAL(sbr_algo_vmis_unit_copy.predict(m, &q, fresh, a, &na, &e), SBR_OK);
-        CU_ASSERT_EQUAL(sbr_algo_vmis_unit_copy.predict(m, &q, old, b, &nb, &e), SBR_OK);
+        CU_ASSERT_EQUAL(sbr_algo_vmis.predict(m, &q, fresh, a, &na, &e), SBR_OK);
+        CU_ASSERT_EQUAL(sbr_algo_vmis.predict(m, &q, old, b, &nb, &e), SBR_OK);
         CU_ASSERT(na > 0);
         CU_ASSERT_EQUAL_FATAL(na, nb);
         for (size_t k = 0; k < na; k++) {
@@ -390,10 +390,10 @@ static void test_scratch_survives_the_stamp_wraparound(void)
             CU_ASSERT_EQUAL(a[k].score, b[k].score);
         }
     }
-    CU_ASSERT(old->now < 10); /* it wrapped */
-    sbr_algo_vmis_unit_copy.scratch_free(fresh);
-    sbr_algo_vmis_unit_copy.scratch_free(old);
-    sbr_algo_vmis_unit_copy.free(m);
+    CU_ASSERT(old->gen.now < 10); /* it wrapped */
+    sbr_algo_vmis.scratch_free(fresh);
+    sbr_algo_vmis.scratch_free(old);
+    sbr_algo_vmis.free(m);
     sbr_dataset_free(ds);
 }
 
@@ -414,19 +414,19 @@ static void test_tdigest_port_on_hand_computed_digests(void)
      *  q = 1 and q = 0: the maximum and the minimum. */
     for (size_t i = 0; i < 10; i++)
         v[i] = (double)(i + 1);
-    CU_ASSERT_DOUBLE_EQUAL(td_quantile(v, 10, 4, 0.9, mean, weight), 9.5, 1e-12);
-    CU_ASSERT_DOUBLE_EQUAL(td_quantile(v, 10, 4, 0.7, mean, weight), 7.5, 1e-12);
-    CU_ASSERT_DOUBLE_EQUAL(td_quantile(v, 10, 4, 0.3, mean, weight), 3.5, 1e-12);
-    CU_ASSERT_DOUBLE_EQUAL(td_quantile(v, 10, 4, 0.05, mean, weight), 1.0, 1e-12);
-    CU_ASSERT_DOUBLE_EQUAL(td_quantile(v, 10, 4, 1.0, mean, weight), 10.0, 0);
-    CU_ASSERT_DOUBLE_EQUAL(td_quantile(v, 10, 4, 0.0, mean, weight), 1.0, 0);
+    CU_ASSERT_DOUBLE_EQUAL(sbr_vmis_td_quantile(v, 10, 4, 0.9, mean, weight), 9.5, 1e-12);
+    CU_ASSERT_DOUBLE_EQUAL(sbr_vmis_td_quantile(v, 10, 4, 0.7, mean, weight), 7.5, 1e-12);
+    CU_ASSERT_DOUBLE_EQUAL(sbr_vmis_td_quantile(v, 10, 4, 0.3, mean, weight), 3.5, 1e-12);
+    CU_ASSERT_DOUBLE_EQUAL(sbr_vmis_td_quantile(v, 10, 4, 0.05, mean, weight), 1.0, 1e-12);
+    CU_ASSERT_DOUBLE_EQUAL(sbr_vmis_td_quantile(v, 10, 4, 1.0, mean, weight), 10.0, 0);
+    CU_ASSERT_DOUBLE_EQUAL(sbr_vmis_td_quantile(v, 10, 4, 0.0, mean, weight), 1.0, 0);
     /* Size 100 and n <= 50 values: the limit before value i is 2 (i/100)^2 n < i + 1, so every
      * value is its own centroid; p99.5 lands in the last one and is clamped to the maximum
      * (rank 0.995 n, t = n - 1, value x_n + (0.5 - 0.005 n) delta >= x_n). */
     for (size_t i = 0; i < 50; i++)
         v[i] = (double)(i / 10 + 1);
-    CU_ASSERT_DOUBLE_EQUAL(td_quantile(v, 50, 100, 0.995, mean, weight), 5.0, 0);
-    CU_ASSERT_DOUBLE_EQUAL(td_quantile(v, 0, 100, 0.995, mean, weight), 0.0, 0);
+    CU_ASSERT_DOUBLE_EQUAL(sbr_vmis_td_quantile(v, 50, 100, 0.995, mean, weight), 5.0, 0);
+    CU_ASSERT_DOUBLE_EQUAL(sbr_vmis_td_quantile(v, 0, 100, 0.995, mean, weight), 0.0, 0);
 }
 
 /* ---- parameters --------------------------------------------------------------------------- */
@@ -601,7 +601,7 @@ static void bf_build(bf_model *b, const sbr_click *file, size_t n, const sbr_dat
         }
     double max_len;
     if (b->serenade)
-        max_len = round(td_quantile(lens, b->n, 100, 0.995, mean, weight));
+        max_len = round(sbr_vmis_td_quantile(lens, b->n, 100, 0.995, mean, weight));
     else
         max_len = lens[(size_t)ceil(0.995 * (double)b->n - 1e-9) - 1];
     double pairs = 0, n_indexed = 0, n_i[BF_MAX_ITEMS] = {0};
@@ -941,7 +941,7 @@ static void test_matches_a_brute_force_implementation_on_random_data(void)
                 sbr_scored got[N_OUT];
                 size_t n_got = 0;
                 double times[20] = {0};
-                sbr_query q = {query, times, len, 0, n_req};
+                sbr_query q = {query, times, len, 0, n_req, NULL};
                 CU_ASSERT_EQUAL(m->algo->predict(m, &q, scratch, got, &n_got, &e), SBR_OK);
                 bf_item_score want[N_OUT];
                 double all[BF_MAX_ITEMS];

@@ -5,12 +5,11 @@
  * (section 13, "Golden values"; section 2.1 for the t-digest estimate 14.927; sections 2.7
  * and 4 for Serenade's own run-to-run MRR@21 at k = 50), not from this program's output.
  *
- * The index facts are read from the model's private fields: this file includes vmis.c with
- * its exported name changed, so the copy's statics are visible here without widening the
- * public API. */
-#define sbr_algo_vmis sbr_algo_vmis_data_copy
-#include "algorithms/vmis.c"
-#undef sbr_algo_vmis
+ * The index facts are read from the model's private fields, declared in
+ * algorithms/vmis_int.h (not part of the public API). */
+#include "algorithms/session_index.h"
+#include "algorithms/vmis.h"
+#include "algorithms/vmis_int.h"
 
 #include <CUnit/CUnit.h>
 #include <stdio.h>
@@ -109,11 +108,11 @@ static void test_serenade_index_matches_the_reference_facts(void)
      * estimate 14.927), 23,646 reachable sessions, P = 77,651 pairs, 17,919 indexed items,
      * 18,009 training items (the coverage denominator). */
     vmis_config cfg;
-    sbr_algo_defaults(&sbr_algo_vmis_data_copy, &cfg);
+    sbr_algo_defaults(&sbr_algo_vmis, &cfg);
     cfg.compat = VMIS_SERENADE;
     sbr_model *m = NULL;
     sbr_err e;
-    CU_ASSERT_EQUAL_FATAL(sbr_algo_vmis_data_copy.fit(&cfg, train, &m, &e), SBR_OK);
+    CU_ASSERT_EQUAL_FATAL(sbr_algo_vmis.fit(&cfg, train, &m, &e), SBR_OK);
     const vmis_model *md = (const vmis_model *)m;
     CU_ASSERT_EQUAL(train->n_items, 18009);
     CU_ASSERT_EQUAL(md->n_sessions, 23753);
@@ -127,15 +126,18 @@ static void test_serenade_index_matches_the_reference_facts(void)
     size_t s;
     CU_ASSERT_FATAL(sbr_dataset_find_session(train, 24443, &s));
     CU_ASSERT_EQUAL_FATAL(s, md->n_sessions - 1);
-    uint32_t len = md->sess[s + 1].off - md->sess[s].off;
+    const sbr_session_index *ix = md->ix;
+    uint32_t r = sbr_session_index_find(ix, s); /* its number in the index */
+    CU_ASSERT_FATAL(r < ix->n_sessions);
+    uint32_t len = ix->sess_off[r + 1] - ix->sess_off[r];
     CU_ASSERT_EQUAL_FATAL(len, 2);
-    CU_ASSERT_EQUAL(train->item_ids[md->sess_items[md->sess[s].off]], 8087);
-    CU_ASSERT_EQUAL(train->item_ids[md->sess_items[md->sess[s].off + 1]], 12987);
+    CU_ASSERT_EQUAL(train->item_ids[ix->sess_items[ix->sess_off[r]]], 8087);
+    CU_ASSERT_EQUAL(train->item_ids[ix->sess_items[ix->sess_off[r] + 1]], 12987);
     printf("\n    serenade index: %zu sessions, %zu indexed, P=%llu, %zu items, p99.5 estimate "
            "%.4f -> %zu\n",
            md->n_sessions, md->n_indexed, (unsigned long long)md->n_pairs, md->n_indexed_items,
            md->max_len_estimate, md->max_len);
-    sbr_algo_vmis_data_copy.free(m);
+    sbr_algo_vmis.free(m);
 }
 
 static void test_clean_mode_runs_on_the_toy_data(void)
@@ -154,17 +156,17 @@ static void test_clean_mode_runs_on_the_toy_data(void)
     sbr_eval_result_fini(&res);
 
     vmis_config cfg;
-    sbr_algo_defaults(&sbr_algo_vmis_data_copy, &cfg);
+    sbr_algo_defaults(&sbr_algo_vmis, &cfg);
     sbr_model *m = NULL;
     sbr_err e;
-    CU_ASSERT_EQUAL_FATAL(sbr_algo_vmis_data_copy.fit(&cfg, train, &m, &e), SBR_OK);
+    CU_ASSERT_EQUAL_FATAL(sbr_algo_vmis.fit(&cfg, train, &m, &e), SBR_OK);
     const vmis_model *md = (const vmis_model *)m;
     /* Clean mode reads every row, so every session stays; section 2.1 gives 15 as the exact
      * order statistic of the lengths as well. */
     CU_ASSERT_EQUAL(md->n_sessions, train->n_sessions);
     printf("    clean index: %zu sessions, %zu indexed, %zu items, exact p99.5 %zu\n",
            md->n_sessions, md->n_indexed, md->n_indexed_items, md->max_len);
-    sbr_algo_vmis_data_copy.free(m);
+    sbr_algo_vmis.free(m);
 }
 
 static CU_TestInfo tests[] = {
