@@ -258,12 +258,34 @@ sbr_rc sbr_algo_check(const sbr_algo *a, const void *cfg, sbr_err *err)
     return a->check != NULL ? a->check(cfg, err) : SBR_OK;
 }
 
-sbr_rc sbr_algo_fit(const sbr_algo *a, const void *cfg, const sbr_dataset *train, sbr_model **out,
-                    sbr_err *err)
+sbr_rc sbr_algo_fit_with(const sbr_algo *a, const void *cfg, const sbr_dataset *train,
+                         const sbr_fit_opts *opts, sbr_model **out, sbr_err *err)
 {
     *out = NULL;
     sbr_rc rc = sbr_algo_check(a, cfg, err);
-    return rc != SBR_OK ? rc : a->fit(cfg, train, out, err);
+    if (rc != SBR_OK)
+        return rc;
+    /* Every fit reports this stage; a long one (epochs) reports its own inside. */
+    sbr_fit_report(opts, "fit", 0, 1, NAN, NAN);
+    rc = a->fit(cfg, train, opts, out, err);
+    if (rc == SBR_OK)
+        sbr_fit_report(opts, "fit", 1, 1, NAN, NAN);
+    return rc;
+}
+
+sbr_rc sbr_algo_fit(const sbr_algo *a, const void *cfg, const sbr_dataset *train, sbr_model **out,
+                    sbr_err *err)
+{
+    return sbr_algo_fit_with(a, cfg, train, NULL, out, err);
+}
+
+void sbr_fit_report(const sbr_fit_opts *opts, const char *stage, uint64_t done, uint64_t total,
+                    double loss, double metric)
+{
+    if (opts == NULL || opts->progress == NULL)
+        return;
+    sbr_fit_progress p = {stage, done, total, loss, metric};
+    opts->progress(opts->progress_user, &p);
 }
 
 const char *sbr_algo_format_params(const sbr_algo *a, const void *cfg, char *buf, size_t size)

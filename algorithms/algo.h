@@ -59,6 +59,22 @@ typedef struct sbr_param_spec {
 
 typedef struct sbr_algo sbr_algo;
 
+/* Progress of a long fit, reported through sbr_fit_opts (never printed by the library). */
+typedef struct sbr_fit_progress {
+    const char *stage;    /* "index", "epoch", ... */
+    uint64_t done, total; /* units of the stage done so far; total 0 when unknown */
+    double loss;          /* training loss of the last unit, NaN when none */
+    double metric;        /* validation MRR@20 after the last unit, NaN when none */
+} sbr_fit_progress;
+
+typedef void (*sbr_fit_progress_fn)(void *user, const sbr_fit_progress *p);
+
+/* How to fit, beyond the configuration. A NULL sbr_fit_opts means all defaults. */
+typedef struct sbr_fit_opts {
+    sbr_fit_progress_fn progress; /* may be NULL; called on the fitting thread */
+    void *progress_user;
+} sbr_fit_opts;
+
 /* The base of every model: each algorithm's model struct embeds it first. */
 typedef struct sbr_model {
     const sbr_algo *algo;
@@ -82,7 +98,8 @@ struct sbr_algo {
     /* Builds a model from train under config, which sbr_algo_check accepted; *out owns it
      * (free with ->free). The model keeps no pointer into train. Errors: SBR_EINVAL (data the
      * algorithm cannot index, e.g. 2^32 sessions), SBR_ENOMEM. */
-    sbr_rc (*fit)(const void *config, const sbr_dataset *train, sbr_model **out, sbr_err *err);
+    sbr_rc (*fit)(const void *config, const sbr_dataset *train, const sbr_fit_opts *opts,
+                  sbr_model **out, sbr_err *err);
     /* Bytes held by the model. */
     size_t (*model_bytes)(const sbr_model *model);
     /* Bytes a scratch of scratch_new holds (what one predicting thread adds). */
@@ -109,8 +126,7 @@ struct sbr_algo {
      * session, into which update folds one click (a recurrent model's hidden state). predict
      * then finds it in q->state. algorithms/live.h drives it for any algorithm. */
     size_t (*state_bytes)(const sbr_model *model);
-    sbr_rc (*update)(const sbr_model *model, void *state, uint32_t item, double time,
-                     sbr_err *err);
+    sbr_rc (*update)(const sbr_model *model, void *state, uint32_t item, double time, sbr_err *err);
 };
 
 /* The registry: every algorithm, in `sbr algos` order; *n receives the count. */
@@ -139,9 +155,15 @@ sbr_rc sbr_algo_set_param(const sbr_algo *a, void *cfg, const char *name, const 
  * SBR_EINVAL naming the parameter and its value. */
 sbr_rc sbr_algo_check(const sbr_algo *a, const void *cfg, sbr_err *err);
 
-/* sbr_algo_check, then a->fit. */
+/* sbr_algo_check, then a->fit (opts NULL in sbr_algo_fit). */
 sbr_rc sbr_algo_fit(const sbr_algo *a, const void *cfg, const sbr_dataset *train, sbr_model **out,
                     sbr_err *err);
+sbr_rc sbr_algo_fit_with(const sbr_algo *a, const void *cfg, const sbr_dataset *train,
+                         const sbr_fit_opts *opts, sbr_model **out, sbr_err *err);
+
+/* Reports progress through opts (a no-op when opts or its callback is NULL); for fits. */
+void sbr_fit_report(const sbr_fit_opts *opts, const char *stage, uint64_t done, uint64_t total,
+                    double loss, double metric);
 
 /* Writes cfg's parameters as "k=100;sample_size=500;weighting=div" (every parameter, in table
  * order; ';' so the text sits in one CSV field) into buf. Returns buf. */

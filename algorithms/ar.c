@@ -31,8 +31,10 @@ static sbr_rc ar_session(const void *config, sbr_rules_builder *b, const uint32_
     return SBR_OK;
 }
 
-static sbr_rc ar_fit(const void *config, const sbr_dataset *train, sbr_model **out, sbr_err *err)
+static sbr_rc ar_fit(const void *config, const sbr_dataset *train, const sbr_fit_opts *fit_opts,
+                     sbr_model **out, sbr_err *err)
 {
+    (void)fit_opts; /* fast: the "fit" stage sbr_algo_fit_with reports is enough */
     return sbr_rules_fit(&sbr_algo_ar, config, ((const ar_config *)config)->pruning, train,
                          ar_session, out, err);
 }

@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "algorithms/model_file.h"
 #include "algorithms/session_index.h"
 
 static const sbr_param_spec iknn_params[] = {
@@ -57,16 +58,12 @@ static size_t iknn_bytes(const sbr_model *model)
     return sizeof *m + (m->n_items + 1) * sizeof *m->off + m->off[m->n_items] * sizeof *m->nbr;
 }
 
-static sbr_rc iknn_fit(const void *config, const sbr_dataset *train, sbr_model **out, sbr_err *err)
+static sbr_rc iknn_fit(const void *config, const sbr_dataset *train, const sbr_fit_opts *fit_opts,
+                       sbr_model **out, sbr_err *err)
 {
+    (void)fit_opts; /* fast: the "fit" stage sbr_algo_fit_with reports is enough */
     *out = NULL;
     const iknn_config *cfg = config;
-    if (cfg->n_sims < 1)
-        return sbr_err_set(err, SBR_EINVAL, "iknn: n_sims=%ld must be at least 1", cfg->n_sims);
-    if (!(cfg->lmbd >= 0) || !isfinite(cfg->lmbd))
-        return sbr_err_set(err, SBR_EINVAL, "iknn: lmbd=%g must be finite and >= 0", cfg->lmbd);
-    if (!(cfg->alpha >= 0 && cfg->alpha <= 1))
-        return sbr_err_set(err, SBR_EINVAL, "iknn: alpha=%g must lie in [0, 1]", cfg->alpha);
     /* Per session its distinct items with their click counts, per item the sessions holding
      * it with the item's clicks there: the family's session index, for the fit only. */
     sbr_session_index *ix = NULL;
@@ -176,6 +173,82 @@ static sbr_rc iknn_predict(const sbr_model *model, const sbr_query *q, void *scr
     return SBR_OK;
 }
 
+static size_t iknn_scratch_bytes(const sbr_model *model)
+{
+    (void)model;
+    return 1;
+}
+
+/* The neighbour lists: offsets, then items and similarities as two arrays (sbr_scored has
+ * padding, whose bytes would make files differ). */
+static sbr_rc iknn_save(const sbr_model *model, sbr_model_writer *w, sbr_err *err)
+{
+    const iknn_model *m = (const iknn_model *)model;
+    size_t n = m->off[m->n_items];
+    uint32_t *items = sbr_alloc_array(n, sizeof *items);
+    double *sims = sbr_alloc_array(n, sizeof *sims);
+    if (items == NULL || sims == NULL) {
+        free(items);
+        free(sims);
+        return sbr_err_set(err, SBR_ENOMEM, "iknn: out of memory");
+    }
+    for (size_t e = 0; e < n; e++) {
+        items[e] = m->nbr[e].item;
+        sims[e] = m->nbr[e].score;
+    }
+    sbr_mw_array(w, m->off, m->n_items + 1, sizeof *m->off);
+    sbr_mw_array(w, items, n, sizeof *items);
+    sbr_mw_array(w, sims, n, sizeof *sims);
+    free(items);
+    free(sims);
+    return SBR_OK;
+}
+
+static sbr_rc iknn_load(const void *config, sbr_model_reader *r, sbr_model **out, sbr_err *err)
+{
+    (void)config;
+    *out = NULL;
+    iknn_model *m = calloc(1, sizeof *m);
+    uint32_t *items = NULL;
+    double *sims = NULL;
+    size_t n_off = 0, n = 0;
+    sbr_rc rc = m == NULL ? sbr_err_set(err, SBR_ENOMEM, "iknn: out of memory") : SBR_OK;
+    if (rc == SBR_OK) {
+        m->base.algo = &sbr_algo_iknn;
+        rc = sbr_mr_array(r, (void **)&m->off, &n_off, sizeof *m->off, err);
+    }
+    if (rc == SBR_OK && n_off == 0)
+        rc = sbr_err_set(err, SBR_EPARSE, "iknn: model without neighbour offsets");
+    if (rc == SBR_OK) {
+        m->n_items = n_off - 1;
+        n = m->off[m->n_items];
+        for (size_t i = 0; i < m->n_items && rc == SBR_OK; i++)
+            if (m->off[i] > m->off[i + 1] || m->off[0] != 0)
+                rc = sbr_err_set(err, SBR_EPARSE, "iknn: neighbour offsets descend");
+    }
+    if (rc == SBR_OK)
+        rc = sbr_mr_array_n(r, (void **)&items, n, sizeof *items, err);
+    if (rc == SBR_OK)
+        rc = sbr_mr_array_n(r, (void **)&sims, n, sizeof *sims, err);
+    if (rc == SBR_OK && (m->nbr = sbr_alloc_array(n, sizeof *m->nbr)) == NULL)
+        rc = sbr_err_set(err, SBR_ENOMEM, "iknn: out of memory");
+    for (size_t e = 0; rc == SBR_OK && e < n; e++) {
+        if (items[e] >= m->n_items)
+            rc = sbr_err_set(err, SBR_EPARSE, "iknn: neighbour item %u of %zu", items[e],
+                             m->n_items);
+        else
+            m->nbr[e] = (sbr_scored){items[e], sims[e]};
+    }
+    free(items);
+    free(sims);
+    if (rc != SBR_OK) {
+        iknn_free(m != NULL ? &m->base : NULL);
+        return rc;
+    }
+    *out = &m->base;
+    return SBR_OK;
+}
+
 const sbr_algo sbr_algo_iknn = {
     .abi = SBR_ALGO_ABI,
     .name = "iknn",
@@ -185,8 +258,11 @@ const sbr_algo sbr_algo_iknn = {
     .tune_space = "n_sims=choice:50|100|200|500; lmbd=real:0:100; alpha=real:0:1",
     .fit = iknn_fit,
     .model_bytes = iknn_bytes,
+    .scratch_bytes = iknn_scratch_bytes,
     .scratch_new = iknn_scratch_new,
     .scratch_free = free,
     .predict = iknn_predict,
+    .save = iknn_save,
+    .load = iknn_load,
     .free = iknn_free,
 };

@@ -20,6 +20,17 @@ void sbr_knn_sampler_fini(sbr_knn_sampler *sp)
     memset(sp, 0, sizeof *sp);
 }
 
+size_t sbr_knn_sampler_bytes(const sbr_session_index *ix, int sampling, int ties)
+{
+    size_t ns = ix->n_sessions + 1;
+    size_t b = (ix->n_items + 1) * sizeof(sbr_knn_cursor) + ns * sizeof(uint32_t);
+    if (sampling == KNN_SAMPLE_RANDOM)
+        b += sizeof(gsl_rng) + gsl_rng_mt19937->size;
+    if (ties == KNN_TIES_SESSION_REC)
+        b += 3 * ix->py_cap * sizeof(uint32_t) + 3 * ns * sizeof(uint32_t);
+    return b;
+}
+
 bool sbr_knn_sampler_init(sbr_knn_sampler *sp, const sbr_session_index *ix, int sampling, int ties)
 {
     memset(sp, 0, sizeof *sp);

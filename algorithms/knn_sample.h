@@ -65,6 +65,9 @@ sbr_knn_sampling sbr_knn_sampling_of(const sbr_query *q, size_t n_items, size_t 
 
 /* Allocates the sampler's buffers for index ix. False when out of memory (sp is then
  * empty). */
+/* The bytes sbr_knn_sampler_init allocates (an algorithm's scratch_bytes). */
+size_t sbr_knn_sampler_bytes(const sbr_session_index *ix, int sampling, int ties);
+
 bool sbr_knn_sampler_init(sbr_knn_sampler *sp, const sbr_session_index *ix, int sampling, int ties);
 
 /* Frees the buffers; accepts a zeroed sampler. */

@@ -180,6 +180,14 @@ void sbr_knn_nbr_sort(sbr_knn_nbr *h, size_t n)
 
 /* ---- the common scratch ------------------------------------------------------------------- */
 
+size_t sbr_knn_scratch_bytes(size_t n_items, size_t n_sessions, size_t k, bool with_sessions)
+{
+    const size_t acc = sizeof(uint32_t) + sizeof(double) + sizeof(uint32_t); /* stamp, val, list */
+    size_t nbr_cap = k < n_sessions ? k : n_sessions;
+    size_t b = (n_items + 1) * (2 * sizeof(uint32_t) + acc) + (nbr_cap + 1) * sizeof(sbr_knn_nbr);
+    return with_sessions ? b + (n_sessions + 1) * acc : b;
+}
+
 bool sbr_knn_scratch_init(sbr_knn_scratch *sc, size_t n_items, size_t n_sessions, size_t k,
                           bool with_sessions)
 {

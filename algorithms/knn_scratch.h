@@ -217,6 +217,9 @@ typedef struct sbr_knn_scratch {
     size_t nbr_cap;
 } sbr_knn_scratch;
 
+/* The bytes sbr_knn_scratch_init allocates for these sizes (an algorithm's scratch_bytes). */
+size_t sbr_knn_scratch_bytes(size_t n_items, size_t n_sessions, size_t k, bool with_sessions);
+
 /* Allocates sc for n_items items, n_sessions sessions when with_sessions, and a neighbour heap
  * of min(k, n_sessions). False when out of memory (sc is then freed). */
 bool sbr_knn_scratch_init(sbr_knn_scratch *sc, size_t n_items, size_t n_sessions, size_t k,

@@ -162,8 +162,10 @@ static const sbr_param_spec pop_params[] = {
      "only the top_n most popular items are recommended (0: all)"},
     {NULL, 0, 0, 0, 0, 0, NULL, NULL}};
 
-static sbr_rc pop_fit(const void *config, const sbr_dataset *train, sbr_model **out, sbr_err *err)
+static sbr_rc pop_fit(const void *config, const sbr_dataset *train, const sbr_fit_opts *fit_opts,
+                      sbr_model **out, sbr_err *err)
 {
+    (void)fit_opts; /* fast: the "fit" stage sbr_algo_fit_with reports is enough */
     return pop_build(&sbr_algo_pop, ((const pop_config *)config)->top_n, train, out, err);
 }
 
@@ -218,8 +220,10 @@ typedef struct spop_scratch {
     uint32_t now;
 } spop_scratch;
 
-static sbr_rc spop_fit(const void *config, const sbr_dataset *train, sbr_model **out, sbr_err *err)
+static sbr_rc spop_fit(const void *config, const sbr_dataset *train, const sbr_fit_opts *fit_opts,
+                       sbr_model **out, sbr_err *err)
 {
+    (void)fit_opts; /* fast: the "fit" stage sbr_algo_fit_with reports is enough */
     return pop_build(&sbr_algo_spop, ((const spop_config *)config)->top_n, train, out, err);
 }
 

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "algorithms/knn_scratch.h"
+#include "algorithms/model_file.h"
 #include "algorithms/pyset.h"
 
 uint64_t sbr_serenade_time(double t)
@@ -473,5 +474,154 @@ sbr_rc sbr_session_index_set_idf(sbr_session_index *ix, sbr_idf_kind kind, const
     }
     free(ix->idf);
     ix->idf = idf;
+    return SBR_OK;
+}
+
+/* ---- model files ------------------------------------------------------------------------- */
+
+/* An optional array: a presence flag, then the array. */
+static void save_opt(sbr_model_writer *w, const void *p, size_t count, size_t elem)
+{
+    sbr_mw_u64(w, p != NULL);
+    if (p != NULL)
+        sbr_mw_array(w, p, count, elem);
+}
+
+void sbr_session_index_save(const sbr_session_index *ix, sbr_model_writer *w)
+{
+    size_t ns = ix->n_sessions, ni = ix->n_items, np = (size_t)ix->n_pairs;
+    size_t nl = ix->item_off[ni];
+    const uint64_t counts[] = {
+        ni, ns, ix->n_indexed, ix->n_pairs, ix->n_pairs_listed, ix->max_clicks, ix->py_cap};
+    for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++)
+        sbr_mw_u64(w, counts[i]);
+    sbr_mw_array(w, ix->sess_off, ns + 1, sizeof *ix->sess_off);
+    sbr_mw_array(w, ix->sess_items, np, sizeof *ix->sess_items);
+    save_opt(w, ix->pair_count, np, sizeof *ix->pair_count);
+    save_opt(w, ix->pair_last, np, sizeof *ix->pair_last);
+    save_opt(w, ix->click_off, ns + 1, sizeof *ix->click_off);
+    save_opt(w, ix->click_items, ix->click_off != NULL ? ix->click_off[ns] : 0,
+             sizeof *ix->click_items);
+    sbr_mw_array(w, ix->sess_time, ns, sizeof *ix->sess_time);
+    sbr_mw_array(w, ix->sess_key, ns, sizeof *ix->sess_key);
+    sbr_mw_array(w, ix->sess_src, ns, sizeof *ix->sess_src);
+    sbr_mw_array(w, ix->item_off, ni + 1, sizeof *ix->item_off);
+    sbr_mw_array(w, ix->item_sess, nl, sizeof *ix->item_sess);
+    save_opt(w, ix->item_count, nl, sizeof *ix->item_count);
+    sbr_mw_array(w, ix->item_clicks, ni, sizeof *ix->item_clicks);
+    sbr_mw_array(w, ix->item_n_sess, ni, sizeof *ix->item_n_sess);
+    save_opt(w, ix->idf, ni, sizeof *ix->idf);
+    save_opt(w, ix->sess_hash, ns, sizeof *ix->sess_hash);
+    save_opt(w, ix->py_sess, nl, sizeof *ix->py_sess);
+    save_opt(w, ix->py_slot, nl, sizeof *ix->py_slot);
+    save_opt(w, ix->py_mask, ni, sizeof *ix->py_mask);
+}
+
+static sbr_rc load_opt(sbr_model_reader *r, void **p, size_t count, size_t elem, sbr_err *err)
+{
+    size_t present = 0;
+    sbr_rc rc = sbr_mr_size(r, &present, 0, 1, err);
+    *p = NULL;
+    return rc != SBR_OK || !present ? rc : sbr_mr_array_n(r, p, count, elem, err);
+}
+
+/* Offsets off[0..n] start at 0, ascend and end at `end`. */
+static bool offsets_ok(const uint32_t *off, size_t n, size_t end)
+{
+    if (off[0] != 0 || off[n] != end)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (off[i] > off[i + 1])
+            return false;
+    return true;
+}
+
+static bool below(const uint32_t *v, size_t n, size_t limit)
+{
+    for (size_t i = 0; i < n; i++)
+        if (v[i] >= limit)
+            return false;
+    return true;
+}
+
+sbr_rc sbr_session_index_load(sbr_model_reader *r, sbr_session_index **out, sbr_err *err)
+{
+    *out = NULL;
+    sbr_session_index *ix = calloc(1, sizeof *ix);
+    if (ix == NULL)
+        return sbr_err_set(err, SBR_ENOMEM, "session index: out of memory");
+    size_t ns = 0, ni = 0, np = 0, nl = 0, n_listed = 0;
+    sbr_rc rc = sbr_mr_size(r, &ni, 0, UINT32_MAX - 1, err);
+    if (rc == SBR_OK)
+        rc = sbr_mr_size(r, &ns, 0, UINT32_MAX - 1, err);
+    if (rc == SBR_OK)
+        rc = sbr_mr_size(r, &ix->n_indexed, 0, ns, err);
+    if (rc == SBR_OK)
+        rc = sbr_mr_size(r, &np, 0, UINT32_MAX - 1, err);
+    if (rc == SBR_OK)
+        rc = sbr_mr_size(r, &n_listed, 0, np, err);
+    if (rc == SBR_OK)
+        rc = sbr_mr_size(r, &ix->max_clicks, 0, UINT32_MAX - 1, err);
+    if (rc == SBR_OK)
+        rc = sbr_mr_size(r, &ix->py_cap, 0, SIZE_MAX / 8, err);
+    ix->n_items = ni;
+    ix->n_sessions = ns;
+    ix->n_pairs = np;
+    ix->n_pairs_listed = n_listed;
+#define READ(field, count)                                                                         \
+    if (rc == SBR_OK)                                                                              \
+    rc = sbr_mr_array_n(r, (void **)&ix->field, (count), sizeof *ix->field, err)
+#define READ_OPT(field, count)                                                                     \
+    if (rc == SBR_OK)                                                                              \
+    rc = load_opt(r, (void **)&ix->field, (count), sizeof *ix->field, err)
+    READ(sess_off, ns + 1);
+    READ(sess_items, np);
+    READ_OPT(pair_count, np);
+    READ_OPT(pair_last, np);
+    READ_OPT(click_off, ns + 1);
+    READ_OPT(click_items, ix->click_off != NULL ? ix->click_off[ns] : 0);
+    READ(sess_time, ns);
+    READ(sess_key, ns);
+    READ(sess_src, ns);
+    READ(item_off, ni + 1);
+    nl = rc == SBR_OK ? ix->item_off[ni] : 0;
+    READ(item_sess, nl);
+    READ_OPT(item_count, nl);
+    READ(item_clicks, ni);
+    READ(item_n_sess, ni);
+    READ_OPT(idf, ni);
+    READ_OPT(sess_hash, ns);
+    READ_OPT(py_sess, nl);
+    READ_OPT(py_slot, nl);
+    READ_OPT(py_mask, ni);
+#undef READ
+#undef READ_OPT
+    if (rc == SBR_OK) {
+        bool ok = offsets_ok(ix->sess_off, ns, np) && below(ix->sess_items, np, ni) &&
+                  offsets_ok(ix->item_off, ni, nl) && below(ix->sess_src, ns, UINT32_MAX);
+        for (size_t e = 0; ok && e < nl; e++)
+            ok = ix->item_sess[e].s < ns;
+        if (ok && ix->click_off != NULL)
+            ok = offsets_ok(ix->click_off, ns, ix->click_off[ns]) &&
+                 below(ix->click_items, ix->click_off[ns], ni);
+        if (ok && ix->py_sess != NULL)
+            ok = below(ix->py_sess, nl, ns) && ix->sess_hash != NULL && ix->py_slot != NULL &&
+                 ix->py_mask != NULL;
+        /* The emulated sets' tables hold py_cap slots: every mask and slot must fit. */
+        for (size_t i = 0; ok && ix->py_mask != NULL && i < ni; i++) {
+            ok = ix->py_mask[i] < ix->py_cap;
+            for (size_t e = ix->item_off[i]; ok && e < ix->item_off[i + 1]; e++)
+                ok = ix->py_slot[e] <= ix->py_mask[i];
+        }
+        for (size_t r2 = 0; ok && r2 < ns; r2++)
+            ok = ix->sess_off[r2 + 1] - ix->sess_off[r2] <= ix->max_clicks || ix->click_off != NULL;
+        if (!ok)
+            rc = sbr_err_set(err, SBR_EPARSE, "session index: inconsistent arrays in the model");
+    }
+    if (rc != SBR_OK) {
+        sbr_session_index_free(ix);
+        return rc;
+    }
+    *out = ix;
     return SBR_OK;
 }

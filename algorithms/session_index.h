@@ -125,6 +125,19 @@ uint32_t sbr_session_index_find(const sbr_session_index *ix, size_t src);
 /* Bytes held by the index (its arrays and the struct). */
 size_t sbr_session_index_bytes(const sbr_session_index *ix);
 
+typedef struct sbr_model_writer sbr_model_writer; /* algorithms/model_file.h */
+typedef struct sbr_model_reader sbr_model_reader;
+
+/* Writes ix through w, every array as it is (absent ones marked), for a model file. */
+void sbr_session_index_save(const sbr_session_index *ix, sbr_model_writer *w);
+
+/* Reads an index sbr_session_index_save wrote into *out (free with sbr_session_index_free),
+ * checking what predict relies on: every array of its stated length, offsets ascending
+ * within bounds, every item and session number in range. So a file that passed its checksum
+ * but is inconsistent is refused, never read out of bounds. Errors: SBR_EPARSE, SBR_ENOMEM;
+ * *out is then NULL. */
+sbr_rc sbr_session_index_load(sbr_model_reader *r, sbr_session_index **out, sbr_err *err);
+
 /* Frees the index; accepts NULL. */
 void sbr_session_index_free(sbr_session_index *ix);
 

@@ -35,6 +35,7 @@
 
 #include "algorithms/knn_sample.h"
 #include "algorithms/knn_scratch.h"
+#include "algorithms/model_file.h"
 #include "algorithms/session_index.h"
 
 enum { SIM_JACCARD, SIM_COSINE, SIM_BINARY, SIM_TANIMOTO };
@@ -81,8 +82,10 @@ static void sknn_free(sbr_model *model)
     free(m);
 }
 
-static sbr_rc sknn_fit(const void *config, const sbr_dataset *train, sbr_model **out, sbr_err *err)
+static sbr_rc sknn_fit(const void *config, const sbr_dataset *train, const sbr_fit_opts *fit_opts,
+                       sbr_model **out, sbr_err *err)
 {
+    (void)fit_opts; /* fast: the "fit" stage sbr_algo_fit_with reports is enough */
     const sknn_config *cfg = config;
     *out = NULL;
     sknn_model *m = calloc(1, sizeof *m);
@@ -230,6 +233,41 @@ static sbr_rc sknn_predict(const sbr_model *model, const sbr_query *q, void *scr
     return SBR_OK;
 }
 
+static size_t sknn_scratch_bytes(const sbr_model *model)
+{
+    const sknn_model *m = (const sknn_model *)model;
+    const sbr_session_index *ix = m->ix;
+    return sizeof(sknn_scratch) +
+           sbr_knn_scratch_bytes(ix->n_items, ix->n_sessions, (size_t)m->cfg.k, false) +
+           sbr_knn_sampler_bytes(ix, m->cfg.sampling, m->cfg.ties) +
+           (ix->n_items + 1) * sizeof(size_t);
+}
+
+/* The model file holds the index as it is; the configuration comes with the file. */
+static sbr_rc sknn_save(const sbr_model *model, sbr_model_writer *w, sbr_err *err)
+{
+    (void)err;
+    sbr_session_index_save(((const sknn_model *)model)->ix, w);
+    return SBR_OK;
+}
+
+static sbr_rc sknn_load(const void *config, sbr_model_reader *r, sbr_model **out, sbr_err *err)
+{
+    *out = NULL;
+    sknn_model *m = calloc(1, sizeof *m);
+    if (m == NULL)
+        return sbr_err_set(err, SBR_ENOMEM, "sknn: out of memory");
+    m->base.algo = &sbr_algo_sknn;
+    m->cfg = *(const sknn_config *)config;
+    sbr_rc rc = sbr_session_index_load(r, &m->ix, err);
+    if (rc != SBR_OK) {
+        free(m);
+        return rc;
+    }
+    *out = &m->base;
+    return SBR_OK;
+}
+
 const sbr_algo sbr_algo_sknn = {
     .abi = SBR_ALGO_ABI,
     .name = "sknn",
@@ -240,8 +278,11 @@ const sbr_algo sbr_algo_sknn = {
                   "similarity=choice:jaccard|cosine|binary",
     .fit = sknn_fit,
     .model_bytes = sknn_bytes,
+    .scratch_bytes = sknn_scratch_bytes,
     .scratch_new = sknn_scratch_new,
     .scratch_free = sknn_scratch_free,
     .predict = sknn_predict,
+    .save = sknn_save,
+    .load = sknn_load,
     .free = sknn_free,
 };

@@ -58,8 +58,10 @@ static sbr_rc sr_session(const void *config, sbr_rules_builder *b, const uint32_
     return SBR_OK;
 }
 
-static sbr_rc sr_fit(const void *config, const sbr_dataset *train, sbr_model **out, sbr_err *err)
+static sbr_rc sr_fit(const void *config, const sbr_dataset *train, const sbr_fit_opts *fit_opts,
+                     sbr_model **out, sbr_err *err)
 {
+    (void)fit_opts; /* fast: the "fit" stage sbr_algo_fit_with reports is enough */
     return sbr_rules_fit(&sbr_algo_sr, config, ((const sr_config *)config)->pruning, train,
                          sr_session, out, err);
 }

@@ -37,6 +37,7 @@
 #include <stdlib.h>
 
 #include "algorithms/knn_scratch.h"
+#include "algorithms/model_file.h"
 #include "algorithms/session_index.h"
 
 static const sbr_param_spec sscf_params[] = {{"k", SBR_P_INT, offsetof(sscf_config, k), 100, 1, 1e9,
@@ -66,12 +67,12 @@ static size_t sscf_bytes(const sbr_model *model)
     return sizeof *m + sbr_session_index_bytes(m->ix) + m->ix->n_sessions * sizeof *m->norm;
 }
 
-static sbr_rc sscf_fit(const void *config, const sbr_dataset *train, sbr_model **out, sbr_err *err)
+static sbr_rc sscf_fit(const void *config, const sbr_dataset *train, const sbr_fit_opts *fit_opts,
+                       sbr_model **out, sbr_err *err)
 {
+    (void)fit_opts; /* fast: the "fit" stage sbr_algo_fit_with reports is enough */
     *out = NULL;
     const sscf_config *cfg = config;
-    if (cfg->k < 1)
-        return sbr_err_set(err, SBR_EINVAL, "sscf: k=%ld must be at least 1", cfg->k);
     sscf_model *m = calloc(1, sizeof *m);
     if (m == NULL)
         return sbr_err_set(err, SBR_ENOMEM, "sscf: out of memory");
@@ -184,6 +185,44 @@ static sbr_rc sscf_predict(const sbr_model *model, const sbr_query *q, void *scr
     return SBR_OK;
 }
 
+static size_t sscf_scratch_bytes(const sbr_model *model)
+{
+    const sscf_model *m = (const sscf_model *)model;
+    size_t ns = m->ix->n_sessions, ni = m->ix->n_items;
+    return sizeof(sscf_scratch) + sbr_knn_scratch_bytes(ni, ns, (size_t)m->k, true) +
+           (ni + 1) * sizeof(uint32_t);
+}
+
+static sbr_rc sscf_save(const sbr_model *model, sbr_model_writer *w, sbr_err *err)
+{
+    (void)err;
+    const sscf_model *m = (const sscf_model *)model;
+    sbr_session_index_save(m->ix, w);
+    sbr_mw_array(w, m->norm, m->ix->n_sessions, sizeof *m->norm);
+    return SBR_OK;
+}
+
+static sbr_rc sscf_load(const void *config, sbr_model_reader *r, sbr_model **out, sbr_err *err)
+{
+    *out = NULL;
+    sscf_model *m = calloc(1, sizeof *m);
+    if (m == NULL)
+        return sbr_err_set(err, SBR_ENOMEM, "sscf: out of memory");
+    m->base.algo = &sbr_algo_sscf;
+    m->k = ((const sscf_config *)config)->k;
+    sbr_rc rc = sbr_session_index_load(r, &m->ix, err);
+    if (rc == SBR_OK && (m->ix->pair_count == NULL || m->ix->item_count == NULL))
+        rc = sbr_err_set(err, SBR_EPARSE, "sscf: the model's index lacks its click counts");
+    if (rc == SBR_OK)
+        rc = sbr_mr_array_n(r, (void **)&m->norm, m->ix->n_sessions, sizeof *m->norm, err);
+    if (rc != SBR_OK) {
+        sscf_free(&m->base);
+        return rc;
+    }
+    *out = &m->base;
+    return SBR_OK;
+}
+
 const sbr_algo sbr_algo_sscf = {
     .abi = SBR_ALGO_ABI,
     .name = "sscf",
@@ -194,8 +233,11 @@ const sbr_algo sbr_algo_sscf = {
     .tune_space = "k=choice:20|50|100|200|500|1000",
     .fit = sscf_fit,
     .model_bytes = sscf_bytes,
+    .scratch_bytes = sscf_scratch_bytes,
     .scratch_new = sscf_scratch_new,
     .scratch_free = sscf_scratch_free,
     .predict = sscf_predict,
+    .save = sscf_save,
+    .load = sscf_load,
     .free = sscf_free,
 };

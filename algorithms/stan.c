@@ -26,19 +26,25 @@ static const sbr_param_spec stan_params[] = {
      "item neighbourhood in the neighbour: exp(-distance / lambda_inh)"},
     {NULL, 0, 0, 0, 0, 0, NULL, NULL}};
 
-static sbr_rc stan_fit(const void *config, const sbr_dataset *train, sbr_model **out, sbr_err *err)
+/* STAN is V-STAN without the insertion-position and idf weights. */
+static vstan_config as_vstan(const stan_config *c)
 {
-    const stan_config *c = config;
-    vstan_config v = {.k = c->k,
-                      .sample_size = c->sample_size,
-                      .sampling = c->sampling,
-                      .remind = c->remind,
-                      .lambda_spw = c->lambda_spw,
-                      .lambda_snh = c->lambda_snh,
-                      .lambda_inh = c->lambda_inh,
-                      .lambda_ipw = 0,
-                      .lambda_idf = 0};
-    sbr_rc rc = sbr_algo_vstan.fit(&v, train, out, err);
+    return (vstan_config){.k = c->k,
+                          .sample_size = c->sample_size,
+                          .sampling = c->sampling,
+                          .remind = c->remind,
+                          .lambda_spw = c->lambda_spw,
+                          .lambda_snh = c->lambda_snh,
+                          .lambda_inh = c->lambda_inh,
+                          .lambda_ipw = 0,
+                          .lambda_idf = 0};
+}
+
+static sbr_rc stan_fit(const void *config, const sbr_dataset *train, const sbr_fit_opts *fit_opts,
+                       sbr_model **out, sbr_err *err)
+{
+    vstan_config v = as_vstan(config);
+    sbr_rc rc = sbr_algo_vstan.fit(&v, train, fit_opts, out, err);
     if (rc != SBR_OK) {
         /* vstan's messages start "vstan: "; name this algorithm instead. */
         if (err != NULL && strncmp(err->msg, "vstan: ", 7) == 0) {
@@ -73,6 +79,22 @@ static sbr_rc stan_predict(const sbr_model *model, const sbr_query *q, void *scr
     return sbr_algo_vstan.predict(model, q, scratch, out, n_out, err);
 }
 
+static size_t stan_scratch_bytes(const sbr_model *model)
+{
+    return sbr_algo_vstan.scratch_bytes(model);
+}
+
+static sbr_rc stan_save(const sbr_model *model, sbr_model_writer *w, sbr_err *err)
+{
+    return sbr_algo_vstan.save(model, w, err);
+}
+
+static sbr_rc stan_load(const void *config, sbr_model_reader *r, sbr_model **out, sbr_err *err)
+{
+    vstan_config v = as_vstan(config);
+    return sbr_algo_vstan.load(&v, r, out, err);
+}
+
 static void stan_free(sbr_model *model)
 {
     sbr_algo_vstan.free(model);
@@ -89,8 +111,11 @@ const sbr_algo sbr_algo_stan = {
                   "lambda_inh=log:0.00001:20",
     .fit = stan_fit,
     .model_bytes = stan_bytes,
+    .scratch_bytes = stan_scratch_bytes,
     .scratch_new = stan_scratch_new,
     .scratch_free = stan_scratch_free,
     .predict = stan_predict,
+    .save = stan_save,
+    .load = stan_load,
     .free = stan_free,
 };

@@ -76,6 +76,7 @@
 
 #include "algorithms/knn_scratch.h"
 #include "algorithms/session_index.h"
+#include "algorithms/model_file.h"
 #include "algorithms/vmis_int.h"
 
 static const char *const vmis_compat_choices[] = {"clean", "serenade", NULL};
@@ -306,21 +307,13 @@ static sbr_rc vmis_check(const void *config, sbr_err *err)
     return SBR_OK;
 }
 
-static sbr_rc vmis_fit(const void *config, const sbr_dataset *train, sbr_model **out, sbr_err *err)
+static sbr_rc vmis_fit(const void *config, const sbr_dataset *train, const sbr_fit_opts *fit_opts,
+                       sbr_model **out, sbr_err *err)
 {
+    (void)fit_opts; /* fast: the "fit" stage sbr_algo_fit_with reports is enough */
     const vmis_config *cfg = config;
     *out = NULL;
-    if (cfg->m < 1 || cfg->m > 10000000)
-        return sbr_err_set(err, SBR_EINVAL, "vmis: m=%ld is out of range (1 to 10000000)", cfg->m);
-    if (cfg->k < 1 || cfg->k > 10000000)
-        return sbr_err_set(err, SBR_EINVAL, "vmis: k=%ld is out of range (1 to 10000000)", cfg->k);
-    if (cfg->last_items < 1 || cfg->last_items > 1000)
-        return sbr_err_set(err, SBR_EINVAL, "vmis: last_items=%ld is out of range (1 to 1000)",
-                           cfg->last_items);
-    if (!(cfg->idf >= 0 && cfg->idf <= 1e6))
-        return sbr_err_set(err, SBR_EINVAL, "vmis: idf=%g is out of range (0 to 1e6)", cfg->idf);
-    if (cfg->compat != VMIS_CLEAN && cfg->compat != VMIS_SERENADE)
-        return sbr_err_set(err, SBR_EINVAL, "vmis: compat=%d is not a valid choice", cfg->compat);
+    /* Each parameter is within its table bounds and k <= m (sbr_algo_check). */
     if (train->n_clicks >= UINT32_MAX || train->n_items >= UINT32_MAX)
         return sbr_err_set(err, SBR_EINVAL,
                            "vmis: the index is limited to 2^32-1 clicks and items (%zu clicks)",
@@ -682,6 +675,69 @@ static sbr_rc vmis_predict(const sbr_model *model, const sbr_query *q, void *scr
     return SBR_OK;
 }
 
+static size_t vmis_scratch_bytes(const sbr_model *model)
+{
+    const vmis_model *md = (const vmis_model *)model;
+    size_t cap_m = md->m < md->n_sessions ? md->m : md->n_sessions;
+    size_t cap_k = md->k < cap_m ? md->k : cap_m;
+    return sizeof(vmis_scratch) + (md->n_sessions + 1) * sizeof(vmis_sess_slot) +
+           (md->n_items + 1) * (sizeof(uint32_t) + sizeof(vmis_item_acc) + sizeof(uint32_t)) +
+           (cap_m + 1 + cap_k + 1) * sizeof(sbr_sess_ref) + 2 * md->last_items * sizeof(vmis_qitem);
+}
+
+/* The counts the model states (derived in fit, so written rather than derived again) and the
+ * index. */
+static sbr_rc vmis_save(const sbr_model *model, sbr_model_writer *w, sbr_err *err)
+{
+    (void)err;
+    const vmis_model *md = (const vmis_model *)model;
+    const uint64_t counts[] = {md->idf_fallback,    md->n_items, md->n_sessions, md->n_indexed,
+                               md->n_indexed_items, md->max_len, md->n_pairs};
+    for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++)
+        sbr_mw_u64(w, counts[i]);
+    sbr_mw_f64(w, md->idf_mult);
+    sbr_mw_f64(w, md->max_len_estimate);
+    sbr_session_index_save(md->ix, w);
+    return SBR_OK;
+}
+
+static sbr_rc vmis_load(const void *config, sbr_model_reader *r, sbr_model **out, sbr_err *err)
+{
+    *out = NULL;
+    const vmis_config *cfg = config;
+    vmis_model *md = calloc(1, sizeof *md);
+    if (md == NULL)
+        return sbr_err_set(err, SBR_ENOMEM, "vmis: out of memory");
+    md->base.algo = &sbr_algo_vmis;
+    md->serenade = cfg->compat == VMIS_SERENADE;
+    md->m = (size_t)cfg->m;
+    md->k = (size_t)cfg->k;
+    md->last_items = (size_t)cfg->last_items;
+    size_t fallback = 0;
+    sbr_rc rc = sbr_mr_size(r, &fallback, 0, 1, err);
+    size_t *sizes[] = {&md->n_items, &md->n_sessions, &md->n_indexed, &md->n_indexed_items,
+                       &md->max_len};
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0] && rc == SBR_OK; i++)
+        rc = sbr_mr_size(r, sizes[i], 0, UINT32_MAX, err);
+    if (rc == SBR_OK)
+        rc = sbr_mr_u64(r, &md->n_pairs, err);
+    if (rc == SBR_OK)
+        rc = sbr_mr_f64(r, &md->idf_mult, err);
+    if (rc == SBR_OK)
+        rc = sbr_mr_f64(r, &md->max_len_estimate, err);
+    if (rc == SBR_OK)
+        rc = sbr_session_index_load(r, &md->ix, err);
+    if (rc == SBR_OK && (md->ix->n_items != md->n_items || md->ix->n_sessions != md->n_sessions))
+        rc = sbr_err_set(err, SBR_EPARSE, "vmis: the model's counts do not match its index");
+    md->idf_fallback = fallback == 1;
+    if (rc != SBR_OK) {
+        vmis_free(&md->base);
+        return rc;
+    }
+    *out = &md->base;
+    return SBR_OK;
+}
+
 const sbr_algo sbr_algo_vmis = {
     .abi = SBR_ALGO_ABI,
     .name = "vmis",
@@ -692,8 +748,11 @@ const sbr_algo sbr_algo_vmis = {
     .check = vmis_check,
     .fit = vmis_fit,
     .model_bytes = vmis_bytes,
+    .scratch_bytes = vmis_scratch_bytes,
     .scratch_new = vmis_scratch_new,
     .scratch_free = vmis_scratch_free,
     .predict = vmis_predict,
+    .save = vmis_save,
+    .load = vmis_load,
     .free = vmis_free,
 };

@@ -61,6 +61,7 @@
 
 #include "algorithms/knn_sample.h"
 #include "algorithms/knn_scratch.h"
+#include "algorithms/model_file.h"
 #include "algorithms/session_index.h"
 
 enum { SIM_VEC, SIM_COSINE };
@@ -119,8 +120,10 @@ static void vsknn_free(sbr_model *model)
     free(m);
 }
 
-static sbr_rc vsknn_fit(const void *config, const sbr_dataset *train, sbr_model **out, sbr_err *err)
+static sbr_rc vsknn_fit(const void *config, const sbr_dataset *train, const sbr_fit_opts *fit_opts,
+                        sbr_model **out, sbr_err *err)
 {
+    (void)fit_opts; /* fast: the "fit" stage sbr_algo_fit_with reports is enough */
     const vsknn_config *cfg = config;
     *out = NULL;
     vsknn_model *m = calloc(1, sizeof *m);
@@ -341,6 +344,42 @@ static sbr_rc vsknn_predict(const sbr_model *model, const sbr_query *q, void *sc
     return SBR_OK;
 }
 
+static size_t vsknn_scratch_bytes(const sbr_model *model)
+{
+    const vsknn_model *m = (const vsknn_model *)model;
+    const sbr_session_index *ix = m->ix;
+    size_t n = ix->n_items + 1;
+    return sizeof(vsknn_scratch) +
+           sbr_knn_scratch_bytes(ix->n_items, ix->n_sessions, (size_t)m->cfg.k, false) +
+           sbr_knn_sampler_bytes(ix, m->cfg.sampling, m->cfg.ties) +
+           n * (sizeof(uint32_t) + sizeof(double) + 2 * sizeof(size_t));
+}
+
+/* The model file holds the index as it is; the configuration comes with the file. */
+static sbr_rc vsknn_save(const sbr_model *model, sbr_model_writer *w, sbr_err *err)
+{
+    (void)err;
+    sbr_session_index_save(((const vsknn_model *)model)->ix, w);
+    return SBR_OK;
+}
+
+static sbr_rc vsknn_load(const void *config, sbr_model_reader *r, sbr_model **out, sbr_err *err)
+{
+    *out = NULL;
+    vsknn_model *m = calloc(1, sizeof *m);
+    if (m == NULL)
+        return sbr_err_set(err, SBR_ENOMEM, "vsknn: out of memory");
+    m->base.algo = &sbr_algo_vsknn;
+    m->cfg = *(const vsknn_config *)config;
+    sbr_rc rc = sbr_session_index_load(r, &m->ix, err);
+    if (rc != SBR_OK) {
+        free(m);
+        return rc;
+    }
+    *out = &m->base;
+    return SBR_OK;
+}
+
 const sbr_algo sbr_algo_vsknn = {
     .abi = SBR_ALGO_ABI,
     .name = "vsknn",
@@ -354,8 +393,11 @@ const sbr_algo sbr_algo_vsknn = {
                   "idf_weighting=choice:0|1|2|5|10",
     .fit = vsknn_fit,
     .model_bytes = vsknn_bytes,
+    .scratch_bytes = vsknn_scratch_bytes,
     .scratch_new = vsknn_scratch_new,
     .scratch_free = vsknn_scratch_free,
     .predict = vsknn_predict,
+    .save = vsknn_save,
+    .load = vsknn_load,
     .free = vsknn_free,
 };

@@ -46,6 +46,7 @@
 #include <string.h>
 
 #include "algorithms/knn_scratch.h"
+#include "algorithms/model_file.h"
 #include "algorithms/session_index.h"
 
 static const char *const sampling_choices[] = {"recent", NULL};
@@ -97,43 +98,13 @@ static size_t vstan_bytes(const sbr_model *model)
            m->ix->max_clicks * sizeof *m->inh;
 }
 
-static sbr_rc check_config(const vstan_config *c, sbr_err *err)
+static sbr_rc vstan_fit(const void *config, const sbr_dataset *train, const sbr_fit_opts *fit_opts,
+                        sbr_model **out, sbr_err *err)
 {
-    if (c->k < 1)
-        return sbr_err_set(err, SBR_EINVAL, "vstan: k=%ld must be at least 1", c->k);
-    if (c->sample_size < 0)
-        return sbr_err_set(err, SBR_EINVAL, "vstan: sample_size=%ld must not be negative",
-                           c->sample_size);
-    if (c->sampling != 0)
-        return sbr_err_set(err, SBR_EINVAL, "vstan: sampling=%d is not a known choice",
-                           c->sampling);
-    if (c->remind != 0 && c->remind != 1)
-        return sbr_err_set(err, SBR_EINVAL, "vstan: remind=%ld must be 0 or 1", c->remind);
-    const struct {
-        const char *name;
-        double v;
-        bool zero_ok;
-    } lambdas[] = {{"lambda_spw", c->lambda_spw, false},
-                   {"lambda_snh", c->lambda_snh, false},
-                   {"lambda_inh", c->lambda_inh, false},
-                   {"lambda_ipw", c->lambda_ipw, true},
-                   {"lambda_idf", c->lambda_idf, true}};
-    for (size_t i = 0; i < sizeof lambdas / sizeof lambdas[0]; i++) {
-        double v = lambdas[i].v;
-        if (!isfinite(v) || v < 0 || (v == 0 && !lambdas[i].zero_ok))
-            return sbr_err_set(err, SBR_EINVAL, "vstan: %s=%g must be %s", lambdas[i].name, v,
-                               lambdas[i].zero_ok ? "finite and >= 0" : "finite and > 0");
-    }
-    return SBR_OK;
-}
-
-static sbr_rc vstan_fit(const void *config, const sbr_dataset *train, sbr_model **out, sbr_err *err)
-{
+    (void)fit_opts; /* fast: the "fit" stage sbr_algo_fit_with reports is enough */
     *out = NULL;
-    const vstan_config *cfg = config;
-    sbr_rc rc = check_config(cfg, err);
-    if (rc != SBR_OK)
-        return rc;
+    const vstan_config *cfg = config; /* within the table's bounds (sbr_algo_check) */
+    sbr_rc rc;
     vstan_model *m = calloc(1, sizeof *m);
     if (m == NULL)
         return sbr_err_set(err, SBR_ENOMEM, "vstan: out of memory");
@@ -343,6 +314,50 @@ static sbr_rc vstan_predict(const sbr_model *model, const sbr_query *q, void *sc
     return SBR_OK;
 }
 
+static size_t vstan_scratch_bytes(const sbr_model *model)
+{
+    const vstan_model *m = (const vstan_model *)model;
+    size_t ns = m->ix->n_sessions, ni = m->ix->n_items;
+    return sizeof(vstan_scratch) + sbr_knn_scratch_bytes(ni, ns, (size_t)m->cfg.k, true) +
+           (ns + 1) * sizeof(size_t) + (ni + 1) * (sizeof(size_t) + sizeof(double));
+}
+
+/* The index and the two derived tables, bit for bit. */
+static sbr_rc vstan_save(const sbr_model *model, sbr_model_writer *w, sbr_err *err)
+{
+    (void)err;
+    const vstan_model *m = (const vstan_model *)model;
+    sbr_session_index_save(m->ix, w);
+    sbr_mw_array(w, m->sqrt_len, m->ix->n_sessions, sizeof *m->sqrt_len);
+    sbr_mw_array(w, m->inh, m->ix->max_clicks, sizeof *m->inh);
+    return SBR_OK;
+}
+
+static sbr_rc vstan_load(const void *config, sbr_model_reader *r, sbr_model **out, sbr_err *err)
+{
+    *out = NULL;
+    const vstan_config *cfg = config;
+    vstan_model *m = calloc(1, sizeof *m);
+    if (m == NULL)
+        return sbr_err_set(err, SBR_ENOMEM, "vstan: out of memory");
+    m->base.algo = sbr_mr_algo(r); /* vstan, or stan (which loads through here) */
+    m->cfg = *cfg;
+    m->snh_s = cfg->lambda_snh * 86400.0;
+    sbr_rc rc = sbr_session_index_load(r, &m->ix, err);
+    if (rc == SBR_OK)
+        rc = sbr_mr_array_n(r, (void **)&m->sqrt_len, m->ix->n_sessions, sizeof *m->sqrt_len, err);
+    if (rc == SBR_OK)
+        rc = sbr_mr_array_n(r, (void **)&m->inh, m->ix->max_clicks, sizeof *m->inh, err);
+    if (rc == SBR_OK && (cfg->lambda_idf > 0) != (m->ix->idf != NULL))
+        rc = sbr_err_set(err, SBR_EPARSE, "vstan: the model's idf does not match lambda_idf");
+    if (rc != SBR_OK) {
+        vstan_free(&m->base);
+        return rc;
+    }
+    *out = &m->base;
+    return SBR_OK;
+}
+
 const sbr_algo sbr_algo_vstan = {
     .abi = SBR_ALGO_ABI,
     .name = "vstan",
@@ -356,8 +371,11 @@ const sbr_algo sbr_algo_vstan = {
                   "lambda_idf=choice:0|1|2|5|10",
     .fit = vstan_fit,
     .model_bytes = vstan_bytes,
+    .scratch_bytes = vstan_scratch_bytes,
     .scratch_new = vstan_scratch_new,
     .scratch_free = vstan_scratch_free,
     .predict = vstan_predict,
+    .save = vstan_save,
+    .load = vstan_load,
     .free = vstan_free,
 };

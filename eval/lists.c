@@ -7,7 +7,7 @@
 #include "data/output.h"
 #include "data/parse.h"
 
-sbr_rc sbr_lists_write(const char *path, const sbr_dataset *train, const sbr_dataset *test,
+sbr_rc sbr_lists_write(const char *path, const uint64_t *item_ids, const sbr_dataset *test,
                        const sbr_eval_result *r, sbr_err *err)
 {
     sbr_out *o;
@@ -22,8 +22,7 @@ sbr_rc sbr_lists_write(const char *path, const sbr_dataset *train, const sbr_dat
         sbr_out_printf(o, "%llu;%zu;", (unsigned long long)test->session_ids[l->session],
                        l->position);
         for (size_t i = 0; i < l->len; i++)
-            sbr_out_printf(o, "%s%llu", i ? "," : "",
-                           (unsigned long long)train->item_ids[items[i].item]);
+            sbr_out_printf(o, "%s%llu", i ? "," : "", (unsigned long long)item_ids[items[i].item]);
         sbr_out_printf(o, ";");
         for (size_t i = 0; i < l->len; i++)
             sbr_out_printf(o, "%s%s", i ? "," : "",
@@ -45,15 +44,14 @@ void sbr_lists_path(const char *base, const char *algo, bool several, char *out,
         snprintf(out, size, "%s.%s", base, algo);
 }
 
-unsigned long sbr_lists_crc32(const sbr_dataset *train, const sbr_eval_result *r)
+unsigned long sbr_lists_crc32(const uint64_t *item_ids, const sbr_eval_result *r)
 {
     uLong crc = crc32(0L, Z_NULL, 0);
     char buf[64];
     for (size_t p = 0; p < r->n_predictions; p++) {
         const sbr_scored *items = r->list_items + p * r->max_cutoff;
         for (size_t i = 0; i < r->lists[p].len; i++) {
-            int n = snprintf(buf, sizeof buf,
-                             "%llu:", (unsigned long long)train->item_ids[items[i].item]);
+            int n = snprintf(buf, sizeof buf, "%llu:", (unsigned long long)item_ids[items[i].item]);
             crc = crc32(crc, (const Bytef *)buf, (uInt)n);
             sbr_format_double(buf, sizeof buf, items[i].score);
             crc = crc32(crc, (const Bytef *)buf, (uInt)strlen(buf));

@@ -14,9 +14,10 @@
 /* Writes every list of r to path as session-rec does: a header "SessionId;Position;
  * Recommendations;Scores", then one line per prediction with the test session's original
  * id, the position, the original item ids and the scores (shortest exact decimals), both
- * comma-separated. train and test are the sets r was evaluated on. Errors: SBR_EIO,
- * SBR_ENOMEM; the file is then untouched. */
-sbr_rc sbr_lists_write(const char *path, const sbr_dataset *train, const sbr_dataset *test,
+ * comma-separated. item_ids are the training items' original ids (a dataset's or a
+ * vocabulary's item_ids), test the set r was evaluated on. Errors: SBR_EIO, SBR_ENOMEM; the
+ * file is then untouched. */
+sbr_rc sbr_lists_write(const char *path, const uint64_t *item_ids, const sbr_dataset *test,
                        const sbr_eval_result *r, sbr_err *err);
 
 /* The lists file of one algorithm: base itself, or with several algorithms sharing one
@@ -26,7 +27,7 @@ void sbr_lists_path(const char *base, const char *algo, bool several, char *out,
 
 /* CRC-32 of every list in evaluation order: "<item id>:<score>" per entry (the original item
  * id, the score as sbr_format_double writes it) and a newline per list. */
-unsigned long sbr_lists_crc32(const sbr_dataset *train, const sbr_eval_result *r);
+unsigned long sbr_lists_crc32(const uint64_t *item_ids, const sbr_eval_result *r);
 
 /* Parses a cutoff list "1,5,10,20" (up to SBR_MAX_CUTOFFS strictly ascending integers from 1
  * to 100000) into eo->cutoffs and eo->n_cutoffs. Errors: SBR_EINVAL "--cutoffs '<text>': give

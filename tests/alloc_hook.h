@@ -22,4 +22,7 @@ void alloc_guard_begin(void);
  * alloc_guard_begin. */
 size_t alloc_guard_end(void);
 
+/* The bytes those allocations asked for (as of the last alloc_guard_end). */
+size_t alloc_guard_bytes(void);
+
 #endif

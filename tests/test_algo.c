@@ -65,8 +65,8 @@ static void test_parse_spec_reads_name_and_parameters(void)
     sbr_spec_fini(NULL);
     size_t n;
     const sbr_algo *const *all = sbr_algo_list(&n);
-    const char *const expected[] = {"pop",   "spop",  "ar",   "sr",    "markov", "vmis",
-                                    "vsknn", "sknn",  "stan", "vstan", "iknn",   "sscf"};
+    const char *const expected[] = {"pop",   "spop", "ar",   "sr",    "markov", "vmis",
+                                    "vsknn", "sknn", "stan", "vstan", "iknn",   "sscf"};
     CU_ASSERT(n >= 12); /* these twelve, in `sbr algos` order; a new one may follow */
     for (size_t i = 0; i < 12 && i < n; i++)
         CU_ASSERT_STRING_EQUAL(all[i]->name, expected[i]);
@@ -120,9 +120,10 @@ static void test_check_validates_every_parameter_against_the_table(void)
 
 /* An algorithm table of another interface version, or with a broken parameter table, is
  * refused by the registry's validation. */
-static sbr_rc dummy_fit(const void *c, const sbr_dataset *t, sbr_model **o, sbr_err *e)
+static sbr_rc dummy_fit(const void *c, const sbr_dataset *t, const sbr_fit_opts *f, sbr_model **o,
+                        sbr_err *e)
 {
-    (void)c, (void)t, (void)e;
+    (void)c, (void)t, (void)f, (void)e;
     *o = NULL;
     return SBR_OK;
 }

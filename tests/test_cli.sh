@@ -114,6 +114,21 @@ expect 2 "eval rejects a bad parameter" -- "$SBR" eval --train "$TMP/tr.tsv" --t
 contains "$TMP/err" "sr: steps='0' is out of range" "the parameter is named"
 expect 2 "eval rejects an unknown algorithm" -- "$SBR" eval --train "$TMP/tr.tsv" --test "$TMP/te.tsv" --algo nope
 expect 2 "eval rejects bad cutoffs" -- "$SBR" eval --train "$TMP/tr.tsv" --test "$TMP/te.tsv" --algo ar --cutoffs 20,5
+# fit --save, then eval --model: the same metrics and lists as fitting in eval, without the
+# training file; a damaged model file is refused naming it.
+expect 0 "fit saves a model" -- "$SBR" fit --train "$TMP/tr.tsv" --algo sr:steps=5 --save "$TMP/sr.sbrm"
+contains "$TMP/out" "saved to $TMP/sr.sbrm" "fit says where it saved"
+expect 0 "eval --model" -- "$SBR" eval --model "$TMP/sr.sbrm" --test "$TMP/te.tsv" --cutoffs 5,20 --threads 2 --out "$TMP/mm.csv" --recs "$TMP/rm.csv" --dataset tmp --split tr
+expect 0 "eval with the spec" -- "$SBR" eval --train "$TMP/tr.tsv" --test "$TMP/te.tsv" --algo sr:steps=5 --cutoffs 5,20 --threads 2 --out "$TMP/mf.csv" --recs "$TMP/rf.csv" --dataset tmp --split tr
+cut -d, -f1-18 "$TMP/mm.csv" >"$TMP/km"; cut -d, -f1-18 "$TMP/mf.csv" >"$TMP/kf"
+cmp -s "$TMP/km" "$TMP/kf" && ok || { bad "a saved model's metrics differ from a fitted one's"; diff "$TMP/km" "$TMP/kf"; }
+cmp -s "$TMP/rm.csv" "$TMP/rf.csv" && ok || bad "a saved model's lists differ from a fitted one's"
+expect 0 "bench --model" -- "$SBR" bench --model "$TMP/sr.sbrm" --test "$TMP/te.tsv"
+printf 'garbage' | dd of="$TMP/sr.sbrm" bs=1 seek=40 conv=notrunc 2>/dev/null
+expect 1 "eval refuses a corrupt model" -- "$SBR" eval --model "$TMP/sr.sbrm" --test "$TMP/te.tsv"
+contains "$TMP/err" "sr.sbrm: checksum mismatch" "the message names the file and the fault"
+expect 2 "eval --algo needs --train" -- "$SBR" eval --test "$TMP/te.tsv" --algo ar
+expect 2 "fit needs --save" -- "$SBR" fit --train "$TMP/tr.tsv" --algo ar
 expect 0 "algos lists the algorithms" -- "$SBR" algos
 contains "$TMP/out" "weighting" "algos shows parameters"
 

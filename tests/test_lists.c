@@ -99,7 +99,7 @@ static void test_the_lists_file_and_the_crc_agree(void)
     CU_ASSERT_EQUAL_FATAL(sbr_evaluate(model, ds, ds, &eo, &r, &e), SBR_OK);
     char path[4096];
     snprintf(path, sizeof path, "%s/lists.csv", test_tmpdir());
-    CU_ASSERT_EQUAL(sbr_lists_write(path, ds, ds, &r, &e), SBR_OK);
+    CU_ASSERT_EQUAL(sbr_lists_write(path, ds->item_ids, ds, &r, &e), SBR_OK);
     char *text = test_read_file(path, NULL);
     CU_ASSERT_PTR_NOT_NULL_FATAL(text);
     CU_ASSERT_EQUAL(strncmp(text, "SessionId;Position;Recommendations;Scores\n", 42), 0);
@@ -109,8 +109,8 @@ static void test_the_lists_file_and_the_crc_agree(void)
     CU_ASSERT_EQUAL(lines, r.n_predictions + 1);
     CU_ASSERT(r.n_predictions > 0);
     CU_ASSERT_PTR_NOT_NULL(strstr(text, "\n1;0;11,12,13;1,")); /* session 1, first position */
-    CU_ASSERT_EQUAL(sbr_lists_crc32(ds, &r), crc_of_file(text));
-    CU_ASSERT_EQUAL(sbr_lists_crc32(ds, &r), sbr_lists_crc32(ds, &r));
+    CU_ASSERT_EQUAL(sbr_lists_crc32(ds->item_ids, &r), crc_of_file(text));
+    CU_ASSERT_EQUAL(sbr_lists_crc32(ds->item_ids, &r), sbr_lists_crc32(ds->item_ids, &r));
     free(text);
     sbr_eval_result_fini(&r);
     spec.algo->free(model);

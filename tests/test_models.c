@@ -202,6 +202,71 @@ static void test_predict_allocates_nothing_for_every_algorithm(void)
     sbr_dataset_free(train);
 }
 
+/* scratch_bytes states exactly the bytes scratch_new asks the allocator for, so a server can
+ * size its threads' memory from it. */
+static void test_scratch_bytes_states_what_scratch_new_allocates(void)
+{
+    if (!alloc_hook_available()) {
+        printf("\n    skipped: the allocator hook is off under AddressSanitizer\n");
+        return;
+    }
+    sbr_dataset *train = synthetic_train(17);
+    const char *specs[64];
+    size_t n = all_specs(specs, 64);
+    for (size_t i = 0; i < n; i++) {
+        fitted f;
+        CU_ASSERT_FATAL(fit_spec(specs[i], train, &f));
+        alloc_guard_begin();
+        void *s = f.spec.algo->scratch_new(f.model);
+        alloc_guard_end();
+        size_t got = alloc_guard_bytes(), said = f.spec.algo->scratch_bytes(f.model);
+        CU_ASSERT_EQUAL(got, said);
+        if (got != said)
+            fprintf(stderr, "\n  %s: scratch_new allocated %zu bytes, scratch_bytes says %zu",
+                    specs[i], got, said);
+        f.spec.algo->scratch_free(s);
+        fitted_fini(&f);
+    }
+    sbr_dataset_free(train);
+}
+
+/* A fit reports its progress through sbr_fit_opts: at least the "fit" stage from 0 to 1 of 1,
+ * and never more done than total. */
+typedef struct progress_log {
+    size_t calls, bad;
+    uint64_t last_done;
+} progress_log;
+
+static void log_progress(void *user, const sbr_fit_progress *p)
+{
+    progress_log *l = user;
+    l->calls++;
+    l->bad += p->stage == NULL || (p->total > 0 && p->done > p->total);
+    l->last_done = p->done;
+}
+
+static void test_fits_report_progress(void)
+{
+    sbr_dataset *train = synthetic_train(19);
+    size_t n;
+    const sbr_algo *const *all = sbr_algo_list(&n);
+    for (size_t i = 0; i < n; i++) {
+        sbr_spec sp = SBR_SPEC_EMPTY;
+        sbr_err e;
+        CU_ASSERT_EQUAL_FATAL(sbr_spec_defaults(&sp, all[i], &e), SBR_OK);
+        progress_log log = {0, 0, 0};
+        sbr_fit_opts fo = {log_progress, &log};
+        sbr_model *m = NULL;
+        CU_ASSERT_EQUAL_FATAL(sbr_algo_fit_with(sp.algo, sp.config, train, &fo, &m, &e), SBR_OK);
+        CU_ASSERT(log.calls >= 2);
+        CU_ASSERT_EQUAL(log.bad, 0);
+        CU_ASSERT_EQUAL(log.last_done, 1);
+        sp.algo->free(m);
+        sbr_spec_fini(&sp);
+    }
+    sbr_dataset_free(train);
+}
+
 /* Saves f's model, loads it back and compares predictions on `n_queries` random queries; the
  * second save of the loaded model must give the same bytes. */
 static void check_round_trip(const char *spec, const sbr_dataset *train)
@@ -521,6 +586,9 @@ static void test_real_sessions_allocate_nothing_and_survive_save_load(void)
 static CU_TestInfo tests[] = {
     {"predict allocates nothing, for every algorithm",
      test_predict_allocates_nothing_for_every_algorithm},
+    {"scratch_bytes states what scratch_new allocates",
+     test_scratch_bytes_states_what_scratch_new_allocates},
+    {"fits report progress", test_fits_report_progress},
     {"save and load round-trip, for every algorithm",
      test_save_load_round_trips_for_every_algorithm},
     {"live sessions predict as their click lists", test_live_sessions_predict_as_their_click_lists},

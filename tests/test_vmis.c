@@ -370,7 +370,7 @@ static void test_scratch_survives_the_stamp_wraparound(void)
     sbr_algo_defaults(&sbr_algo_vmis, &cfg);
     sbr_model *m = NULL;
     sbr_err e;
-    CU_ASSERT_EQUAL_FATAL(sbr_algo_vmis.fit(&cfg, ds, &m, &e), SBR_OK);
+    CU_ASSERT_EQUAL_FATAL(sbr_algo_vmis.fit(&cfg, ds, NULL, &m, &e), SBR_OK);
     vmis_scratch *fresh = sbr_algo_vmis.scratch_new(m);
     vmis_scratch *old = sbr_algo_vmis.scratch_new(m);
     CU_ASSERT_FATAL(fresh != NULL && old != NULL);
@@ -471,12 +471,12 @@ static void test_parameters_are_validated(void)
     sbr_model dummy, *m = &dummy; /* must be reset to NULL on failure */
     sbr_algo_defaults(a, &cfg);
     cfg.k = 0;
-    CU_ASSERT_EQUAL(a->fit(&cfg, ds, &m, &e), SBR_EINVAL);
+    CU_ASSERT_EQUAL(sbr_algo_fit(a, &cfg, ds, &m, &e), SBR_EINVAL);
     CU_ASSERT_PTR_NULL(m);
     CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "k=0"));
     sbr_algo_defaults(a, &cfg);
     cfg.m = 0;
-    CU_ASSERT_EQUAL(a->fit(&cfg, ds, &m, &e), SBR_EINVAL);
+    CU_ASSERT_EQUAL(sbr_algo_fit(a, &cfg, ds, &m, &e), SBR_EINVAL);
     CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "m=0"));
     sbr_dataset_free(ds);
     /* Frees accept NULL. */

@@ -112,7 +112,7 @@ static void test_serenade_index_matches_the_reference_facts(void)
     cfg.compat = VMIS_SERENADE;
     sbr_model *m = NULL;
     sbr_err e;
-    CU_ASSERT_EQUAL_FATAL(sbr_algo_vmis.fit(&cfg, train, &m, &e), SBR_OK);
+    CU_ASSERT_EQUAL_FATAL(sbr_algo_vmis.fit(&cfg, train, NULL, &m, &e), SBR_OK);
     const vmis_model *md = (const vmis_model *)m;
     CU_ASSERT_EQUAL(train->n_items, 18009);
     CU_ASSERT_EQUAL(md->n_sessions, 23753);
@@ -159,7 +159,7 @@ static void test_clean_mode_runs_on_the_toy_data(void)
     sbr_algo_defaults(&sbr_algo_vmis, &cfg);
     sbr_model *m = NULL;
     sbr_err e;
-    CU_ASSERT_EQUAL_FATAL(sbr_algo_vmis.fit(&cfg, train, &m, &e), SBR_OK);
+    CU_ASSERT_EQUAL_FATAL(sbr_algo_vmis.fit(&cfg, train, NULL, &m, &e), SBR_OK);
     const vmis_model *md = (const vmis_model *)m;
     /* Clean mode reads every row, so every session stays; section 2.1 gives 15 as the exact
      * order statistic of the lengths as well. */

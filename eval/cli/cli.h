@@ -20,6 +20,7 @@ int sbr_cmd_prepare(int argc, char **argv);
 int sbr_cmd_split(int argc, char **argv);
 int sbr_cmd_algos(int argc, char **argv);
 int sbr_cmd_eval(int argc, char **argv);
+int sbr_cmd_fit(int argc, char **argv);
 int sbr_cmd_bench(int argc, char **argv);
 int sbr_cmd_synth(int argc, char **argv);
 int sbr_cmd_run(int argc, char **argv);

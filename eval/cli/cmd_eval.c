@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "algorithms/algo.h"
+#include "algorithms/model_file.h"
 #include "data/parse.h"
 #include "eval/cli/cli.h"
 #include "eval/harness.h"
@@ -68,6 +69,7 @@ int sbr_cmd_algos(int argc, char **argv)
 
 static const char eval_usage[] =
     "Usage: sbr eval --train FILE --test FILE --algo SPEC [--algo SPEC ...] [options]\n"
+    "       sbr eval --model FILE [--model FILE ...] --test FILE [options]\n"
     "\n"
     "Fits each algorithm on the training sessions and evaluates next-item prediction on the\n"
     "test sessions (session-rec's and Serenade's protocol): for every position t >= 1 of a\n"
@@ -85,6 +87,8 @@ static const char eval_usage[] =
     "1,000 calls); exact percentiles p50, p90, p95, p99, p99.5 and the maximum.\n"
     "\n"
     "  --algo SPEC        NAME or NAME:key=value,key=value (see 'sbr algos'); repeatable\n"
+    "  --model FILE       a model saved by 'sbr fit --save', evaluated as it is (no --train\n"
+    "                     needed: the file holds the training vocabulary); repeatable\n"
     "  --cutoff N         one cutoff (default 20)\n"
     "  --cutoffs LIST     several, e.g. 1,5,10,20; lists have the largest length\n"
     "  --threads N        OpenMP threads for the metric pass (default: all cores)\n"
@@ -112,6 +116,7 @@ static const char eval_usage[] =
 
 static const char bench_usage[] =
     "Usage: sbr bench --train FILE --test FILE --algo SPEC [--algo SPEC ...] [options]\n"
+    "       sbr bench --model FILE [--model FILE ...] --test FILE [options]\n"
     "\n"
     "Measures prediction latency: replays every test prefix on one thread, timing each\n"
     "predict call with a monotonic clock (after 1,000 untimed warm-up calls), and prints\n"
@@ -122,6 +127,8 @@ static const char bench_usage[] =
     "returned the same answers exactly when their hashes agree.\n"
     "\n"
     "  --algo SPEC        NAME or NAME:key=value,... (see 'sbr algos'); repeatable\n"
+    "  --model FILE       a model saved by 'sbr fit --save' ('fit s' is then its load time);\n"
+    "                     repeatable\n"
     "  --cutoff N         list length (default 20)\n"
     "  -h, --help         this help\n"
     "\n" CLI_LOAD_OPTIONS_HELP "\n"
@@ -136,6 +143,8 @@ typedef struct eval_args {
     const char *train, *test, *out, *recs, *dataset, *split;
     const char *specs[MAX_ALGOS];
     size_t n_specs;
+    const char *models[MAX_ALGOS]; /* --model files, evaluated after the --algo specs */
+    size_t n_models;
     long threads, seed;
     sbr_eval_options eo;
     sbr_load_options lo;
@@ -154,7 +163,8 @@ enum {
     OPT_THREADS,
     OPT_SEED,
     OPT_KEEP_UNSEEN,
-    OPT_NO_LATENCY
+    OPT_NO_LATENCY,
+    OPT_MODEL
 };
 
 static void eval_args_init(eval_args *a)
@@ -182,6 +192,11 @@ static int eval_option(const char *cmd, eval_args *a, int code, const char *arg)
         if (a->n_specs == MAX_ALGOS)
             return cli_usage_error(cmd, "at most %d --algo", MAX_ALGOS);
         a->specs[a->n_specs++] = arg;
+        return 0;
+    case OPT_MODEL:
+        if (a->n_models == MAX_ALGOS)
+            return cli_usage_error(cmd, "at most %d --model", MAX_ALGOS);
+        a->models[a->n_models++] = arg;
         return 0;
     case OPT_CUTOFF:
         if ((rc = cli_count(cmd, "cutoff", arg, 1, 100000, &v)) == 0) {
@@ -226,38 +241,71 @@ static int parse_eval_args(const char *cmd, const char *usage, const struct opti
     }
     if (optind < argc)
         return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
-    if (a->train == NULL || a->test == NULL || a->n_specs == 0)
-        return cli_usage_error(cmd, "--train, --test and at least one --algo are required");
+    if (a->test == NULL || a->n_specs + a->n_models == 0)
+        return cli_usage_error(cmd, "--test and at least one --algo (with --train) or --model "
+                                    "are required");
+    if (a->n_specs > 0 && a->train == NULL)
+        return cli_usage_error(cmd, "--algo needs --train (a saved model is given by --model)");
+    if (a->n_specs + a->n_models > MAX_ALGOS)
+        return cli_usage_error(cmd, "at most %d --algo and --model together", MAX_ALGOS);
     return -1;
 }
 
-/* The algorithms and the two session sets of a run. */
+/* The algorithms and the session sets of a run: the --algo specs first (fitted on train),
+ * then the --model files (loaded up front, each with its own training vocabulary). */
 typedef struct eval_job {
     sbr_spec algos[MAX_ALGOS];
-    size_t n_algos;
-    sbr_dataset *train, *test;
+    size_t n_algos, n_fitted; /* algos[0..n_fitted) are fitted, the rest loaded */
+    sbr_model *loaded[MAX_ALGOS];
+    double load_s[MAX_ALGOS];
+    sbr_vocab vocabs[MAX_ALGOS]; /* of the loaded models */
+    sbr_vocab train_vocab;       /* of train, for the fitted ones */
+    sbr_dataset *train, *test;   /* train is NULL with --model alone */
 } eval_job;
 
 static void close_eval_job(eval_job *j)
 {
     sbr_dataset_free(j->train);
     sbr_dataset_free(j->test);
+    for (size_t i = j->n_fitted; i < j->n_algos; i++) {
+        if (j->loaded[i] != NULL)
+            j->algos[i].algo->free(j->loaded[i]);
+        sbr_vocab_fini(&j->vocabs[i]);
+    }
+    sbr_vocab_fini(&j->train_vocab);
     cli_free_specs(j->algos, j->n_algos);
 }
 
-/* Checks every spec before any work, then loads the sets. Returns -1 to go on, else the exit
- * status (the job is then released). */
+/* The training vocabulary entry i was fitted on. */
+static const sbr_vocab *vocab_of(const eval_job *j, size_t i)
+{
+    return i < j->n_fitted ? &j->train_vocab : &j->vocabs[i];
+}
+
+/* Checks every spec before any work, loads the models, then the sets. Returns -1 to go on,
+ * else the exit status (the job is then released). */
 static int open_eval_job(const char *cmd, const eval_args *a, eval_job *j)
 {
     memset(j, 0, sizeof *j);
     int rc = cli_parse_specs(cmd, a->specs, a->n_specs, j->algos);
     if (rc != SBR_EXIT_OK)
         return rc;
-    j->n_algos = a->n_specs;
+    j->n_algos = j->n_fitted = a->n_specs;
     sbr_err err = {SBR_OK, ""};
+    sbr_rc lrc = SBR_OK;
+    for (size_t m = 0; m < a->n_models && lrc == SBR_OK; m++) {
+        size_t i = j->n_algos++;
+        double t0 = sbr_now_s();
+        lrc = sbr_model_load(a->models[m], &j->algos[i], &j->vocabs[i], &j->loaded[i], &err);
+        j->load_s[i] = sbr_now_s() - t0;
+    }
     sbr_load_stats ls;
-    if (cli_load(a->train, &a->lo, false, &j->train, &ls, &err) != SBR_OK ||
-        cli_load(a->test, &a->lo, false, &j->test, &ls, &err) != SBR_OK) {
+    if (lrc == SBR_OK && a->train != NULL &&
+        (lrc = cli_load(a->train, &a->lo, false, &j->train, &ls, &err)) == SBR_OK)
+        lrc = sbr_vocab_from_dataset(j->train, &j->train_vocab, &err);
+    if (lrc == SBR_OK)
+        lrc = cli_load(a->test, &a->lo, false, &j->test, &ls, &err);
+    if (lrc != SBR_OK) {
         close_eval_job(j);
         return cli_fail(&err);
     }
@@ -266,7 +314,7 @@ static int open_eval_job(const char *cmd, const eval_args *a, eval_job *j)
 
 /* Fits algorithm i on the training set (*fit_s: seconds) and evaluates it on the test set,
  * with progress on the terminal. On failure *model is NULL. */
-static sbr_rc fit_and_evaluate(const eval_job *j, size_t i, const sbr_eval_options *opt,
+static sbr_rc fit_and_evaluate(eval_job *j, size_t i, const sbr_eval_options *opt,
                                bool show_fitting, sbr_model **model, double *fit_s,
                                sbr_eval_result *res, sbr_err *err)
 {
@@ -277,13 +325,20 @@ static sbr_rc fit_and_evaluate(const eval_job *j, size_t i, const sbr_eval_optio
         fprintf(stderr, "\rfitting %s ...", a->name), progress.shown = true;
     double t0 = sbr_now_s();
     *model = NULL;
-    sbr_rc rc = sbr_algo_fit(a, j->algos[i].config, j->train, model, err);
-    *fit_s = sbr_now_s() - t0;
+    sbr_rc rc = SBR_OK;
+    if (i < j->n_fitted) {
+        rc = sbr_algo_fit(a, j->algos[i].config, j->train, model, err);
+        *fit_s = sbr_now_s() - t0;
+    } else { /* loaded by open_eval_job: the model moves to the caller */
+        *model = j->loaded[i];
+        j->loaded[i] = NULL;
+        *fit_s = j->load_s[i];
+    }
     if (rc == SBR_OK) {
         sbr_eval_options eo = *opt;
         eo.progress = cli_progress_rows;
         eo.progress_user = &progress;
-        rc = sbr_evaluate(*model, j->train, j->test, &eo, res, err);
+        rc = sbr_evaluate_vocab(*model, vocab_of(j, i), j->test, &eo, res, err);
         if (rc != SBR_OK) {
             a->free(*model);
             *model = NULL;
@@ -325,8 +380,7 @@ static void print_eval_header(void)
 
 /* Evaluates algorithm i: fits, evaluates, writes its lists (--recs), formats its rows and
  * prints them. Returns SBR_OK or the error in *err. */
-static sbr_rc eval_one(const eval_args *a, const eval_job *j, size_t i, eval_rows *rows,
-                       sbr_err *err)
+static sbr_rc eval_one(const eval_args *a, eval_job *j, size_t i, eval_rows *rows, sbr_err *err)
 {
     const sbr_algo *al = j->algos[i].algo;
     const sbr_eval_options *eo = &a->eo;
@@ -342,7 +396,7 @@ static sbr_rc eval_one(const eval_args *a, const eval_job *j, size_t i, eval_row
     if (a->recs != NULL) {
         char path[4096];
         sbr_lists_path(a->recs, al->name, j->n_algos > 1, path, sizeof path);
-        rc = sbr_lists_write(path, j->train, j->test, &res, err);
+        rc = sbr_lists_write(path, vocab_of(j, i)->item_ids, j->test, &res, err);
     }
     for (size_t k = 0; k < eo->n_cutoffs && rc == SBR_OK; k++) {
         const sbr_eval_metrics *m = &res.at[k];
@@ -386,6 +440,7 @@ int sbr_cmd_eval(int argc, char **argv)
                                              {"train", required_argument, NULL, OPT_TRAIN},
                                              {"test", required_argument, NULL, OPT_TEST},
                                              {"algo", required_argument, NULL, OPT_ALGO},
+                                             {"model", required_argument, NULL, OPT_MODEL},
                                              {"cutoff", required_argument, NULL, OPT_CUTOFF},
                                              {"cutoffs", required_argument, NULL, OPT_CUTOFFS},
                                              {"threads", required_argument, NULL, OPT_THREADS},
@@ -407,10 +462,11 @@ int sbr_cmd_eval(int argc, char **argv)
     if (status >= 0)
         return status;
     char dataset[256], split[256];
+    const char *named = a.train != NULL ? a.train : a.models[0];
     if (a.dataset == NULL)
-        parent_name(a.train, dataset, sizeof dataset);
+        parent_name(named, dataset, sizeof dataset);
     if (a.split == NULL)
-        cli_base_name(a.train, split, sizeof split);
+        cli_base_name(named, split, sizeof split);
     sbr_run_info ri = {a.dataset ? a.dataset : dataset, a.split ? a.split : split, (int)a.threads,
                        (unsigned long)a.seed, SBR_VERSION_STRING};
     a.eo.threads = (int)a.threads;
@@ -440,8 +496,7 @@ static void print_bench_header(void)
 }
 
 /* Benchmarks algorithm i and prints its line; *first_p90 is the first algorithm's p90. */
-static sbr_rc bench_one(const eval_args *a, const eval_job *j, size_t i, double *first_p90,
-                        sbr_err *err)
+static sbr_rc bench_one(const eval_args *a, eval_job *j, size_t i, double *first_p90, sbr_err *err)
 {
     const sbr_algo *al = j->algos[i].algo;
     sbr_model *model;
@@ -456,14 +511,17 @@ static sbr_rc bench_one(const eval_args *a, const eval_job *j, size_t i, double 
     char params[512], bytes[32];
     sbr_algo_format_params(al, j->algos[i].config, params, sizeof params);
     size_t model_bytes = al->model_bytes(model);
+    uint64_t train_clicks = 0;
+    for (size_t k = 0; k < vocab_of(j, i)->n_items; k++)
+        train_clicks += vocab_of(j, i)->clicks[k];
     printf("%-8s %-40.40s %8.2f %8.2f %8.2f %8.2f %8.2f %9.1f %10.0f %8.3f %10s %8.1f %7.2fx  "
            "%08lx\n",
            al->name, params, r.latency_us[SBR_LAT_P50], r.latency_us[SBR_LAT_P90],
            r.latency_us[SBR_LAT_P95], r.latency_us[SBR_LAT_P99], r.latency_us[SBR_LAT_P995],
            r.latency_us[SBR_LAT_MAX], per_s, fit_s, sbr_fmt_bytes(bytes, sizeof bytes, model_bytes),
-           (double)model_bytes / (double)j->train->n_clicks,
+           (double)model_bytes / (double)(train_clicks > 0 ? train_clicks : 1),
            *first_p90 > 0 ? r.latency_us[SBR_LAT_P90] / *first_p90 : 1.0,
-           sbr_lists_crc32(j->train, &r));
+           sbr_lists_crc32(vocab_of(j, i)->item_ids, &r));
     fflush(stdout);
     sbr_eval_result_fini(&r);
     al->free(model);
@@ -476,6 +534,7 @@ int sbr_cmd_bench(int argc, char **argv)
                                              {"train", required_argument, NULL, OPT_TRAIN},
                                              {"test", required_argument, NULL, OPT_TEST},
                                              {"algo", required_argument, NULL, OPT_ALGO},
+                                             {"model", required_argument, NULL, OPT_MODEL},
                                              {"cutoff", required_argument, NULL, OPT_CUTOFF},
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};

@@ -21,6 +21,7 @@ static const command commands[] = {
     {"report", sbr_cmd_report, "summaries and Markdown/LaTeX tables from results files"},
     {"synth", sbr_cmd_synth, "generate a realistic synthetic click log from a seed"},
     {"algos", sbr_cmd_algos, "list the algorithms with their parameters, defaults and ranges"},
+    {"fit", sbr_cmd_fit, "fit one algorithm and save the model to a file (for eval/bench --model)"},
     {"eval", sbr_cmd_eval, "fit algorithms and evaluate next-item prediction: metrics, latency"},
     {"bench", sbr_cmd_bench, "measure prediction latency percentiles, throughput and memory"},
 };
