@@ -95,13 +95,9 @@ static sbr_dataset *random_dataset(uint32_t seed, size_t n_sessions, size_t n_it
 static void run_eval(const char *spec, const sbr_dataset *train, const sbr_dataset *test,
                      int threads, sbr_eval_result *res)
 {
-    sbr_spec sp = SBR_SPEC_EMPTY;
     sbr_err e;
-    CU_ASSERT_EQUAL_FATAL(sbr_spec_parse(&sp, spec, &e), SBR_OK);
-    const sbr_algo *a = sp.algo;
-    sbr_model *m = NULL;
-    CU_ASSERT_EQUAL_FATAL(sbr_algo_fit(a, sp.config, train, &m, &e), SBR_OK);
-    sbr_spec_fini(&sp);
+    sbr_model *m = test_fit(spec, train);
+    const sbr_algo *a = m->algo;
     sbr_eval_options opt;
     sbr_eval_options_init(&opt);
     opt.cutoffs[0] = 1;
@@ -191,12 +187,8 @@ static void test_keep_unseen_counts_unseen_targets_as_misses(void)
     sbr_err e;
     CU_ASSERT_EQUAL_FATAL(sbr_dataset_from_clicks(tr, 2, &train, &e), SBR_OK);
     CU_ASSERT_EQUAL_FATAL(sbr_dataset_from_clicks(te, 3, &test, &e), SBR_OK);
-    sbr_spec sp = SBR_SPEC_EMPTY;
-    CU_ASSERT_EQUAL_FATAL(sbr_spec_parse(&sp, "markov", &e), SBR_OK);
-    const sbr_algo *a = sp.algo;
-    sbr_model *m;
-    CU_ASSERT_EQUAL_FATAL(sbr_algo_fit(a, sp.config, train, &m, &e), SBR_OK);
-    sbr_spec_fini(&sp);
+    sbr_model *m = test_fit("markov", train);
+    const sbr_algo *a = m->algo;
     sbr_eval_options opt;
     sbr_eval_options_init(&opt);
     opt.keep_unseen = true;
@@ -216,13 +208,9 @@ static void test_keep_unseen_counts_unseen_targets_as_misses(void)
 static void test_bad_eval_options_are_rejected(void)
 {
     sbr_dataset *train = random_dataset(1, 10, 5, 1);
-    sbr_spec sp = SBR_SPEC_EMPTY;
     sbr_err e;
-    CU_ASSERT_EQUAL_FATAL(sbr_spec_parse(&sp, "pop", &e), SBR_OK);
-    const sbr_algo *a = sp.algo;
-    sbr_model *m;
-    CU_ASSERT_EQUAL_FATAL(sbr_algo_fit(a, sp.config, train, &m, &e), SBR_OK);
-    sbr_spec_fini(&sp);
+    sbr_model *m = test_fit("pop", train);
+    const sbr_algo *a = m->algo;
     sbr_eval_options opt;
     sbr_eval_options_init(&opt);
     opt.cutoffs[0] = 5;

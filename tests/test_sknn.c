@@ -21,6 +21,7 @@
 #include "algorithms/vsknn.h"
 #include "data/dataset.h"
 #include "eval/harness.h"
+#include "test_util.h"
 
 /* ---- helpers ---------------------------------------------------------------------------- */
 
@@ -44,15 +45,8 @@ static sbr_dataset *build(const click3 *c, size_t n)
 
 static sbr_model *fit(const char *spec, const sbr_dataset *train)
 {
-    sbr_spec sp = SBR_SPEC_EMPTY;
-    sbr_err e;
-    CU_ASSERT_EQUAL_FATAL(sbr_spec_parse(&sp, spec, &e), SBR_OK);
-    const sbr_algo *a = sp.algo;
-    sbr_model *m = NULL;
-    CU_ASSERT_EQUAL_FATAL(sbr_algo_fit(a, sp.config, train, &m, &e), SBR_OK);
-    sbr_spec_fini(&sp);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(m);
-    CU_ASSERT(a->model_bytes(m) > 0);
+    sbr_model *m = test_fit(spec, train);
+    CU_ASSERT(m->algo->model_bytes(m) > 0);
     return m;
 }
 

@@ -36,13 +36,9 @@ static int free_rsc15(void)
 
 static sbr_rc evaluate(const char *spec, bool keep_lists, int threads, sbr_eval_result *res)
 {
-    sbr_spec sp = SBR_SPEC_EMPTY;
     sbr_err e;
-    CU_ASSERT_EQUAL_FATAL(sbr_spec_parse(&sp, spec, &e), SBR_OK);
-    const sbr_algo *a = sp.algo;
-    sbr_model *m = NULL;
-    CU_ASSERT_EQUAL_FATAL(sbr_algo_fit(a, sp.config, train, &m, &e), SBR_OK);
-    sbr_spec_fini(&sp);
+    sbr_model *m = test_fit(spec, train);
+    const sbr_algo *a = m->algo;
     sbr_eval_options opt;
     sbr_eval_options_init(&opt);
     opt.threads = threads;

@@ -25,6 +25,7 @@
 #include "algorithms/vstan.h"
 #include "data/dataset.h"
 #include "eval/harness.h"
+#include "test_util.h"
 
 #define U SBR_ITEM_UNKNOWN
 
@@ -915,13 +916,9 @@ static void test_sscf_ranking_equals_brute_force_on_random_data(void)
 static void eval_lists(const char *spec, const sbr_dataset *train, const sbr_dataset *test,
                        int threads, sbr_eval_result *res)
 {
-    sbr_spec sp = SBR_SPEC_EMPTY;
     sbr_err e = {SBR_OK, ""};
-    CU_ASSERT_EQUAL_FATAL(sbr_spec_parse(&sp, spec, &e), SBR_OK);
-    const sbr_algo *a = sp.algo;
-    sbr_model *m = NULL;
-    CU_ASSERT_EQUAL_FATAL(sbr_algo_fit(a, sp.config, train, &m, &e), SBR_OK);
-    sbr_spec_fini(&sp);
+    sbr_model *m = test_fit(spec, train);
+    const sbr_algo *a = m->algo;
     sbr_eval_options opt;
     sbr_eval_options_init(&opt);
     opt.threads = threads;

@@ -1,11 +1,14 @@
 #include "test_util.h"
 
+#include <CUnit/CUnit.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <zlib.h>
 
+#include "algorithms/algo.h"
 #include "data/load.h"
 #include "data/parse.h"
 #include "data/table.h"
@@ -184,4 +187,19 @@ sbr_rc test_read_saved_lists(const char *path, test_saved_row **rows, size_t *n,
     *rows = sv.rows;
     *n = sv.n;
     return rc;
+}
+
+sbr_model *test_fit(const char *spec, const sbr_dataset *train)
+{
+    sbr_spec sp = SBR_SPEC_EMPTY;
+    sbr_err e = {SBR_OK, ""};
+    sbr_model *m = NULL;
+    sbr_rc rc = sbr_spec_parse(&sp, spec, &e);
+    if (rc == SBR_OK)
+        rc = sbr_algo_fit(sp.algo, sp.config, train, &m, &e);
+    sbr_spec_fini(&sp);
+    if (rc != SBR_OK)
+        fprintf(stderr, "\n  %s: %s\n", spec, e.msg);
+    CU_ASSERT_EQUAL_FATAL(rc, SBR_OK);
+    return m;
 }

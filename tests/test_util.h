@@ -31,6 +31,11 @@ const char *test_data_dir(void);
 /* "<data dir>/<rel>" in a static buffer slot. */
 const char *test_data_path(const char *rel);
 
+/* Parses `spec` and fits it on train, failing the test (fatally, with the message) on any
+ * error. The model is the caller's: free with m->algo->free. */
+struct sbr_model;
+struct sbr_model *test_fit(const char *spec, const sbr_dataset *train);
+
 /* Loads the shared rsc15-100k sample (train_full and test). Returns 0, or prints the error and
  * returns 1 (a CUnit suite-setup failure). */
 int test_load_rsc15(sbr_dataset **train, sbr_dataset **test);

@@ -17,6 +17,7 @@
 #include "algorithms/vmis.h"
 #include "algorithms/vmis_int.h"
 #include "data/rng.h"
+#include "test_util.h"
 
 /* ---- helpers ------------------------------------------------------------------------------ */
 
@@ -39,14 +40,7 @@ static sbr_dataset *dataset_of(const sbr_click *clicks, size_t n)
 /* Fits the registry's vmis with a spec such as "vmis:compat=serenade,idf=0". */
 static sbr_model *fit_spec(const char *spec, const sbr_dataset *ds)
 {
-    sbr_spec sp = SBR_SPEC_EMPTY;
-    sbr_err e;
-    CU_ASSERT_EQUAL_FATAL(sbr_spec_parse(&sp, spec, &e), SBR_OK);
-    const sbr_algo *a = sp.algo;
-    sbr_model *m = NULL;
-    CU_ASSERT_EQUAL_FATAL(sbr_algo_fit(a, sp.config, ds, &m, &e), SBR_OK);
-    sbr_spec_fini(&sp);
-    return m;
+    return test_fit(spec, ds);
 }
 
 /* One prediction for a query of original item ids (0 stands for an unknown item); returns

@@ -46,13 +46,9 @@ static int free_toy(void)
 /* Fits the registry's vmis with `spec` and evaluates it at cutoff 21. */
 static void evaluate(const char *spec, sbr_eval_result *res, size_t *model_bytes)
 {
-    sbr_spec sp = SBR_SPEC_EMPTY;
     sbr_err e;
-    CU_ASSERT_EQUAL_FATAL(sbr_spec_parse(&sp, spec, &e), SBR_OK);
-    const sbr_algo *a = sp.algo;
-    sbr_model *m = NULL;
-    CU_ASSERT_EQUAL_FATAL(sbr_algo_fit(a, sp.config, train, &m, &e), SBR_OK);
-    sbr_spec_fini(&sp);
+    sbr_model *m = test_fit(spec, train);
+    const sbr_algo *a = m->algo;
     if (model_bytes != NULL)
         *model_bytes = a->model_bytes(m);
     sbr_eval_options opt;
