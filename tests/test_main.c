@@ -2,6 +2,7 @@
  * The exit code is 1 when any assertion or suite set-up failed (CUnit's own run functions
  * report success even then), and 77 ("skipped" for ctest) when a suite's data is missing. */
 #include <CUnit/Basic.h>
+#include <gsl/gsl_errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -12,7 +13,7 @@ extern CU_SuiteInfo sbr_suite_parse, sbr_suite_table, sbr_suite_dataset, sbr_sui
     sbr_suite_experiment, sbr_suite_tune, sbr_suite_shared_data, sbr_suite_baselines,
     sbr_suite_vmis, sbr_suite_vmis_data, sbr_suite_sknn, sbr_suite_sknn_data, sbr_suite_stan,
     sbr_suite_stan_data, sbr_suite_resume, sbr_suite_summary, sbr_suite_study, sbr_suite_lists,
-    sbr_suite_specs, sbr_suite_job, sbr_suite_models, sbr_suite_models_data;
+    sbr_suite_specs, sbr_suite_job, sbr_suite_models, sbr_suite_models_data, sbr_suite_faults;
 
 static CU_SuiteInfo *const all_suites[] = {
     &sbr_suite_parse,     &sbr_suite_table,      &sbr_suite_dataset,     &sbr_suite_prepare,
@@ -21,7 +22,7 @@ static CU_SuiteInfo *const all_suites[] = {
     &sbr_suite_baselines, &sbr_suite_vmis,       &sbr_suite_vmis_data,   &sbr_suite_sknn,
     &sbr_suite_sknn_data, &sbr_suite_stan,       &sbr_suite_stan_data,   &sbr_suite_resume,
     &sbr_suite_summary,   &sbr_suite_study,      &sbr_suite_lists,       &sbr_suite_specs,
-    &sbr_suite_job,       &sbr_suite_models,     &sbr_suite_models_data,
+    &sbr_suite_job,       &sbr_suite_models,     &sbr_suite_models_data, &sbr_suite_faults,
 };
 
 /* Suites that read the real datasets under SBR_DATA. */
@@ -33,6 +34,8 @@ static int needs_data(const char *name)
 
 int main(int argc, char **argv)
 {
+    /* As in the program: GSL's default handler aborts; sbr checks every status instead. */
+    gsl_set_error_handler_off();
     const char *only = NULL;
     if (argc == 3 && strcmp(argv[1], "-s") == 0) {
         only = argv[2];

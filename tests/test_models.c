@@ -22,33 +22,6 @@
 #include "data/rng.h"
 #include "test_util.h"
 
-static const char *const variants[] = {
-    "vmis:m=1000,k=500,last_items=1000",
-    "vmis:compat=serenade,last_items=1000",
-    "vsknn:ties=session_rec",
-    "vsknn:sampling=random",
-    "sknn:ties=session_rec",
-    "sknn:sampling=random",
-    "sknn:similarity=cosine,remind=1",
-    "stan:sample_size=50",
-    "vstan:sample_size=50",
-    "iknn:n_sims=5",
-    "sscf:k=5",
-    "pop:top_n=7",
-};
-
-/* Every algorithm's default spec, then the variants: n specs into specs[]. */
-static size_t all_specs(const char **specs, size_t cap)
-{
-    size_t n_algos, n = 0;
-    const sbr_algo *const *all = sbr_algo_list(&n_algos);
-    for (size_t i = 0; i < n_algos && n < cap; i++)
-        specs[n++] = all[i]->name;
-    for (size_t i = 0; i < sizeof variants / sizeof variants[0] && n < cap; i++)
-        specs[n++] = variants[i];
-    return n;
-}
-
 /* ---- data ------------------------------------------------------------------------------- */
 
 enum { N_ITEMS = 400, N_SESSIONS = 1500, MAX_QUERY = 1200, N_OUT = 50 };
@@ -196,7 +169,7 @@ static void test_predict_allocates_nothing_for_every_algorithm(void)
     free(s);
     sbr_dataset *train = synthetic_train(11);
     const char *specs[64];
-    size_t n = all_specs(specs, 64);
+    size_t n = test_algo_specs(specs, 64);
     for (size_t i = 0; i < n; i++)
         check_no_allocation(specs[i], train);
     sbr_dataset_free(train);
@@ -212,7 +185,7 @@ static void test_scratch_bytes_states_what_scratch_new_allocates(void)
     }
     sbr_dataset *train = synthetic_train(17);
     const char *specs[64];
-    size_t n = all_specs(specs, 64);
+    size_t n = test_algo_specs(specs, 64);
     for (size_t i = 0; i < n; i++) {
         fitted f;
         CU_ASSERT_FATAL(fit_spec(specs[i], train, &f));
@@ -330,7 +303,7 @@ static void test_save_load_round_trips_for_every_algorithm(void)
 {
     sbr_dataset *train = synthetic_train(5);
     const char *specs[64];
-    size_t n = all_specs(specs, 64);
+    size_t n = test_algo_specs(specs, 64);
     for (size_t i = 0; i < n; i++)
         check_round_trip(specs[i], train);
     sbr_dataset_free(train);
@@ -387,7 +360,7 @@ static void test_live_sessions_predict_as_their_click_lists(void)
 {
     sbr_dataset *train = synthetic_train(13);
     const char *specs[64];
-    size_t n = all_specs(specs, 64);
+    size_t n = test_algo_specs(specs, 64);
     for (size_t i = 0; i < n; i++)
         check_live(specs[i], train);
     sbr_dataset_free(train);
@@ -533,7 +506,7 @@ static int rsc_teardown(void)
 static void test_real_sessions_allocate_nothing_and_survive_save_load(void)
 {
     const char *specs[64];
-    size_t n_specs = all_specs(specs, 64);
+    size_t n_specs = test_algo_specs(specs, 64);
     static uint32_t items[4096];
     static double times[4096];
     sbr_scored a[20], b[20];

@@ -203,3 +203,29 @@ sbr_model *test_fit(const char *spec, const sbr_dataset *train)
     CU_ASSERT_EQUAL_FATAL(rc, SBR_OK);
     return m;
 }
+
+static const char *const variants[] = {
+    "vmis:m=1000,k=500,last_items=1000",
+    "vmis:compat=serenade,last_items=1000",
+    "vsknn:ties=session_rec",
+    "vsknn:sampling=random",
+    "sknn:ties=session_rec",
+    "sknn:sampling=random",
+    "sknn:similarity=cosine,remind=1",
+    "stan:sample_size=50",
+    "vstan:sample_size=50",
+    "iknn:n_sims=5",
+    "sscf:k=5",
+    "pop:top_n=7",
+};
+
+size_t test_algo_specs(const char **specs, size_t cap)
+{
+    size_t n_algos, n = 0;
+    const sbr_algo *const *all = sbr_algo_list(&n_algos);
+    for (size_t i = 0; i < n_algos && n < cap; i++)
+        specs[n++] = all[i]->name;
+    for (size_t i = 0; i < sizeof variants / sizeof variants[0] && n < cap; i++)
+        specs[n++] = variants[i];
+    return n;
+}

@@ -36,6 +36,11 @@ const char *test_data_path(const char *rel);
 struct sbr_model;
 struct sbr_model *test_fit(const char *spec, const sbr_dataset *train);
 
+/* Every registered algorithm's default spec, then variants that reach their other code paths
+ * (vmis with long queries and compat=serenade, CPython tie order, random sampling, ...):
+ * up to cap specs into specs[], returning their count. */
+size_t test_algo_specs(const char **specs, size_t cap);
+
 /* Loads the shared rsc15-100k sample (train_full and test). Returns 0, or prints the error and
  * returns 1 (a CUnit suite-setup failure). */
 int test_load_rsc15(sbr_dataset **train, sbr_dataset **test);
