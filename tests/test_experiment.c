@@ -271,6 +271,16 @@ static void test_a_repeated_key_is_an_error(void)
                  (const char *[]){"cont2.ini:3:", "spec", NULL});
 }
 
+/* A synth value out of range was converted to a wrong count at run time; the loader checks it,
+ * quoting the value as written. */
+static void test_a_synth_value_out_of_range_is_named_at_its_line(void)
+{
+    expect_error("synth.ini",
+                 "[dataset s]\nsynth = sessions=1e20,items=50\nsplit = last-days 1\n"
+                 "[algo a]\nspec = pop\n",
+                 SBR_EPARSE, (const char *[]){"synth.ini:2:", "sessions=1e20", "1..1e8", NULL});
+}
+
 /* Grid values were cut to 31 bytes (k=0000...5000 became k=5) and a repeated key let the later
  * win; a grid's combinations were allocated before anything was counted. */
 static void test_grid_values_are_whole_and_keys_unique(void)
@@ -367,6 +377,8 @@ static CU_TestInfo tests[] = {
     {"long lines are read whole up to the limit", test_long_lines_are_read_whole_up_to_the_limit},
     {"a repeated key is an error", test_a_repeated_key_is_an_error},
     {"grid values are whole and keys unique", test_grid_values_are_whole_and_keys_unique},
+    {"a synth value out of range is named at its line",
+     test_a_synth_value_out_of_range_is_named_at_its_line},
     CU_TEST_INFO_NULL};
 
 CU_SuiteInfo sbr_suite_experiment = {"experiment", NULL, NULL, NULL, NULL, tests};
