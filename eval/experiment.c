@@ -7,6 +7,7 @@
 
 #include "algorithms/algo.h"
 #include "data/parse.h"
+#include "data/synth.h"
 
 typedef enum section_kind { SEC_NONE, SEC_RUN, SEC_DATASET, SEC_ALGO } section_kind;
 
@@ -84,7 +85,7 @@ static bool first_time(parser *ps, const char *name)
             snprintf(ps->why, sizeof ps->why,
                      "%s repeats %s of line %s (each key is given once per section; continue a "
                      "file list on an indented line)",
-                     name, stored == known[8] ? "file/files" : stored, first);
+                     name, strcmp(stored, "file") == 0 ? "file/files" : stored, first);
             return false;
         }
     if (ps->n_keys < MAX_SECTION_KEYS) {
@@ -287,9 +288,12 @@ static int on_value(parser *ps, const char *name, char *v, bool continued)
         else if (strcmp(name, "file") == 0 || strcmp(name, "files") == 0) {
             d->joined = strcmp(name, "file") == 0;
             return add_files(ps, d, v);
-        } else if (strcmp(name, "synth") == 0 && copy_text(d->synth, sizeof d->synth, v))
-            ;
-        else if (strcmp(name, "split") == 0) {
+        } else if (strcmp(name, "synth") == 0 && copy_text(d->synth, sizeof d->synth, v)) {
+            sbr_synth_options so;
+            sbr_err why = {SBR_OK, ""};
+            if (sbr_synth_options_parse(v, &so, &why) != SBR_OK)
+                return fail(ps, "%s%s", why.msg, "");
+        } else if (strcmp(name, "split") == 0) {
             if (!parse_split(v, d))
                 return fail(ps,
                             "split = '%s': use 'last-days N', 'windows TRAIN TEST SLICES "
