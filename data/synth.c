@@ -2,6 +2,8 @@
 
 #include <gsl/gsl_randist.h>
 #include <math.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -176,11 +178,37 @@ done:
     return rc;
 }
 
+/* The key=value options of sbr_synth_options_parse: counts are checked against their range
+ * on the number, before any conversion (lo..hi inclusive); reals are checked by check(). */
+typedef struct synth_key {
+    const char *name;
+    size_t offset;
+    bool count;    /* a size_t count (truncated); else a double, or the seed when is_seed */
+    bool is_seed;  /* uint64_t */
+    double lo, hi; /* counts and the seed */
+    const char *range;
+} synth_key;
+
 sbr_rc sbr_synth_options_parse(const char *spec, sbr_synth_options *o, sbr_err *err)
 {
+    static const synth_key keys[] = {
+        {"sessions", offsetof(sbr_synth_options, sessions), true, false, 1, 1e8, "1..1e8"},
+        {"items", offsetof(sbr_synth_options, items), true, false, 10, 1e8, "10..1e8"},
+        {"clusters", offsetof(sbr_synth_options, clusters), true, false, 1, 1e8, "1..items/2"},
+        {"zipf", offsetof(sbr_synth_options, zipf), false, false, 0, 0, NULL},
+        {"mean_length", offsetof(sbr_synth_options, mean_length), false, false, 0, 0, NULL},
+        {"p_sequential", offsetof(sbr_synth_options, p_sequential), false, false, 0, 0, NULL},
+        {"p_repeat", offsetof(sbr_synth_options, p_repeat), false, false, 0, 0, NULL},
+        {"p_explore", offsetof(sbr_synth_options, p_explore), false, false, 0, 0, NULL},
+        {"days", offsetof(sbr_synth_options, days), false, false, 0, 0, NULL},
+        {"seed", offsetof(sbr_synth_options, seed), false, true, 0, 18446744073709549568.0,
+         "0..2^64-2048"}};
     sbr_synth_options_init(o);
     char buf[256];
-    snprintf(buf, sizeof buf, "%s", spec);
+    if (strlen(spec) >= sizeof buf)
+        return sbr_err_set(err, SBR_EINVAL, "synth '%.40s...': longer than %zu bytes", spec,
+                           sizeof buf - 1);
+    strcpy(buf, spec);
     char *save = NULL;
     for (char *kv = strtok_r(buf, ",", &save); kv != NULL; kv = strtok_r(NULL, ",", &save)) {
         char *eq = strchr(kv, '=');
@@ -188,31 +216,24 @@ sbr_rc sbr_synth_options_parse(const char *spec, sbr_synth_options *o, sbr_err *
         if (eq == NULL || sbr_parse_double(eq + 1, strlen(eq + 1), &v) != NULL || v < 0)
             return sbr_err_set(err, SBR_EINVAL, "synth '%s': expected key=number,...", spec);
         *eq = '\0';
-        if (strcmp(kv, "sessions") == 0)
-            o->sessions = (size_t)v;
-        else if (strcmp(kv, "items") == 0)
-            o->items = (size_t)v;
-        else if (strcmp(kv, "clusters") == 0)
-            o->clusters = (size_t)v;
-        else if (strcmp(kv, "zipf") == 0)
-            o->zipf = v;
-        else if (strcmp(kv, "mean_length") == 0)
-            o->mean_length = v;
-        else if (strcmp(kv, "p_sequential") == 0)
-            o->p_sequential = v;
-        else if (strcmp(kv, "p_repeat") == 0)
-            o->p_repeat = v;
-        else if (strcmp(kv, "p_explore") == 0)
-            o->p_explore = v;
-        else if (strcmp(kv, "days") == 0)
-            o->days = v;
-        else if (strcmp(kv, "seed") == 0)
-            o->seed = (uint64_t)v;
-        else
+        const synth_key *k = NULL;
+        for (size_t i = 0; i < sizeof keys / sizeof keys[0] && k == NULL; i++)
+            if (strcmp(kv, keys[i].name) == 0)
+                k = &keys[i];
+        if (k == NULL)
             return sbr_err_set(err, SBR_EINVAL,
                                "synth: unknown key '%s' (sessions, items, clusters, zipf, "
                                "mean_length, p_sequential, p_repeat, p_explore, days, seed)",
                                kv);
+        char *field = (char *)o + k->offset;
+        if ((k->count || k->is_seed) && !(v >= k->lo && v <= k->hi))
+            return sbr_err_set(err, SBR_EINVAL, "synth: %s=%s must be %s", kv, eq + 1, k->range);
+        if (k->count)
+            *(size_t *)(void *)field = (size_t)v;
+        else if (k->is_seed)
+            *(uint64_t *)(void *)field = (uint64_t)v;
+        else
+            *(double *)(void *)field = v;
     }
     return SBR_OK;
 }

@@ -40,8 +40,10 @@ void sbr_synth_options_init(sbr_synth_options *opt);
 /* Sets *o to the defaults, then applies a spec of comma-separated key=number pairs such as
  * "sessions=20000,items=5000,seed=1" (the `synth` key of an experiment file). Keys: sessions,
  * items, clusters, zipf, mean_length, p_sequential, p_repeat, p_explore, days, seed; numbers
- * are non-negative (counts are truncated to integers). Ranges are checked later, by
- * sbr_synth_write. Errors: SBR_EINVAL naming the spec or the unknown key. */
+ * are non-negative. The counts (sessions 1..1e8, items 10..1e8, clusters 1..1e8) and the seed
+ * (0..2^64-2048) are range-checked here, on the number as written, then truncated to integers;
+ * the rest (and clusters <= items/2) are checked by sbr_synth_write. Errors: SBR_EINVAL naming
+ * the spec, the unknown key, or "key=value" as written with its range. */
 sbr_rc sbr_synth_options_parse(const char *spec, sbr_synth_options *o, sbr_err *err);
 
 typedef struct sbr_synth_stats {

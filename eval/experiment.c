@@ -1,57 +1,98 @@
 #include "eval/experiment.h"
 
-#include <ini.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "algorithms/algo.h"
 #include "data/parse.h"
+#include "data/synth.h"
 
-/* The parse state: the entry the current section fills, and the first error. */
+typedef enum section_kind { SEC_NONE, SEC_RUN, SEC_DATASET, SEC_ALGO } section_kind;
+
+enum { MAX_SECTION_KEYS = 16 };
+
+/* The parse state: the section being read, the keys it has had, and the first error. */
 typedef struct parser {
     sbr_experiment *x;
-    char section[128];
-    sbr_exp_dataset *dataset;
-    sbr_exp_algo *algo;
+    int line;                 /* the line being read (1-based) */
+    section_kind kind;        /* of the current section; SEC_NONE before the first */
+    sbr_exp_dataset *dataset; /* SEC_DATASET */
+    sbr_exp_algo *algo;       /* SEC_ALGO */
+    int run_line;             /* where [run] was, 0 before */
+    int dataset_line[SBR_EXP_MAX_DATASETS], algo_line[SBR_EXP_MAX_ALGOS];
+    const char *keys[MAX_SECTION_KEYS]; /* the current section's keys (static names) */
+    int key_line[MAX_SECTION_KEYS];
+    size_t n_keys;
+    char prev_name[32]; /* the last key, which an indented line continues; "" for none */
     char why[SBR_ERR_MSG_SIZE - 64];
 } parser;
 
-/* Copies value into out with $SBR_DATA / ${SBR_DATA} replaced; false when it does not fit. */
-static bool expand(const char *value, char *out, size_t size)
+/* Writes value with $SBR_DATA / ${SBR_DATA} replaced into out (when not NULL) and returns the
+ * length of the result. */
+static size_t expand(const char *value, char *out)
 {
     const char *data = getenv("SBR_DATA");
     if (data == NULL || *data == '\0')
         data = "../shared/data";
-    size_t n = 0;
+    size_t n = 0, k = strlen(data);
     for (const char *p = value; *p;) {
-        const char *repl = NULL;
-        size_t skip = 0;
-        if (strncmp(p, "${SBR_DATA}", 11) == 0)
-            repl = data, skip = 11;
-        else if (strncmp(p, "$SBR_DATA", 9) == 0)
-            repl = data, skip = 9;
-        if (repl != NULL) {
-            size_t k = strlen(repl);
-            if (n + k >= size)
-                return false;
-            memcpy(out + n, repl, k);
+        size_t skip = strncmp(p, "${SBR_DATA}", 11) == 0 ? 11
+                      : strncmp(p, "$SBR_DATA", 9) == 0  ? 9
+                                                         : 0;
+        if (skip > 0) {
+            if (out != NULL)
+                memcpy(out + n, data, k);
             n += k;
             p += skip;
         } else {
-            if (n + 1 >= size)
-                return false;
-            out[n++] = *p++;
+            if (out != NULL)
+                out[n] = *p;
+            n++;
+            p++;
         }
     }
-    out[n] = '\0';
-    return true;
+    if (out != NULL)
+        out[n] = '\0';
+    return n;
 }
 
 static int fail(parser *ps, const char *fmt, const char *a, const char *b)
 {
     snprintf(ps->why, sizeof ps->why, fmt, a, b);
     return 0;
+}
+
+/* A key given once per section: false (the error set) when `key` (file and files count as
+ * one) was given before in this section. */
+static bool first_time(parser *ps, const char *name)
+{
+    static const char *const known[] = {"output",     "threads",  "seed", "cutoffs", "latency",
+                                        "algorithms", "train",    "test", "file",    "synth",
+                                        "split",      "optional", "spec", "grid",    "where"};
+    const char *key = strcmp(name, "files") == 0 ? "file" : name;
+    const char *stored = NULL;
+    for (size_t i = 0; i < sizeof known / sizeof known[0] && stored == NULL; i++)
+        if (strcmp(known[i], key) == 0)
+            stored = known[i];
+    if (stored == NULL)
+        return true; /* an unknown key: the section's own check names it */
+    for (size_t i = 0; i < ps->n_keys; i++)
+        if (strcmp(ps->keys[i], stored) == 0) {
+            char first[32];
+            snprintf(first, sizeof first, "%d", ps->key_line[i]);
+            snprintf(ps->why, sizeof ps->why,
+                     "%s repeats %s of line %s (each key is given once per section; continue a "
+                     "file list on an indented line)",
+                     name, strcmp(stored, "file") == 0 ? "file/files" : stored, first);
+            return false;
+        }
+    if (ps->n_keys < MAX_SECTION_KEYS) {
+        ps->keys[ps->n_keys] = stored;
+        ps->key_line[ps->n_keys++] = ps->line;
+    }
+    return true;
 }
 
 /* Copies v into dst of `size` bytes; false (and nothing copied) when it does not fit. */
@@ -131,34 +172,93 @@ static bool parse_split(const char *v, sbr_exp_dataset *d)
     return false;
 }
 
-static int on_key(void *user, const char *section, const char *name, const char *value)
+/* A "[section]" line: records the section (checking its name) before any of its keys. */
+static int on_section(parser *ps, const char *section)
 {
-    parser *ps = user;
     sbr_experiment *x = ps->x;
-    char v[SBR_EXP_PATH * SBR_EXP_MAX_FILES];
-    if (!expand(value, v, sizeof v))
-        return fail(ps, "value of %s is too long%s", name, "");
-    if (strcmp(section, ps->section) != 0) { /* a new section */
-        snprintf(ps->section, sizeof ps->section, "%s", section);
-        ps->dataset = NULL;
-        ps->algo = NULL;
-        if (strncmp(section, "dataset ", 8) == 0) {
-            if (x->n_datasets == SBR_EXP_MAX_DATASETS)
-                return fail(ps, "too many datasets%s%s", "", "");
-            ps->dataset = &x->datasets[x->n_datasets++];
-            snprintf(ps->dataset->name, sizeof ps->dataset->name, "%s", section + 8);
-        } else if (strncmp(section, "algo ", 5) == 0) {
-            if (x->n_algos == SBR_EXP_MAX_ALGOS)
-                return fail(ps, "too many algorithms%s%s", "", "");
-            ps->algo = &x->algos[x->n_algos++];
-            snprintf(ps->algo->label, sizeof ps->algo->label, "%s", section + 5);
-        } else if (strcmp(section, "run") != 0) {
-            return fail(ps, "unknown section [%s] (use [run], [dataset NAME], [algo LABEL])%s",
-                        section, "");
-        }
-    }
-    long n;
+    ps->kind = SEC_NONE;
+    ps->dataset = NULL;
+    ps->algo = NULL;
+    ps->n_keys = 0;
+    ps->prev_name[0] = '\0';
+    char line[32];
     if (strcmp(section, "run") == 0) {
+        if (ps->run_line != 0) {
+            snprintf(line, sizeof line, "%d", ps->run_line);
+            return fail(ps, "[run] repeats the section of line %s%s", line, "");
+        }
+        ps->run_line = ps->line;
+        ps->kind = SEC_RUN;
+        return 1;
+    }
+    bool is_dataset = strncmp(section, "dataset ", 8) == 0;
+    bool is_algo = strncmp(section, "algo ", 5) == 0;
+    if (!is_dataset && !is_algo)
+        return fail(ps, "unknown section [%s] (use [run], [dataset NAME], [algo LABEL])%s", section,
+                    "");
+    const char *name = section + (is_dataset ? 8 : 5);
+    if (strlen(name) >= sizeof x->datasets[0].name)
+        return fail(ps, "[%s]: the name is longer than 63 bytes%s", section, "");
+    size_t n = is_dataset ? x->n_datasets : x->n_algos;
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(is_dataset ? x->datasets[i].name : x->algos[i].label, name) == 0) {
+            snprintf(line, sizeof line, "%d", is_dataset ? ps->dataset_line[i] : ps->algo_line[i]);
+            return fail(ps, "[%s] repeats the section of line %s", section, line);
+        }
+    if (is_dataset) {
+        if (n == SBR_EXP_MAX_DATASETS)
+            return fail(ps, "[%s]: more than 32 [dataset] sections%s", section, "");
+        ps->dataset = &x->datasets[x->n_datasets];
+        ps->dataset_line[x->n_datasets++] = ps->line;
+        strcpy(ps->dataset->name, name);
+        ps->kind = SEC_DATASET;
+    } else {
+        if (n == SBR_EXP_MAX_ALGOS)
+            return fail(ps, "[%s]: more than 64 [algo] sections%s", section, "");
+        ps->algo = &x->algos[x->n_algos];
+        ps->algo_line[x->n_algos++] = ps->line;
+        strcpy(ps->algo->label, name);
+        ps->kind = SEC_ALGO;
+    }
+    return 1;
+}
+
+/* Adds the paths of v (separated by spaces or tabs) to d's file list. */
+static int add_files(parser *ps, sbr_exp_dataset *d, char *v)
+{
+    char *save = NULL;
+    for (char *p = strtok_r(v, " \t", &save); p != NULL; p = strtok_r(NULL, " \t", &save)) {
+        if (d->n_files == SBR_EXP_MAX_FILES)
+            return fail(ps, "dataset %s: more than 16 files ('%s')", d->name, p);
+        if (!copy_text(d->files[d->n_files++], SBR_EXP_PATH, p))
+            return fail(ps, "dataset %s: the path '%.60s...' is longer than 1023 bytes", d->name,
+                        p);
+    }
+    return 1;
+}
+
+/* One key = value line of the current section (continued: an indented line that continues
+ * the previous key's value). v is the value with $SBR_DATA expanded (modifiable). */
+static int on_value(parser *ps, const char *name, char *v, bool continued)
+{
+    sbr_experiment *x = ps->x;
+    if (ps->kind == SEC_NONE)
+        return fail(ps,
+                    "%s = '%s': a key outside any section (start with [run], [dataset NAME] or "
+                    "[algo LABEL])",
+                    name, v);
+    if (continued) {
+        if (ps->kind == SEC_DATASET && (strcmp(name, "file") == 0 || strcmp(name, "files") == 0))
+            return add_files(ps, ps->dataset, v);
+        return fail(ps,
+                    "the indented line '%s' continues %s: only file and files lists may "
+                    "continue on the next line",
+                    v, name);
+    }
+    if (!first_time(ps, name))
+        return 0;
+    long n;
+    if (ps->kind == SEC_RUN) {
         if (strcmp(name, "output") == 0 && copy_text(x->output, sizeof x->output, v))
             ;
         else if (strcmp(name, "threads") == 0 && sbr_parse_long(v, 1, 1024, &n) == NULL)
@@ -187,16 +287,13 @@ static int on_key(void *user, const char *section, const char *name, const char 
             ;
         else if (strcmp(name, "file") == 0 || strcmp(name, "files") == 0) {
             d->joined = strcmp(name, "file") == 0;
-            char *save = NULL;
-            for (char *p = strtok_r(v, " \t", &save); p != NULL; p = strtok_r(NULL, " \t", &save)) {
-                if (d->n_files == SBR_EXP_MAX_FILES ||
-                    !copy_text(d->files[d->n_files++], SBR_EXP_PATH, p))
-                    return fail(ps, "dataset %s: more than 16 files, or a path too long%s", d->name,
-                                "");
-            }
-        } else if (strcmp(name, "synth") == 0 && copy_text(d->synth, sizeof d->synth, v))
-            ;
-        else if (strcmp(name, "split") == 0) {
+            return add_files(ps, d, v);
+        } else if (strcmp(name, "synth") == 0 && copy_text(d->synth, sizeof d->synth, v)) {
+            sbr_synth_options so;
+            sbr_err why = {SBR_OK, ""};
+            if (sbr_synth_options_parse(v, &so, &why) != SBR_OK)
+                return fail(ps, "%s%s", why.msg, "");
+        } else if (strcmp(name, "split") == 0) {
             if (!parse_split(v, d))
                 return fail(ps,
                             "split = '%s': use 'last-days N', 'windows TRAIN TEST SLICES "
@@ -221,6 +318,150 @@ static int on_key(void *user, const char *section, const char *name, const char 
     else
         return fail(ps, "[algo] %s: unknown key or value too long (spec, grid, where)%s", name, "");
     return 1;
+}
+
+/* ---- reading the file: the INI dialect libinih reads, without its limits ------------------ */
+
+static char *rstrip(char *s)
+{
+    char *e = s + strlen(s);
+    while (e > s && isspace((unsigned char)e[-1]))
+        *--e = '\0';
+    return s;
+}
+
+static char *lskip(char *s)
+{
+    while (*s && isspace((unsigned char)*s))
+        s++;
+    return s;
+}
+
+/* The first of `chars` in s, or an inline comment (';' after whitespace), or the end. */
+static char *find_chars_or_comment(char *s, const char *chars)
+{
+    bool was_space = false;
+    while (*s && (chars == NULL || strchr(chars, *s) == NULL) && !(was_space && *s == ';')) {
+        was_space = isspace((unsigned char)*s);
+        s++;
+    }
+    return s;
+}
+
+/* Reads one line (without its newline) into buf (SBR_EXP_MAX_LINE + 1 bytes). Returns 1, 0 at
+ * the end of the file, -1 for a line that is too long and -2 for a NUL byte. */
+static int read_line(FILE *f, char *buf)
+{
+    size_t n = 0;
+    int c;
+    while ((c = getc(f)) != EOF && c != '\n') {
+        if (c == '\0')
+            return -2;
+        if (n == SBR_EXP_MAX_LINE)
+            return -1;
+        buf[n++] = (char)c;
+    }
+    buf[n] = '\0';
+    return c == EOF && n == 0 ? 0 : 1;
+}
+
+/* Expands value and passes it to on_value. */
+static int handle(parser *ps, const char *name, const char *value, bool continued)
+{
+    char *v = malloc(expand(value, NULL) + 1);
+    if (v == NULL)
+        return fail(ps, "out of memory%s%s", "", "");
+    expand(value, v);
+    int ok = on_value(ps, name, v, continued);
+    free(v);
+    return ok;
+}
+
+/* One line, as libinih reads it: comments start with ';' or '#', an inline comment with ';'
+ * after whitespace; "[section]"; "name = value" (or "name: value"); an indented line continues
+ * the previous key. Returns 0 with ps->why set on an error. */
+static int parse_line(parser *ps, char *line)
+{
+    char *start = line;
+    if (ps->line == 1 && (unsigned char)start[0] == 0xEF && (unsigned char)start[1] == 0xBB &&
+        (unsigned char)start[2] == 0xBF)
+        start += 3;
+    char *text = start;
+    start = lskip(rstrip(start));
+    if (*start == '\0' || *start == ';' || *start == '#')
+        return 1;
+    if (ps->prev_name[0] != '\0' && start > text) {
+        char *end = find_chars_or_comment(start, NULL);
+        *end = '\0';
+        rstrip(start);
+        return handle(ps, ps->prev_name, start, true);
+    }
+    if (*start == '[') {
+        char *end = find_chars_or_comment(start + 1, "]");
+        if (*end != ']')
+            return fail(ps, "'%s': a section header needs its ']'%s", start, "");
+        *end = '\0';
+        char *rest = lskip(end + 1);
+        if (*rest != '\0' && *rest != ';' && *rest != '#')
+            return fail(ps, "'%s' after [%s]: expected nothing after the ']'", rest, start + 1);
+        return on_section(ps, start + 1);
+    }
+    char *end = find_chars_or_comment(start, "=:");
+    if (*end != '=' && *end != ':')
+        return fail(ps, "'%s': not an INI line (expected [section] or key = value)", start, "");
+    *end = '\0';
+    char *name = rstrip(start), *value = end + 1;
+    end = find_chars_or_comment(value, NULL);
+    *end = '\0';
+    value = rstrip(lskip(value));
+    if (strlen(name) >= sizeof ps->prev_name)
+        return fail(ps, "'%s': unknown key%s", name, "");
+    strcpy(ps->prev_name, name);
+    return handle(ps, name, value, false);
+}
+
+/* Reads the file line by line; stops at the first error. Returns 0, -1 when the file cannot be
+ * opened, or the line of the first error (ps->why says what). */
+static int parse_file(const char *path, parser *ps)
+{
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return -1;
+    char *buf = malloc((size_t)SBR_EXP_MAX_LINE + 1);
+    if (buf == NULL) {
+        fclose(f);
+        ps->line = 1;
+        fail(ps, "out of memory%s%s", "", "");
+        return 1;
+    }
+    int bad = 0;
+    for (;;) {
+        ps->line++;
+        int got = read_line(f, buf);
+        if (got == 0)
+            break;
+        if (got == -1) {
+            snprintf(ps->why, sizeof ps->why, "the line is longer than %d bytes", SBR_EXP_MAX_LINE);
+            bad = ps->line;
+            break;
+        }
+        if (got == -2) {
+            snprintf(ps->why, sizeof ps->why, "a NUL byte (not a text file)");
+            bad = ps->line;
+            break;
+        }
+        if (!parse_line(ps, buf)) {
+            bad = ps->line;
+            break;
+        }
+    }
+    if (bad == 0 && ferror(f)) {
+        snprintf(ps->why, sizeof ps->why, "read error");
+        bad = ps->line;
+    }
+    free(buf);
+    fclose(f);
+    return bad;
 }
 
 /* `algorithms = registry`: an [algo NAME] section with the defaults for every registered
@@ -263,13 +504,11 @@ sbr_rc sbr_experiment_load(const char *path, sbr_experiment *x, sbr_err *err)
     parser ps;
     memset(&ps, 0, sizeof ps);
     ps.x = x;
-    int line = ini_parse(path, on_key, &ps);
+    int line = parse_file(path, &ps);
     if (line == -1)
         return sbr_err_set(err, SBR_EIO, "%s: cannot open", path);
     if (line != 0)
-        return sbr_err_set(err, SBR_EPARSE, "%s:%d: %s", path, line,
-                           ps.why[0] ? ps.why
-                                     : "not an INI line (expected [section] or key = value)");
+        return sbr_err_set(err, SBR_EPARSE, "%s:%d: %s", path, line, ps.why);
     for (size_t i = 0; i < x->n_datasets; i++) {
         const sbr_exp_dataset *d = &x->datasets[i];
         int sources = (d->train[0] || d->test[0]) + (d->n_files > 0) + (d->synth[0] != 0);
@@ -295,6 +534,18 @@ sbr_rc sbr_experiment_load(const char *path, sbr_experiment *x, sbr_err *err)
         if (rc != SBR_OK)
             return rc;
     }
+    size_t combinations = 0;
+    for (size_t i = 0; i < x->n_algos; i++) {
+        sbr_exp_grid g;
+        sbr_rc rc = sbr_exp_grid_parse(&x->algos[i], &g, err);
+        if (rc != SBR_OK)
+            return rc;
+        combinations += g.combinations;
+    }
+    if (combinations > SBR_EXP_MAX_COMBINATIONS)
+        return sbr_err_set(err, SBR_EINVAL,
+                           "%s: the grids have %zu combinations in all, more than the %d allowed",
+                           path, combinations, SBR_EXP_MAX_COMBINATIONS);
     for (size_t i = 0; i < x->n_algos; i++) {
         if (x->algos[i].spec[0] == '\0')
             return sbr_err_set(err, SBR_EINVAL, "%s: algo %s has no spec", path, x->algos[i].label);
@@ -318,56 +569,62 @@ size_t sbr_exp_dataset_slices(const sbr_exp_dataset *d)
     return d->n_files > 1 && !d->joined ? d->n_files : 1;
 }
 
-enum { MAX_KEYS = 8, MAX_VALUES = 32 };
-
-typedef struct grid {
-    char keys[MAX_KEYS][32];
-    char values[MAX_KEYS][MAX_VALUES][32];
-    size_t n_values[MAX_KEYS], n_keys;
-} grid;
-
-static sbr_rc parse_grid(const sbr_exp_algo *a, grid *g, sbr_err *err)
+static char *trim_spaces(char *s)
 {
-    char buf[1024];
-    snprintf(buf, sizeof buf, "%s", a->grid);
-    g->n_keys = 0;
+    while (*s == ' ')
+        s++;
+    char *e = s + strlen(s);
+    while (e > s && e[-1] == ' ')
+        *--e = '\0';
+    return s;
+}
+
+sbr_rc sbr_exp_grid_parse(const sbr_exp_algo *a, sbr_exp_grid *g, sbr_err *err)
+{
+    memset(g, 0, sizeof *g);
+    g->combinations = 1;
+    if (!copy_text(g->text, sizeof g->text, a->grid))
+        return sbr_err_set(err, SBR_EINVAL, "algo %s: grid is longer than %zu bytes", a->label,
+                           sizeof g->text - 1);
     char *save = NULL;
-    for (char *part = strtok_r(buf, ";", &save); part != NULL; part = strtok_r(NULL, ";", &save)) {
-        while (*part == ' ')
-            part++;
+    for (char *part = strtok_r(g->text, ";", &save); part != NULL;
+         part = strtok_r(NULL, ";", &save)) {
         char *eq = strchr(part, '=');
-        if (eq == NULL || g->n_keys == MAX_KEYS)
-            return sbr_err_set(err, SBR_EINVAL, "algo %s: grid '%s': expected key=v|v|v; ...",
-                               a->label, a->grid);
+        if (eq == NULL || g->n_keys == SBR_EXP_GRID_KEYS)
+            return sbr_err_set(err, SBR_EINVAL,
+                               "algo %s: grid '%s': expected key=v|v|v; ... (at most %d keys)",
+                               a->label, a->grid, SBR_EXP_GRID_KEYS);
         *eq = '\0';
         size_t k = g->n_keys++;
-        snprintf(g->keys[k], sizeof g->keys[k], "%s", part);
-        char *end = g->keys[k] + strlen(g->keys[k]);
-        while (end > g->keys[k] && end[-1] == ' ')
-            *--end = '\0';
-        g->n_values[k] = 0;
+        g->keys[k] = trim_spaces(part);
+        if (*g->keys[k] == '\0')
+            return sbr_err_set(err, SBR_EINVAL, "algo %s: grid '%s': a key has no name", a->label,
+                               a->grid);
+        for (size_t j = 0; j < k; j++)
+            if (strcmp(g->keys[j], g->keys[k]) == 0)
+                return sbr_err_set(err, SBR_EINVAL,
+                                   "algo %s: grid key %s is given twice (list all its values "
+                                   "once: %s=a|b)",
+                                   a->label, g->keys[k], g->keys[k]);
         char *vs = NULL;
         for (char *v = strtok_r(eq + 1, "|", &vs); v != NULL; v = strtok_r(NULL, "|", &vs)) {
-            while (*v == ' ')
-                v++;
-            char *ve = v + strlen(v);
-            while (ve > v && ve[-1] == ' ')
-                *--ve = '\0';
-            if (g->n_values[k] == MAX_VALUES || *v == '\0')
+            v = trim_spaces(v);
+            if (g->n_values[k] == SBR_EXP_GRID_VALUES || *v == '\0')
                 return sbr_err_set(err, SBR_EINVAL, "algo %s: grid key %s: 1 to %d values",
-                                   a->label, g->keys[k], MAX_VALUES);
-            snprintf(g->values[k][g->n_values[k]++], 32, "%s", v);
+                                   a->label, g->keys[k], SBR_EXP_GRID_VALUES);
+            g->values[k][g->n_values[k]++] = v;
         }
         if (g->n_values[k] == 0)
             return sbr_err_set(err, SBR_EINVAL, "algo %s: grid key %s has no values", a->label,
                                g->keys[k]);
+        g->combinations *= g->n_values[k]; /* at most 32^8: no overflow */
     }
     return SBR_OK;
 }
 
 /* where "A<=B" (also <, >=, >) over the grid's numeric values; true when absent. */
-static sbr_rc check_where(const sbr_exp_algo *a, const grid *g, const size_t *idx, bool *keep,
-                          sbr_err *err)
+static sbr_rc check_where(const sbr_exp_algo *a, const sbr_exp_grid *g, const size_t *idx,
+                          bool *keep, sbr_err *err)
 {
     *keep = true;
     if (a->where[0] == '\0')
@@ -377,7 +634,7 @@ static sbr_rc check_where(const sbr_exp_algo *a, const grid *g, const size_t *id
         const char *at = strstr(a->where, ops[o]);
         if (at == NULL)
             continue;
-        char left[32], right[32];
+        char left[sizeof a->where], right[sizeof a->where];
         snprintf(left, sizeof left, "%.*s", (int)(at - a->where), a->where);
         snprintf(right, sizeof right, "%s", at + strlen(ops[o]));
         double lv = 0, rv = 0;
@@ -404,17 +661,19 @@ sbr_rc sbr_exp_expand(const sbr_exp_algo *a, char (**specs)[SBR_EXP_SPEC], size_
 {
     *specs = NULL;
     *n = 0;
-    grid g;
-    sbr_rc rc = parse_grid(a, &g, err);
+    sbr_exp_grid g;
+    sbr_rc rc = sbr_exp_grid_parse(a, &g, err);
     if (rc != SBR_OK)
         return rc;
-    size_t total = 1;
-    for (size_t k = 0; k < g.n_keys; k++)
-        total *= g.n_values[k];
+    size_t total = g.combinations;
+    if (total > SBR_EXP_MAX_COMBINATIONS)
+        return sbr_err_set(err, SBR_EINVAL,
+                           "algo %s: the grid has %zu combinations, more than the %d allowed",
+                           a->label, total, SBR_EXP_MAX_COMBINATIONS);
     char(*out)[SBR_EXP_SPEC] = calloc(total, SBR_EXP_SPEC);
     if (out == NULL)
         return sbr_err_set(err, SBR_ENOMEM, "algo %s: out of memory", a->label);
-    size_t idx[MAX_KEYS] = {0}, kept = 0;
+    size_t idx[SBR_EXP_GRID_KEYS] = {0}, kept = 0;
     for (size_t c = 0; c < total; c++) {
         /* Mixed-radix counter: the last key varies fastest. */
         size_t rest = c;
@@ -430,12 +689,16 @@ sbr_rc sbr_exp_expand(const sbr_exp_algo *a, char (**specs)[SBR_EXP_SPEC], size_
         if (!keep)
             continue;
         char *s = out[kept++];
-        snprintf(s, SBR_EXP_SPEC, "%s", a->spec);
-        for (size_t k = 0; k < g.n_keys; k++) {
-            size_t used = strlen(s);
-            snprintf(s + used, SBR_EXP_SPEC - used, "%s%s=%s",
-                     k == 0 ? (strchr(a->spec, ':') ? "," : ":") : ",", g.keys[k],
-                     g.values[k][idx[k]]);
+        size_t used = (size_t)snprintf(s, SBR_EXP_SPEC, "%s", a->spec);
+        for (size_t k = 0; k < g.n_keys && used < SBR_EXP_SPEC; k++)
+            used += (size_t)snprintf(s + used, SBR_EXP_SPEC - used, "%s%s=%s",
+                                     k == 0 ? (strchr(a->spec, ':') ? "," : ":") : ",", g.keys[k],
+                                     g.values[k][idx[k]]);
+        if (used >= SBR_EXP_SPEC) {
+            free(out);
+            return sbr_err_set(err, SBR_EINVAL,
+                               "algo %s: spec '%s' with its grid values is longer than %d bytes",
+                               a->label, a->spec, SBR_EXP_SPEC - 1);
         }
     }
     *specs = out;

@@ -32,8 +32,23 @@
  *   grid     = m=100|500|1000; k=50|100          # every combination, k varying fastest
  *   where    = k<=m                              # optional: keep combinations with k <= m
  *
- * `$SBR_DATA` and `${SBR_DATA}` expand from the environment. Unknown sections or keys are
- * errors naming the file and line. */
+ * `$SBR_DATA` and `${SBR_DATA}` expand from the environment. The file is read as libinih reads
+ * INI files (comments start with ';' or '#'; an inline comment with ';' after whitespace;
+ * `key: value` also works), without its limits and merges. Every error names the file and line
+ * and stops the reading (the first error wins):
+ *  - unknown sections or keys;
+ *  - a section name given twice ([run], or [dataset NAME] / [algo LABEL] with one NAME or
+ *    LABEL): sections are never merged;
+ *  - a NAME or LABEL longer than 63 bytes (never cut), more than 32 [dataset] or 64 [algo]
+ *    sections;
+ *  - a key given twice in one section (`file` and `files` count as one key): no "later wins".
+ *    A `file`/`files` list may go on over indented lines (each adds its paths); an indented
+ *    line after any other key is an error;
+ *  - a line longer than SBR_EXP_MAX_LINE (64 KiB) bytes (never cut);
+ *  - a key before the first section.
+ * A grid has at most SBR_EXP_GRID_KEYS keys (each once) of at most SBR_EXP_GRID_VALUES values,
+ * kept whole; an experiment expands into at most SBR_EXP_MAX_COMBINATIONS combinations in all
+ * (before `where`), counted before anything is allocated. */
 #ifndef SBR_EVAL_EXPERIMENT_H
 #define SBR_EVAL_EXPERIMENT_H
 
@@ -50,7 +65,11 @@ enum {
     SBR_EXP_MAX_ALGOS = 64,
     SBR_EXP_MAX_FILES = 16,
     SBR_EXP_PATH = 1024,
-    SBR_EXP_SPEC = 512
+    SBR_EXP_SPEC = 512,
+    SBR_EXP_MAX_LINE = 65536,        /* bytes in a line, without its newline */
+    SBR_EXP_GRID_KEYS = 8,           /* keys in a grid */
+    SBR_EXP_GRID_VALUES = 32,        /* values of a grid key */
+    SBR_EXP_MAX_COMBINATIONS = 10000 /* grid combinations of an experiment, all algos */
 };
 
 typedef enum sbr_exp_split {
@@ -95,15 +114,34 @@ typedef struct sbr_experiment {
 } sbr_experiment;
 
 /* Reads and checks the experiment file. *x is the caller's (it is large: allocate it).
- * Errors: SBR_EIO (cannot read), SBR_EPARSE / SBR_EINVAL naming "file:line" and the key. */
+ * Errors: SBR_EIO (cannot read), SBR_EPARSE naming "file:line" and the offending text (see the
+ * rules above), SBR_EINVAL for a dataset or algorithm that is incomplete or whose grid is bad
+ * or too large. */
 sbr_rc sbr_experiment_load(const char *path, sbr_experiment *x, sbr_err *err);
 
 /* The number of slices a dataset yields (1 for a given split or one file cut by last-days). */
 size_t sbr_exp_dataset_slices(const sbr_exp_dataset *d);
 
+/* An algorithm's grid, parsed: keys[k] has values[k][0..n_values[k]), pointing into text (so
+ * the struct must not be copied). combinations is the product of the n_values (1 without a
+ * grid), before `where`. */
+typedef struct sbr_exp_grid {
+    char text[1024];
+    const char *keys[SBR_EXP_GRID_KEYS];
+    const char *values[SBR_EXP_GRID_KEYS][SBR_EXP_GRID_VALUES];
+    size_t n_values[SBR_EXP_GRID_KEYS], n_keys;
+    size_t combinations;
+} sbr_exp_grid;
+
+/* Parses a's grid into *g without expanding it. Errors: SBR_EINVAL for a malformed grid (a key
+ * without values, an empty value, too many keys or values, a key given twice), naming it. */
+sbr_rc sbr_exp_grid_parse(const sbr_exp_algo *a, sbr_exp_grid *g, sbr_err *err);
+
 /* Expands an algorithm's grid into full specs, in grid order (the last key varies fastest),
  * keeping the combinations its `where` allows. *specs (malloc'ed, n entries of SBR_EXP_SPEC
- * bytes) is the caller's to free. Errors: SBR_EINVAL for a malformed grid or where. */
+ * bytes) is the caller's to free. Errors: SBR_EINVAL for a malformed grid or where, more than
+ * SBR_EXP_MAX_COMBINATIONS combinations (refused before allocating), or a spec with its grid
+ * values longer than SBR_EXP_SPEC - 1 bytes (never cut). */
 sbr_rc sbr_exp_expand(const sbr_exp_algo *a, char (**specs)[SBR_EXP_SPEC], size_t *n, sbr_err *err);
 
 #endif

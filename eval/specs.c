@@ -1,6 +1,8 @@
 #include "eval/specs.h"
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 sbr_rc sbr_specs_parse(const char *const *texts, size_t n, sbr_spec *out, sbr_err *err)
 {
@@ -20,6 +22,27 @@ void sbr_specs_fini(sbr_spec *specs, size_t n)
         sbr_spec_fini(&specs[i]);
 }
 
+/* Checks every grid key and value of a against its algorithm one by one (sum, not product,
+ * of the value counts), before any combination is built: an unknown algorithm or parameter, or
+ * a value of the wrong type or out of bounds (cross-parameter rules are checked per
+ * combination). Errors: SBR_EINVAL "<file>: algo <label>: <why>", SBR_ENOMEM. */
+static sbr_rc check_grid_params(const sbr_experiment *x, const sbr_exp_algo *a,
+                                const sbr_exp_grid *g, sbr_err *err)
+{
+    char name[SBR_EXP_SPEC];
+    snprintf(name, sizeof name, "%.*s", (int)strcspn(a->spec, ":"), a->spec);
+    sbr_spec spec = SBR_SPEC_EMPTY;
+    sbr_err why = {SBR_OK, ""};
+    sbr_rc rc = sbr_spec_parse(&spec, name, &why);
+    for (size_t k = 0; k < g->n_keys && rc == SBR_OK; k++)
+        for (size_t v = 0; v < g->n_values[k] && rc == SBR_OK; v++)
+            rc = sbr_algo_set_param(spec.algo, spec.config, g->keys[k], g->values[k][v], &why);
+    sbr_spec_fini(&spec);
+    if (rc != SBR_OK)
+        return sbr_err_set(err, rc, "%s: algo %s: %s", x->path, a->label, why.msg);
+    return SBR_OK;
+}
+
 sbr_rc sbr_job_specs_expand(const sbr_experiment *x, sbr_job_spec **out, size_t *n, bool *bad_spec,
                             sbr_err *err)
 {
@@ -27,6 +50,22 @@ sbr_rc sbr_job_specs_expand(const sbr_experiment *x, sbr_job_spec **out, size_t 
     *n = 0;
     *bad_spec = false;
     sbr_rc rc = SBR_OK;
+    /* First every grid's form, names and values, and the number of combinations in all. */
+    size_t combinations = 0;
+    for (size_t a = 0; a < x->n_algos; a++) {
+        sbr_exp_grid g;
+        if ((rc = sbr_exp_grid_parse(&x->algos[a], &g, err)) != SBR_OK)
+            return rc;
+        if ((rc = check_grid_params(x, &x->algos[a], &g, err)) != SBR_OK) {
+            *bad_spec = rc == SBR_EINVAL;
+            return rc;
+        }
+        combinations += g.combinations;
+    }
+    if (combinations > SBR_EXP_MAX_COMBINATIONS)
+        return sbr_err_set(err, SBR_EINVAL,
+                           "%s: the grids have %zu combinations in all, more than the %d allowed",
+                           x->path, combinations, SBR_EXP_MAX_COMBINATIONS);
     for (size_t a = 0; a < x->n_algos && rc == SBR_OK; a++) {
         char(*texts)[SBR_EXP_SPEC] = NULL;
         size_t n_texts = 0;

@@ -86,6 +86,12 @@ static sbr_rc parse_dim(char *part, sbr_dim *d, sbr_err *err)
     if ((d->kind == SBR_DIM_INT || d->kind == SBR_DIM_LOGINT) &&
         (d->lo != floor(d->lo) || d->hi != floor(d->hi)))
         return sbr_err_set(err, SBR_EINVAL, "space: %s: integer bounds must be integers", name);
+    if ((d->kind == SBR_DIM_INT || d->kind == SBR_DIM_LOGINT) &&
+        (fabs(d->lo) > SBR_SPACE_MAX_INT || fabs(d->hi) > SBR_SPACE_MAX_INT))
+        return sbr_err_set(err, SBR_EINVAL,
+                           "space: %s: integer bounds '%s:%s' must be within +-2^53 "
+                           "(9007199254740992)",
+                           name, lo, hi);
     return SBR_OK;
 }
 
@@ -269,12 +275,29 @@ sbr_rc sbr_tuner_tell(sbr_tuner *t, const double *x, double objective, sbr_err *
     return SBR_OK;
 }
 
+/* A uniform integer in [0, n) for any n >= 1 up to 2^54 + 1. gsl_rng_uniform_int serves n up
+ * to the generator's range (2^32 - 1 for mt19937; beyond it, it fails and returns 0), and is
+ * kept there so that seeded sequences do not move; wider n take two 32-bit draws per 64-bit
+ * candidate, rejecting the top partial block so that every value is equally likely. */
+static uint64_t uniform_below(gsl_rng *r, uint64_t n)
+{
+    if (n <= gsl_rng_max(r) - gsl_rng_min(r))
+        return gsl_rng_uniform_int(r, (unsigned long)n);
+    uint64_t limit = UINT64_MAX - UINT64_MAX % n; /* candidates below limit are unbiased */
+    for (;;) {
+        uint64_t hi = gsl_rng_get(r) - gsl_rng_min(r), lo = gsl_rng_get(r) - gsl_rng_min(r);
+        uint64_t u = (hi << 32) | (lo & 0xffffffffu);
+        if (u < limit)
+            return u % n;
+    }
+}
+
 static double random_value(const sbr_dim *d, gsl_rng *r)
 {
     if (d->kind == SBR_DIM_CHOICE)
         return (double)gsl_rng_uniform_int(r, d->n_choices);
-    if (d->kind == SBR_DIM_INT)
-        return d->lo + (double)gsl_rng_uniform_int(r, (unsigned long)(d->hi - d->lo) + 1);
+    if (d->kind == SBR_DIM_INT) /* bounds within +-2^53: hi - lo + 1 is exact in uint64 */
+        return d->lo + (double)uniform_below(r, (uint64_t)((int64_t)d->hi - (int64_t)d->lo) + 1);
     if (d->kind == SBR_DIM_LOGINT) /* log-uniform over [lo - 0.5, hi + 0.5), then rounded */
         return from_u(d, log(fmax(d->lo - 0.5, 0.5)) +
                              gsl_rng_uniform(r) * (log(d->hi + 0.5) - log(fmax(d->lo - 0.5, 0.5))));

@@ -3,7 +3,9 @@
  * A search space is text: "m=int:100:2500; k=int:50:1500; weighting=choice:div|quadratic;
  * lambda=log:0.01:10". Kinds: int (uniform integers), real (uniform), log (log-uniform reals),
  * logint (log-uniform integers), choice (one of the listed values, which are substituted into
- * the algorithm spec as text). Bounds are inclusive.
+ * the algorithm spec as text). Bounds are inclusive; integer bounds lie within
+ * +-SBR_SPACE_MAX_INT (2^53, exact in a double), and an int range of any width up to that is
+ * drawn uniformly.
  *
  * The tuner proposes points with sbr_tuner_ask(trial index) and learns results with
  * sbr_tuner_tell. Each ask draws from its own generator seeded by (seed, trial), and sees only
@@ -27,6 +29,8 @@
 #include "data/common.h"
 
 enum { SBR_SPACE_MAX_DIMS = 16, SBR_SPACE_MAX_CHOICES = 32 };
+
+#define SBR_SPACE_MAX_INT 9007199254740992.0 /* 2^53 */
 
 typedef enum sbr_dim_kind {
     SBR_DIM_INT,

@@ -179,5 +179,25 @@ expect 2 "tune rejects a space that does not fit" -- "$SBR" tune --train "$TMP/t
 contains "$TMP/err" "unknown parameter 'depth'" "the parameter is named"
 expect 2 "tune rejects a bad objective" -- "$SBR" tune --train "$TMP/tr.tsv" --valid "$TMP/te.tsv" --algo sr --objective auc@20 --out "$TMP/t3"
 
+# Hardening: experiment files that crashed `sbr run` (SIGSEGV) give one clean error naming
+# the file, the line and the offending text; the first error wins.
+printf '[foo]\na = 1\nspec = pop\n' >"$TMP/foo.ini"
+expect 1 "run rejects an unknown section without crashing" -- "$SBR" run "$TMP/foo.ini"
+contains "$TMP/err" "foo.ini:1: unknown section [foo]" "the unknown section is named at its line"
+i=1; : >"$TMP/algos65.ini"
+while [ $i -le 65 ]; do printf '[algo a%d]\nspec = pop\n' $i >>"$TMP/algos65.ini"; i=$((i + 1)); done
+expect 1 "run rejects 65 [algo] sections without crashing" -- "$SBR" run "$TMP/algos65.ini"
+contains "$TMP/err" "algos65.ini:129:" "the 65th section's line is named"
+contains "$TMP/err" "[algo a65]" "the 65th section is named"
+printf '[dataset d]\nfile = x\nsplit = last-days 1\n[dataset d]\nfile = y\n' >"$TMP/twice.ini"
+expect 1 "run rejects a repeated section" -- "$SBR" run "$TMP/twice.ini"
+contains "$TMP/err" "twice.ini:4: [dataset d] repeats the section of line 1" "the repeated section is named"
+
+# --columns given twice: the maps merge (a key given twice is a usage error).
+expect 0 "--columns twice merges" -- "$SBR" stats --columns session=SessionId --columns item=ItemId "$FIX/sessions-small.tsv"
+grep -E '^sessions +5$' "$TMP/out" >/dev/null && ok || bad "--columns twice: 5 sessions"
+expect 2 "--columns naming a key twice" -- "$SBR" stats --columns session=SessionId --columns session=2 "$FIX/sessions-small.tsv"
+contains "$TMP/err" "--columns 'session=2': session is given twice" "the repeated key is named"
+
 echo "cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -1,5 +1,6 @@
 /* Experiment files: parsing, errors with file and line, grid expansion. */
 #include <CUnit/CUnit.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -107,6 +108,225 @@ static void test_grids_expand_with_the_last_key_fastest_and_where_filters(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "two numeric grid keys"));
 }
 
+/* Loads text and checks that it fails with rc and a message holding every piece (NULL-ended). */
+static void expect_error(const char *name, const char *text, sbr_rc rc, const char *const *pieces)
+{
+    sbr_experiment *x = malloc(sizeof *x);
+    sbr_err e = {SBR_OK, ""};
+    CU_ASSERT_PTR_NOT_NULL_FATAL(x);
+    CU_ASSERT_EQUAL(load(name, text, x, &e), rc);
+    for (const char *const *p = pieces; *p != NULL; p++)
+        if (strstr(e.msg, *p) == NULL) {
+            fprintf(stderr, "\n'%s' not in: %s\n", *p, e.msg);
+            CU_FAIL("a piece of the message is missing");
+        }
+    free(x);
+}
+
+/* A growing text buffer for generated experiment files. */
+static char *append(char *buf, size_t *len, const char *piece)
+{
+    size_t n = strlen(piece);
+    buf = realloc(buf, *len + n + 1);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(buf);
+    memcpy(buf + *len, piece, n + 1);
+    *len += n;
+    return buf;
+}
+
+/* These files crashed the parser (the keys after a rejected section header reached a NULL
+ * section), or named one line and quoted another. The first error wins, named at the header. */
+static void test_a_rejected_section_gives_one_error_and_no_crash(void)
+{
+    expect_error("foo.ini", "[foo]\na = 1\nspec = pop\n", SBR_EPARSE,
+                 (const char *[]){"foo.ini:1:", "unknown section [foo]", NULL});
+    expect_error("frobs.ini", "[frobs]\na = b\nc = d\n", SBR_EPARSE,
+                 (const char *[]){"frobs.ini:1:", "unknown section [frobs]", NULL});
+    sbr_experiment *x = malloc(sizeof *x);
+    sbr_err e = {SBR_OK, ""};
+    CU_ASSERT_EQUAL(load("frobs.ini", "[frobs]\na = b\nc = d\n", x, &e), SBR_EPARSE);
+    CU_ASSERT_PTR_NULL(strstr(e.msg, "c = d"));
+    CU_ASSERT_PTR_NULL(strstr(e.msg, "[algo]"));
+    free(x);
+    char *text = NULL, line[128];
+    size_t len = 0;
+    for (int i = 1; i <= 65; i++) {
+        snprintf(line, sizeof line, "[algo a%d]\nspec = pop\n", i);
+        text = append(text, &len, line);
+    }
+    expect_error("algos65.ini", text, SBR_EPARSE,
+                 (const char *[]){"algos65.ini:129:", "[algo a65]", "64", NULL});
+    free(text);
+    text = NULL;
+    len = 0;
+    for (int i = 1; i <= 33; i++) {
+        snprintf(line, sizeof line, "[dataset d%d]\nfile = x\nsplit = last-days 1\n", i);
+        text = append(text, &len, line);
+    }
+    text = append(text, &len, "[algo a]\nspec = pop\n");
+    expect_error("datasets33.ini", text, SBR_EPARSE,
+                 (const char *[]){"datasets33.ini:97:", "[dataset d33]", "32", NULL});
+    x = malloc(sizeof *x);
+    CU_ASSERT_EQUAL(load("datasets33.ini", text, x, &e), SBR_EPARSE);
+    CU_ASSERT_PTR_NULL(strstr(e.msg, "split"));
+    free(x);
+    free(text);
+    /* A key before any section. */
+    expect_error("nosec.ini", "spec = pop\n[algo a]\nspec = pop\n", SBR_EPARSE,
+                 (const char *[]){"nosec.ini:1:", "spec", NULL});
+}
+
+/* inih merged two sections of one name (the first silently lost) and cut names at 49 bytes. */
+static void test_a_repeated_or_long_section_name_is_an_error(void)
+{
+    expect_error("twice.ini",
+                 "[dataset d]\nfile = x\nsplit = last-days 1\n[dataset d]\nfile = y\n"
+                 "split = last-days 2\n[algo a]\nspec = pop\n",
+                 SBR_EPARSE, (const char *[]){"twice.ini:4:", "[dataset d]", "line 1", NULL});
+    expect_error("twicealgo.ini",
+                 "[dataset d]\nfile = x\nsplit = last-days 1\n[algo a]\nspec = pop\n"
+                 "[algo a]\nspec = ar\n",
+                 SBR_EPARSE, (const char *[]){"twicealgo.ini:6:", "[algo a]", NULL});
+    expect_error("twicerun.ini", "[run]\nseed = 1\n[run]\nseed = 2\n", SBR_EPARSE,
+                 (const char *[]){"twicerun.ini:3:", "[run]", NULL});
+    /* Two names alike in their first 60 bytes: each is too long, never cut and merged. */
+    const char *long_name =
+        "[algo aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa1]";
+    char text[512];
+    snprintf(text, sizeof text,
+             "[dataset d]\nfile = x\nsplit = last-days 1\n%s\nspec = pop\n"
+             "[algo aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa2]\n"
+             "spec = ar\n",
+             long_name);
+    expect_error(
+        "longsec.ini", text, SBR_EPARSE,
+        (const char *[]){"longsec.ini:4:", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa1", "63", NULL});
+    /* A section header without its ']' names the line. */
+    expect_error("open.ini", "[run\nseed = 1\n", SBR_EPARSE,
+                 (const char *[]){"open.ini:1:", "[run", NULL});
+}
+
+/* inih read at most 199 bytes of a line: a long `files =` list broke ("not an INI line"). */
+static void test_long_lines_are_read_whole_up_to_the_limit(void)
+{
+    char *text = NULL;
+    size_t len = 0;
+    text = append(text, &len, "[dataset many]\nfiles =");
+    char path[128];
+    for (int i = 0; i < 16; i++) {
+        snprintf(path, sizeof path, " /a/rather/long/folder/name/for/the/slices/of/data/s%02d.tsv",
+                 i);
+        text = append(text, &len, path);
+    }
+    text = append(text, &len, "\nsplit = last-days 1\n[algo a]\nspec = pop\n");
+    sbr_experiment *x = malloc(sizeof *x);
+    sbr_err e = {SBR_OK, ""};
+    sbr_rc rc = load("longline.ini", text, x, &e);
+    if (rc != SBR_OK)
+        fprintf(stderr, "\n%s\n", e.msg);
+    CU_ASSERT_EQUAL_FATAL(rc, SBR_OK);
+    CU_ASSERT_EQUAL(x->datasets[0].n_files, 16);
+    CU_ASSERT_STRING_EQUAL(x->datasets[0].files[15],
+                           "/a/rather/long/folder/name/for/the/slices/of/data/s15.tsv");
+    free(text);
+    /* A line over SBR_EXP_MAX_LINE bytes is an error naming the line, never cut. */
+    size_t big = 65536 + 10; /* SBR_EXP_MAX_LINE + 10 */
+    text = malloc(big + 64);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+    strcpy(text, "[algo a]\nspec = pop\nwhere = ");
+    size_t at = strlen(text);
+    memset(text + at, 'x', big);
+    strcpy(text + at + big, "\n");
+    expect_error("huge.ini", text, SBR_EPARSE,
+                 (const char *[]){"huge.ini:3:", "longer than 65536 bytes", NULL});
+    free(text);
+    free(x);
+}
+
+/* A key given twice in one section was merged (`files` twice: both lists) or the later won
+ * silently; now it is an error naming both lines. Continuation lines extend file lists. */
+static void test_a_repeated_key_is_an_error(void)
+{
+    expect_error("files2.ini",
+                 "[dataset d]\nfiles = a\nfiles = b\nsplit = last-days 1\n[algo a]\nspec = pop\n",
+                 SBR_EPARSE, (const char *[]){"files2.ini:3:", "files", "line 2", NULL});
+    expect_error("spec2.ini", "[algo a]\nspec = pop\nspec = ar\n", SBR_EPARSE,
+                 (const char *[]){"spec2.ini:3:", "spec", "line 2", NULL});
+    expect_error("seed2.ini", "[run]\nseed = 1\nthreads = 2\nseed = 3\n", SBR_EPARSE,
+                 (const char *[]){"seed2.ini:4:", "seed", NULL});
+    expect_error("fileandfiles.ini",
+                 "[dataset d]\nfile = a\nfiles = b\nsplit = last-days 1\n[algo a]\nspec = pop\n",
+                 SBR_EPARSE, (const char *[]){"fileandfiles.ini:3:", "files", NULL});
+    sbr_experiment *x = malloc(sizeof *x);
+    sbr_err e = {SBR_OK, ""};
+    CU_ASSERT_EQUAL_FATAL(load("cont.ini",
+                               "[dataset d]\nfiles = /a /b\n  /c\nsplit = last-days 1\n"
+                               "[algo a]\nspec = pop\n",
+                               x, &e),
+                          SBR_OK);
+    CU_ASSERT_EQUAL(x->datasets[0].n_files, 3);
+    CU_ASSERT_STRING_EQUAL(x->datasets[0].files[2], "/c");
+    free(x);
+    expect_error("cont2.ini", "[algo a]\nspec = pop\n  :k=3\n", SBR_EPARSE,
+                 (const char *[]){"cont2.ini:3:", "spec", NULL});
+}
+
+/* A synth value out of range was converted to a wrong count at run time; the loader checks it,
+ * quoting the value as written. */
+static void test_a_synth_value_out_of_range_is_named_at_its_line(void)
+{
+    expect_error("synth.ini",
+                 "[dataset s]\nsynth = sessions=1e20,items=50\nsplit = last-days 1\n"
+                 "[algo a]\nspec = pop\n",
+                 SBR_EPARSE, (const char *[]){"synth.ini:2:", "sessions=1e20", "1..1e8", NULL});
+}
+
+/* Grid values were cut to 31 bytes (k=0000...5000 became k=5) and a repeated key let the later
+ * win; a grid's combinations were allocated before anything was counted. */
+static void test_grid_values_are_whole_and_keys_unique(void)
+{
+    sbr_exp_algo a;
+    memset(&a, 0, sizeof a);
+    strcpy(a.label, "s");
+    strcpy(a.spec, "sr");
+    char(*specs)[SBR_EXP_SPEC] = NULL;
+    size_t n = 0;
+    sbr_err e = {SBR_OK, ""};
+    strcpy(a.grid, "steps=00000000000000000000000000000000000005");
+    sbr_rc rc = sbr_exp_expand(&a, &specs, &n, &e);
+    if (rc == SBR_OK) {
+        CU_ASSERT_EQUAL(n, 1);
+        CU_ASSERT_STRING_EQUAL(specs[0], "sr:steps=00000000000000000000000000000000000005");
+    } else {
+        CU_ASSERT_EQUAL(rc, SBR_EINVAL);
+        CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "00000000000000000000000000000000000005"));
+    }
+    free(specs);
+    specs = NULL;
+    strcpy(a.grid, "steps=1|2; steps=3");
+    CU_ASSERT_EQUAL(sbr_exp_expand(&a, &specs, &n, &e), SBR_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "steps"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "twice"));
+    free(specs);
+    specs = NULL;
+    /* 32^8 combinations: refused by count, before any allocation. */
+    char grid[1024] = "";
+    for (int k = 0; k < 8; k++) {
+        size_t used = strlen(grid);
+        snprintf(grid + used, sizeof grid - used, "%sk%d=", k ? ";" : "", k);
+        for (int v = 0; v < 32; v++) {
+            used = strlen(grid);
+            snprintf(grid + used, sizeof grid - used, "%s%d", v ? "|" : "", v);
+        }
+    }
+    CU_ASSERT_FATAL(strlen(grid) < sizeof a.grid);
+    strcpy(a.grid, grid);
+    CU_ASSERT_EQUAL(sbr_exp_expand(&a, &specs, &n, &e), SBR_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "combinations"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "10000"));
+    CU_ASSERT_PTR_NULL(specs);
+}
+
 /* `algorithms = registry` adds every registered algorithm that no [algo] names, with its
  * defaults, after the listed ones; a listed name (with or without parameters) is not added
  * again. */
@@ -150,6 +370,15 @@ static CU_TestInfo tests[] = {
     {"errors name the file, line and key", test_errors_name_the_file_line_and_key},
     {"grids expand with the last key fastest, and where filters",
      test_grids_expand_with_the_last_key_fastest_and_where_filters},
+    {"a rejected section gives one error and no crash",
+     test_a_rejected_section_gives_one_error_and_no_crash},
+    {"a repeated or long section name is an error",
+     test_a_repeated_or_long_section_name_is_an_error},
+    {"long lines are read whole up to the limit", test_long_lines_are_read_whole_up_to_the_limit},
+    {"a repeated key is an error", test_a_repeated_key_is_an_error},
+    {"grid values are whole and keys unique", test_grid_values_are_whole_and_keys_unique},
+    {"a synth value out of range is named at its line",
+     test_a_synth_value_out_of_range_is_named_at_its_line},
     CU_TEST_INFO_NULL};
 
 CU_SuiteInfo sbr_suite_experiment = {"experiment", NULL, NULL, NULL, NULL, tests};

@@ -108,11 +108,38 @@ static void test_an_options_spec_is_parsed_and_checked(void)
     CU_ASSERT_EQUAL(sbr_synth_options_parse("days=-1", &o, &e), SBR_EINVAL);
 }
 
+/* A count too large for size_t was converted first ("sessions=1e20" reported "sessions=0");
+ * now the range is checked on the number, and the message quotes the value as written. */
+static void test_counts_are_range_checked_before_conversion(void)
+{
+    sbr_synth_options o;
+    sbr_err e = {SBR_OK, ""};
+    CU_ASSERT_EQUAL(sbr_synth_options_parse("sessions=1e20", &o, &e), SBR_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "sessions=1e20"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "1..1e8"));
+    CU_ASSERT_PTR_NULL(strstr(e.msg, "sessions=0"));
+    CU_ASSERT_EQUAL(sbr_synth_options_parse("items=5e30", &o, &e), SBR_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "items=5e30"));
+    CU_ASSERT_EQUAL(sbr_synth_options_parse("clusters=1e300", &o, &e), SBR_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "clusters=1e300"));
+    CU_ASSERT_EQUAL(sbr_synth_options_parse("seed=1e40", &o, &e), SBR_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "seed=1e40"));
+    CU_ASSERT_EQUAL(sbr_synth_options_parse("sessions=0", &o, &e), SBR_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "sessions=0"));
+    /* In range: truncated to an integer as before. */
+    CU_ASSERT_EQUAL(sbr_synth_options_parse("sessions=1e8,items=100.7,seed=4294967296", &o, &e),
+                    SBR_OK);
+    CU_ASSERT_EQUAL(o.sessions, 100000000);
+    CU_ASSERT_EQUAL(o.items, 100);
+    CU_ASSERT_EQUAL(o.seed, 4294967296u);
+}
+
 static CU_TestInfo tests[] = {
     {"the same seed gives the same bytes", test_the_same_seed_gives_the_same_bytes},
     {"the log has the requested shape", test_the_log_has_the_requested_shape},
     {"bad options are named", test_bad_options_are_named},
     {"an options spec is parsed and checked", test_an_options_spec_is_parsed_and_checked},
+    {"counts are range-checked before conversion", test_counts_are_range_checked_before_conversion},
     CU_TEST_INFO_NULL};
 
 CU_SuiteInfo sbr_suite_synth = {"synth", NULL, NULL, NULL, NULL, tests};

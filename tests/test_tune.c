@@ -212,6 +212,52 @@ static void test_every_proposal_passes_the_feasibility_rule(void)
     }
 }
 
+/* gsl_rng_uniform_int returns 0 (an error, with GSL's handler off) for n > 2^32 - 1, so a wide
+ * integer range gave every trial its lower bound. Now wide ranges draw over the whole range;
+ * bounds past 2^53 (not exact in a double) are refused. */
+static void test_a_wide_integer_range_is_drawn_over_its_width(void)
+{
+    sbr_space sp;
+    sbr_err e = {SBR_OK, ""};
+    sbr_tune_options opt;
+    sbr_tune_options_init(&opt);
+    opt.method = SBR_TUNE_RANDOM;
+    /* Narrow ranges keep their seeded sequence: trial 0 of int:1:100 with seed 1. */
+    CU_ASSERT_EQUAL_FATAL(sbr_space_parse("k=int:1:100; m=int:-5:5", &sp, &e), SBR_OK);
+    sbr_tuner *t = sbr_tuner_new(&sp, &opt);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+    double y[2];
+    CU_ASSERT_EQUAL(sbr_tuner_ask(t, 0, y, &e), SBR_OK);
+    CU_ASSERT_DOUBLE_EQUAL(y[0], 21, 0); /* as drawn before wide ranges were supported */
+    CU_ASSERT_DOUBLE_EQUAL(y[1], 2, 0);
+    sbr_tuner_free(t);
+    CU_ASSERT_EQUAL_FATAL(sbr_space_parse("k=int:1:10000000000", &sp, &e), SBR_OK);
+    t = sbr_tuner_new(&sp, &opt);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+    size_t above_32_bits = 0, at_lo = 0;
+    double first = 0;
+    bool all_same = true;
+    for (size_t i = 0; i < 64; i++) {
+        double x[1];
+        CU_ASSERT_EQUAL_FATAL(sbr_tuner_ask(t, i, x, &e), SBR_OK);
+        CU_ASSERT(x[0] >= 1 && x[0] <= 1e10);
+        CU_ASSERT_EQUAL(x[0], floor(x[0]));
+        above_32_bits += x[0] > 4294967296.0;
+        at_lo += x[0] == 1;
+        if (i == 0)
+            first = x[0];
+        all_same = all_same && x[0] == first;
+    }
+    CU_ASSERT_FALSE(all_same);
+    CU_ASSERT(at_lo < 2);
+    CU_ASSERT(above_32_bits > 32); /* 57% of the range lies above 2^32 */
+    sbr_tuner_free(t);
+    CU_ASSERT_EQUAL(sbr_space_parse("k=int:0:1e30", &sp, &e), SBR_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "k"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "1e30"));
+    CU_ASSERT_EQUAL(sbr_space_parse("k=logint:1:1e300", &sp, &e), SBR_EINVAL);
+}
+
 static CU_TestInfo tests[] = {
     {"every proposal passes the feasibility rule", test_every_proposal_passes_the_feasibility_rule},
     {"spaces parse and reject bad text", test_spaces_parse_and_reject_bad_text},
@@ -221,6 +267,8 @@ static CU_TestInfo tests[] = {
     {"the same seed gives the same trials for 1 and 2 threads",
      test_the_same_seed_gives_the_same_trials_for_1_and_2_threads},
     {"TPE beats random search on average", test_tpe_beats_random_search_on_average},
+    {"a wide integer range is drawn over its width",
+     test_a_wide_integer_range_is_drawn_over_its_width},
     CU_TEST_INFO_NULL};
 
 CU_SuiteInfo sbr_suite_tune = {"tune", NULL, NULL, NULL, NULL, tests};

@@ -30,14 +30,27 @@ int cli_fail(const sbr_err *err)
     return err->rc == SBR_EINVAL ? SBR_EXIT_USAGE : SBR_EXIT_RUNTIME;
 }
 
-/* "session=a,item=b,time=c": any subset, in any order. */
+/* Storage for the column names --columns gives: each name gets its own bytes, appended, so a
+ * later --columns never changes an earlier one's names. They live as long as the program. */
+static char column_names[4096];
+static size_t column_names_used;
+
+static bool set_by_columns(const char *p)
+{
+    return p >= column_names && p < column_names + sizeof column_names;
+}
+
+/* "session=a,item=b,time=c": any subset, in any order. Repeated --columns merge; a key named
+ * twice (in one option or two) is a usage error. */
 static int parse_columns(const char *cmd, const char *arg, sbr_load_options *opt)
 {
     static const char *const keys[SBR_COL_N] = {"session", "item", "time"};
-    static char copy[1024]; /* the option strings live as long as the program */
-    if (strlen(arg) >= sizeof copy)
+    const char *names[SBR_COL_N] = {NULL, NULL, NULL};
+    size_t need = strlen(arg) + 1;
+    if (need > sizeof column_names - column_names_used)
         return cli_usage_error(cmd, "--columns '%s' is too long", arg);
-    strcpy(copy, arg);
+    char *copy = column_names + column_names_used;
+    memcpy(copy, arg, need);
     char *p = copy;
     while (*p != '\0') {
         char *comma = strchr(p, ',');
@@ -55,11 +68,17 @@ static int parse_columns(const char *cmd, const char *arg, sbr_load_options *opt
                                    "--columns '%s': expected session=NAME, item=NAME and/or "
                                    "time=NAME, separated by commas",
                                    arg);
-        opt->columns[k] = eq + 1;
+        if (names[k] != NULL || set_by_columns(opt->columns[k]))
+            return cli_usage_error(cmd, "--columns '%s': %s is given twice", arg, keys[k]);
+        names[k] = eq + 1;
         if (comma == NULL)
             break;
         p = comma + 1;
     }
+    for (int k = 0; k < SBR_COL_N; k++)
+        if (names[k] != NULL)
+            opt->columns[k] = names[k];
+    column_names_used += need;
     return SBR_EXIT_OK;
 }
 

@@ -65,7 +65,8 @@ enum {
     "  --columns MAP     which columns hold the data, by header name or 1-based number,\n"         \
     "                    e.g. session=visitorid,item=itemid,time=timestamp (default: the\n"        \
     "                    names SessionId, ItemId, Time and their aliases such as\n"                \
-    "                    session_id, itemId, timestamp; other columns are ignored)\n"              \
+    "                    session_id, itemId, timestamp; other columns are ignored); may be\n"      \
+    "                    repeated: the maps merge, and naming a column twice is an error\n"        \
     "  --no-header       the first line is data (columns then default to 1,2,3)\n"                 \
     "  --time-unit U     s (default), ms or us: the unit of numeric times; ISO-8601 times\n"       \
     "                    such as 2014-04-07T10:51:09.277Z are also read (as UTC)\n"                \
