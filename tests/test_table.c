@@ -325,6 +325,23 @@ static void test_huge_field_is_handled(void)
     free(text);
 }
 
+static void test_times_past_9999_are_named(void)
+{
+    /* 9.3e18 s is past 2^63 s: before, it reached an undefined float-to-int64 conversion. */
+    expect_error("bigt.tsv", "SessionId\tItemId\tTime\n1\t1\t5\n1\t2\t9.3e18\n", NULL, SBR_EPARSE,
+                 "bigt.tsv:3: column 3 \"Time\": \"9.3e18\"",
+                 "is after 9999-12-31 23:59:59 UTC (out of range)");
+    expect_error("huget.tsv", "SessionId\tItemId\tTime\n1\t1\t1e300\n", NULL, SBR_EPARSE,
+                 "huget.tsv:2: column 3 \"Time\": \"1e300\"", "out of range");
+}
+
+static void test_iso_offsets_out_of_range_are_named(void)
+{
+    expect_error("offset.tsv", "SessionId\tItemId\tTime\n1\t1\t2020-01-01T00:00:00+99:99\n", NULL,
+                 SBR_EPARSE, "offset.tsv:2: column 3 \"Time\": \"2020-01-01T00:00:00+99:99\"",
+                 "has a UTC offset out of range (hours 00-23, minutes 00-59)");
+}
+
 static void test_columns_map_by_name_number_and_without_header(void)
 {
     sbr_load_options opt;
@@ -386,6 +403,8 @@ static CU_TestInfo tests[] = {
     {"columns map by name, number and without header",
      test_columns_map_by_name_number_and_without_header},
     {"time scale converts milliseconds", test_time_scale_converts_milliseconds},
+    {"times past 9999 are named", test_times_past_9999_are_named},
+    {"ISO offsets out of range are named", test_iso_offsets_out_of_range_are_named},
     CU_TEST_INFO_NULL};
 
 CU_SuiteInfo sbr_suite_table = {"table", NULL, NULL, NULL, NULL, tests};
