@@ -33,6 +33,7 @@ typedef struct reader {
     bool in_record;       /* a record has begun and not yet ended */
     uint64_t line;        /* the physical line being fed, 1-based */
     uint64_t record_line; /* the line the current record began on */
+    size_t record_bytes;  /* bytes of the lines fed for the current record */
     sbr_table_info info;
     char *line_buf; /* a line that spans chunks is gathered here */
     size_t line_len, line_cap;
@@ -152,7 +153,15 @@ static sbr_rc feed_line(reader *r, const sbr_table_options *opt, const char *s, 
     if (!r->in_record) {
         r->in_record = true;
         r->record_line = r->line;
+        r->record_bytes = 0;
     }
+    r->record_bytes += n;
+    if (r->record_bytes > SBR_TABLE_MAX_LINE)
+        return sbr_err_set(r->err, SBR_EPARSE,
+                           "%s:%llu: record longer than %d bytes (a quoted field runs over "
+                           "lines %llu-%llu: is a quote not closed?)",
+                           r->path, (unsigned long long)r->record_line, SBR_TABLE_MAX_LINE,
+                           (unsigned long long)r->record_line, (unsigned long long)r->line);
     size_t used = csv_parse(&r->csv, s, n, on_field, on_row, r);
     if (r->rc != SBR_OK)
         return r->rc;
@@ -177,8 +186,17 @@ static sbr_rc feed_line(reader *r, const sbr_table_options *opt, const char *s, 
     return SBR_OK;
 }
 
+static sbr_rc line_too_long(reader *r)
+{
+    return sbr_err_set(r->err, SBR_EPARSE, "%s:%llu: line longer than %d bytes", r->path,
+                       (unsigned long long)r->line, SBR_TABLE_MAX_LINE);
+}
+
+/* Gathers part of a line; a line over the limit fails here, before it is stored. */
 static sbr_rc append_line_buf(reader *r, const char *s, size_t n)
 {
+    if (r->line_len + n > SBR_TABLE_MAX_LINE)
+        return line_too_long(r);
     if (r->line_len + n > r->line_cap) {
         size_t cap = r->line_cap ? r->line_cap : CHUNK_BYTES;
         while (cap < r->line_len + n)
@@ -203,7 +221,7 @@ static sbr_rc feed_chunk(reader *r, const sbr_table_options *opt, const char *p,
         size_t n = (size_t)(nl + 1 - p);
         sbr_rc rc;
         if (r->line_len == 0) {
-            rc = feed_line(r, opt, p, n);
+            rc = n > SBR_TABLE_MAX_LINE ? line_too_long(r) : feed_line(r, opt, p, n);
         } else {
             rc = append_line_buf(r, p, n);
             if (rc == SBR_OK)

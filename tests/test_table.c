@@ -5,7 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc_hook.h"
 #include "data/load.h"
+#include "data/table.h"
 #include "test_util.h"
 
 /* Loads `text` written to a temporary file `name`; returns the rc, keeps the dataset. */
@@ -342,6 +344,93 @@ static void test_iso_offsets_out_of_range_are_named(void)
                  "has a UTC offset out of range (hours 00-23, minutes 00-59)");
 }
 
+/* Loads path and asserts rc and that the message holds frag (and the file's name). */
+static void expect_file_error(const char *path, const sbr_load_options *opt, sbr_rc rc,
+                              const char *frag)
+{
+    sbr_dataset *ds = NULL;
+    sbr_err err = {SBR_OK, ""};
+    CU_ASSERT_EQUAL(sbr_load_sessions(path, opt, &ds, NULL, &err), rc);
+    CU_ASSERT_PTR_NULL(ds);
+    if (strstr(err.msg, path) == NULL || strstr(err.msg, frag) == NULL) {
+        fprintf(stderr, "\nexpected \"%s\" in: %s\n", frag, err.msg);
+        CU_FAIL("fragment missing from the message");
+    }
+    sbr_dataset_free(ds);
+}
+
+/* A text of a header and one row whose extra column makes the row line exactly line_len bytes
+ * long (its '\n' included). */
+static char *row_of_length(size_t line_len, size_t *len)
+{
+    const char *head = "SessionId\tNote\tItemId\tTime\n", *row_end = "\t10\t100\n";
+    size_t h = strlen(head), fill = line_len - 2 - strlen(row_end);
+    char *text = malloc(h + line_len + 1);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+    memcpy(text, head, h);
+    memcpy(text + h, "1\t", 2);
+    memset(text + h + 2, 'x', fill);
+    memcpy(text + h + 2 + fill, row_end, strlen(row_end) + 1);
+    *len = h + line_len;
+    return text;
+}
+
+static void test_overlong_lines_are_an_error_with_bounded_memory(void)
+{
+    /* A line of exactly SBR_TABLE_MAX_LINE bytes is read; one byte more is an error. */
+    size_t len;
+    char *text = row_of_length(SBR_TABLE_MAX_LINE, &len);
+    const char *path = test_write_file("maxline.tsv.gz", text, len, true);
+    sbr_load_options opt;
+    sbr_load_options_init(&opt);
+    sbr_dataset *ds = NULL;
+    sbr_err err = {SBR_OK, ""};
+    CU_ASSERT_EQUAL(sbr_load_sessions(path, &opt, &ds, NULL, &err), SBR_OK);
+    sbr_dataset_free(ds);
+    free(text);
+    text = row_of_length(SBR_TABLE_MAX_LINE + 1, &len);
+    path = test_write_file("longline.tsv.gz", text, len, true);
+    char want[128];
+    snprintf(want, sizeof want, "longline.tsv.gz:2: line longer than %d bytes", SBR_TABLE_MAX_LINE);
+    expect_file_error(path, &opt, SBR_EPARSE, want);
+    opt.skip_bad_rows = true; /* not a row to skip: the limit protects memory */
+    expect_file_error(path, &opt, SBR_EPARSE, want);
+    free(text);
+
+    /* One 64 MiB line (a 64 KiB .gz): the read stops at the limit, so memory stays bounded. */
+    size_t big = 64u << 20;
+    text = malloc(big + 64);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+    int n = snprintf(text, 64, "SessionId\tItemId\tTime\n1\t1\t");
+    memset(text + n, '7', big);
+    text[(size_t)n + big] = '\n';
+    path = test_write_file("bomb.tsv.gz", text, (size_t)n + big + 1, true);
+    free(text);
+    sbr_load_options_init(&opt);
+    if (alloc_hook_available())
+        alloc_guard_begin();
+    expect_file_error(path, &opt, SBR_EPARSE, "bomb.tsv.gz:2: line longer than");
+    if (alloc_hook_available()) {
+        alloc_guard_end();
+        CU_ASSERT(alloc_guard_bytes() < 4 * (size_t)SBR_TABLE_MAX_LINE);
+    }
+
+    /* A quoted field that runs over many lines is bounded the same way, as a record. */
+    size_t lines = (size_t)SBR_TABLE_MAX_LINE / 1000 + 10;
+    text = malloc(64 + lines * 1000);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+    n = snprintf(text, 64, "SessionId,ItemId,Time\n1,1,\"");
+    size_t at = (size_t)n;
+    for (size_t i = 0; i < lines; i++, at += 1000) {
+        memset(text + at, 'q', 999);
+        text[at + 999] = '\n';
+    }
+    path = test_write_file("quoted.csv.gz", text, at, true);
+    free(text);
+    snprintf(want, sizeof want, "quoted.csv.gz:2: record longer than %d bytes", SBR_TABLE_MAX_LINE);
+    expect_file_error(path, &opt, SBR_EPARSE, want);
+}
+
 static void test_columns_map_by_name_number_and_without_header(void)
 {
     sbr_load_options opt;
@@ -405,6 +494,8 @@ static CU_TestInfo tests[] = {
     {"time scale converts milliseconds", test_time_scale_converts_milliseconds},
     {"times past 9999 are named", test_times_past_9999_are_named},
     {"ISO offsets out of range are named", test_iso_offsets_out_of_range_are_named},
+    {"overlong lines are an error with bounded memory",
+     test_overlong_lines_are_an_error_with_bounded_memory},
     CU_TEST_INFO_NULL};
 
 CU_SuiteInfo sbr_suite_table = {"table", NULL, NULL, NULL, NULL, tests};
