@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <zlib.h>
+
 #include "alloc_hook.h"
 #include "data/load.h"
 #include "data/table.h"
@@ -344,6 +346,26 @@ static void test_iso_offsets_out_of_range_are_named(void)
                  "has a UTC offset out of range (hours 00-23, minutes 00-59)");
 }
 
+/* Gzip-compresses text in memory (level 0 stores it as is) into a malloc'ed buffer. */
+static unsigned char *gzip_bytes(const char *text, size_t len, int level, size_t *out_len)
+{
+    z_stream z;
+    memset(&z, 0, sizeof z);
+    CU_ASSERT_EQUAL_FATAL(deflateInit2(&z, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY),
+                          Z_OK);
+    size_t cap = deflateBound(&z, (uLong)len) + 64;
+    unsigned char *buf = malloc(cap);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(buf);
+    z.next_in = (Bytef *)(uintptr_t)text;
+    z.avail_in = (uInt)len;
+    z.next_out = buf;
+    z.avail_out = (uInt)cap;
+    CU_ASSERT_EQUAL_FATAL(deflate(&z, Z_FINISH), Z_STREAM_END);
+    *out_len = cap - z.avail_out;
+    deflateEnd(&z);
+    return buf;
+}
+
 /* Loads path and asserts rc and that the message holds frag (and the file's name). */
 static void expect_file_error(const char *path, const sbr_load_options *opt, sbr_rc rc,
                               const char *frag)
@@ -357,6 +379,92 @@ static void expect_file_error(const char *path, const sbr_load_options *opt, sbr
         CU_FAIL("fragment missing from the message");
     }
     sbr_dataset_free(ds);
+}
+
+static void test_corrupt_gzip_data_is_a_gzip_error_not_a_bad_row(void)
+{
+    /* Stored (level 0) gzip: a damaged byte in the data decompresses to a bad ItemId ("1x")
+     * on line 3, long before the CRC at the end (after 200 KiB) shows the damage. The error is
+     * the gzip one, also when bad rows are skipped. */
+    size_t cap = 1 << 20, n = 0;
+    char *text = malloc(cap);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+    n += (size_t)snprintf(text, cap, "SessionId\tItemId\tTime\n1\t10\t100.5\n1\t11\t101\n");
+    for (int i = 0; i < 20000; i++)
+        n += (size_t)snprintf(text + n, cap - n, "%d\t10\t%d\n", 2 + i, 200 + i);
+    size_t len;
+    unsigned char *gz = gzip_bytes(text, n, 0, &len);
+    free(text);
+    unsigned char *p = NULL;
+    for (size_t i = 0; i + 4 <= len && p == NULL; i++)
+        if (memcmp(gz + i, "\t11\t", 4) == 0)
+            p = gz + i;
+    CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+    p[2] = 'x';
+    const char *path = test_write_file("damaged.tsv.gz", gz, len, false);
+    sbr_load_options opt;
+    sbr_load_options_init(&opt);
+    expect_file_error(path, &opt, SBR_EIO, ": corrupt gzip data (incorrect data check)");
+    opt.skip_bad_rows = true;
+    expect_file_error(path, &opt, SBR_EIO, ": corrupt gzip data (incorrect data check)");
+
+    /* A damaged header: the file is no longer gzip, and is not read as text either. */
+    memcpy(gz, "ab", 2);
+    path = test_write_file("noheader.tsv.gz", gz, len, false);
+    sbr_load_options_init(&opt);
+    expect_file_error(path, &opt, SBR_EIO, ": corrupt gzip data (not in gzip format)");
+    free(gz);
+}
+
+static void test_bytes_after_the_gzip_stream_are_an_error(void)
+{
+    const char *text = "SessionId\tItemId\tTime\n1\t10\t100.5\n1\t11\t101\n2\t10\t200\n";
+    size_t len;
+    unsigned char *gz = gzip_bytes(text, strlen(text), 6, &len);
+    unsigned char *buf = malloc(2 * len + 16);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(buf);
+    memcpy(buf, gz, len);
+    sbr_load_options opt;
+    sbr_load_options_init(&opt);
+    /* Garbage, a single byte, or zero padding after the stream. */
+    memcpy(buf + len, "garbage\n", 8);
+    const char *path = test_write_file("trailing.tsv.gz", buf, len + 8, false);
+    expect_file_error(path, &opt, SBR_EIO,
+                      ": corrupt gzip data (trailing bytes after the end of the gzip stream)");
+    path = test_write_file("trailing1.tsv.gz", buf, len + 1, false);
+    expect_file_error(path, &opt, SBR_EIO,
+                      ": corrupt gzip data (trailing bytes after the end of the gzip stream)");
+    memset(buf + len, 0, 16);
+    path = test_write_file("zeros.tsv.gz", buf, len + 16, false);
+    expect_file_error(path, &opt, SBR_EIO,
+                      ": corrupt gzip data (trailing bytes after the end of the gzip stream)");
+    /* Concatenated members are one gzip file (as `cat a.gz b.gz` makes): all rows are read. */
+    const char *head = "SessionId\tItemId\tTime\n1\t10\t100.5\n",
+               *tail = "1\t11\t101\n2\t10\t200\n";
+    size_t len1, len2;
+    unsigned char *gz1 = gzip_bytes(head, strlen(head), 6, &len1);
+    unsigned char *gz2 = gzip_bytes(tail, strlen(tail), 9, &len2);
+    unsigned char *both = malloc(len1 + len2);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(both);
+    memcpy(both, gz1, len1);
+    memcpy(both + len1, gz2, len2);
+    path = test_write_file("members.tsv.gz", both, len1 + len2, false);
+    sbr_dataset *ds = NULL;
+    sbr_err err = {SBR_OK, ""};
+    sbr_rc rc = sbr_load_sessions(path, &opt, &ds, NULL, &err);
+    if (rc != SBR_OK)
+        fprintf(stderr, "\n%s\n", err.msg);
+    CU_ASSERT_EQUAL_FATAL(rc, SBR_OK);
+    check_three_clicks(ds);
+    sbr_dataset_free(ds);
+    /* ... and a member cut short is still a truncated file. */
+    path = test_write_file("members-cut.tsv.gz", both, len1 + len2 - 4, false);
+    expect_file_error(path, &opt, SBR_EIO, "truncated gzip");
+    free(both);
+    free(gz2);
+    free(gz1);
+    free(buf);
+    free(gz);
 }
 
 /* A text of a header and one row whose extra column makes the row line exactly line_len bytes
@@ -494,6 +602,9 @@ static CU_TestInfo tests[] = {
     {"time scale converts milliseconds", test_time_scale_converts_milliseconds},
     {"times past 9999 are named", test_times_past_9999_are_named},
     {"ISO offsets out of range are named", test_iso_offsets_out_of_range_are_named},
+    {"corrupt gzip data is a gzip error, not a bad row",
+     test_corrupt_gzip_data_is_a_gzip_error_not_a_bad_row},
+    {"bytes after the gzip stream are an error", test_bytes_after_the_gzip_stream_are_an_error},
     {"overlong lines are an error with bounded memory",
      test_overlong_lines_are_an_error_with_bounded_memory},
     CU_TEST_INFO_NULL};
