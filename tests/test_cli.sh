@@ -166,8 +166,23 @@ while [ ! -s "$TMP/runA/metrics.csv" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i 
 kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null
 rows_at_kill=$(($(wc -l <"$TMP/runA/metrics.csv") - 1))
 [ "$rows_at_kill" -lt 28 ] && ok || bad "the run was killed midway (it had $rows_at_kill of 28 rows)"
+# Temporary files of dead processes (as a kill -9 during the synthetic-data step leaves) are
+# removed by the rerun, in the output folder and in data/; a live process's file stays.
+sh -c 'exit 0' & dead=$!; wait $dead
+sleep 60 & live=$!
+: >"$TMP/runA/metrics.csv.$dead.tmp"
+: >"$TMP/runA/data/syn.tsv.gz.$dead.tmp"
+: >"$TMP/runA/data/other.tsv.gz.$live.tmp"
+: >"$TMP/runA/metrics.csv.$live.tmp"
 expect 0 "the rerun resumes" -- "$SBR" run "$TMP/exp.ini"
 contains "$TMP/out" "already done" "the rerun skips finished jobs"
+[ -e "$TMP/runA/metrics.csv.$dead.tmp" ] && bad "a dead run's metrics temp file was left" || ok
+[ -e "$TMP/runA/data/syn.tsv.gz.$dead.tmp" ] && bad "a dead run's data temp file was left" || ok
+[ -e "$TMP/runA/data/other.tsv.gz.$live.tmp" ] && ok || bad "a live process's temp file was removed"
+[ -e "$TMP/runA/metrics.csv.$live.tmp" ] && ok || bad "a live process's metrics temp file was removed"
+[ "$(ls "$TMP/runA/data" | grep -c '\.tmp$')" -eq 1 ] && ok || { bad "temp files left in data/"; ls "$TMP/runA/data"; }
+kill $live 2>/dev/null; wait $live 2>/dev/null
+rm -f "$TMP/runA/data/other.tsv.gz.$live.tmp" "$TMP/runA/metrics.csv.$live.tmp"
 [ "$(cut -d, -f1-5 "$TMP/runA/metrics.csv" | sort | uniq -d | wc -l)" -eq 0 ] && ok || bad "duplicated rows after the resume"
 cut -d, -f1-18 "$TMP/runA/metrics.csv" | sort >"$TMP/ka"; cut -d, -f1-18 "$TMP/runB/metrics.csv" | sort >"$TMP/kb"
 cmp -s "$TMP/ka" "$TMP/kb" && ok || { bad "resumed results differ from an uninterrupted run"; diff "$TMP/ka" "$TMP/kb" | head; }
