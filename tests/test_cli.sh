@@ -148,6 +148,12 @@ expect 0 "bench --model" -- "$SBR" bench --model "$TMP/sr.sbrm" --test "$TMP/te.
 printf 'garbage' | dd of="$TMP/sr.sbrm" bs=1 seek=40 conv=notrunc 2>/dev/null
 expect 1 "eval refuses a corrupt model" -- "$SBR" eval --model "$TMP/sr.sbrm" --test "$TMP/te.tsv"
 contains "$TMP/err" "sr.sbrm: checksum mismatch" "the message names the file and the fault"
+# An unwritable --recs path is an error naming it, and frees everything on the way out (under
+# the sanitizer build, `make sanitize`, LeakSanitizer would otherwise fail the exit status).
+expect 1 "eval with an unwritable --recs fails" -- "$SBR" eval --train "$TMP/tr.tsv" --test "$TMP/te.tsv" --algo ar --algo sr:steps=5 --cutoffs 5,20 --recs "$TMP/no-such-dir/r.csv" --out "$TMP/mrecs.csv"
+contains "$TMP/err" "no-such-dir/r.ar.csv." "the unwritable --recs path is named"
+grep -q "LeakSanitizer" "$TMP/err" && bad "eval leaks when --recs cannot be written" || ok
+[ -e "$TMP/mrecs.csv" ] && bad "a failed eval wrote --out" || ok
 expect 2 "eval --algo needs --train" -- "$SBR" eval --test "$TMP/te.tsv" --algo ar
 expect 2 "fit needs --save" -- "$SBR" fit --train "$TMP/tr.tsv" --algo ar
 expect 0 "algos lists the algorithms" -- "$SBR" algos
