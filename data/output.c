@@ -1,18 +1,24 @@
 #include "data/output.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
 #include <unistd.h>
 #include <zlib.h>
 
 #include "data/parse.h"
 
 struct sbr_out {
-    gzFile f;
+    gzFile f; /* writes through a duplicate of fd, closed by gzclose */
+    int fd;   /* the temporary file, kept open to fsync it after gzclose */
     char *path;
     char *tmp_path;
     bool failed;     /* a write failed; commit reports it */
@@ -44,12 +50,24 @@ sbr_rc sbr_out_open(const char *path, sbr_out **out, sbr_err *err)
     }
     snprintf(o->path, n, "%s", path);
     snprintf(o->tmp_path, n, "%s.%ld.tmp", path, (long)getpid());
+    o->fd = open(o->tmp_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    if (o->fd < 0) {
+        sbr_rc rc =
+            sbr_err_set(err, SBR_EIO, "%s: cannot create: %s", o->tmp_path, strerror(errno));
+        out_free(o);
+        return rc;
+    }
     /* "T" writes plain text through the same interface. */
     errno = 0;
-    o->f = gzopen(o->tmp_path, ends_with(path, ".gz") ? "wb6" : "wbT");
+    int gz_fd = dup(o->fd);
+    o->f = gz_fd < 0 ? NULL : gzdopen(gz_fd, ends_with(path, ".gz") ? "wb6" : "wbT");
     if (o->f == NULL) {
         sbr_rc rc = sbr_err_set(err, SBR_EIO, "%s: cannot create: %s", o->tmp_path,
                                 errno ? strerror(errno) : "out of memory");
+        if (gz_fd >= 0)
+            close(gz_fd);
+        close(o->fd);
+        remove(o->tmp_path);
         out_free(o);
         return rc;
     }
@@ -100,21 +118,58 @@ void sbr_out_printf(sbr_out *o, const char *fmt, ...)
     free(big);
 }
 
+/* Syncs the folder holding path, so that a rename into it survives a crash. File systems
+ * that cannot sync a folder (EINVAL, ENOTSUP) are not an error. */
+static sbr_rc sync_folder(const char *path, sbr_err *err)
+{
+    char dir[4096];
+    const char *slash = strrchr(path, '/');
+    if (slash == NULL)
+        snprintf(dir, sizeof dir, ".");
+    else if (slash == path)
+        snprintf(dir, sizeof dir, "/");
+    else if ((size_t)(slash - path) < sizeof dir)
+        snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+    else
+        return sbr_err_set(err, SBR_EIO, "%s: folder name too long to sync", path);
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return sbr_err_set(err, SBR_EIO,
+                           "%s: renamed into place, but its folder cannot be opened "
+                           "to sync it: %s",
+                           path, strerror(errno));
+    sbr_rc rc = SBR_OK;
+    if (fsync(fd) != 0 && errno != EINVAL && errno != ENOTSUP)
+        rc = sbr_err_set(err, SBR_EIO, "%s: renamed into place, but syncing its folder failed: %s",
+                         path, strerror(errno));
+    close(fd);
+    return rc;
+}
+
 sbr_rc sbr_out_commit(sbr_out *o, sbr_err *err)
 {
     errno = 0;
     int zrc = gzclose(o->f);
+    int close_errno = errno;
     sbr_rc rc = SBR_OK;
     if (o->failed || zrc != Z_OK) {
-        int e = o->failed ? o->saved_errno : errno;
+        int e = o->failed ? o->saved_errno : close_errno;
         rc = sbr_err_set(err, SBR_EIO, "%s: write failed: %s", o->tmp_path,
                          e ? strerror(e) : "gzip error");
-        remove(o->tmp_path);
-    } else if (rename(o->tmp_path, o->path) != 0) {
+    } else if (fsync(o->fd) != 0) {
+        rc =
+            sbr_err_set(err, SBR_EIO, "%s: write failed (fsync): %s", o->tmp_path, strerror(errno));
+    }
+    if (close(o->fd) != 0 && rc == SBR_OK)
+        rc =
+            sbr_err_set(err, SBR_EIO, "%s: write failed (close): %s", o->tmp_path, strerror(errno));
+    if (rc == SBR_OK && rename(o->tmp_path, o->path) != 0)
         rc =
             sbr_err_set(err, SBR_EIO, "%s: cannot rename into place: %s", o->path, strerror(errno));
+    if (rc != SBR_OK)
         remove(o->tmp_path);
-    }
+    else
+        rc = sync_folder(o->path, err);
     out_free(o);
     return rc;
 }
@@ -124,8 +179,68 @@ void sbr_out_abort(sbr_out *o)
     if (o == NULL)
         return;
     gzclose(o->f);
+    close(o->fd);
     remove(o->tmp_path);
     out_free(o);
+}
+
+/* The pid of a temporary file's name "<name>.<pid>.tmp", or 0 when the name is not one. */
+static long tmp_pid(const char *name)
+{
+    size_t n = strlen(name);
+    if (n < 6 || strcmp(name + n - 4, ".tmp") != 0)
+        return 0;
+    size_t end = n - 4, start = end;
+    while (start > 0 && name[start - 1] >= '0' && name[start - 1] <= '9')
+        start--;
+    if (start == end || start < 2 || name[start - 1] != '.' || end - start > 9)
+        return 0;
+    long pid = 0;
+    for (size_t i = start; i < end; i++)
+        pid = pid * 10 + (name[i] - '0');
+    return pid;
+}
+
+sbr_rc sbr_out_remove_stale(const char *dir, size_t *removed, sbr_err *err)
+{
+    if (removed != NULL)
+        *removed = 0;
+    errno = 0;
+    DIR *dh = opendir(dir);
+    if (dh == NULL) {
+        if (errno == ENOENT)
+            return SBR_OK;
+        return sbr_err_set(err, SBR_EIO, "%s: cannot list: %s", dir, strerror(errno));
+    }
+    sbr_rc rc = SBR_OK;
+    size_t count = 0;
+    long self = (long)getpid();
+    struct dirent *e;
+    char path[4096];
+    while (rc == SBR_OK && (errno = 0, e = readdir(dh)) != NULL) {
+        long pid = tmp_pid(e->d_name);
+        if (pid <= 0 || pid == self)
+            continue;
+        if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+            continue; /* alive (or not ours to signal): its file may be in use */
+        if (snprintf(path, sizeof path, "%s/%s", dir, e->d_name) >= (int)sizeof path) {
+            rc = sbr_err_set(err, SBR_EIO, "%s/%s: path too long", dir, e->d_name);
+            break;
+        }
+        struct stat st;
+        if (lstat(path, &st) != 0 || !S_ISREG(st.st_mode))
+            continue;
+        if (remove(path) == 0)
+            count++;
+        else if (errno != ENOENT) /* another run may have just cleaned it */
+            rc = sbr_err_set(err, SBR_EIO, "%s: cannot remove: %s", path, strerror(errno));
+    }
+    if (rc == SBR_OK && e == NULL && errno != 0)
+        rc = sbr_err_set(err, SBR_EIO, "%s: cannot list: %s", dir, strerror(errno));
+    closedir(dh);
+    if (removed != NULL)
+        *removed = count;
+    return rc;
 }
 
 sbr_rc sbr_write_sessions(const sbr_dataset *ds, const char *path, sbr_err *err)

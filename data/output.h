@@ -27,13 +27,27 @@ void sbr_out_printf(sbr_out *o, const char *fmt, ...)
 #endif
     ;
 
-/* Closes the temporary file, checks every write and the close, and renames it to the final
- * path. Frees o in every case. Errors: SBR_EIO (the temporary file is then removed). */
+/* Closes the temporary file, checks every write and the close, syncs it to the disk (fsync),
+ * renames it to the final path and syncs the folder, so that after a crash or power loss the
+ * path holds the old file or the complete new one. Frees o in every case. Errors: SBR_EIO
+ * (before the rename, the temporary file is then removed; a failed sync of the folder is
+ * reported with the new file already in place). */
 sbr_rc sbr_out_commit(sbr_out *o, sbr_err *err);
 
 /* Closes and removes the temporary file, leaving the final path untouched. Frees o; NULL is a
  * no-op. */
 void sbr_out_abort(sbr_out *o);
+
+/* Removes the temporary files "<name>.<pid>.tmp" in folder `dir` that processes which no
+ * longer exist left behind (killed in the middle of a write): a file is removed only when
+ * its pid is not this process's and kill(pid, 0) fails with ESRCH, so the live temporary
+ * files of concurrent runs (and of this one) are never touched. Other files, and names whose
+ * <pid> is not a number, are left alone. (A file written from another pid namespace, e.g. a
+ * container sharing the folder, cannot be told apart and may be removed: do not share an
+ * output folder across pid namespaces while runs are live.) Stores the count removed in
+ * *removed (may be NULL). A folder that does not exist holds nothing stale (SBR_OK).
+ * Errors: SBR_EIO (the folder cannot be listed, a file cannot be removed), naming the path. */
+sbr_rc sbr_out_remove_stale(const char *dir, size_t *removed, sbr_err *err);
 
 /* Writes ds as a session file: header "SessionId\tItemId\tTime", one click per line in the
  * dataset's order, times in their shortest exact decimal form. Atomic as above. */

@@ -127,6 +127,8 @@ static bool is_leap(unsigned y)
     return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
 }
 
+static const char *const too_late = "is after 9999-12-31 23:59:59 UTC (out of range)";
+
 static const char *parse_iso8601(const char *s, size_t len, double *out)
 {
     static const unsigned month_days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
@@ -170,10 +172,15 @@ static const char *parse_iso8601(const char *s, size_t len, double *out)
             unsigned oh, om = 0;
             if (!take_digits(s, len, &i, 2, &oh))
                 return bad;
-            if (i < len && s[i] == ':')
+            if (i < len && s[i] == ':') {
                 i++;
-            if (i < len && !take_digits(s, len, &i, 2, &om))
+                if (!take_digits(s, len, &i, 2, &om))
+                    return bad;
+            } else if (i < len && !take_digits(s, len, &i, 2, &om)) {
                 return bad;
+            }
+            if (oh > 23 || om > 59)
+                return "has a UTC offset out of range (hours 00-23, minutes 00-59)";
             offset_s = sign * (long)(oh * 3600 + om * 60);
         }
     }
@@ -183,6 +190,8 @@ static const char *parse_iso8601(const char *s, size_t len, double *out)
     double t = (double)(days * 86400 + h * 3600 + mi * 60 + sec - offset_s) + frac;
     if (t < 0)
         return "is before 1970 (negative time)";
+    if (t >= SBR_TIME_MAX)
+        return too_late;
     *out = t;
     return NULL;
 }
@@ -202,6 +211,8 @@ const char *sbr_parse_time(const char *s, size_t len, double scale, double *out)
     v *= scale;
     if (!isfinite(v))
         return "is out of range";
+    if (v >= SBR_TIME_MAX)
+        return too_late;
     *out = v;
     return NULL;
 }
@@ -223,6 +234,10 @@ const char *sbr_format_double(char *buf, size_t buf_size, double v)
 
 const char *sbr_format_utc(char *buf, size_t buf_size, double t)
 {
+    /* Outside years 0000-9999 (and for NaN) a date cannot be shown in this form, and far
+     * outside it the conversion to int64_t would be undefined: write the number. */
+    if (!(t >= -62167219200.0 && t < SBR_TIME_MAX))
+        return sbr_format_double(buf, buf_size, t);
     int64_t secs = (int64_t)floor(t);
     int64_t days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400;
     int64_t rem = secs - days * 86400;

@@ -21,10 +21,18 @@ const char *sbr_parse_long(const char *s, long lo, long hi, long *out);
  * floats and empty text. */
 const char *sbr_parse_double(const char *s, size_t len, double *out);
 
-/* A click time in epoch seconds, >= 0: either a number (as sbr_parse_double, times `scale`,
- * e.g. 0.001 for milliseconds) or an ISO-8601 UTC date-time "YYYY-MM-DD", "YYYY-MM-DDThh:mm:ss",
- * with optional fraction and a 'Z' or "+hh:mm"/"-hh:mm" offset (a space may replace 'T').
- * Times without an offset are taken as UTC. */
+/* The range of click times sbr accepts, in epoch seconds: from 1970-01-01 00:00:00 UTC (0)
+ * up to, not including, 10000-01-01 00:00:00 UTC (SBR_TIME_MAX), i.e. the years 1970-9999
+ * that "YYYY-MM-DD hh:mm:ss" can show. */
+#define SBR_TIME_MAX 253402300800.0
+
+/* A click time in epoch seconds in [0, SBR_TIME_MAX): either a number (as sbr_parse_double,
+ * times `scale`, e.g. 0.001 for milliseconds; the range applies to the scaled value) or an
+ * ISO-8601 UTC date-time "YYYY-MM-DD", "YYYY-MM-DDThh:mm:ss", with optional fraction and a 'Z'
+ * or "+hh:mm", "+hhmm", "+hh" offset ('-' alike; hours 00-23, minutes 00-59; a space may
+ * replace 'T'). Times without an offset are taken as UTC. Out of range: "is a negative time",
+ * "is before 1970 (negative time)", "is after 9999-12-31 23:59:59 UTC (out of range)",
+ * "has a UTC offset out of range (hours 00-23, minutes 00-59)". */
 const char *sbr_parse_time(const char *s, size_t len, double scale, double *out);
 
 /* Days from 1970-01-01 to the given proleptic Gregorian date (month 1-12, day 1-31); negative
@@ -35,8 +43,10 @@ int64_t sbr_days_from_civil(int64_t y, unsigned m, unsigned d);
  * "12"), using at most 17 significant digits. buf must hold at least 32 bytes. Returns buf. */
 const char *sbr_format_double(char *buf, size_t buf_size, double v);
 
-/* Writes epoch seconds t as "YYYY-MM-DD hh:mm:ss" UTC (seconds truncated). buf >= 32 bytes.
- * Returns buf. */
+/* Writes epoch seconds t as "YYYY-MM-DD hh:mm:ss" UTC (seconds truncated) when the date falls
+ * in the years 0000-9999 (t in [-62167219200, SBR_TIME_MAX)); any other value, NaN and the
+ * infinities included, is written as sbr_format_double writes it ("1e+300", "nan"), so every
+ * double is safe. buf >= 32 bytes. Returns buf. */
 const char *sbr_format_utc(char *buf, size_t buf_size, double t);
 
 #endif

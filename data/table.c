@@ -2,11 +2,12 @@
 
 #include <csv.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
 
-enum { CHUNK_BYTES = 1 << 16 };
+enum { CHUNK_BYTES = 1 << 16, IN_BYTES = 1 << 17 };
 
 void sbr_table_options_init(sbr_table_options *opt)
 {
@@ -33,6 +34,7 @@ typedef struct reader {
     bool in_record;       /* a record has begun and not yet ended */
     uint64_t line;        /* the physical line being fed, 1-based */
     uint64_t record_line; /* the line the current record began on */
+    size_t record_bytes;  /* bytes of the lines fed for the current record */
     sbr_table_info info;
     char *line_buf; /* a line that spans chunks is gathered here */
     size_t line_len, line_cap;
@@ -152,7 +154,15 @@ static sbr_rc feed_line(reader *r, const sbr_table_options *opt, const char *s, 
     if (!r->in_record) {
         r->in_record = true;
         r->record_line = r->line;
+        r->record_bytes = 0;
     }
+    r->record_bytes += n;
+    if (r->record_bytes > SBR_TABLE_MAX_LINE)
+        return sbr_err_set(r->err, SBR_EPARSE,
+                           "%s:%llu: record longer than %d bytes (a quoted field runs over "
+                           "lines %llu-%llu: is a quote not closed?)",
+                           r->path, (unsigned long long)r->record_line, SBR_TABLE_MAX_LINE,
+                           (unsigned long long)r->record_line, (unsigned long long)r->line);
     size_t used = csv_parse(&r->csv, s, n, on_field, on_row, r);
     if (r->rc != SBR_OK)
         return r->rc;
@@ -177,8 +187,17 @@ static sbr_rc feed_line(reader *r, const sbr_table_options *opt, const char *s, 
     return SBR_OK;
 }
 
+static sbr_rc line_too_long(reader *r)
+{
+    return sbr_err_set(r->err, SBR_EPARSE, "%s:%llu: line longer than %d bytes", r->path,
+                       (unsigned long long)r->line, SBR_TABLE_MAX_LINE);
+}
+
+/* Gathers part of a line; a line over the limit fails here, before it is stored. */
 static sbr_rc append_line_buf(reader *r, const char *s, size_t n)
 {
+    if (r->line_len + n > SBR_TABLE_MAX_LINE)
+        return line_too_long(r);
     if (r->line_len + n > r->line_cap) {
         size_t cap = r->line_cap ? r->line_cap : CHUNK_BYTES;
         while (cap < r->line_len + n)
@@ -203,7 +222,7 @@ static sbr_rc feed_chunk(reader *r, const sbr_table_options *opt, const char *p,
         size_t n = (size_t)(nl + 1 - p);
         sbr_rc rc;
         if (r->line_len == 0) {
-            rc = feed_line(r, opt, p, n);
+            rc = n > SBR_TABLE_MAX_LINE ? line_too_long(r) : feed_line(r, opt, p, n);
         } else {
             rc = append_line_buf(r, p, n);
             if (rc == SBR_OK)
@@ -217,24 +236,160 @@ static sbr_rc feed_chunk(reader *r, const sbr_table_options *opt, const char *p,
     return SBR_OK;
 }
 
-/* Reads up to CHUNK_BYTES into chunk and their count into *n (0 at the end). */
-static sbr_rc read_chunk(reader *r, gzFile f, char *chunk, int *n_out)
+/* The bytes of a file: read as they are, or inflated member by member when gzip. */
+typedef struct source {
+    FILE *fp;
+    bool gz;         /* inflating */
+    bool z_started;  /* inflateInit2 succeeded */
+    bool member_end; /* the last inflate ended a gzip member */
+    bool eof;        /* fp has no more bytes */
+    z_stream z;      /* next_in/avail_in also hold the unread bytes of a plain file */
+    unsigned char *in;
+} source;
+
+static bool ends_with(const char *s, const char *suffix)
 {
-    int n = gzread(f, chunk, CHUNK_BYTES);
-    int zerr = Z_OK;
-    const char *zmsg = gzerror(f, &zerr);
-    if (n < 0 || (zerr != Z_OK && zerr != Z_BUF_ERROR))
-        return sbr_err_set(r->err, SBR_EIO, "%s: read error after line %llu: %s", r->path,
-                           (unsigned long long)r->line, zerr == Z_ERRNO ? strerror(errno) : zmsg);
-    /* zlib reports a stream cut short as Z_BUF_ERROR, and gzread then returns only what it
-     * could decompress: without this check a truncated .gz would look like a shorter file. */
-    if (n == 0 && zerr == Z_BUF_ERROR)
-        return sbr_err_set(r->err, SBR_EIO,
-                           "%s: truncated gzip file (the compressed stream ends early, after "
-                           "line %llu); download or copy it again",
-                           r->path, (unsigned long long)r->line);
-    *n_out = n;
+    size_t n = strlen(s), k = strlen(suffix);
+    return n >= k && strcmp(s + n - k, suffix) == 0;
+}
+
+static sbr_rc read_error(const reader *r, sbr_err *err)
+{
+    return sbr_err_set(err, SBR_EIO, "%s: read error after line %llu: %s", r->path,
+                       (unsigned long long)r->line, strerror(errno));
+}
+
+/* Reads more raw bytes after the `keep` unread ones (moved to the front of the buffer). */
+static sbr_rc refill(const reader *r, source *src, sbr_err *err)
+{
+    size_t keep = src->z.avail_in;
+    if (keep > 0)
+        memmove(src->in, src->z.next_in, keep);
+    errno = 0;
+    size_t n = fread(src->in + keep, 1, IN_BYTES - keep, src->fp);
+    if (n < IN_BYTES - keep && ferror(src->fp))
+        return read_error(r, err);
+    if (n == 0)
+        src->eof = true;
+    src->z.next_in = src->in;
+    src->z.avail_in = (uInt)(keep + n);
     return SBR_OK;
+}
+
+static sbr_rc corrupt(const reader *r, sbr_err *err, const char *why)
+{
+    return sbr_err_set(err, SBR_EIO, "%s: corrupt gzip data (%s)", r->path, why);
+}
+
+/* Opens the file and tells gzip from plain text by the magic bytes 1f 8b. */
+static sbr_rc source_open(const reader *r, source *src, sbr_err *err)
+{
+    memset(src, 0, sizeof *src);
+    src->in = malloc(IN_BYTES);
+    if (src->in == NULL)
+        return sbr_err_set(err, SBR_ENOMEM, "%s: out of memory", r->path);
+    errno = 0;
+    src->fp = fopen(r->path, "rb");
+    if (src->fp == NULL)
+        return sbr_err_set(err, SBR_EIO, "%s: cannot open: %s", r->path,
+                           errno ? strerror(errno) : "out of memory");
+    sbr_rc rc = refill(r, src, err);
+    if (rc == SBR_OK && src->z.avail_in == 1 && !src->eof)
+        rc = refill(r, src, err); /* a pipe may deliver one byte at a time */
+    if (rc != SBR_OK)
+        return rc;
+    src->gz = src->z.avail_in >= 2 && src->in[0] == 0x1f && src->in[1] == 0x8b;
+    if (!src->gz && src->z.avail_in > 0 && ends_with(r->path, ".gz"))
+        return corrupt(r, err, "not in gzip format");
+    if (src->gz) {
+        if (inflateInit2(&src->z, 15 + 16) != Z_OK)
+            return sbr_err_set(err, SBR_ENOMEM, "%s: out of memory", r->path);
+        src->z_started = true;
+    }
+    return SBR_OK;
+}
+
+static void source_close(source *src)
+{
+    if (src->z_started)
+        inflateEnd(&src->z);
+    if (src->fp != NULL)
+        fclose(src->fp);
+    free(src->in);
+}
+
+/* Fills buf with up to cap bytes of text, fewer only at the end of the file; *n_out is 0
+ * at the end. A gzip member may be followed only by another member. */
+static sbr_rc source_read(const reader *r, source *src, char *buf, size_t cap, size_t *n_out,
+                          sbr_err *err)
+{
+    size_t got = 0;
+    sbr_rc rc = SBR_OK;
+    *n_out = 0;
+    while (got < cap) {
+        if (src->z.avail_in == 0 && !src->eof && (rc = refill(r, src, err)) != SBR_OK)
+            return rc;
+        if (!src->gz) {
+            if (src->z.avail_in == 0)
+                break; /* the end of a plain file */
+            size_t k = cap - got < src->z.avail_in ? cap - got : src->z.avail_in;
+            memcpy(buf + got, src->z.next_in, k);
+            src->z.next_in += k;
+            src->z.avail_in -= (uInt)k;
+            got += k;
+            continue;
+        }
+        if (src->member_end) {
+            if (src->z.avail_in == 0)
+                break; /* the end of the last member and of the file */
+            if (src->z.avail_in < 2 && !src->eof) {
+                if ((rc = refill(r, src, err)) != SBR_OK)
+                    return rc;
+                continue;
+            }
+            if (src->z.avail_in < 2 || src->z.next_in[0] != 0x1f || src->z.next_in[1] != 0x8b)
+                return corrupt(r, err, "trailing bytes after the end of the gzip stream");
+            if (inflateReset(&src->z) != Z_OK)
+                return corrupt(r, err, "cannot restart the inflater");
+            src->member_end = false;
+        }
+        src->z.next_out = (unsigned char *)buf + got;
+        src->z.avail_out = (uInt)(cap - got);
+        int zr = inflate(&src->z, Z_NO_FLUSH);
+        got = cap - src->z.avail_out;
+        if (zr == Z_STREAM_END) {
+            src->member_end = true;
+        } else if (zr == Z_BUF_ERROR) {
+            /* No progress: more input is needed, and there is none. */
+            if (src->z.avail_in == 0 && src->eof)
+                return sbr_err_set(err, SBR_EIO,
+                                   "%s: truncated gzip file (the compressed stream ends early, "
+                                   "after line %llu); download or copy it again",
+                                   r->path, (unsigned long long)r->line);
+        } else if (zr == Z_MEM_ERROR) {
+            return sbr_err_set(err, SBR_ENOMEM, "%s: out of memory", r->path);
+        } else if (zr != Z_OK) {
+            return corrupt(r, err, src->z.msg != NULL ? src->z.msg : "invalid deflate data");
+        }
+    }
+    *n_out = got;
+    return SBR_OK;
+}
+
+/* After a record failed to parse in a gzip file, reads the rest of the stream: when the file
+ * is damaged, the damage is the error to report, not the record it garbled. */
+static void prefer_gzip_error(reader *r, source *src, char *chunk)
+{
+    sbr_err gz_err = {SBR_OK, ""};
+    size_t n = 1;
+    uint64_t failed_line = r->line;
+    while (n > 0 && gz_err.rc == SBR_OK)
+        source_read(r, src, chunk, CHUNK_BYTES, &n, &gz_err);
+    if (gz_err.rc == SBR_EIO) {
+        r->rc =
+            sbr_err_set(r->err, SBR_EIO, "%s; line %llu, which did not parse, is likely damaged",
+                        gz_err.msg, (unsigned long long)failed_line);
+    }
 }
 
 sbr_rc sbr_table_read(const char *path, const sbr_table_options *opt, sbr_row_fn fn, void *user,
@@ -243,25 +398,20 @@ sbr_rc sbr_table_read(const char *path, const sbr_table_options *opt, sbr_row_fn
     reader r = {.path = path, .fn = fn, .user = user, .err = err, .line = 1};
     r.info.delimiter = opt->delimiter;
     bool parser_started = false;
+    source src;
+    memset(&src, 0, sizeof src);
     char *chunk = malloc(CHUNK_BYTES);
-    gzFile f = NULL;
     if (chunk == NULL) {
         r.rc = sbr_err_set(err, SBR_ENOMEM, "%s: out of memory", path);
         goto done;
     }
-    errno = 0;
-    f = gzopen(path, "rb");
-    if (f == NULL) {
-        r.rc = sbr_err_set(err, SBR_EIO, "%s: cannot open: %s", path,
-                           errno ? strerror(errno) : "out of memory");
+    if ((r.rc = source_open(&r, &src, err)) != SBR_OK)
         goto done;
-    }
-    gzbuffer(f, 1 << 17);
 
     bool first = true;
     for (;;) {
-        int n = 0;
-        if ((r.rc = read_chunk(&r, f, chunk, &n)) != SBR_OK)
+        size_t n = 0;
+        if ((r.rc = source_read(&r, &src, chunk, CHUNK_BYTES, &n, err)) != SBR_OK)
             goto done;
         if (n == 0)
             break;
@@ -284,8 +434,11 @@ sbr_rc sbr_table_read(const char *path, const sbr_table_options *opt, sbr_row_fn
                 goto done;
             parser_started = true;
         }
-        if ((r.rc = feed_chunk(&r, opt, p, end)) != SBR_OK)
+        if ((r.rc = feed_chunk(&r, opt, p, end)) != SBR_OK) {
+            if (r.rc == SBR_EPARSE && src.gz)
+                prefer_gzip_error(&r, &src, chunk);
             goto done;
+        }
     }
     if (first) {
         r.rc = sbr_err_set(err, SBR_EPARSE, "%s: empty file (not even a header line)", path);
@@ -308,12 +461,7 @@ sbr_rc sbr_table_read(const char *path, const sbr_table_options *opt, sbr_row_fn
 done:
     if (parser_started)
         csv_free(&r.csv);
-    if (f != NULL) {
-        int zrc = gzclose(f);
-        if (r.rc == SBR_OK && zrc != Z_OK)
-            r.rc = sbr_err_set(err, SBR_EIO, "%s: %s", path,
-                               zrc == Z_BUF_ERROR ? "truncated gzip file" : "close failed");
-    }
+    source_close(&src);
     r.info.lines = r.line - 1;
     if (info != NULL)
         *info = r.info;

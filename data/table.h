@@ -3,8 +3,17 @@
  * One call streams a file record by record to a callback. The file may be .gz or plain (zlib
  * reads both); a UTF-8 byte-order mark is skipped; CRLF and LF line ends are both accepted;
  * quoted fields ("a, b" or "say ""hi""") may hold delimiters and newlines. Every record carries
- * the physical line it starts on, so errors can name it. A truncated .gz is an error, never a
- * silently shorter file. */
+ * the physical line it starts on, so errors can name it.
+ *
+ * A file that starts with the gzip magic bytes (or any file whose name ends in ".gz") is read
+ * as gzip: several concatenated gzip members are one file (as `cat a.gz b.gz` makes), but a
+ * truncated stream, damaged data (a failed CRC), a ".gz" file without a gzip header and any
+ * bytes after the last member are errors, never a silently shorter or different file.
+ *
+ * Limits: a physical line may hold at most SBR_TABLE_MAX_LINE bytes (its '\n' included), and
+ * so may a record (a quoted field may run over several lines). A longer one is an error
+ * ("path:line: line longer than N bytes"), found while reading, so memory stays bounded (a
+ * few times the limit) whatever the file holds. */
 #ifndef SBR_DATA_TABLE_H
 #define SBR_DATA_TABLE_H
 
@@ -13,6 +22,10 @@
 #include <stdint.h>
 
 #include "data/common.h"
+
+/* The longest physical line, and the longest record, in bytes: 8 MiB, far above the lines of
+ * session data (under 1 KiB) and above the 2 MiB fields the tests read through. */
+enum { SBR_TABLE_MAX_LINE = 8 << 20 };
 
 typedef struct sbr_table_options {
     char delimiter;      /* '\t', ',' or ';'; 0 detects it from the first line */
@@ -46,8 +59,12 @@ typedef struct sbr_table_info {
 
 /* Streams the records of `path` to fn(user, row, err). Fills *info (may be NULL) also on
  * failure, with what was read so far. Errors: SBR_EIO (cannot open, read error, truncated
- * gzip stream), SBR_EPARSE (empty file, no delimiter found, broken quoting), SBR_ENOMEM, or
- * whatever fn returned. Messages start with "path:line:" where a line is known.
+ * gzip stream: "path: truncated gzip file ...", damaged gzip data: "path: corrupt gzip data
+ * (<zlib's reason>)"), SBR_EPARSE (empty file, no delimiter found, broken quoting, a line or
+ * record over SBR_TABLE_MAX_LINE bytes), SBR_ENOMEM, or whatever fn returned. When a gzip file
+ * is damaged, that is the error, even if a record decompressed from the damaged part failed
+ * first (the rest of the stream is then checked before the record's error is returned).
+ * Messages start with "path:line:" where a line is known.
  * Thread-safe: it shares no state between calls. */
 sbr_rc sbr_table_read(const char *path, const sbr_table_options *opt, sbr_row_fn fn, void *user,
                       sbr_table_info *info, sbr_err *err);

@@ -63,6 +63,14 @@ expect 1 "a malformed row stops stats" -- "$SBR" stats "$TMP/bad.tsv"
 contains "$TMP/err" 'bad.tsv:3: column 2 "ItemId": "banana"' "the message names file, line, column, text"
 expect 0 "--skip-bad-rows counts instead" -- "$SBR" stats --skip-bad-rows "$TMP/bad.tsv"
 grep -E '^rows dropped \(bad\) +1$' "$TMP/out" >/dev/null && ok || bad "one dropped row reported"
+# Times past 9999-12-31 (here past 2^63 s, where the date conversion was undefined) and ISO
+# offsets out of range are named bad rows.
+printf 'SessionId\tItemId\tTime\n1\t10\t5\n1\t11\t9.3e18\n' >"$TMP/bigtime.tsv"
+expect 1 "a time past 9999 stops stats" -- "$SBR" stats "$TMP/bigtime.tsv"
+contains "$TMP/err" 'bigtime.tsv:3: column 3 "Time": "9.3e18" is after 9999-12-31 23:59:59 UTC (out of range)' "the time range named"
+printf 'SessionId\tItemId\tTime\n1\t10\t2020-01-01T00:00:00+99:99\n' >"$TMP/offset.tsv"
+expect 1 "an offset out of range stops stats" -- "$SBR" stats "$TMP/offset.tsv"
+contains "$TMP/err" '"2020-01-01T00:00:00+99:99" has a UTC offset out of range' "the offset named"
 expect 2 "bad --delimiter" -- "$SBR" stats --delimiter pipe "$FIX/sessions-small.tsv"
 expect 2 "bad --columns" -- "$SBR" stats --columns sess=1 "$FIX/sessions-small.tsv"
 expect 0 "--columns by number" -- "$SBR" stats --columns session=1,item=2,time=3 "$FIX/sessions-small.tsv"
@@ -82,6 +90,19 @@ contains "$TMP/sp/sessions-small.stats.csv" "0,test,1,2,2," "stats.csv test row"
 grep -q '^0,test,.*,0,1,1,1$' "$TMP/sp/sessions-small.stats.csv" && ok || bad "stats.csv drops: 1 unseen click, 1 short session of 1 click"
 ls "$TMP/sp" | grep -q '\.tmp$' && bad "temporary files left behind" || ok
 
+# A write that fails midway (here the last part's name is taken by a folder, so its rename
+# fails, as a full disk would fail a write; this works as root too) leaves no partial split:
+# the parts this run had written are removed, and nothing else.
+mkdir -p "$TMP/spfail/sessions-small.0.train_valid.tsv.gz"
+: >"$TMP/spfail/unrelated.tsv.gz"
+expect 1 "split fails when a part cannot be written" -- "$SBR" split --in "$FIX/sessions-small.tsv" --out "$TMP/spfail" --last-days 1 --valid-days 1
+contains "$TMP/err" "sessions-small.0.train_valid.tsv.gz: cannot rename into place" "the failed part is named"
+for part in train test train_tr; do
+    [ -e "$TMP/spfail/sessions-small.0.$part.tsv.gz" ] && bad "a failed split left its $part part" || ok
+done
+[ -e "$TMP/spfail/sessions-small.stats.csv" ] && bad "a failed split left its stats file" || ok
+ls "$TMP/spfail" | grep -q '\.tmp$' && bad "a failed split left temporary files" || ok
+[ -d "$TMP/spfail/sessions-small.0.train_valid.tsv.gz" ] && [ -e "$TMP/spfail/unrelated.tsv.gz" ] && ok || bad "a failed split removed what it had not written"
 expect 2 "split needs a mode" -- "$SBR" split --in "$FIX/sessions-small.tsv" --out "$TMP/x"
 expect 2 "split rejects both modes" -- "$SBR" split --in "$FIX/sessions-small.tsv" --out "$TMP/x" --last-days 1 --preset rsc15
 expect 2 "split rejects a bad number" -- "$SBR" split --in "$FIX/sessions-small.tsv" --out "$TMP/x" --days-train abc --days-test 1
@@ -127,6 +148,12 @@ expect 0 "bench --model" -- "$SBR" bench --model "$TMP/sr.sbrm" --test "$TMP/te.
 printf 'garbage' | dd of="$TMP/sr.sbrm" bs=1 seek=40 conv=notrunc 2>/dev/null
 expect 1 "eval refuses a corrupt model" -- "$SBR" eval --model "$TMP/sr.sbrm" --test "$TMP/te.tsv"
 contains "$TMP/err" "sr.sbrm: checksum mismatch" "the message names the file and the fault"
+# An unwritable --recs path is an error naming it, and frees everything on the way out (under
+# the sanitizer build, `make sanitize`, LeakSanitizer would otherwise fail the exit status).
+expect 1 "eval with an unwritable --recs fails" -- "$SBR" eval --train "$TMP/tr.tsv" --test "$TMP/te.tsv" --algo ar --algo sr:steps=5 --cutoffs 5,20 --recs "$TMP/no-such-dir/r.csv" --out "$TMP/mrecs.csv"
+contains "$TMP/err" "no-such-dir/r.ar.csv." "the unwritable --recs path is named"
+grep -q "LeakSanitizer" "$TMP/err" && bad "eval leaks when --recs cannot be written" || ok
+[ -e "$TMP/mrecs.csv" ] && bad "a failed eval wrote --out" || ok
 expect 2 "eval --algo needs --train" -- "$SBR" eval --test "$TMP/te.tsv" --algo ar
 expect 2 "fit needs --save" -- "$SBR" fit --train "$TMP/tr.tsv" --algo ar
 expect 0 "algos lists the algorithms" -- "$SBR" algos
@@ -158,8 +185,23 @@ while [ ! -s "$TMP/runA/metrics.csv" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i 
 kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null
 rows_at_kill=$(($(wc -l <"$TMP/runA/metrics.csv") - 1))
 [ "$rows_at_kill" -lt 28 ] && ok || bad "the run was killed midway (it had $rows_at_kill of 28 rows)"
+# Temporary files of dead processes (as a kill -9 during the synthetic-data step leaves) are
+# removed by the rerun, in the output folder and in data/; a live process's file stays.
+sh -c 'exit 0' & dead=$!; wait $dead
+sleep 60 & live=$!
+: >"$TMP/runA/metrics.csv.$dead.tmp"
+: >"$TMP/runA/data/syn.tsv.gz.$dead.tmp"
+: >"$TMP/runA/data/other.tsv.gz.$live.tmp"
+: >"$TMP/runA/metrics.csv.$live.tmp"
 expect 0 "the rerun resumes" -- "$SBR" run "$TMP/exp.ini"
 contains "$TMP/out" "already done" "the rerun skips finished jobs"
+[ -e "$TMP/runA/metrics.csv.$dead.tmp" ] && bad "a dead run's metrics temp file was left" || ok
+[ -e "$TMP/runA/data/syn.tsv.gz.$dead.tmp" ] && bad "a dead run's data temp file was left" || ok
+[ -e "$TMP/runA/data/other.tsv.gz.$live.tmp" ] && ok || bad "a live process's temp file was removed"
+[ -e "$TMP/runA/metrics.csv.$live.tmp" ] && ok || bad "a live process's metrics temp file was removed"
+[ "$(ls "$TMP/runA/data" | grep -c '\.tmp$')" -eq 1 ] && ok || { bad "temp files left in data/"; ls "$TMP/runA/data"; }
+kill $live 2>/dev/null; wait $live 2>/dev/null
+rm -f "$TMP/runA/data/other.tsv.gz.$live.tmp" "$TMP/runA/metrics.csv.$live.tmp"
 [ "$(cut -d, -f1-5 "$TMP/runA/metrics.csv" | sort | uniq -d | wc -l)" -eq 0 ] && ok || bad "duplicated rows after the resume"
 cut -d, -f1-18 "$TMP/runA/metrics.csv" | sort >"$TMP/ka"; cut -d, -f1-18 "$TMP/runB/metrics.csv" | sort >"$TMP/kb"
 cmp -s "$TMP/ka" "$TMP/kb" && ok || { bad "resumed results differ from an uninterrupted run"; diff "$TMP/ka" "$TMP/kb" | head; }

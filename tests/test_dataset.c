@@ -7,12 +7,15 @@
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "data/dataset.h"
 #include "data/filter.h"
 #include "data/load.h"
 #include "data/output.h"
+#include "eval/results.h"
+#include "sync_hook.h"
 #include "test_util.h"
 
 static sbr_dataset *build(sbr_click *clicks, size_t n)
@@ -283,6 +286,110 @@ static void test_a_failed_write_fails_the_commit_and_leaves_nothing(void)
     CU_ASSERT_FALSE(exists(tmp));
 }
 
+/* Position of the first event of kind with inode (any inode for 'r') at or after from, or n. */
+static size_t find_event(const sync_event *ev, size_t n, size_t from, char kind,
+                         unsigned long inode)
+{
+    for (size_t i = from; i < n; i++)
+        if (ev[i].kind == kind && (kind == 'r' || ev[i].inode == inode))
+            return i;
+    return n;
+}
+
+/* Asserts that the file at path was synced, then renamed into place, then its folder synced. */
+static void expect_synced_commit(const sync_event *ev, size_t n, const char *path)
+{
+    struct stat st_file, st_dir;
+    CU_ASSERT_EQUAL_FATAL(stat(path, &st_file), 0);
+    CU_ASSERT_EQUAL_FATAL(stat(test_tmpdir(), &st_dir), 0);
+    size_t f = find_event(ev, n, 0, 'f', (unsigned long)st_file.st_ino);
+    CU_ASSERT(f < n); /* the file's data reached the disk ... */
+    size_t r = find_event(ev, n, f, 'r', 0);
+    CU_ASSERT(r < n); /* ... before the rename ... */
+    size_t d = find_event(ev, n, r, 'd', (unsigned long)st_dir.st_ino);
+    CU_ASSERT(d < n); /* ... and the folder's new entry after it */
+}
+
+static void test_commit_syncs_the_file_then_its_folder(void)
+{
+    char path[4096];
+    const sync_event *ev;
+    sbr_err err = {SBR_OK, ""};
+    snprintf(path, sizeof path, "%s/synced.csv.gz", test_tmpdir());
+    sbr_out *o = NULL;
+    CU_ASSERT_EQUAL_FATAL(sbr_out_open(path, &o, &err), SBR_OK);
+    sbr_out_printf(o, "a,b\n1,2\n");
+    sync_log_begin();
+    sbr_rc rc = sbr_out_commit(o, &err);
+    size_t n = sync_log_end(&ev);
+    CU_ASSERT_EQUAL_FATAL(rc, SBR_OK);
+    expect_synced_commit(ev, n, path);
+    /* The results files (eval/results.h) are committed the same way. */
+    snprintf(path, sizeof path, "%s/synced-results.csv", test_tmpdir());
+    const char *header[] = {"k", "v"}, *cells[] = {"x", "1"};
+    sync_log_begin();
+    rc = sbr_csv_append(path, header, 2, 1, cells, 1, &err);
+    n = sync_log_end(&ev);
+    CU_ASSERT_EQUAL_FATAL(rc, SBR_OK);
+    expect_synced_commit(ev, n, path);
+}
+
+/* Creates an empty file dir/name. */
+static void touch(const char *dir, const char *name)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    fclose(f);
+}
+
+static bool exists_in(const char *dir, const char *name)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    return exists(path);
+}
+
+static void test_stale_temp_files_of_dead_processes_only_are_removed(void)
+{
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s/stale", test_tmpdir());
+    CU_ASSERT_EQUAL_FATAL(mkdir(dir, 0777), 0);
+    /* A pid that is certainly dead: a child that has exited and been reaped. */
+    pid_t child = fork();
+    CU_ASSERT_FATAL(child >= 0);
+    if (child == 0)
+        _exit(0);
+    CU_ASSERT_EQUAL_FATAL(waitpid(child, NULL, 0), child);
+    char live_parent[64], live_self[64], dead1[64], dead2[64];
+    snprintf(live_parent, sizeof live_parent, "s.tsv.gz.%ld.tmp", (long)getppid());
+    snprintf(live_self, sizeof live_self, "metrics.csv.%ld.tmp", (long)getpid());
+    snprintf(dead1, sizeof dead1, "metrics.csv.%ld.tmp", (long)child);
+    snprintf(dead2, sizeof dead2, "synth.tsv.gz.%ld.tmp", (long)child);
+    const char *keep[] = {live_parent, live_self,     "notes.tmp",
+                          "x.12a.tmp", "metrics.csv", ".1.tmp"};
+    for (size_t i = 0; i < sizeof keep / sizeof keep[0]; i++)
+        touch(dir, keep[i]);
+    touch(dir, dead1);
+    touch(dir, dead2);
+    size_t removed = 99;
+    sbr_err err = {SBR_OK, ""};
+    CU_ASSERT_EQUAL(sbr_out_remove_stale(dir, &removed, &err), SBR_OK);
+    CU_ASSERT_EQUAL(removed, 2);
+    CU_ASSERT_FALSE(exists_in(dir, dead1));
+    CU_ASSERT_FALSE(exists_in(dir, dead2));
+    for (size_t i = 0; i < sizeof keep / sizeof keep[0]; i++)
+        CU_ASSERT_TRUE(exists_in(dir, keep[i]));
+    /* A folder that does not exist has nothing stale; a file is not a folder. */
+    snprintf(dir, sizeof dir, "%s/no-such-folder", test_tmpdir());
+    CU_ASSERT_EQUAL(sbr_out_remove_stale(dir, &removed, &err), SBR_OK);
+    CU_ASSERT_EQUAL(removed, 0);
+    snprintf(dir, sizeof dir, "%s/stale/notes.tmp", test_tmpdir());
+    CU_ASSERT_EQUAL(sbr_out_remove_stale(dir, &removed, &err), SBR_EIO);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "notes.tmp: cannot list"));
+}
+
 static CU_TestInfo tests[] = {
     {"sessions sort by id, clicks by time then file order",
      test_sessions_sort_by_id_and_clicks_by_time_then_file_order},
@@ -298,6 +405,9 @@ static CU_TestInfo tests[] = {
     {"output is atomic", test_output_is_atomic},
     {"a failed write fails the commit and leaves nothing",
      test_a_failed_write_fails_the_commit_and_leaves_nothing},
+    {"commit syncs the file, then its folder", test_commit_syncs_the_file_then_its_folder},
+    {"stale temp files of dead processes only are removed",
+     test_stale_temp_files_of_dead_processes_only_are_removed},
     CU_TEST_INFO_NULL};
 
 CU_SuiteInfo sbr_suite_dataset = {"dataset", NULL, NULL, NULL, NULL, tests};

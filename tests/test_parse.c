@@ -88,6 +88,65 @@ static void test_time_rejects_nan_negative_garbage_and_bad_dates(void)
     CU_ASSERT_PTR_NOT_NULL(sbr_parse_time(S("1969-12-31T23:59:59Z"), 1.0, &t));
 }
 
+static void test_time_range_is_years_1970_to_9999(void)
+{
+    /* Times run from 1970-01-01 (0) up to, not including, 10000-01-01 (SBR_TIME_MAX). */
+    double t = 0;
+    CU_ASSERT_PTR_NULL(sbr_parse_time(S("253402300799"), 1.0, &t));
+    CU_ASSERT_DOUBLE_EQUAL(t, 253402300799.0, 0);
+    CU_ASSERT_PTR_NULL(sbr_parse_time(S("9999-12-31T23:59:59Z"), 1.0, &t));
+    CU_ASSERT_DOUBLE_EQUAL(t, 253402300799.0, 0);
+    const char *why = sbr_parse_time(S("253402300800"), 1.0, &t);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(why);
+    CU_ASSERT_STRING_EQUAL(why, "is after 9999-12-31 23:59:59 UTC (out of range)");
+    why = sbr_parse_time(S("9.3e18"), 1.0, &t);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(why);
+    CU_ASSERT_STRING_EQUAL(why, "is after 9999-12-31 23:59:59 UTC (out of range)");
+    why = sbr_parse_time(S("1e300"), 1.0, &t);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(why);
+    CU_ASSERT_STRING_EQUAL(why, "is after 9999-12-31 23:59:59 UTC (out of range)");
+    /* The limit applies after the scale: milliseconds past it are rejected too. */
+    why = sbr_parse_time(S("253402300800000"), 0.001, &t);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(why);
+    CU_ASSERT_STRING_EQUAL(why, "is after 9999-12-31 23:59:59 UTC (out of range)");
+    CU_ASSERT_PTR_NULL(sbr_parse_time(S("253402300799000"), 0.001, &t));
+    /* A negative offset can carry the last day of 9999 past the limit. */
+    why = sbr_parse_time(S("9999-12-31T23:00:00-05:00"), 1.0, &t);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(why);
+    CU_ASSERT_STRING_EQUAL(why, "is after 9999-12-31 23:59:59 UTC (out of range)");
+}
+
+static void test_time_offsets_are_range_checked(void)
+{
+    double t = 0;
+    const char *range = "has a UTC offset out of range (hours 00-23, minutes 00-59)";
+    const char *why = sbr_parse_time(S("2020-01-01T00:00:00+99:99"), 1.0, &t);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(why);
+    CU_ASSERT_STRING_EQUAL(why, range);
+    why = sbr_parse_time(S("2020-01-01T00:00:00+24:00"), 1.0, &t);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(why);
+    CU_ASSERT_STRING_EQUAL(why, range);
+    why = sbr_parse_time(S("2020-01-01T00:00:00-00:60"), 1.0, &t);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(why);
+    CU_ASSERT_STRING_EQUAL(why, range);
+    why = sbr_parse_time(S("2020-01-01T00:00:00+0099"), 1.0, &t);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(why);
+    CU_ASSERT_STRING_EQUAL(why, range);
+    /* A colon must be followed by the minutes. */
+    why = sbr_parse_time(S("2020-01-01T00:00:00+05:"), 1.0, &t);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(why);
+    CU_ASSERT_STRING_EQUAL(why, "is not an ISO-8601 date-time");
+    /* The extremes are accepted: 00:00 at +23:59 is 00:01 UTC the day before. */
+    CU_ASSERT_PTR_NULL(sbr_parse_time(S("2020-01-02T00:00:00+23:59"), 1.0, &t));
+    CU_ASSERT_DOUBLE_EQUAL(t, 1577836800.0 + 60.0, 0);
+    CU_ASSERT_PTR_NULL(sbr_parse_time(S("2020-01-01T00:00:00-23:59"), 1.0, &t));
+    CU_ASSERT_DOUBLE_EQUAL(t, 1577836800.0 + 23 * 3600 + 59 * 60, 0);
+    CU_ASSERT_PTR_NULL(sbr_parse_time(S("2020-01-01T05:30:00+0530"), 1.0, &t));
+    CU_ASSERT_DOUBLE_EQUAL(t, 1577836800.0, 0);
+    CU_ASSERT_PTR_NULL(sbr_parse_time(S("2020-01-01T05:00:00+05"), 1.0, &t));
+    CU_ASSERT_DOUBLE_EQUAL(t, 1577836800.0, 0);
+}
+
 static void test_days_from_civil_matches_the_calendar(void)
 {
     CU_ASSERT_EQUAL(sbr_days_from_civil(1970, 1, 1), 0);
@@ -119,6 +178,24 @@ static void test_format_utc_inverts_the_parser(void)
     CU_ASSERT_STRING_EQUAL(sbr_format_utc(buf, sizeof buf, 1593536687.0), "2020-06-30 17:04:47");
     CU_ASSERT_STRING_EQUAL(sbr_format_utc(buf, sizeof buf, 0.0), "1970-01-01 00:00:00");
     CU_ASSERT_STRING_EQUAL(sbr_format_utc(buf, sizeof buf, 951782400.0), "2000-02-29 00:00:00");
+}
+
+static void test_format_utc_is_safe_for_any_double(void)
+{
+    /* Years 0000-9999 are dates; anything else (and NaN, infinity) is written as plain
+     * seconds, without the undefined float-to-integer conversion. */
+    char buf[40];
+    CU_ASSERT_STRING_EQUAL(sbr_format_utc(buf, sizeof buf, 253402300799.5), "9999-12-31 23:59:59");
+    CU_ASSERT_STRING_EQUAL(sbr_format_utc(buf, sizeof buf, -62167219200.0), "0000-01-01 00:00:00");
+    CU_ASSERT_STRING_EQUAL(sbr_format_utc(buf, sizeof buf, -1.0), "1969-12-31 23:59:59");
+    CU_ASSERT_STRING_EQUAL(sbr_format_utc(buf, sizeof buf, 253402300800.0), "253402300800");
+    CU_ASSERT_STRING_EQUAL(sbr_format_utc(buf, sizeof buf, 9.3e18), "9.3e+18");
+    CU_ASSERT_STRING_EQUAL(sbr_format_utc(buf, sizeof buf, 1e300), "1e+300");
+    CU_ASSERT_STRING_EQUAL(sbr_format_utc(buf, sizeof buf, -1e300), "-1e+300");
+    CU_ASSERT_STRING_EQUAL(sbr_format_utc(buf, sizeof buf, -62167219201.0), "-62167219201");
+    CU_ASSERT_STRING_EQUAL(sbr_format_utc(buf, sizeof buf, NAN), "nan");
+    CU_ASSERT_STRING_EQUAL(sbr_format_utc(buf, sizeof buf, INFINITY), "inf");
+    CU_ASSERT_STRING_EQUAL(sbr_format_utc(buf, sizeof buf, -INFINITY), "-inf");
 }
 
 static void test_hash53_is_stable_and_53_bits(void)
@@ -154,9 +231,12 @@ static CU_TestInfo tests[] = {
      test_time_reads_epoch_numbers_and_iso8601_as_utc},
     {"time rejects NaN, negative, garbage and bad dates",
      test_time_rejects_nan_negative_garbage_and_bad_dates},
+    {"time range is years 1970 to 9999", test_time_range_is_years_1970_to_9999},
+    {"time offsets are range-checked", test_time_offsets_are_range_checked},
     {"days_from_civil matches the calendar", test_days_from_civil_matches_the_calendar},
     {"format_double is shortest and exact", test_format_double_is_shortest_and_exact},
     {"format_utc inverts the parser", test_format_utc_inverts_the_parser},
+    {"format_utc is safe for any double", test_format_utc_is_safe_for_any_double},
     {"hash53 is stable and 53 bits", test_hash53_is_stable_and_53_bits},
     {"err_set formats and alloc checks overflow", test_err_set_formats_and_alloc_checks_overflow},
     CU_TEST_INFO_NULL};

@@ -5,7 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <zlib.h>
+
+#include "alloc_hook.h"
 #include "data/load.h"
+#include "data/table.h"
 #include "test_util.h"
 
 /* Loads `text` written to a temporary file `name`; returns the rc, keeps the dataset. */
@@ -325,6 +329,216 @@ static void test_huge_field_is_handled(void)
     free(text);
 }
 
+static void test_times_past_9999_are_named(void)
+{
+    /* 9.3e18 s is past 2^63 s: before, it reached an undefined float-to-int64 conversion. */
+    expect_error("bigt.tsv", "SessionId\tItemId\tTime\n1\t1\t5\n1\t2\t9.3e18\n", NULL, SBR_EPARSE,
+                 "bigt.tsv:3: column 3 \"Time\": \"9.3e18\"",
+                 "is after 9999-12-31 23:59:59 UTC (out of range)");
+    expect_error("huget.tsv", "SessionId\tItemId\tTime\n1\t1\t1e300\n", NULL, SBR_EPARSE,
+                 "huget.tsv:2: column 3 \"Time\": \"1e300\"", "out of range");
+}
+
+static void test_iso_offsets_out_of_range_are_named(void)
+{
+    expect_error("offset.tsv", "SessionId\tItemId\tTime\n1\t1\t2020-01-01T00:00:00+99:99\n", NULL,
+                 SBR_EPARSE, "offset.tsv:2: column 3 \"Time\": \"2020-01-01T00:00:00+99:99\"",
+                 "has a UTC offset out of range (hours 00-23, minutes 00-59)");
+}
+
+/* Gzip-compresses text in memory (level 0 stores it as is) into a malloc'ed buffer. */
+static unsigned char *gzip_bytes(const char *text, size_t len, int level, size_t *out_len)
+{
+    z_stream z;
+    memset(&z, 0, sizeof z);
+    CU_ASSERT_EQUAL_FATAL(deflateInit2(&z, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY),
+                          Z_OK);
+    size_t cap = deflateBound(&z, (uLong)len) + 64;
+    unsigned char *buf = malloc(cap);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(buf);
+    z.next_in = (Bytef *)(uintptr_t)text;
+    z.avail_in = (uInt)len;
+    z.next_out = buf;
+    z.avail_out = (uInt)cap;
+    CU_ASSERT_EQUAL_FATAL(deflate(&z, Z_FINISH), Z_STREAM_END);
+    *out_len = cap - z.avail_out;
+    deflateEnd(&z);
+    return buf;
+}
+
+/* Loads path and asserts rc and that the message holds frag (and the file's name). */
+static void expect_file_error(const char *path, const sbr_load_options *opt, sbr_rc rc,
+                              const char *frag)
+{
+    sbr_dataset *ds = NULL;
+    sbr_err err = {SBR_OK, ""};
+    CU_ASSERT_EQUAL(sbr_load_sessions(path, opt, &ds, NULL, &err), rc);
+    CU_ASSERT_PTR_NULL(ds);
+    if (strstr(err.msg, path) == NULL || strstr(err.msg, frag) == NULL) {
+        fprintf(stderr, "\nexpected \"%s\" in: %s\n", frag, err.msg);
+        CU_FAIL("fragment missing from the message");
+    }
+    sbr_dataset_free(ds);
+}
+
+static void test_corrupt_gzip_data_is_a_gzip_error_not_a_bad_row(void)
+{
+    /* Stored (level 0) gzip: a damaged byte in the data decompresses to a bad ItemId ("1x")
+     * on line 3, long before the CRC at the end (after 200 KiB) shows the damage. The error is
+     * the gzip one, also when bad rows are skipped. */
+    size_t cap = 1 << 20, n = 0;
+    char *text = malloc(cap);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+    n += (size_t)snprintf(text, cap, "SessionId\tItemId\tTime\n1\t10\t100.5\n1\t11\t101\n");
+    for (int i = 0; i < 20000; i++)
+        n += (size_t)snprintf(text + n, cap - n, "%d\t10\t%d\n", 2 + i, 200 + i);
+    size_t len;
+    unsigned char *gz = gzip_bytes(text, n, 0, &len);
+    free(text);
+    unsigned char *p = NULL;
+    for (size_t i = 0; i + 4 <= len && p == NULL; i++)
+        if (memcmp(gz + i, "\t11\t", 4) == 0)
+            p = gz + i;
+    CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+    p[2] = 'x';
+    const char *path = test_write_file("damaged.tsv.gz", gz, len, false);
+    sbr_load_options opt;
+    sbr_load_options_init(&opt);
+    expect_file_error(path, &opt, SBR_EIO, ": corrupt gzip data (incorrect data check)");
+    opt.skip_bad_rows = true;
+    expect_file_error(path, &opt, SBR_EIO, ": corrupt gzip data (incorrect data check)");
+
+    /* A damaged header: the file is no longer gzip, and is not read as text either. */
+    memcpy(gz, "ab", 2);
+    path = test_write_file("noheader.tsv.gz", gz, len, false);
+    sbr_load_options_init(&opt);
+    expect_file_error(path, &opt, SBR_EIO, ": corrupt gzip data (not in gzip format)");
+    free(gz);
+}
+
+static void test_bytes_after_the_gzip_stream_are_an_error(void)
+{
+    const char *text = "SessionId\tItemId\tTime\n1\t10\t100.5\n1\t11\t101\n2\t10\t200\n";
+    size_t len;
+    unsigned char *gz = gzip_bytes(text, strlen(text), 6, &len);
+    unsigned char *buf = malloc(2 * len + 16);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(buf);
+    memcpy(buf, gz, len);
+    sbr_load_options opt;
+    sbr_load_options_init(&opt);
+    /* Garbage, a single byte, or zero padding after the stream. */
+    memcpy(buf + len, "garbage\n", 8);
+    const char *path = test_write_file("trailing.tsv.gz", buf, len + 8, false);
+    expect_file_error(path, &opt, SBR_EIO,
+                      ": corrupt gzip data (trailing bytes after the end of the gzip stream)");
+    path = test_write_file("trailing1.tsv.gz", buf, len + 1, false);
+    expect_file_error(path, &opt, SBR_EIO,
+                      ": corrupt gzip data (trailing bytes after the end of the gzip stream)");
+    memset(buf + len, 0, 16);
+    path = test_write_file("zeros.tsv.gz", buf, len + 16, false);
+    expect_file_error(path, &opt, SBR_EIO,
+                      ": corrupt gzip data (trailing bytes after the end of the gzip stream)");
+    /* Concatenated members are one gzip file (as `cat a.gz b.gz` makes): all rows are read. */
+    const char *head = "SessionId\tItemId\tTime\n1\t10\t100.5\n",
+               *tail = "1\t11\t101\n2\t10\t200\n";
+    size_t len1, len2;
+    unsigned char *gz1 = gzip_bytes(head, strlen(head), 6, &len1);
+    unsigned char *gz2 = gzip_bytes(tail, strlen(tail), 9, &len2);
+    unsigned char *both = malloc(len1 + len2);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(both);
+    memcpy(both, gz1, len1);
+    memcpy(both + len1, gz2, len2);
+    path = test_write_file("members.tsv.gz", both, len1 + len2, false);
+    sbr_dataset *ds = NULL;
+    sbr_err err = {SBR_OK, ""};
+    sbr_rc rc = sbr_load_sessions(path, &opt, &ds, NULL, &err);
+    if (rc != SBR_OK)
+        fprintf(stderr, "\n%s\n", err.msg);
+    CU_ASSERT_EQUAL_FATAL(rc, SBR_OK);
+    check_three_clicks(ds);
+    sbr_dataset_free(ds);
+    /* ... and a member cut short is still a truncated file. */
+    path = test_write_file("members-cut.tsv.gz", both, len1 + len2 - 4, false);
+    expect_file_error(path, &opt, SBR_EIO, "truncated gzip");
+    free(both);
+    free(gz2);
+    free(gz1);
+    free(buf);
+    free(gz);
+}
+
+/* A text of a header and one row whose extra column makes the row line exactly line_len bytes
+ * long (its '\n' included). */
+static char *row_of_length(size_t line_len, size_t *len)
+{
+    const char *head = "SessionId\tNote\tItemId\tTime\n", *row_end = "\t10\t100\n";
+    size_t h = strlen(head), fill = line_len - 2 - strlen(row_end);
+    char *text = malloc(h + line_len + 1);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+    memcpy(text, head, h);
+    memcpy(text + h, "1\t", 2);
+    memset(text + h + 2, 'x', fill);
+    memcpy(text + h + 2 + fill, row_end, strlen(row_end) + 1);
+    *len = h + line_len;
+    return text;
+}
+
+static void test_overlong_lines_are_an_error_with_bounded_memory(void)
+{
+    /* A line of exactly SBR_TABLE_MAX_LINE bytes is read; one byte more is an error. */
+    size_t len;
+    char *text = row_of_length(SBR_TABLE_MAX_LINE, &len);
+    const char *path = test_write_file("maxline.tsv.gz", text, len, true);
+    sbr_load_options opt;
+    sbr_load_options_init(&opt);
+    sbr_dataset *ds = NULL;
+    sbr_err err = {SBR_OK, ""};
+    CU_ASSERT_EQUAL(sbr_load_sessions(path, &opt, &ds, NULL, &err), SBR_OK);
+    sbr_dataset_free(ds);
+    free(text);
+    text = row_of_length(SBR_TABLE_MAX_LINE + 1, &len);
+    path = test_write_file("longline.tsv.gz", text, len, true);
+    char want[128];
+    snprintf(want, sizeof want, "longline.tsv.gz:2: line longer than %d bytes", SBR_TABLE_MAX_LINE);
+    expect_file_error(path, &opt, SBR_EPARSE, want);
+    opt.skip_bad_rows = true; /* not a row to skip: the limit protects memory */
+    expect_file_error(path, &opt, SBR_EPARSE, want);
+    free(text);
+
+    /* One 64 MiB line (a 64 KiB .gz): the read stops at the limit, so memory stays bounded. */
+    size_t big = 64u << 20;
+    text = malloc(big + 64);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+    int n = snprintf(text, 64, "SessionId\tItemId\tTime\n1\t1\t");
+    memset(text + n, '7', big);
+    text[(size_t)n + big] = '\n';
+    path = test_write_file("bomb.tsv.gz", text, (size_t)n + big + 1, true);
+    free(text);
+    sbr_load_options_init(&opt);
+    if (alloc_hook_available())
+        alloc_guard_begin();
+    expect_file_error(path, &opt, SBR_EPARSE, "bomb.tsv.gz:2: line longer than");
+    if (alloc_hook_available()) {
+        alloc_guard_end();
+        CU_ASSERT(alloc_guard_bytes() < 4 * (size_t)SBR_TABLE_MAX_LINE);
+    }
+
+    /* A quoted field that runs over many lines is bounded the same way, as a record. */
+    size_t lines = (size_t)SBR_TABLE_MAX_LINE / 1000 + 10;
+    text = malloc(64 + lines * 1000);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+    n = snprintf(text, 64, "SessionId,ItemId,Time\n1,1,\"");
+    size_t at = (size_t)n;
+    for (size_t i = 0; i < lines; i++, at += 1000) {
+        memset(text + at, 'q', 999);
+        text[at + 999] = '\n';
+    }
+    path = test_write_file("quoted.csv.gz", text, at, true);
+    free(text);
+    snprintf(want, sizeof want, "quoted.csv.gz:2: record longer than %d bytes", SBR_TABLE_MAX_LINE);
+    expect_file_error(path, &opt, SBR_EPARSE, want);
+}
+
 static void test_columns_map_by_name_number_and_without_header(void)
 {
     sbr_load_options opt;
@@ -386,6 +600,13 @@ static CU_TestInfo tests[] = {
     {"columns map by name, number and without header",
      test_columns_map_by_name_number_and_without_header},
     {"time scale converts milliseconds", test_time_scale_converts_milliseconds},
+    {"times past 9999 are named", test_times_past_9999_are_named},
+    {"ISO offsets out of range are named", test_iso_offsets_out_of_range_are_named},
+    {"corrupt gzip data is a gzip error, not a bad row",
+     test_corrupt_gzip_data_is_a_gzip_error_not_a_bad_row},
+    {"bytes after the gzip stream are an error", test_bytes_after_the_gzip_stream_are_an_error},
+    {"overlong lines are an error with bounded memory",
+     test_overlong_lines_are_an_error_with_bounded_memory},
     CU_TEST_INFO_NULL};
 
 CU_SuiteInfo sbr_suite_table = {"table", NULL, NULL, NULL, NULL, tests};

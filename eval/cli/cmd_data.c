@@ -481,16 +481,51 @@ static void split_usage(FILE *out)
           out);
 }
 
+/* The files a split has written so far, removed again if a later one fails: a split is
+ * written whole or not at all. */
+typedef struct written_files {
+    char **paths;
+    size_t n;
+} written_files;
+
+static sbr_rc note_written(written_files *w, const char *path, sbr_err *err)
+{
+    char *copy = malloc(strlen(path) + 1);
+    if (copy == NULL || sbr_grow_array(&w->paths, w->n + 1, sizeof *w->paths) != SBR_OK) {
+        free(copy);
+        remove(path); /* not recorded, so removed now */
+        return sbr_err_set(err, SBR_ENOMEM, "split: out of memory");
+    }
+    strcpy(copy, path);
+    w->paths[w->n++] = copy;
+    return SBR_OK;
+}
+
+/* Frees the list; with undo, first removes every file in it. */
+static void written_files_fini(written_files *w, bool undo)
+{
+    for (size_t i = 0; i < w->n; i++) {
+        if (undo)
+            remove(w->paths[i]);
+        free(w->paths[i]);
+    }
+    free(w->paths);
+    w->paths = NULL;
+    w->n = 0;
+}
+
 /* One part of a slice: written to DIR/NAME.<slice>.<part>.tsv.gz and described in the CSV. */
 static sbr_rc write_part(const char *dir, const char *name, unsigned slice, const char *part,
                          const sbr_dataset *ds, const sbr_split *sp, bool carries_drops,
-                         sbr_out *csv, sbr_err *err)
+                         sbr_out *csv, written_files *written, sbr_err *err)
 {
     char path[4096];
     if (snprintf(path, sizeof path, "%s/%s.%u.%s.tsv.gz", dir, name, slice, part) >=
         (int)sizeof path)
         return sbr_err_set(err, SBR_EINVAL, "split: output path too long");
     sbr_rc rc = sbr_write_sessions(ds, path, err);
+    if (rc == SBR_OK)
+        rc = note_written(written, path, err);
     if (rc != SBR_OK)
         return rc;
     double first, last;
@@ -638,7 +673,7 @@ static int parse_split_args(int argc, char **argv, split_args *a)
 
 /* Cuts slice i (and its validation split), prints its rows and writes its parts. */
 static sbr_rc split_slice(const split_args *a, const char *name, const sbr_dataset *ds, unsigned i,
-                          sbr_out *csv, sbr_err *err)
+                          sbr_out *csv, written_files *written, sbr_err *err)
 {
     sbr_split sp, vs;
     memset(&vs, 0, sizeof vs);
@@ -649,17 +684,17 @@ static sbr_rc split_slice(const split_args *a, const char *name, const sbr_datas
     print_split_row(i, a->windowed ? "window" : "last days", &sp);
     if (sp.test->n_sessions == 0)
         fprintf(stderr, "sbr: warning: slice %u has an empty test set\n", i);
-    rc = write_part(a->dir, name, i, "train", sp.train, &sp, false, csv, err);
+    rc = write_part(a->dir, name, i, "train", sp.train, &sp, false, csv, written, err);
     if (rc == SBR_OK)
-        rc = write_part(a->dir, name, i, "test", sp.test, &sp, true, csv, err);
+        rc = write_part(a->dir, name, i, "test", sp.test, &sp, true, csv, written, err);
     if (rc == SBR_OK && a->valid_days > 0) {
         rc = sbr_split_last_days(sp.train, a->valid_days, &vs, err);
         if (rc == SBR_OK) {
             print_split_row(i, "validation", &vs);
-            rc = write_part(a->dir, name, i, "train_tr", vs.train, &vs, false, csv, err);
+            rc = write_part(a->dir, name, i, "train_tr", vs.train, &vs, false, csv, written, err);
         }
         if (rc == SBR_OK)
-            rc = write_part(a->dir, name, i, "train_valid", vs.test, &vs, true, csv, err);
+            rc = write_part(a->dir, name, i, "train_valid", vs.test, &vs, true, csv, written, err);
     }
     sbr_split_fini(&vs);
     sbr_split_fini(&sp);
@@ -687,14 +722,17 @@ static sbr_rc split_all(const split_args *a, const char *name, const char *csv_p
     printf("%5s  %-11s  %-61s  %9s %10s  %8s %9s  %9s %8s\n", "slice", "split",
            "window: start .. middle .. end (UTC)", "train ses", "train clk", "test ses", "test clk",
            "unseen rm", "short rm");
+    written_files written = {NULL, 0};
     for (unsigned i = 0; i < n_slices && rc == SBR_OK; i++)
-        rc = split_slice(a, name, ds, i, csv, err);
+        rc = split_slice(a, name, ds, i, csv, &written, err);
     sbr_dataset_free(ds);
-    if (rc != SBR_OK) {
+    if (rc != SBR_OK)
         sbr_out_abort(csv);
-        return rc;
-    }
-    return sbr_out_commit(csv, err);
+    else
+        rc = sbr_out_commit(csv, err);
+    /* On any failure, no partial split: remove the parts this run wrote (and only those). */
+    written_files_fini(&written, rc != SBR_OK);
+    return rc;
 }
 
 int sbr_cmd_split(int argc, char **argv)

@@ -1,5 +1,4 @@
 /* `sbr run`: runs an experiment file, resumably. */
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,25 +34,6 @@ static const char run_usage[] =
     "\n"
     "Example:\n"
     "  sbr run experiments/default.ini\n";
-
-/* Removes "<metrics>.<pid>.tmp" files a killed run left behind. */
-static void remove_stale_tmp(const char *dir)
-{
-    DIR *dh = opendir(dir);
-    if (dh == NULL)
-        return;
-    struct dirent *e;
-    char path[4096];
-    while ((e = readdir(dh)) != NULL) {
-        size_t n = strlen(e->d_name);
-        if (strncmp(e->d_name, "metrics.csv.", 12) == 0 && n > 4 &&
-            strcmp(e->d_name + n - 4, ".tmp") == 0) {
-            snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-            remove(path);
-        }
-    }
-    closedir(dh);
-}
 
 static bool file_exists(const char *path)
 {
@@ -287,7 +267,14 @@ static int open_runner(runner *r, sbr_experiment *x, bool dry)
         fprintf(stderr, "sbr: %s: cannot create: %s\n", data_dir, strerror(errno));
         return SBR_EXIT_RUNTIME;
     }
-    remove_stale_tmp(x->output);
+    /* Temporary files of killed runs (in the output folder and its data/ folder) are removed;
+     * those of live runs, this one's included, are left alone. */
+    const char *const dirs[2] = {x->output, data_dir};
+    for (int i = 0; i < 2; i++) {
+        sbr_err clean_err = {SBR_OK, ""};
+        if (sbr_out_remove_stale(dirs[i], NULL, &clean_err) != SBR_OK)
+            fprintf(stderr, "sbr: warning: %s\n", clean_err.msg);
+    }
     sbr_err err = {SBR_OK, ""};
     bool bad_spec;
     int status = SBR_EXIT_OK;
