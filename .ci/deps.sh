@@ -16,7 +16,6 @@ libgsl-dev           random numbers (seeded mt19937), statistics, TPE
 libcsv-dev           CSV/TSV parsing with quoting
 libcunit1-dev        unit tests
 zlib1g-dev           transparent .gz reading and writing
-libinih-dev          experiment files (INI)
 gnuplot-nox          figures (PNG/PDF via the cairo terminals)
 "
 
