@@ -17,6 +17,12 @@ libcsv-dev           CSV/TSV parsing with quoting
 libcunit1-dev        unit tests
 zlib1g-dev           transparent .gz reading and writing
 gnuplot-nox          figures (PNG/PDF via the cairo terminals)
+libmicrohttpd-dev    sbr serve: the HTTP server (thread pool, keep-alive)
+libjansson-dev       sbr serve: parsing JSON requests
+libcurl4-openssl-dev sbr replay: the load generator (multi interface); curl for tests
+libhiredis-dev       sbr serve --redis: sessions shared by several servers
+redis-server         tests/test_serve.sh: a real Redis on a loopback port
+curl                 tests/test_serve.sh: exercising the endpoints
 "
 
 missing=""

@@ -26,6 +26,8 @@ int sbr_cmd_synth(int argc, char **argv);
 int sbr_cmd_run(int argc, char **argv);
 int sbr_cmd_report(int argc, char **argv);
 int sbr_cmd_tune(int argc, char **argv);
+int sbr_cmd_serve(int argc, char **argv);
+int sbr_cmd_replay(int argc, char **argv);
 
 /* Prints "sbr <cmd>: <message>" and a hint to run --help on stderr; returns SBR_EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...)

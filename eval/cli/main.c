@@ -24,6 +24,8 @@ static const command commands[] = {
     {"fit", sbr_cmd_fit, "fit one algorithm and save the model to a file (for eval/bench --model)"},
     {"eval", sbr_cmd_eval, "fit algorithms and evaluate next-item prediction: metrics, latency"},
     {"bench", sbr_cmd_bench, "measure prediction latency percentiles, throughput and memory"},
+    {"serve", sbr_cmd_serve, "serve recommendations over HTTP from live click sessions"},
+    {"replay", sbr_cmd_replay, "replay test sessions as click streams against sbr serve"},
 };
 enum { N_COMMANDS = sizeof commands / sizeof commands[0] };
 
