@@ -26,6 +26,7 @@
     X(vstan) \
     X(iknn) \
     X(sscf) \
+    X(item2vec) \
     /* one line per algorithm, above this one */
 /* clang-format on */
 
