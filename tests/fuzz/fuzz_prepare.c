@@ -4,7 +4,8 @@
  * sbr_prepare_formats() order (sessions, lastfm1k, retailrocket, yoochoose, diginetica,
  * 30music, nowplaying, online-retail); bit 3 turns every filter off (lengths and support 1),
  * so tiny inputs reach the dataset instead of being filtered away; bit 4 skips bad rows; bit 5
- * writes the bytes into a ".gz" stream; bit 6 collapses repeats. */
+ * writes the bytes into a ".gz" stream; bit 6 collapses repeats; bit 7 keeps more retailrocket
+ * events (the list is parsed by the importer). */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -55,6 +56,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     opt.load.skip_bad_rows = (sel & 16u) != 0;
     opt.filter.collapse_repeats = (sel & 64u) != 0;
+    if (sel & 128u)
+        opt.events = "view, addtocart,transaction";
 
     sbr_dataset *ds = NULL;
     sbr_prepare_stats stats;
