@@ -624,9 +624,15 @@ sbr_rc sbr_session_index_load(sbr_model_reader *r, sbr_session_index **out, sbr_
         bool ok = offsets_ok(ix->sess_off, ns, np) && below(ix->sess_items, np, ni) &&
                   offsets_ok(ix->item_off, ni, nl) && below(ix->sess_src, ns, UINT32_MAX);
         for (size_t e = 0; ok && e < nl; e++)
-            ok = ix->item_sess[e].s < ns;
-        /* An item's sessions hold it (the kNN scorers find a shared item in every candidate),
-         * and a last click lies within the longest session (vstan indexes a table by it). */
+            ok =
+                ix->item_sess[e].s < ns && ix->item_sess[e].key == ix->sess_key[ix->item_sess[e].s];
+        /* An item's sessions come most recent first, each once (the candidate merge of
+         * knn_sample.c drops repeats only when adjacent, into a buffer of n_sessions), and hold
+         * it (the kNN scorers find a shared item in every candidate); a last click lies within
+         * the longest session (vstan indexes a table by it). */
+        for (size_t i = 0; ok && i < ni; i++)
+            for (size_t e = ix->item_off[i] + 1; ok && e < ix->item_off[i + 1]; e++)
+                ok = ix->item_sess[e - 1].s < ix->item_sess[e].s;
         ok = ok && sessions_sorted(ix);
         for (size_t i = 0; ok && i < ni; i++)
             for (size_t e = ix->item_off[i]; ok && e < ix->item_off[i + 1]; e++)

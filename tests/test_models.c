@@ -577,6 +577,28 @@ static void test_corrupt_payloads_are_refused_or_harmless(void)
     sbr_dataset_free(train);
 }
 
+/* Model files tests/fuzz/fuzz_model found (checksums valid), each crashing a predict before
+ * the session index's load checked it; tests/fixtures/models/ names what each breaks. */
+static void test_fuzzed_model_files_are_refused(void)
+{
+    static const char *const files[] = {"sknn-unsorted-item-sessions.sbrm",
+                                        "vstan-last-click-past-longest.sbrm"};
+    for (size_t k = 0; k < sizeof files / sizeof files[0]; k++) {
+        char path[512];
+        snprintf(path, sizeof path, "%s/models/%s", SBR_FIXTURES, files[k]);
+        sbr_spec sp = SBR_SPEC_EMPTY;
+        sbr_model *m = NULL;
+        sbr_err e = {SBR_OK, ""};
+        CU_ASSERT_EQUAL(sbr_model_load(path, &sp, NULL, &m, &e), SBR_EPARSE);
+        CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "inconsistent arrays"));
+        CU_ASSERT_PTR_NULL(m);
+        if (m != NULL) {
+            m->algo->free(m);
+            sbr_spec_fini(&sp);
+        }
+    }
+}
+
 /* ---- on real data (rsc15-100k) ------------------------------------------------------------ */
 
 static sbr_dataset *rsc_train, *rsc_test;
@@ -661,6 +683,7 @@ static CU_TestInfo tests[] = {
     {"bad model files are refused with a clear message",
      test_bad_model_files_are_refused_with_a_clear_message},
     {"corrupt payloads are refused or harmless", test_corrupt_payloads_are_refused_or_harmless},
+    {"fuzzed model files are refused", test_fuzzed_model_files_are_refused},
     CU_TEST_INFO_NULL};
 
 static CU_TestInfo data_tests[] = {{"real sessions allocate nothing and survive save/load",
