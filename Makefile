@@ -2,10 +2,14 @@
 #   make experiments   installs what is missing, builds, runs the main job
 #   make test          installs what is missing, builds, runs every test suite
 # Other targets: make (Release build into build/), make sanitize (ASan+UBSan build and unit
-# tests in build-asan/), make deps, make clean.
+# tests in build-asan/), make fuzz (libFuzzer targets built with clang in build-fuzz/, each run
+# FUZZ_SECONDS on a scratch copy of its seed corpus), make deps, make clean.
 
 BUILD       ?= build
 ASAN_BUILD  ?= build-asan
+FUZZ_BUILD  ?= build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?=
 JOBS        ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 # Real datasets: ../shared/data when present (override with SBR_DATA=/path), else data/raw.
@@ -14,7 +18,7 @@ SBR_DATA    ?= $(if $(wildcard ../shared/data),../shared/data,data/raw)
 override SBR_DATA := $(abspath $(SBR_DATA))
 export SBR_DATA
 
-.PHONY: all deps test sanitize experiments paper golden clean
+.PHONY: all deps test sanitize fuzz experiments paper golden clean
 
 all: $(BUILD)/Makefile
 	cmake --build $(BUILD) -j $(JOBS)
@@ -34,6 +38,13 @@ sanitize: deps
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 	cd $(ASAN_BUILD) && ctest --output-on-failure -j $(JOBS) -L unit
 
+# One target at a time, single job: the machine is shared. FUZZ_TARGETS picks some targets.
+fuzz: deps
+	CC=clang cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSBR_FUZZ=ON \
+	    -DBUILD_TESTING=OFF $(CMAKE_FLAGS)
+	cmake --build $(FUZZ_BUILD) --target sbr_fuzz -j $(JOBS)
+	sh tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
 experiments: deps
 	$(MAKE) all
 	sh experiments/run.sh
@@ -46,4 +57,4 @@ golden: deps
 	sh tests/test_golden.sh $(BUILD)/sbr . --update
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

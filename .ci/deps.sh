@@ -11,6 +11,9 @@ PACKAGES="
 cmake                build system
 make                 build driver
 gcc                  C11 compiler with OpenMP (libgomp)
+clang                libFuzzer targets (make fuzz; tests/fuzz/)
+libclang-rt-dev      clang's libFuzzer and sanitizer runtimes (only recommended by clang)
+libomp-dev           OpenMP for clang (the fuzz build compiles eval/ with -fopenmp)
 pkgconf              finds CUnit and GSL
 libgsl-dev           random numbers (seeded mt19937), statistics, TPE
 libcsv-dev           CSV/TSV parsing with quoting

@@ -544,6 +544,30 @@ static bool below(const uint32_t *v, size_t n, size_t limit)
     return true;
 }
 
+/* Whether each session's distinct items ascend strictly (sess_off already checked). */
+static bool sessions_sorted(const sbr_session_index *ix)
+{
+    for (size_t r = 0; r < ix->n_sessions; r++)
+        for (uint32_t e = ix->sess_off[r] + 1; e < ix->sess_off[r + 1]; e++)
+            if (ix->sess_items[e - 1] >= ix->sess_items[e])
+                return false;
+    return true;
+}
+
+/* Whether session r holds item i (its items ascend). */
+static bool session_has(const sbr_session_index *ix, uint32_t r, uint32_t i)
+{
+    uint32_t lo = ix->sess_off[r], hi = ix->sess_off[r + 1];
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (ix->sess_items[mid] < i)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < ix->sess_off[r + 1] && ix->sess_items[lo] == i;
+}
+
 sbr_rc sbr_session_index_load(sbr_model_reader *r, sbr_session_index **out, sbr_err *err)
 {
     *out = NULL;
@@ -600,7 +624,21 @@ sbr_rc sbr_session_index_load(sbr_model_reader *r, sbr_session_index **out, sbr_
         bool ok = offsets_ok(ix->sess_off, ns, np) && below(ix->sess_items, np, ni) &&
                   offsets_ok(ix->item_off, ni, nl) && below(ix->sess_src, ns, UINT32_MAX);
         for (size_t e = 0; ok && e < nl; e++)
-            ok = ix->item_sess[e].s < ns;
+            ok =
+                ix->item_sess[e].s < ns && ix->item_sess[e].key == ix->sess_key[ix->item_sess[e].s];
+        /* An item's sessions come most recent first, each once (the candidate merge of
+         * knn_sample.c drops repeats only when adjacent, into a buffer of n_sessions), and hold
+         * it (the kNN scorers find a shared item in every candidate); a last click lies within
+         * the longest session (vstan indexes a table by it). */
+        for (size_t i = 0; ok && i < ni; i++)
+            for (size_t e = ix->item_off[i] + 1; ok && e < ix->item_off[i + 1]; e++)
+                ok = ix->item_sess[e - 1].s < ix->item_sess[e].s;
+        ok = ok && sessions_sorted(ix);
+        for (size_t i = 0; ok && i < ni; i++)
+            for (size_t e = ix->item_off[i]; ok && e < ix->item_off[i + 1]; e++)
+                ok = session_has(ix, ix->item_sess[e].s, (uint32_t)i);
+        for (size_t e = 0; ok && ix->pair_last != NULL && e < np; e++)
+            ok = ix->pair_last[e] >= 1 && ix->pair_last[e] <= ix->max_clicks;
         if (ok && ix->click_off != NULL)
             ok = offsets_ok(ix->click_off, ns, ix->click_off[ns]) &&
                  below(ix->click_items, ix->click_off[ns], ni);

@@ -484,6 +484,94 @@ static void test_bad_model_files_are_refused_with_a_clear_message(void)
     sbr_dataset_free(train);
 }
 
+/* Found by tests/fuzz/fuzz_model: a vstan model whose stored last-click positions exceeded its
+ * longest session loaded, and its predict indexed its distance table past the end. Every
+ * single-field corruption of a small model of each algorithm (a u32 at every byte offset
+ * raised by 1 or by 16, the checksum made right again) must be refused or give a model that
+ * predicts without error; the sanitizer build turns any read out of bounds into a failure. */
+static void test_corrupt_payloads_are_refused_or_harmless(void)
+{
+    sbr_click c[40];
+    size_t n = 0;
+    for (uint64_t s = 1; s <= 8; s++)
+        for (uint64_t k = 0; k < 2 + s % 4; k++, n++)
+            c[n] = (sbr_click){s, 1 + (s * 7 + k * 3) % 9, 1e9 + (double)n * 60, n};
+    sbr_dataset *train = NULL;
+    sbr_err e;
+    CU_ASSERT_EQUAL_FATAL(sbr_dataset_from_clicks(c, n, &train, &e), SBR_OK);
+    size_t n_algos;
+    const sbr_algo *const *all = sbr_algo_list(&n_algos);
+    for (size_t a = 0; a < n_algos; a++) {
+        fitted f;
+        CU_ASSERT_FATAL(fit_spec(all[a]->name, train, &f));
+        char path[512];
+        snprintf(path, sizeof path, "%s/corrupt-%s.sbrm", test_tmpdir(), all[a]->name);
+        CU_ASSERT_EQUAL_FATAL(sbr_model_save(f.model, &f.spec, &f.vocab, path, &e), SBR_OK);
+        size_t len = 0;
+        unsigned char *good = (unsigned char *)test_read_file(path, &len);
+        unsigned char *bad = malloc(len);
+        CU_ASSERT_FATAL(good != NULL && bad != NULL && len > 24);
+        size_t loaded = 0;
+        for (size_t v = 0; v < 2 * len; v++) {
+            size_t at = v / 2;
+            if (at < 16 || at + 8 > len)
+                continue;
+            memcpy(bad, good, len);
+            uint32_t word;
+            memcpy(&word, bad + at, 4);
+            word += v % 2 ? 16 : 1; /* one past a bound, and well past it */
+            memcpy(bad + at, &word, 4);
+            uint32_t crc = (uint32_t)crc32(crc32(0L, Z_NULL, 0), bad, (uInt)(len - 4));
+            memcpy(bad + len - 4, &crc, 4);
+            const char *bad_path = test_write_file("corrupt.sbrm", bad, len, false);
+            fitted g = {SBR_SPEC_EMPTY, NULL, NULL, {0, NULL, NULL}};
+            if (sbr_model_load(bad_path, &g.spec, &g.vocab, &g.model, &e) != SBR_OK)
+                continue;
+            loaded++;
+            g.scratch = g.spec.algo->scratch_new(g.model);
+            /* One query per known item (and an unknown one), so every pair of items that
+             * share a session is scored once. */
+            for (size_t i = 0; g.scratch != NULL && i < g.vocab.n_items; i++) {
+                uint32_t items[2] = {SBR_ITEM_UNKNOWN, (uint32_t)i};
+                double times[2] = {1e9 + 3000, 1e9 + 3001};
+                sbr_query q = {items, times, 2, 1e9 + 3002, 5, NULL};
+                sbr_scored out[5];
+                size_t n_out = 0;
+                CU_ASSERT_EQUAL(g.spec.algo->predict(g.model, &q, g.scratch, out, &n_out, &e),
+                                SBR_OK);
+            }
+            fitted_fini(&g);
+        }
+        CU_ASSERT(loaded < 2 * len); /* the loaders do check something */
+        free(bad);
+        free(good);
+        fitted_fini(&f);
+    }
+    sbr_dataset_free(train);
+}
+
+/* Model files tests/fuzz/fuzz_model found (checksums valid), each crashing a predict before
+ * the session index's load checked it; tests/fixtures/models/ names what each breaks. */
+static void test_fuzzed_model_files_are_refused(void)
+{
+    static const char *const files[] = {"sknn-unsorted-item-sessions.sbrm",
+                                        "vstan-last-click-past-longest.sbrm"};
+    for (size_t k = 0; k < sizeof files / sizeof files[0]; k++) {
+        char path[512];
+        snprintf(path, sizeof path, "%s/models/%s", SBR_FIXTURES, files[k]);
+        sbr_spec sp = SBR_SPEC_EMPTY;
+        sbr_model *m = NULL;
+        sbr_err e = {SBR_OK, ""};
+        CU_ASSERT_EQUAL(sbr_model_load(path, &sp, NULL, &m, &e), SBR_EPARSE);
+        CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "inconsistent arrays"));
+        CU_ASSERT_PTR_NULL(m);
+        if (m != NULL) {
+            m->algo->free(m);
+            sbr_spec_fini(&sp);
+        }
+    }
+}
+
 /* ---- on real data (rsc15-100k) ------------------------------------------------------------ */
 
 static sbr_dataset *rsc_train, *rsc_test;
@@ -567,6 +655,8 @@ static CU_TestInfo tests[] = {
     {"live sessions predict as their click lists", test_live_sessions_predict_as_their_click_lists},
     {"bad model files are refused with a clear message",
      test_bad_model_files_are_refused_with_a_clear_message},
+    {"corrupt payloads are refused or harmless", test_corrupt_payloads_are_refused_or_harmless},
+    {"fuzzed model files are refused", test_fuzzed_model_files_are_refused},
     CU_TEST_INFO_NULL};
 
 static CU_TestInfo data_tests[] = {{"real sessions allocate nothing and survive save/load",

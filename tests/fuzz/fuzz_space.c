@@ -1,0 +1,98 @@
+/* Fuzz target: the tuning space parser, sbr_space_parse (eval/tune.c), and a tuner over every
+ * space it accepts.
+ *
+ * Input: the space text ("m=int:100:2500; k=log:1:10; w=choice:a|b"). The parser's contract is
+ * that an accepted space can be searched, so the target asks a random, a grid and a TPE tuner
+ * (the latter after enough told trials to leave its random start-up) for proposals and aborts
+ * when one lies outside the bounds (choices: outside 0..n_choices-1), then formats it.
+ *
+ * An integer range wider than the generator's 2^32 values is not searched: eval/tune.c casts
+ * it to unsigned long (undefined past 2^64, tests/fuzz/crashes/fuzz_space/) and
+ * gsl_rng_uniform_int refuses it beyond 2^32. That is unfixed here (eval/tune.c is being
+ * changed elsewhere); drop the guard with the fix. */
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <gsl/gsl_errno.h>
+
+#include "eval/tune.h"
+#include "tests/fuzz/fuzz_util.h"
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    (void)argc;
+    (void)argv;
+    gsl_set_error_handler_off();
+    return 0;
+}
+
+/* Aborts when x is not a point of sp. */
+static void check_point(const sbr_space *sp, const double *x, const char *method)
+{
+    for (size_t i = 0; i < sp->n; i++) {
+        const sbr_dim *d = &sp->dims[i];
+        double lo = d->kind == SBR_DIM_CHOICE ? 0.0 : d->lo;
+        double hi = d->kind == SBR_DIM_CHOICE ? (double)d->n_choices - 1 : d->hi;
+        /* Integer kinds round to the nearest, so allow that half step; reals (exp of a log)
+         * may miss a bound by round-off. */
+        double slack =
+            d->kind == SBR_DIM_REAL || d->kind == SBR_DIM_LOG ? 1e-9 * (fabs(lo) + fabs(hi)) : 0.5;
+        if (!(x[i] >= lo - slack && x[i] <= hi + slack)) {
+            fprintf(stderr, "fuzz_space: %s proposed %s = %g outside [%g, %g]\n", method, d->name,
+                    x[i], lo, hi);
+            abort();
+        }
+    }
+}
+
+/* Whether the tuner can draw from every dimension (see the guard above). */
+static int searchable(const sbr_space *sp)
+{
+    for (size_t i = 0; i < sp->n; i++)
+        if (sp->dims[i].kind == SBR_DIM_INT && !(sp->dims[i].hi - sp->dims[i].lo < 4294967295.0))
+            return 0;
+    return 1;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    char *text = fuzz_text(data, size);
+    sbr_space *sp = malloc(sizeof *sp);
+    if (sp == NULL)
+        abort();
+    sbr_err err;
+    if (sbr_space_parse(text, sp, &err) == SBR_OK) {
+        static const sbr_tune_method methods[] = {SBR_TUNE_RANDOM, SBR_TUNE_GRID, SBR_TUNE_TPE};
+        static const char *const names[] = {"random", "grid", "tpe"};
+        for (size_t m = 0; m < 3 && searchable(sp); m++) {
+            sbr_tune_options opt;
+            sbr_tune_options_init(&opt);
+            opt.method = methods[m];
+            opt.n_startup = 2;
+            opt.n_candidates = 4;
+            sbr_tuner *t = sbr_tuner_new(sp, &opt);
+            if (t == NULL)
+                abort();
+            double x[SBR_SPACE_MAX_DIMS];
+            for (size_t trial = 0; trial < 4; trial++) {
+                if (sbr_tuner_ask(t, trial, x, &err) != SBR_OK)
+                    break;
+                check_point(sp, x, names[m]);
+                char buf[4096];
+                sbr_space_format(sp, x, buf, sizeof buf);
+                if (sbr_tuner_tell(t, x, (double)(trial % 3), &err) != SBR_OK)
+                    break;
+            }
+            sbr_tuner_free(t);
+        }
+    }
+    free(sp);
+    free(text);
+    return 0;
+}
