@@ -12,7 +12,7 @@ bin=$(cd "$1" && pwd)/fuzz
 seconds=$2
 shift 2
 if [ $# -eq 0 ]; then
-    set -- fuzz_load fuzz_prepare fuzz_experiment fuzz_expand fuzz_spec fuzz_space fuzz_model
+    set -- fuzz_load fuzz_prepare fuzz_experiment fuzz_expand fuzz_spec fuzz_space fuzz_model fuzz_server
 fi
 work=${FUZZ_WORK:-$(mktemp -d "${TMPDIR:-/tmp}/sbr-fuzz.XXXXXX")}
 mkdir -p "$work"
