@@ -11,21 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <gsl/gsl_errno.h>
-
 #include "eval/experiment.h"
 #include "tests/fuzz/fuzz_util.h"
 
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-    (void)argc;
-    (void)argv;
-    gsl_set_error_handler_off();
-    return 0;
-}
+SBR_FUZZ_GSL_OFF_INIT
 
 /* Copies the next line of *text (up to '\n' or the end) into field, truncated to size. */
 static void next_line(char **text, char *field, size_t size)

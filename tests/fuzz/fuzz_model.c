@@ -20,16 +20,7 @@
 #include "data/vocab.h"
 #include "tests/fuzz/fuzz_util.h"
 
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-    (void)argc;
-    (void)argv;
-    gsl_set_error_handler_off();
-    return 0;
-}
+SBR_FUZZ_GSL_OFF_INIT
 
 /* One prediction for a session of known and unknown items, as sbr eval would ask it. */
 static void predict_once(const sbr_model *model, const sbr_vocab *vocab)

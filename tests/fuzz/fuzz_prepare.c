@@ -10,22 +10,11 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include <gsl/gsl_errno.h>
-
 #include "data/dataset.h"
 #include "data/prepare.h"
 #include "tests/fuzz/fuzz_util.h"
 
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-    (void)argc;
-    (void)argv;
-    gsl_set_error_handler_off();
-    return 0;
-}
+SBR_FUZZ_GSL_OFF_INIT
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -14,21 +14,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include <gsl/gsl_errno.h>
-
 #include "eval/tune.h"
 #include "tests/fuzz/fuzz_util.h"
 
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-    (void)argc;
-    (void)argv;
-    gsl_set_error_handler_off();
-    return 0;
-}
+SBR_FUZZ_GSL_OFF_INIT
 
 /* Aborts when x is not a point of sp. */
 static void check_point(const sbr_space *sp, const double *x, const char *method)

@@ -7,12 +7,28 @@
 #ifndef SBR_TESTS_FUZZ_UTIL_H
 #define SBR_TESTS_FUZZ_UTIL_H
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include <gsl/gsl_errno.h>
 #include <zlib.h>
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* The LLVMFuzzerInitialize of a target with nothing else to set up: GSL's error handler off,
+ * as in the program's main. */
+#define SBR_FUZZ_GSL_OFF_INIT                                                                      \
+    int LLVMFuzzerInitialize(int *argc, char ***argv)                                              \
+    {                                                                                              \
+        (void)argc;                                                                                \
+        (void)argv;                                                                                \
+        gsl_set_error_handler_off();                                                               \
+        return 0;                                                                                  \
+    }
 
 enum { FUZZ_PATH = 512 };
 
