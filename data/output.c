@@ -21,6 +21,7 @@ struct sbr_out {
     int fd;   /* the temporary file, kept open to fsync it after gzclose */
     char *path;
     char *tmp_path;
+    bool direct;     /* the path is a device or a FIFO: written in place, never renamed */
     bool failed;     /* a write failed; commit reports it */
     int saved_errno; /* errno of the first failure */
 };
@@ -50,7 +51,18 @@ sbr_rc sbr_out_open(const char *path, sbr_out **out, sbr_err *err)
     }
     snprintf(o->path, n, "%s", path);
     snprintf(o->tmp_path, n, "%s.%ld.tmp", path, (long)getpid());
-    o->fd = open(o->tmp_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    /* A temporary renamed over /dev/null (or a FIFO) would replace the device with a file:
+     * such a path is written in place. A folder is no place for a file. */
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        out_free(o);
+        return sbr_err_set(err, SBR_EIO, "%s: is a folder, not a file", path);
+    }
+    o->direct = stat(path, &st) == 0 && !S_ISREG(st.st_mode);
+    if (o->direct)
+        snprintf(o->tmp_path, n, "%s", path);
+    o->fd = o->direct ? open(path, O_WRONLY | O_CLOEXEC)
+                      : open(o->tmp_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
     if (o->fd < 0) {
         sbr_rc rc =
             sbr_err_set(err, SBR_EIO, "%s: cannot create: %s", o->tmp_path, strerror(errno));
@@ -67,7 +79,8 @@ sbr_rc sbr_out_open(const char *path, sbr_out **out, sbr_err *err)
         if (gz_fd >= 0)
             close(gz_fd);
         close(o->fd);
-        remove(o->tmp_path);
+        if (!o->direct)
+            remove(o->tmp_path);
         out_free(o);
         return rc;
     }
@@ -156,13 +169,17 @@ sbr_rc sbr_out_commit(sbr_out *o, sbr_err *err)
         int e = o->failed ? o->saved_errno : close_errno;
         rc = sbr_err_set(err, SBR_EIO, "%s: write failed: %s", o->tmp_path,
                          e ? strerror(e) : "gzip error");
-    } else if (fsync(o->fd) != 0) {
+    } else if (!o->direct && fsync(o->fd) != 0) {
         rc =
             sbr_err_set(err, SBR_EIO, "%s: write failed (fsync): %s", o->tmp_path, strerror(errno));
     }
     if (close(o->fd) != 0 && rc == SBR_OK)
         rc =
             sbr_err_set(err, SBR_EIO, "%s: write failed (close): %s", o->tmp_path, strerror(errno));
+    if (o->direct) {
+        out_free(o);
+        return rc;
+    }
     if (rc == SBR_OK && rename(o->tmp_path, o->path) != 0)
         rc =
             sbr_err_set(err, SBR_EIO, "%s: cannot rename into place: %s", o->path, strerror(errno));
@@ -180,7 +197,8 @@ void sbr_out_abort(sbr_out *o)
         return;
     gzclose(o->f);
     close(o->fd);
-    remove(o->tmp_path);
+    if (!o->direct)
+        remove(o->tmp_path);
     out_free(o);
 }
 

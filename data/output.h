@@ -3,7 +3,8 @@
  * A file is written under a temporary name beside its final path and renamed into place only
  * when every write and the close have succeeded, so a reader sees the old file or the complete
  * new one, never a part; an interrupted run leaves at most a "*.tmp" file. A path ending in
- * ".gz" is gzip-compressed. */
+ * ".gz" is gzip-compressed. A path that names a device or a FIFO (/dev/null, /dev/stdout) is
+ * written in place, never replaced; a folder is an error. */
 #ifndef SBR_DATA_OUTPUT_H
 #define SBR_DATA_OUTPUT_H
 

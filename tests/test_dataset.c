@@ -1,6 +1,7 @@
 /* The dataset's order rules, selection, session-rec's filters and atomic output. Expected
  * values are worked out by hand in the comments. */
 #include <CUnit/CUnit.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -390,7 +391,37 @@ static void test_stale_temp_files_of_dead_processes_only_are_removed(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "notes.tmp: cannot list"));
 }
 
+/* A path naming a FIFO (or a device such as /dev/null) is written in place: renaming a
+ * temporary over it would replace it with a regular file. A folder is an error. */
+static void test_a_fifo_or_device_is_written_in_place(void)
+{
+    char fifo[600];
+    snprintf(fifo, sizeof fifo, "%s/out.fifo", test_tmpdir());
+    unlink(fifo);
+    CU_ASSERT_EQUAL_FATAL(mkfifo(fifo, 0600), 0);
+    int rd = open(fifo, O_RDONLY | O_NONBLOCK); /* a reader, so the writer's open succeeds */
+    CU_ASSERT_FATAL(rd >= 0);
+    sbr_out *o = NULL;
+    sbr_err e;
+    CU_ASSERT_EQUAL_FATAL(sbr_out_open(fifo, &o, &e), SBR_OK);
+    sbr_out_printf(o, "hello %d\n", 42);
+    CU_ASSERT_EQUAL(sbr_out_commit(o, &e), SBR_OK);
+    char buf[64] = {0};
+    CU_ASSERT_EQUAL(read(rd, buf, sizeof buf - 1), 9);
+    CU_ASSERT_STRING_EQUAL(buf, "hello 42\n");
+    close(rd);
+    struct stat st;
+    CU_ASSERT(stat(fifo, &st) == 0 && S_ISFIFO(st.st_mode)); /* still the FIFO */
+    char tmp[700];
+    snprintf(tmp, sizeof tmp, "%s.%ld.tmp", fifo, (long)getpid());
+    CU_ASSERT(stat(tmp, &st) != 0);
+    unlink(fifo);
+    CU_ASSERT_EQUAL(sbr_out_open(test_tmpdir(), &o, &e), SBR_EIO);
+    CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "is a folder"));
+}
+
 static CU_TestInfo tests[] = {
+    {"a FIFO or a device is written in place", test_a_fifo_or_device_is_written_in_place},
     {"sessions sort by id, clicks by time then file order",
      test_sessions_sort_by_id_and_clicks_by_time_then_file_order},
     {"file order meets sessions by first row", test_file_order_meets_sessions_by_first_row},
