@@ -90,13 +90,13 @@ contains "$TMP/sp/sessions-small.stats.csv" "0,test,1,2,2," "stats.csv test row"
 grep -q '^0,test,.*,0,1,1,1$' "$TMP/sp/sessions-small.stats.csv" && ok || bad "stats.csv drops: 1 unseen click, 1 short session of 1 click"
 ls "$TMP/sp" | grep -q '\.tmp$' && bad "temporary files left behind" || ok
 
-# A write that fails midway (here the last part's name is taken by a folder, so its rename
-# fails, as a full disk would fail a write; this works as root too) leaves no partial split:
+# A write that fails midway (here the last part's name is taken by a folder, so it cannot be
+# written, as a full disk would fail a write; this works as root too) leaves no partial split:
 # the parts this run had written are removed, and nothing else.
 mkdir -p "$TMP/spfail/sessions-small.0.train_valid.tsv.gz"
 : >"$TMP/spfail/unrelated.tsv.gz"
 expect 1 "split fails when a part cannot be written" -- "$SBR" split --in "$FIX/sessions-small.tsv" --out "$TMP/spfail" --last-days 1 --valid-days 1
-contains "$TMP/err" "sessions-small.0.train_valid.tsv.gz: cannot rename into place" "the failed part is named"
+contains "$TMP/err" "sessions-small.0.train_valid.tsv.gz: is a folder, not a file" "the failed part is named"
 for part in train test train_tr; do
     [ -e "$TMP/spfail/sessions-small.0.$part.tsv.gz" ] && bad "a failed split left its $part part" || ok
 done
