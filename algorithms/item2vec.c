@@ -7,6 +7,7 @@
 
 #include "algorithms/model_file.h"
 #include "data/rng.h"
+#include "data/vocab.h"
 
 enum { EXP_TABLE_SIZE = 1000, MAX_EXP = 6, BATCH_WORDS = 10000, MAX_N_LAST = 64 };
 
@@ -211,16 +212,20 @@ static sbr_rc build_vocab(item2vec_model *m, const sbr_dataset *train, long min_
                           uint64_t **counts, sbr_err *err)
 {
     size_t ni = train->n_items;
+    sbr_vocab tv; /* the training clicks per item */
+    sbr_rc rc = sbr_vocab_from_dataset(train, &tv, err);
+    if (rc != SBR_OK)
+        return rc;
     vocab_entry *v = calloc(ni + 1, sizeof *v);
     m->row_of = sbr_alloc_array(ni, sizeof *m->row_of);
     if (v == NULL || m->row_of == NULL) {
         free(v);
+        sbr_vocab_fini(&tv);
         return sbr_err_set(err, SBR_ENOMEM, "item2vec: out of memory");
     }
     for (size_t i = 0; i < ni; i++)
-        v[i].item = (uint32_t)i;
-    for (size_t c = 0; c < train->n_clicks; c++)
-        v[train->items[c]].count++;
+        v[i] = (vocab_entry){tv.clicks[i], (uint32_t)i};
+    sbr_vocab_fini(&tv);
     size_t nv = 0;
     for (size_t i = 0; i < ni; i++)
         if (v[i].count >= (uint64_t)min_count)
