@@ -24,6 +24,8 @@ libmicrohttpd-dev    sbr serve: the HTTP server (thread pool, keep-alive)
 libjansson-dev       sbr serve: parsing JSON requests
 libcurl4-openssl-dev sbr replay: the load generator (multi interface); curl for tests
 libhiredis-dev       sbr serve --redis: sessions shared by several servers
+libsqlite3-dev       the results store (eval/store.c): sbr run / sbr eval --out rows in SQLite
+sqlite3              tests/test_store.sh: reading the results store as a user would
 redis-server         tests/test_serve.sh: a real Redis on a loopback port
 curl                 tests/test_serve.sh: exercising the endpoints
 "

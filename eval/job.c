@@ -116,15 +116,25 @@ void sbr_job_slices_fini(sbr_job_slices *js)
     js->whole = NULL;
 }
 
-static const char *const dataset_header[] = {"dataset",    "split",     "part",
-                                             "sessions",   "clicks",    "items",
-                                             "first_time", "last_time", "span_days"};
-
-sbr_rc sbr_job_record_part(const char *path, const char *dataset, const char *split,
-                           const char *part, const sbr_dataset *ds, sbr_err *err)
+void sbr_job_settings(const sbr_experiment *x, const sbr_exp_dataset *d, size_t s, char *out,
+                      size_t size)
 {
-    char cells[9][64];
-    const char *ptrs[9];
+    char split[256];
+    if (d->train[0])
+        snprintf(split, sizeof split, "given");
+    else if (d->split == SBR_EXP_WINDOWS)
+        snprintf(split, sizeof split, "windows %.17g %.17g %u %.17g %.17g slice %zu",
+                 d->windows.days_train, d->windows.days_test, d->windows.slices,
+                 d->windows.days_offset, d->windows.days_shift, s);
+    else
+        snprintf(split, sizeof split, "last-days %.17g", d->last_days);
+    snprintf(out, size, "split=%s;seed=%llu;unseen=removed", split, (unsigned long long)x->seed);
+}
+
+/* The cells of one datasets.csv row. */
+static void part_cells(char cells[9][64], const char *dataset, const char *split, const char *part,
+                       const sbr_dataset *ds)
+{
     double first, last;
     sbr_dataset_time_range(ds, &first, &last);
     snprintf(cells[0], 64, "%s", dataset);
@@ -136,6 +146,29 @@ sbr_rc sbr_job_record_part(const char *path, const char *dataset, const char *sp
     sbr_format_double(cells[6], 64, first);
     sbr_format_double(cells[7], 64, last);
     snprintf(cells[8], 64, "%.3f", (last - first) / 86400.0);
+}
+
+sbr_rc sbr_job_store_part(sbr_rstore *st, const char *dataset, const char *split, const char *part,
+                          const sbr_dataset *ds, sbr_err *err)
+{
+    char cells[9][64];
+    const char *ptrs[9];
+    part_cells(cells, dataset, split, part, ds);
+    for (int k = 0; k < 9; k++)
+        ptrs[k] = cells[k];
+    return sbr_rstore_put_part(st, ptrs, err);
+}
+
+static const char *const dataset_header[] = {"dataset",    "split",     "part",
+                                             "sessions",   "clicks",    "items",
+                                             "first_time", "last_time", "span_days"};
+
+sbr_rc sbr_job_record_part(const char *path, const char *dataset, const char *split,
+                           const char *part, const sbr_dataset *ds, sbr_err *err)
+{
+    char cells[9][64];
+    const char *ptrs[9];
+    part_cells(cells, dataset, split, part, ds);
     for (int k = 0; k < 9; k++)
         ptrs[k] = cells[k];
     return sbr_csv_append(path, dataset_header, 9, 3, ptrs, 1, err);
@@ -181,6 +214,31 @@ sbr_rc sbr_job_append_rows(const char *path, const sbr_experiment *x, const sbr_
             ptrs[k] = cells[k];
         rc = sbr_csv_append(path, sbr_metrics_header, SBR_METRICS_COLS, SBR_METRICS_KEY_COLS, ptrs,
                             x->n_cutoffs, err);
+    }
+    free(ptrs);
+    free(cells);
+    return rc;
+}
+
+sbr_rc sbr_job_store_rows(sbr_rstore *st, const sbr_experiment *x, const sbr_run_info *ri,
+                          const sbr_job_spec *j, const sbr_eval_result *res, double fit_s,
+                          size_t model_bytes, const char *fingerprint,
+                          const sbr_rstore_ranks *ranks, sbr_err *err)
+{
+    size_t n_cells = x->n_cutoffs * SBR_METRICS_COLS;
+    char(*cells)[SBR_METRICS_CELL] = calloc(n_cells, SBR_METRICS_CELL);
+    const char **ptrs = calloc(n_cells, sizeof *ptrs);
+    sbr_rc rc = SBR_OK;
+    if (cells == NULL || ptrs == NULL) {
+        rc = sbr_err_set(err, SBR_ENOMEM, "run: out of memory");
+    } else {
+        for (size_t c = 0; c < x->n_cutoffs; c++)
+            sbr_metrics_row(cells + c * SBR_METRICS_COLS, SBR_METRICS_CELL, ri, j->spec.algo->name,
+                            j->params, x->cutoffs[c], res, &res->at[c], fit_s, model_bytes);
+        for (size_t k = 0; k < n_cells; k++)
+            ptrs[k] = cells[k];
+        sbr_rstore_job job = {ptrs, x->n_cutoffs, j->label, fingerprint, x->latency, ranks};
+        rc = sbr_rstore_put_job(st, &job, err);
     }
     free(ptrs);
     free(cells);

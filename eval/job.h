@@ -13,6 +13,7 @@
 #include "eval/harness.h"
 #include "eval/report.h"
 #include "eval/specs.h"
+#include "eval/store.h"
 
 /* The file name of path without its folder and without .gz/.tsv/.csv/.txt/.dat endings:
  * "data/rsc15/train_full.tsv.gz" -> "train_full". Cut to size. */
@@ -67,5 +68,24 @@ sbr_rc sbr_job_evaluate(const sbr_experiment *x, const sbr_job_spec *j, const sb
 sbr_rc sbr_job_append_rows(const char *path, const sbr_experiment *x, const sbr_run_info *ri,
                            const sbr_job_spec *j, const sbr_eval_result *res, double fit_s,
                            size_t model_bytes, sbr_err *err);
+
+/* The settings of slice s of dataset d that, beside the data, decide a job's results, as text
+ * for the fingerprint (eval/store.h): the split ("given", "last-days 2", "windows 20 2 3 0 4
+ * slice 1"), the experiment's seed and the unseen-item rule. */
+void sbr_job_settings(const sbr_experiment *x, const sbr_exp_dataset *d, size_t s, char *out,
+                      size_t size);
+
+/* sbr_job_record_part into the results store instead of a CSV file. Errors: those of
+ * sbr_rstore_put_part. */
+sbr_rc sbr_job_store_part(sbr_rstore *st, const char *dataset, const char *split, const char *part,
+                          const sbr_dataset *ds, sbr_err *err);
+
+/* Writes the job's rows, one per cutoff, to the results store in one transaction (replacing
+ * rows of the same key), with the job's label, the slice's fingerprint and, when not NULL,
+ * the ranks of its targets. Errors: those of sbr_rstore_put_job, SBR_ENOMEM. */
+sbr_rc sbr_job_store_rows(sbr_rstore *st, const sbr_experiment *x, const sbr_run_info *ri,
+                          const sbr_job_spec *j, const sbr_eval_result *res, double fit_s,
+                          size_t model_bytes, const char *fingerprint,
+                          const sbr_rstore_ranks *ranks, sbr_err *err);
 
 #endif

@@ -9,7 +9,7 @@
 #include "data/output.h"
 #include "data/table.h"
 
-static void put_cell(sbr_out *o, const char *cell, size_t len)
+void sbr_csv_write_cell(sbr_out *o, const char *cell, size_t len)
 {
     if (strcspn(cell, ",\"\r\n") >= len) {
         sbr_out_write(o, cell, len);
@@ -73,7 +73,7 @@ static sbr_rc copy_row(void *user, const sbr_row *row, sbr_err *err)
     for (size_t k = 0; k < row->n_fields; k++) {
         if (k > 0)
             sbr_out_write(c->out, ",", 1);
-        put_cell(c->out, row->fields[k], row->lens[k]);
+        sbr_csv_write_cell(c->out, row->fields[k], row->lens[k]);
     }
     sbr_out_write(c->out, "\n", 1);
     return SBR_OK;
@@ -89,7 +89,7 @@ sbr_rc sbr_csv_append(const char *path, const char *const *header, size_t n_cols
     for (size_t k = 0; k < n_cols; k++) {
         if (k > 0)
             sbr_out_write(c.out, ",", 1);
-        put_cell(c.out, header[k], strlen(header[k]));
+        sbr_csv_write_cell(c.out, header[k], strlen(header[k]));
     }
     sbr_out_write(c.out, "\n", 1);
     struct stat st;
@@ -108,7 +108,7 @@ sbr_rc sbr_csv_append(const char *path, const char *const *header, size_t n_cols
             const char *cell = cells[r * n_cols + k];
             if (k > 0)
                 sbr_out_write(c.out, ",", 1);
-            put_cell(c.out, cell, strlen(cell));
+            sbr_csv_write_cell(c.out, cell, strlen(cell));
         }
         sbr_out_write(c.out, "\n", 1);
     }

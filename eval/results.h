@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "data/common.h"
+#include "data/output.h"
 
 /* Appends n_rows rows of n_cols cells (row-major, NUL-terminated texts) to the CSV at path,
  * creating it with `header` when absent. Cells holding a comma, quote or line break are
@@ -18,5 +19,9 @@
  * the file is unchanged. */
 sbr_rc sbr_csv_append(const char *path, const char *const *header, size_t n_cols, size_t n_key,
                       const char *const *cells, size_t n_rows, sbr_err *err);
+
+/* Writes one CSV cell of len bytes to o, quoted (quotes doubled) when it holds a comma, a quote or
+ * a line break, as sbr_csv_append writes its cells. */
+void sbr_csv_write_cell(sbr_out *o, const char *cell, size_t len);
 
 #endif

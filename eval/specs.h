@@ -25,6 +25,7 @@ void sbr_specs_fini(sbr_spec *specs, size_t n);
 typedef struct sbr_job_spec {
     sbr_spec spec;
     char params[512];
+    char label[64]; /* the [algo LABEL] it comes from */
 } sbr_job_spec;
 
 /* Expands every algorithm of the experiment over its grid (sbr_exp_expand) and parses each

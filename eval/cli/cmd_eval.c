@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "algorithms/algo.h"
@@ -13,6 +14,7 @@
 #include "eval/lists.h"
 #include "eval/report.h"
 #include "eval/results.h"
+#include "eval/store.h"
 
 /* ------------------------------------------------------------------------------------------ */
 /* sbr algos                                                                                  */
@@ -92,9 +94,12 @@ static const char eval_usage[] =
     "  --cutoff N         one cutoff (default 20)\n"
     "  --cutoffs LIST     several, e.g. 1,5,10,20; lists have the largest length\n"
     "  --threads N        OpenMP threads for the metric pass (default: all cores)\n"
-    "  --out FILE         append one row per algorithm and cutoff to this CSV, atomically;\n"
-    "                     a row with the same dataset, split, algorithm, params and cutoff\n"
-    "                     is replaced, never duplicated\n"
+    "  --out FILE         add one row per algorithm and cutoff to the results store beside\n"
+    "                     FILE (FILE with .csv replaced by .db: SQLite, shared safely by\n"
+    "                     concurrent runs), then export FILE from it atomically; a row with\n"
+    "                     the same dataset, split, algorithm, params and cutoff is replaced,\n"
+    "                     never duplicated (rows of a FILE made before its store are kept).\n"
+    "                     A device or FIFO (/dev/stdout) gets the rows without a store\n"
     "  --recs FILE        write every list as session-rec does: SessionId;Position;\n"
     "                     Recommendations;Scores (one file per run; with several --algo,\n"
     "                     FILE gets the algorithm's name before its extension)\n"
@@ -370,7 +375,27 @@ static void parent_name(const char *path, char *out, size_t size)
 typedef struct eval_rows {
     char (*cells)[CELL_BYTES]; /* n_algos x n_cutoffs rows of N_COLS cells */
     const sbr_run_info *ri;
+    char (*fingerprints)[SBR_RSTORE_FINGERPRINT]; /* one per algorithm */
 } eval_rows;
+
+/* The fingerprint of algorithm i's inputs (eval/store.h): the train and test sets, the seed
+ * and the unseen-item rule; for a loaded model, its training vocabulary instead of train. */
+static void eval_fingerprint(const eval_args *a, const eval_job *j, size_t i, char *out)
+{
+    char settings[256];
+    int n = snprintf(settings, sizeof settings, "eval;seed=%ld;unseen=%s", a->seed,
+                     a->eo.keep_unseen ? "kept" : "removed");
+    if (i >= j->n_fitted) {
+        sbr_hash128 h;
+        char hex[SBR_RSTORE_FINGERPRINT];
+        sbr_hash128_init(&h);
+        sbr_hash128_bytes(&h, j->vocabs[i].item_ids, j->vocabs[i].n_items * sizeof(uint64_t));
+        sbr_hash128_bytes(&h, j->vocabs[i].clicks, j->vocabs[i].n_items * sizeof(uint64_t));
+        sbr_hash128_hex(&h, hex);
+        snprintf(settings + n, sizeof settings - (size_t)n, ";model-vocabulary=%s", hex);
+    }
+    sbr_rstore_fingerprint(i < j->n_fitted ? j->train : NULL, j->test, settings, out);
+}
 
 static void print_eval_header(void)
 {
@@ -420,16 +445,41 @@ static sbr_rc eval_one(const eval_args *a, eval_job *j, size_t i, eval_rows *row
     return rc;
 }
 
-/* Appends the rows to --out. */
-static sbr_rc append_rows(const char *path, char (*cells)[CELL_BYTES], size_t n_rows, sbr_err *err)
+/* Writes the rows to --out: into its store, one transaction per algorithm, then the CSV
+ * exported from the store; to a device or FIFO directly. */
+static sbr_rc append_rows(const eval_args *a, const eval_job *j, const eval_rows *rows,
+                          sbr_err *err)
 {
+    size_t n_rows = j->n_algos * a->eo.n_cutoffs;
     const char **ptrs = calloc(n_rows * N_COLS, sizeof *ptrs);
     if (ptrs == NULL)
         return sbr_err_set(err, SBR_ENOMEM, "eval: out of memory");
     for (size_t k = 0; k < n_rows * N_COLS; k++)
-        ptrs[k] = cells[k];
-    sbr_rc rc =
-        sbr_csv_append(path, sbr_metrics_header, N_COLS, SBR_METRICS_KEY_COLS, ptrs, n_rows, err);
+        ptrs[k] = rows->cells[k];
+    struct stat sb;
+    sbr_rc rc;
+    if (stat(a->out, &sb) == 0 && !S_ISREG(sb.st_mode) && !S_ISDIR(sb.st_mode)) {
+        rc = sbr_csv_append(a->out, sbr_metrics_header, N_COLS, SBR_METRICS_KEY_COLS, ptrs, n_rows,
+                            err);
+        free(ptrs);
+        return rc;
+    }
+    char db[4096];
+    sbr_rstore_path_for(a->out, db, sizeof db);
+    sbr_rstore *st;
+    rc = sbr_rstore_open(db, a->out, NULL, &st, err);
+    for (size_t i = 0; i < j->n_algos && rc == SBR_OK; i++) {
+        sbr_rstore_job job = {ptrs + i * a->eo.n_cutoffs * N_COLS,
+                              a->eo.n_cutoffs,
+                              j->algos[i].algo->name,
+                              rows->fingerprints[i],
+                              a->eo.latency,
+                              NULL};
+        rc = sbr_rstore_put_job(st, &job, err);
+    }
+    if (rc == SBR_OK)
+        rc = sbr_rstore_export_metrics(st, a->out, err);
+    sbr_rstore_free(st);
     free(ptrs);
     return rc;
 }
@@ -472,17 +522,21 @@ int sbr_cmd_eval(int argc, char **argv)
     a.eo.threads = (int)a.threads;
     a.eo.keep_lists = a.recs != NULL;
     size_t n_rows = j.n_algos * a.eo.n_cutoffs;
-    eval_rows rows = {calloc(n_rows * N_COLS, CELL_BYTES), &ri};
+    eval_rows rows = {calloc(n_rows * N_COLS, CELL_BYTES), &ri,
+                      calloc(j.n_algos, SBR_RSTORE_FINGERPRINT)};
     sbr_err err = {SBR_OK, ""};
     sbr_rc rc = SBR_OK;
-    if (rows.cells == NULL)
+    if (rows.cells == NULL || rows.fingerprints == NULL)
         rc = sbr_err_set(&err, SBR_ENOMEM, "eval: out of memory");
+    for (size_t i = 0; i < j.n_algos && rc == SBR_OK; i++)
+        eval_fingerprint(&a, &j, i, rows.fingerprints[i]);
     print_eval_header(); /* on stdout, the error on stderr: as before, whatever happens */
     for (size_t i = 0; i < j.n_algos && rc == SBR_OK; i++)
         rc = eval_one(&a, &j, i, &rows, &err);
     if (rc == SBR_OK && a.out != NULL)
-        rc = append_rows(a.out, rows.cells, n_rows, &err);
+        rc = append_rows(&a, &j, &rows, &err);
     status = rc == SBR_OK ? SBR_EXIT_OK : cli_fail(&err);
+    free(rows.fingerprints);
     free(rows.cells);
     close_eval_job(&j);
     return status;

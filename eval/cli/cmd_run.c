@@ -1,5 +1,6 @@
 /* `sbr run`: runs an experiment file, resumably. */
 #include <errno.h>
+#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,26 +15,39 @@
 #include "eval/harness.h"
 #include "eval/job.h"
 #include "eval/report.h"
-#include "eval/resume.h"
 #include "eval/specs.h"
+#include "eval/store.h"
 
 static const char run_usage[] =
-    "Usage: sbr run EXPERIMENT.ini [--threads N] [--dry-run]\n"
+    "Usage: sbr run EXPERIMENT.ini [--threads N] [--force] [--only PATTERN]... [--dry-run]\n"
     "\n"
     "Runs every (dataset x slice x algorithm x parameter combination) job of an experiment\n"
-    "file and appends one row per job and cutoff to <output>/metrics.csv (the columns of\n"
-    "'sbr eval'). Each finished job's rows are written atomically, so an interrupted run\n"
-    "(Ctrl-C, kill -9) loses only the job in progress: run the same command again and it\n"
-    "skips the finished jobs. The metric pass of each job uses OpenMP threads; latency is\n"
-    "measured on one thread. A copy of the experiment file is saved beside the results.\n"
-    "The file format is described in eval/experiment.h and experiments/README.md.\n"
+    "file. Each job's rows (one per cutoff) go in one transaction into the results store\n"
+    "<output>/metrics.db (SQLite, WAL mode), and <output>/metrics.csv (the columns of\n"
+    "'sbr eval') and <output>/datasets.csv are then exported from it atomically. An\n"
+    "interrupted run (Ctrl-C, kill -9) loses only the job in progress: run the same command\n"
+    "again and it skips the finished jobs. A job is finished when the store holds its rows\n"
+    "at every cutoff with the same fingerprint: a hash of the train and test sets it used\n"
+    "(the data as loaded and split, not the file names) and of the split settings and seed.\n"
+    "A job whose input changed runs again and its rows are replaced. Several 'sbr run'\n"
+    "processes may share one output folder: each checks the store just before a job, so\n"
+    "no row is lost or duplicated (a job two of them start at once runs twice, one row).\n"
+    "The metric pass of each job uses OpenMP threads; latency is measured on one thread.\n"
+    "A copy of the experiment file is saved beside the results. The file format is\n"
+    "described in eval/experiment.h and experiments/README.md.\n"
     "\n"
-    "  --threads N   override [run] threads\n"
-    "  --dry-run     list the jobs and whether they are done, run nothing\n"
-    "  -h, --help    this help\n"
+    "  --threads N     override [run] threads\n"
+    "  --force         run every selected job again, finished or not\n"
+    "  --only PATTERN  run only the jobs PATTERN matches (repeatable: any of them): a shell\n"
+    "                  wildcard pattern (fnmatch: * any text, ? one character, [abc] a set)\n"
+    "                  matched against the job's [algo] label, its algorithm name, its\n"
+    "                  dataset name and DATASET/LABEL; e.g. --only 'vmis*' --only 'rsc15*/sr'\n"
+    "  --dry-run       list the jobs and whether they are done, run nothing (it reads no\n"
+    "                  data, so it does not see a changed input)\n"
+    "  -h, --help      this help\n"
     "\n"
     "Example:\n"
-    "  sbr run experiments/default.ini\n";
+    "  sbr run experiments/main.ini --only synthetic --force\n";
 
 static bool file_exists(const char *path)
 {
@@ -46,17 +60,41 @@ typedef struct runner {
     char datasets_csv[4096];
     sbr_job_spec *specs;
     size_t n_specs;
-    sbr_done_set *done;
-    char metrics[4096];
-    size_t total, finished, run, skipped_done, skipped_missing;
+    sbr_rstore *store;
+    char metrics[4096], store_path[4096];
+    char fingerprint[SBR_RSTORE_FINGERPRINT]; /* of the current slice */
+    const char *const *only;
+    size_t n_only;
+    size_t total, finished, run, skipped_done, skipped_missing, not_selected, changed;
     double t0, run_seconds;
-    bool dry;
+    bool dry, force;
 } runner;
 
-static bool job_done(const runner *r, const char *dataset, const char *split, const sbr_job_spec *j)
+enum { MAX_ONLY = 32 };
+
+/* Whether --only selects the job (no --only selects every job). */
+static bool job_selected(const runner *r, const char *dataset, const sbr_job_spec *j)
 {
-    return sbr_done_set_has_job(r->done, dataset, split, j->spec.algo->name, j->params,
-                                r->x->cutoffs, r->x->n_cutoffs);
+    if (r->n_only == 0)
+        return true;
+    char both[256];
+    snprintf(both, sizeof both, "%s/%s", dataset, j->label);
+    for (size_t i = 0; i < r->n_only; i++)
+        if (fnmatch(r->only[i], j->label, 0) == 0 ||
+            fnmatch(r->only[i], j->spec.algo->name, 0) == 0 ||
+            fnmatch(r->only[i], dataset, 0) == 0 || fnmatch(r->only[i], both, 0) == 0)
+            return true;
+    return false;
+}
+
+/* Whether the store holds the job with the current slice's fingerprint (a dry run reads no
+ * data: any fingerprint then counts); *changed when it holds it with another one. */
+static sbr_rc job_done(runner *r, const char *dataset, const char *split, const sbr_job_spec *j,
+                       bool *done, bool *changed, sbr_err *err)
+{
+    return sbr_rstore_has_job(r->store, dataset, split, j->spec.algo->name, j->params,
+                              r->x->cutoffs, r->x->n_cutoffs, r->dry ? NULL : r->fingerprint, done,
+                              changed, err);
 }
 
 static void show_progress(const runner *r, const char *what)
@@ -79,7 +117,16 @@ static sbr_rc run_job(runner *r, const char *dataset, const char *split, size_t 
     const sbr_job_spec *j = &r->specs[i];
     char what[768];
     snprintf(what, sizeof what, "%s/%s %s %s", dataset, split, j->spec.algo->name, j->params);
-    if (job_done(r, dataset, split, j)) {
+    if (!job_selected(r, dataset, j)) {
+        r->not_selected++;
+        r->finished++;
+        return SBR_OK;
+    }
+    bool done = false, changed = false;
+    sbr_rc rc = r->force ? SBR_OK : job_done(r, dataset, split, j, &done, &changed, err);
+    if (rc != SBR_OK)
+        return rc;
+    if (done) {
         r->skipped_done++;
         r->finished++;
         if (r->dry)
@@ -95,11 +142,15 @@ static sbr_rc run_job(runner *r, const char *dataset, const char *split, size_t 
     double t0 = sbr_now_s(), fit_s;
     size_t model_bytes;
     sbr_eval_result res;
-    sbr_rc rc = sbr_job_evaluate(x, j, train, test, &res, &fit_s, &model_bytes, err);
+    rc = sbr_job_evaluate(x, j, train, test, &res, &fit_s, &model_bytes, err);
     if (rc != SBR_OK)
         return rc;
     sbr_run_info ri = {dataset, split, x->threads, (unsigned long)x->seed, SBR_VERSION_STRING};
-    rc = sbr_job_append_rows(r->metrics, x, &ri, j, &res, fit_s, model_bytes, err);
+    rc = sbr_job_store_rows(r->store, x, &ri, j, &res, fit_s, model_bytes, r->fingerprint, NULL,
+                            err);
+    if (rc == SBR_OK)
+        rc = sbr_rstore_export_metrics(r->store, r->metrics, err);
+    r->changed += changed;
     const sbr_eval_metrics *m = &res.at[x->n_cutoffs - 1];
     if (isatty(STDERR_FILENO))
         fprintf(stderr, "\r\033[K");
@@ -146,12 +197,17 @@ static const char *missing_file(const sbr_exp_dataset *d)
 }
 
 /* Records one slice's parts in datasets.csv and runs every job on it. */
-static sbr_rc run_loaded_slice(runner *r, const sbr_exp_dataset *d, const char *split,
+static sbr_rc run_loaded_slice(runner *r, const sbr_exp_dataset *d, size_t s, const char *split,
                                const sbr_job_slices *js, sbr_err *err)
 {
-    sbr_rc rc = sbr_job_record_part(r->datasets_csv, d->name, split, "train", js->train, err);
+    char settings[512];
+    sbr_job_settings(r->x, d, s, settings, sizeof settings);
+    sbr_rstore_fingerprint(js->train, js->test, settings, r->fingerprint);
+    sbr_rc rc = sbr_job_store_part(r->store, d->name, split, "train", js->train, err);
     if (rc == SBR_OK)
-        rc = sbr_job_record_part(r->datasets_csv, d->name, split, "test", js->test, err);
+        rc = sbr_job_store_part(r->store, d->name, split, "test", js->test, err);
+    if (rc == SBR_OK)
+        rc = sbr_rstore_export_parts(r->store, r->datasets_csv, err);
     for (size_t i = 0; i < r->n_specs && rc == SBR_OK; i++)
         rc = run_job(r, d->name, split, i, js->train, js->test, err);
     return rc;
@@ -187,7 +243,7 @@ static sbr_rc run_dataset(runner *r, const sbr_exp_dataset *d, sbr_err *err)
         }
         rc = sbr_job_slice_load(&js, d, s, synth_path, err);
         if (rc == SBR_OK)
-            rc = run_loaded_slice(r, d, split, &js, err);
+            rc = run_loaded_slice(r, d, s, split, &js, err);
         sbr_job_slice_release(&js);
     }
     sbr_job_slices_fini(&js);
@@ -220,15 +276,24 @@ static sbr_rc save_copy(const sbr_experiment *x, sbr_err *err)
 }
 
 /* Parses the options. Returns -1 to go on, else the exit status (help, usage). */
-static int parse_run_args(int argc, char **argv, long *threads, bool *dry, const char **path)
+typedef struct run_args {
+    long threads;
+    bool dry, force;
+    const char *only[MAX_ONLY];
+    size_t n_only;
+    const char *path;
+} run_args;
+
+static int parse_run_args(int argc, char **argv, run_args *a)
 {
-    enum { OPT_THREADS = CLI_OPT_FIRST_FREE, OPT_DRY };
+    enum { OPT_THREADS = CLI_OPT_FIRST_FREE, OPT_DRY, OPT_FORCE, OPT_ONLY };
     static const struct option longopts[] = {{"threads", required_argument, NULL, OPT_THREADS},
                                              {"dry-run", no_argument, NULL, OPT_DRY},
+                                             {"force", no_argument, NULL, OPT_FORCE},
+                                             {"only", required_argument, NULL, OPT_ONLY},
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
-    *threads = 0;
-    *dry = false;
+    memset(a, 0, sizeof *a);
     int c, rc;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -236,32 +301,45 @@ static int parse_run_args(int argc, char **argv, long *threads, bool *dry, const
             fputs(run_usage, stdout);
             return SBR_EXIT_OK;
         } else if (c == OPT_THREADS) {
-            if ((rc = cli_count("run", "threads", optarg, 1, 1024, threads)) != 0)
+            if ((rc = cli_count("run", "threads", optarg, 1, 1024, &a->threads)) != 0)
                 return rc;
         } else if (c == OPT_DRY) {
-            *dry = true;
+            a->dry = true;
+        } else if (c == OPT_FORCE) {
+            a->force = true;
+        } else if (c == OPT_ONLY) {
+            if (a->n_only == MAX_ONLY)
+                return cli_usage_error("run", "at most %d --only", MAX_ONLY);
+            if (optarg[0] == '\0')
+                return cli_usage_error("run", "--only '': give a pattern, e.g. --only 'vmis*'");
+            a->only[a->n_only++] = optarg;
         } else {
             return cli_usage_error("run", "unrecognised option");
         }
     }
     if (argc - optind != 1)
         return cli_usage_error("run", "name one experiment file");
-    *path = argv[optind];
+    a->path = argv[optind];
     return -1;
 }
 
 /* Prepares the output folder, checks every algorithm's parameter combinations before any
  * work, reads which jobs are done and saves a copy of the experiment. Returns the exit
  * status (the message printed). */
-static int open_runner(runner *r, sbr_experiment *x, bool dry)
+static int open_runner(runner *r, sbr_experiment *x, const run_args *a)
 {
     memset(r, 0, sizeof *r);
     r->x = x;
-    r->dry = dry;
+    r->dry = a->dry;
+    r->force = a->force;
+    r->only = a->only;
+    r->n_only = a->n_only;
     r->t0 = sbr_now_s();
+    bool dry = a->dry;
     char data_dir[4096];
     snprintf(data_dir, sizeof data_dir, "%s/data", x->output);
     snprintf(r->metrics, sizeof r->metrics, "%s/metrics.csv", x->output);
+    sbr_rstore_path_for(r->metrics, r->store_path, sizeof r->store_path);
     snprintf(r->datasets_csv, sizeof r->datasets_csv, "%s/datasets.csv", x->output);
     if (cli_make_dirs(data_dir) != 0) {
         fprintf(stderr, "sbr: %s: cannot create: %s\n", data_dir, strerror(errno));
@@ -280,7 +358,8 @@ static int open_runner(runner *r, sbr_experiment *x, bool dry)
     int status = SBR_EXIT_OK;
     if (sbr_job_specs_expand(x, &r->specs, &r->n_specs, &bad_spec, &err) != SBR_OK)
         status = bad_spec ? cli_usage_error("run", "%s", err.msg) : cli_fail(&err);
-    if (status == SBR_EXIT_OK && sbr_done_set_load(r->metrics, &r->done, &err) != SBR_OK)
+    if (status == SBR_EXIT_OK &&
+        sbr_rstore_open(r->store_path, r->metrics, r->datasets_csv, &r->store, &err) != SBR_OK)
         status = cli_fail(&err);
     for (size_t d = 0; d < x->n_datasets; d++)
         r->total += sbr_exp_dataset_slices(&x->datasets[d]) * r->n_specs;
@@ -291,40 +370,45 @@ static int open_runner(runner *r, sbr_experiment *x, bool dry)
 
 static void close_runner(runner *r)
 {
-    sbr_done_set_free(r->done);
+    sbr_rstore_free(r->store);
     sbr_job_specs_free(r->specs, r->n_specs);
 }
 
 int sbr_cmd_run(int argc, char **argv)
 {
-    long threads;
-    bool dry;
-    const char *path = NULL;
-    int status = parse_run_args(argc, argv, &threads, &dry, &path);
+    run_args a;
+    int status = parse_run_args(argc, argv, &a);
     if (status >= 0)
         return status;
     sbr_err err = {SBR_OK, ""};
     sbr_experiment *x = malloc(sizeof *x);
     if (x == NULL)
         return SBR_EXIT_RUNTIME;
-    if (sbr_experiment_load(path, x, &err) != SBR_OK) {
+    if (sbr_experiment_load(a.path, x, &err) != SBR_OK) {
         free(x);
         return cli_fail(&err);
     }
-    if (threads > 0)
-        x->threads = (int)threads;
+    if (a.threads > 0)
+        x->threads = (int)a.threads;
     runner r;
-    status = open_runner(&r, x, dry);
+    status = open_runner(&r, x, &a);
     for (size_t d = 0; d < x->n_datasets && status == SBR_EXIT_OK; d++)
         if (run_dataset(&r, &x->datasets[d], &err) != SBR_OK)
             status = cli_fail(&err);
     if (isatty(STDERR_FILENO))
         fprintf(stderr, "\r\033[K");
-    if (status == SBR_EXIT_OK)
-        printf("%s: %zu jobs: %zu run, %zu already done, %zu skipped (data not found); %.1f s "
+    if (status == SBR_EXIT_OK) {
+        char extra[160] = "";
+        if (r.n_only > 0)
+            snprintf(extra, sizeof extra, ", %zu not selected by --only", r.not_selected);
+        if (r.changed > 0)
+            snprintf(extra + strlen(extra), sizeof extra - strlen(extra),
+                     "; %zu of those run had changed inputs", r.changed);
+        printf("%s: %zu jobs: %zu run, %zu already done, %zu skipped (data not found)%s; %.1f s "
                "-> %s\n",
-               x->path, r.total, r.run, r.skipped_done, r.skipped_missing, sbr_now_s() - r.t0,
-               r.metrics);
+               x->path, r.total, r.run, r.skipped_done, r.skipped_missing, extra,
+               sbr_now_s() - r.t0, r.metrics);
+    }
     close_runner(&r);
     free(x);
     return status;
