@@ -32,16 +32,31 @@ sbr_rc sbr_lists_write(const char *path, const uint64_t *item_ids, const sbr_dat
     return sbr_out_commit(o, err);
 }
 
-void sbr_lists_path(const char *base, const char *algo, bool several, char *out, size_t size)
+void sbr_lists_path(const char *base, const char *label, const char *params, bool several,
+                    char *out, size_t size)
 {
+    if (!several) {
+        snprintf(out, size, "%s", base);
+        return;
+    }
+    /* The label with anything but letters, digits, '-' and '_' as '_' (so a label never makes
+     * a folder or a hidden file), and 8 hex digits of the parameters' hash. */
+    char tag[80];
+    size_t n = 0;
+    for (const char *p = label; *p && n < 48; p++) {
+        char c = *p;
+        bool keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '-' || c == '_';
+        tag[n++] = keep ? c : '_';
+    }
+    snprintf(tag + n, sizeof tag - n, "-%08llx",
+             (unsigned long long)(sbr_hash53(params, strlen(params)) & 0xffffffffULL));
     const char *slash = strrchr(base, '/');
     const char *dot = strrchr(base, '.');
-    if (!several)
-        snprintf(out, size, "%s", base);
-    else if (dot != NULL && (slash == NULL || dot > slash))
-        snprintf(out, size, "%.*s.%s%s", (int)(dot - base), base, algo, dot);
+    if (dot != NULL && (slash == NULL || dot > slash))
+        snprintf(out, size, "%.*s.%s%s", (int)(dot - base), base, tag, dot);
     else
-        snprintf(out, size, "%s.%s", base, algo);
+        snprintf(out, size, "%s.%s", base, tag);
 }
 
 unsigned long sbr_lists_crc32(const uint64_t *item_ids, const sbr_eval_result *r)

@@ -20,10 +20,15 @@
 sbr_rc sbr_lists_write(const char *path, const uint64_t *item_ids, const sbr_dataset *test,
                        const sbr_eval_result *r, sbr_err *err);
 
-/* The lists file of one algorithm: base itself, or with several algorithms sharing one
- * --recs, the algorithm's name before the extension ("dir/recs.csv" + "ar" ->
- * "dir/recs.ar.csv"; "dir/recs" -> "dir/recs.ar"). */
-void sbr_lists_path(const char *base, const char *algo, bool several, char *out, size_t size);
+/* The lists file of one algorithm configuration: base itself, or with several sharing one
+ * --recs, "<label>-<hash>" before the extension, where label is sanitised (every byte but
+ * letters, digits, '-' and '_' becomes '_', at most 48 bytes) and hash is 8 hex digits of
+ * sbr_hash53 (data/common.h) of params, the full canonical parameter text
+ * (sbr_algo_format_params): ("dir/recs.csv", "vmis", "k=100;m=500;...") ->
+ * "dir/recs.vmis-1a2b3c4d.csv"; "dir/recs" -> "dir/recs.vmis-1a2b3c4d". Two configurations of
+ * one algorithm get two files, and a configuration gets the same name in every run. */
+void sbr_lists_path(const char *base, const char *label, const char *params, bool several,
+                    char *out, size_t size);
 
 /* CRC-32 of every list in evaluation order: "<item id>:<score>" per entry (the original item
  * id, the score as sbr_format_double writes it) and a newline per list. */

@@ -10,19 +10,31 @@
 #include "eval/lists.h"
 #include "test_util.h"
 
-static void test_lists_paths_name_the_algorithm_when_several_share_one(void)
+static void test_lists_paths_name_the_configuration_when_several_share_one(void)
 {
-    char out[256];
-    sbr_lists_path("dir/recs.csv", "ar", false, out, sizeof out);
+    char out[256], other[256];
+    sbr_lists_path("dir/recs.csv", "ar", "pruning=20", false, out, sizeof out);
     CU_ASSERT_STRING_EQUAL(out, "dir/recs.csv");
-    sbr_lists_path("dir/recs.csv", "ar", true, out, sizeof out);
-    CU_ASSERT_STRING_EQUAL(out, "dir/recs.ar.csv");
-    sbr_lists_path("dir/recs", "sr", true, out, sizeof out);
-    CU_ASSERT_STRING_EQUAL(out, "dir/recs.sr");
-    sbr_lists_path("d.x/recs", "sr", true, out, sizeof out);
-    CU_ASSERT_STRING_EQUAL(out, "d.x/recs.sr");
-    sbr_lists_path("recs.tsv.gz", "pop", true, out, sizeof out);
-    CU_ASSERT_STRING_EQUAL(out, "recs.tsv.pop.gz");
+    sbr_lists_path("dir/recs.csv", "ar", "pruning=20", true, out, sizeof out);
+    char want[64];
+    snprintf(want, sizeof want, "dir/recs.ar-%08llx.csv",
+             (unsigned long long)(sbr_hash53("pruning=20", 10) & 0xffffffffULL));
+    CU_ASSERT_STRING_EQUAL(out, want);
+    sbr_lists_path("dir/recs", "sr", "steps=1", true, out, sizeof out);
+    CU_ASSERT_EQUAL(strncmp(out, "dir/recs.sr-", 12), 0);
+    CU_ASSERT_EQUAL(strlen(out), 12 + 8);
+    sbr_lists_path("d.x/recs", "sr", "steps=1", true, out, sizeof out);
+    CU_ASSERT_EQUAL(strncmp(out, "d.x/recs.sr-", 12), 0);
+    sbr_lists_path("recs.tsv.gz", "pop", "", true, out, sizeof out);
+    CU_ASSERT_EQUAL(strncmp(out, "recs.tsv.pop-", 13), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, ".gz"));
+    /* One algorithm, two configurations: two files. */
+    sbr_lists_path("r.csv", "vmis", "compat=clean;k=500", true, out, sizeof out);
+    sbr_lists_path("r.csv", "vmis", "compat=serenade;k=500", true, other, sizeof other);
+    CU_ASSERT_STRING_NOT_EQUAL(out, other);
+    /* A label is never a path. */
+    sbr_lists_path("r.csv", "../a b/c", "", true, out, sizeof out);
+    CU_ASSERT_EQUAL(strncmp(out, "r.___a_b_c-", 11), 0);
 }
 
 static void test_cutoff_lists_are_ascending_integers(void)
@@ -120,7 +132,7 @@ static void test_the_lists_file_and_the_crc_agree(void)
 
 static CU_TestInfo tests[] = {
     {"lists paths name the algorithm when several share one",
-     test_lists_paths_name_the_algorithm_when_several_share_one},
+     test_lists_paths_name_the_configuration_when_several_share_one},
     {"cutoff lists are ascending integers", test_cutoff_lists_are_ascending_integers},
     {"the lists file and the CRC agree", test_the_lists_file_and_the_crc_agree},
     CU_TEST_INFO_NULL};

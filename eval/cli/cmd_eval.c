@@ -94,15 +94,13 @@ static const char eval_usage[] =
     "  --cutoff N         one cutoff (default 20)\n"
     "  --cutoffs LIST     several, e.g. 1,5,10,20; lists have the largest length\n"
     "  --threads N        OpenMP threads for the metric pass (default: all cores)\n"
-    "  --out FILE         add one row per algorithm and cutoff to the results store beside\n"
-    "                     FILE (FILE with .csv replaced by .db: SQLite, shared safely by\n"
-    "                     concurrent runs), then export FILE from it atomically; a row with\n"
-    "                     the same dataset, split, algorithm, params and cutoff is replaced,\n"
-    "                     never duplicated (rows of a FILE made before its store are kept).\n"
-    "                     A device or FIFO (/dev/stdout) gets the rows without a store\n"
-    "  --recs FILE        write every list as session-rec does: SessionId;Position;\n"
-    "                     Recommendations;Scores (one file per run; with several --algo,\n"
-    "                     FILE gets the algorithm's name before its extension)\n"
+    "  --out FILE         add one row per algorithm and cutoff to FILE's results store\n"
+    "                     (FILE.db, .csv replaced; SQLite, safe for concurrent runs), then\n"
+    "                     export FILE from it; a row of the same dataset, split, algorithm,\n"
+    "                     params and cutoff is replaced (a device gets the rows directly)\n"
+    "  --recs FILE        every list as session-rec writes them (SessionId;Position;\n"
+    "                     Recommendations;Scores); with several algorithms, one file per\n"
+    "                     configuration: r.csv -> r.NAME-HASH.csv (HASH: 8 hex of params)\n"
     "  --dataset NAME     the dataset column (default: the train file's folder name)\n"
     "  --split NAME       the split column (default: the train file's name)\n"
     "  --seed S           recorded in the CSV and used by randomised algorithms (default 1)\n"
@@ -420,7 +418,7 @@ static sbr_rc eval_one(const eval_args *a, eval_job *j, size_t i, eval_rows *row
     size_t model_bytes = al->model_bytes(model);
     if (a->recs != NULL) {
         char path[4096];
-        sbr_lists_path(a->recs, al->name, j->n_algos > 1, path, sizeof path);
+        sbr_lists_path(a->recs, al->name, params, j->n_algos > 1, path, sizeof path);
         rc = sbr_lists_write(path, vocab_of(j, i)->item_ids, j->test, &res, err);
     }
     for (size_t k = 0; k < eo->n_cutoffs && rc == SBR_OK; k++) {

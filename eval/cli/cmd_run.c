@@ -395,6 +395,12 @@ int sbr_cmd_run(int argc, char **argv)
     for (size_t d = 0; d < x->n_datasets && status == SBR_EXIT_OK; d++)
         if (run_dataset(&r, &x->datasets[d], &err) != SBR_OK)
             status = cli_fail(&err);
+    /* The CSV files once more, from the store: they hold every row even when this run ran
+     * nothing (say, after metrics.csv was deleted), and a concurrent run's rows too. */
+    if (status == SBR_EXIT_OK && !a.dry &&
+        (sbr_rstore_export_metrics(r.store, r.metrics, &err) != SBR_OK ||
+         sbr_rstore_export_parts(r.store, r.datasets_csv, &err) != SBR_OK))
+        status = cli_fail(&err);
     if (isatty(STDERR_FILENO))
         fprintf(stderr, "\r\033[K");
     if (status == SBR_EXIT_OK) {
