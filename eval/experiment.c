@@ -68,9 +68,9 @@ static int fail(parser *ps, const char *fmt, const char *a, const char *b)
  * one) was given before in this section. */
 static bool first_time(parser *ps, const char *name)
 {
-    static const char *const known[] = {"output",     "threads",  "seed", "cutoffs", "latency",
-                                        "algorithms", "train",    "test", "file",    "synth",
-                                        "split",      "optional", "spec", "grid",    "where"};
+    static const char *const known[] = {
+        "output", "threads", "seed",  "cutoffs", "latency",  "per_session", "algorithms", "train",
+        "test",   "file",    "synth", "split",   "optional", "spec",        "grid",       "where"};
     const char *key = strcmp(name, "files") == 0 ? "file" : name;
     const char *stored = NULL;
     for (size_t i = 0; i < sizeof known / sizeof known[0] && stored == NULL; i++)
@@ -269,13 +269,15 @@ static int on_value(parser *ps, const char *name, char *v, bool continued)
             ;
         else if (strcmp(name, "latency") == 0 && is_true(v, &x->latency))
             ;
+        else if (strcmp(name, "per_session") == 0 && is_true(v, &x->per_session))
+            ;
         else if (strcmp(name, "algorithms") == 0 &&
                  (strcmp(v, "registry") == 0 || strcmp(v, "listed") == 0))
             x->every_algorithm = strcmp(v, "registry") == 0;
         else
             return fail(ps,
                         "[run] %s = '%s': unknown key or bad value (output, threads, seed, "
-                        "cutoffs, latency, algorithms = listed|registry)",
+                        "cutoffs, latency, per_session, algorithms = listed|registry)",
                         name, v);
         return 1;
     }

@@ -9,6 +9,7 @@
  *   seed     = 1
  *   cutoffs  = 20               # or a list: 5,10,20
  *   latency  = yes              # the timed single-threaded pass
+ *   per_session = no            # yes: also store each prediction's rank of its target
  *   algorithms = registry       # also every registered algorithm no [algo] names, with its
  *                               # defaults (default: listed, only the [algo] sections)
  *
@@ -106,6 +107,7 @@ typedef struct sbr_experiment {
     uint64_t seed;
     size_t cutoffs[SBR_MAX_CUTOFFS], n_cutoffs;
     bool latency;
+    bool per_session;     /* per_session = yes: store every target's rank (eval/store.h) */
     bool every_algorithm; /* algorithms = registry */
     sbr_exp_dataset datasets[SBR_EXP_MAX_DATASETS];
     size_t n_datasets;

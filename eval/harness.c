@@ -37,8 +37,10 @@ void sbr_eval_result_fini(sbr_eval_result *res)
 {
     free(res->lists);
     free(res->list_items);
+    free(res->ranks);
     res->lists = NULL;
     res->list_items = NULL;
+    res->ranks = NULL;
 }
 
 /* The test set as the evaluation sees it: items mapped to training indices, unseen clicks
@@ -176,6 +178,13 @@ static sbr_rc eval_session(const sbr_model *model, const test_view *v, size_t k,
             for (size_t r = 0; r < n_out && r < N; r++)
                 covered[c * n_items + top[r].item] = 1;
         }
+        if (opt->keep_ranks) {
+            uint32_t rank = 0;
+            for (size_t r = 0; r < n_out && rank == 0; r++)
+                if (top[r].item == v->items[begin + t])
+                    rank = (uint32_t)(r + 1);
+            res->ranks[v->pred_offset[k] + t - 1] = rank;
+        }
         if (opt->keep_lists) {
             size_t p = v->pred_offset[k] + t - 1;
             res->lists[p] = (sbr_eval_list){v->session[k], t - 1, n_out};
@@ -296,8 +305,11 @@ sbr_rc sbr_evaluate_vocab(const sbr_model *model, const sbr_vocab *train, const 
         res->lists = sbr_alloc_array(n_pred, sizeof *res->lists);
         res->list_items = sbr_alloc_array(n_pred * max_cut, sizeof *res->list_items);
     }
+    if (opt->keep_ranks)
+        res->ranks = sbr_alloc_array(n_pred, sizeof *res->ranks);
     if (!popularity || !sums || !covered ||
-        (opt->keep_lists && (!res->lists || !res->list_items))) {
+        (opt->keep_lists && (!res->lists || !res->list_items)) ||
+        (opt->keep_ranks && !res->ranks)) {
         rc = sbr_err_set(err, SBR_ENOMEM, "eval: out of memory");
         goto done;
     }

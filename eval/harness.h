@@ -31,6 +31,7 @@ typedef struct sbr_eval_options {
     bool keep_unseen;         /* count unseen test items as misses instead of removing */
     bool latency;             /* run the timed single-threaded pass */
     bool keep_lists;          /* keep every list for sbr_eval_result.lists (--recs) */
+    bool keep_ranks;          /* keep every target's rank for sbr_eval_result.ranks */
     sbr_progress_fn progress; /* predictions done of total; may be NULL */
     void *progress_user;
 } sbr_eval_options;
@@ -68,6 +69,11 @@ typedef struct sbr_eval_result {
     sbr_eval_list *lists;
     sbr_scored *list_items;
     size_t max_cutoff;
+    /* keep_ranks: n_predictions ranks in evaluation order (the order of lists), the 1-based
+     * position of the target in its list of max_cutoff items, 0 when it is not in the list;
+     * HR@N and MRR@N of the result are the mean of [0 < rank <= N] and of 1/rank over them.
+     * Owned; freed by sbr_eval_result_fini. */
+    uint32_t *ranks;
 } sbr_eval_result;
 
 /* Evaluates `model` (fitted on `train`) on `test`. Errors: SBR_EINVAL (bad options, no

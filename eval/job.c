@@ -190,6 +190,7 @@ sbr_rc sbr_job_evaluate(const sbr_experiment *x, const sbr_job_spec *j, const sb
     eo.n_cutoffs = x->n_cutoffs;
     eo.threads = x->threads;
     eo.latency = x->latency;
+    eo.keep_ranks = x->per_session;
     rc = sbr_evaluate(model, train, test, &eo, res, err);
     *model_bytes = j->spec.algo->model_bytes(model);
     j->spec.algo->free(model);

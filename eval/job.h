@@ -56,9 +56,9 @@ void sbr_job_slices_fini(sbr_job_slices *js);
 sbr_rc sbr_job_record_part(const char *path, const char *dataset, const char *split,
                            const char *part, const sbr_dataset *ds, sbr_err *err);
 
-/* Fits j on train and evaluates it on test at the experiment's cutoffs, threads and latency
- * setting: *res (finish with sbr_eval_result_fini), the fit time and the model's size in
- * bytes. Errors: those of fit and of sbr_evaluate; *res is then untouched. */
+/* Fits j on train and evaluates it on test at the experiment's cutoffs, threads, latency and
+ * per_session (res->ranks) settings: *res (finish with sbr_eval_result_fini), the fit time and the
+ * model's size in bytes. Errors: those of fit and of sbr_evaluate; *res is then untouched. */
 sbr_rc sbr_job_evaluate(const sbr_experiment *x, const sbr_job_spec *j, const sbr_dataset *train,
                         const sbr_dataset *test, sbr_eval_result *res, double *fit_s,
                         size_t *model_bytes, sbr_err *err);

@@ -600,6 +600,30 @@ sbr_rc sbr_rstore_has_job(sbr_rstore *st, const char *dataset, const char *split
     return rc;
 }
 
+sbr_rc sbr_rstore_has_ranks(sbr_rstore *st, const char *dataset, const char *split,
+                            const char *algorithm, const char *params, const char *fingerprint,
+                            bool *has, sbr_err *err)
+{
+    *has = false;
+    sqlite3_stmt *s;
+    sbr_rc rc = db_prepare(st,
+                           "SELECT 1 FROM ranks WHERE dataset=? AND split=? AND algorithm=? AND "
+                           "params=? AND fingerprint=?",
+                           &s, err);
+    if (rc != SBR_OK)
+        return rc;
+    const char *key[5] = {dataset, split, algorithm, params, fingerprint};
+    for (int k = 0; k < 5; k++)
+        sqlite3_bind_text(s, k + 1, key[k], -1, SQLITE_TRANSIENT);
+    int step = sqlite3_step(s);
+    if (step == SQLITE_ROW)
+        *has = true;
+    else if (step != SQLITE_DONE)
+        rc = db_fail(st, err, "select from ranks");
+    sqlite3_finalize(s);
+    return rc;
+}
+
 /* Writes column c of the current row of s as the CSV holds it. */
 static void put_value(sbr_out *o, sqlite3_stmt *s, int c, col_kind kind)
 {

@@ -96,6 +96,12 @@ sbr_rc sbr_rstore_has_job(sbr_rstore *st, const char *dataset, const char *split
                           size_t n_cutoffs, const char *fingerprint, bool *done, bool *changed,
                           sbr_err *err);
 
+/* Whether the store holds the ranks of the job (dataset, split, algorithm, params) computed on
+ * the inputs `fingerprint`. Errors: SBR_EIO. */
+sbr_rc sbr_rstore_has_ranks(sbr_rstore *st, const char *dataset, const char *split,
+                            const char *algorithm, const char *params, const char *fingerprint,
+                            bool *has, sbr_err *err);
+
 /* Rewrites metrics.csv (the columns of eval/report.h, rows by seq; NULL latency as "0.000",
  * as an evaluation without latency always wrote it) or datasets.csv at path from the store,
  * atomically (data/output.h). The export holds the store's write lock while it reads and

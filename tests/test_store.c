@@ -1,10 +1,13 @@
 /* The results store: fingerprints, varints, rows keyed and replaced, the CSV export, latency
  * kept or cleared, the import of a CSV from before the store, ranks. */
 #include <CUnit/CUnit.h>
+#include <math.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "eval/job.h"
 #include "eval/report.h"
 #include "eval/results.h"
 #include "eval/store.h"
@@ -319,6 +322,115 @@ static void test_ranks_round_trip(void)
     sbr_rstore_free(st);
 }
 
+/* A pseudo-random click log (an LCG): n sessions from first_id, 2 to 8 clicks over 150 items,
+ * mostly walking to a next item, so that sequential rules find something. */
+static sbr_dataset *lcg_sessions(uint64_t first_id, size_t n, uint64_t seed)
+{
+    sbr_click *c = malloc(n * 8 * sizeof *c);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+    size_t k = 0;
+    uint64_t x = seed;
+    for (size_t s = 0; s < n; s++) {
+        x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+        size_t len = 2 + (x >> 33) % 7;
+        uint64_t item = (x >> 40) % 150;
+        for (size_t t = 0; t < len; t++) {
+            x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+            item = (x >> 60) < 4 ? (x >> 35) % 150 : (item + 1 + (x >> 50) % 3) % 150;
+            c[k] = (sbr_click){first_id + s, item, (double)(1000 * (first_id + s) + t), k};
+            k++;
+        }
+    }
+    sbr_dataset *ds = NULL;
+    sbr_err e = {SBR_OK, ""};
+    CU_ASSERT_EQUAL(sbr_dataset_from_clicks(c, k, &ds, &e), SBR_OK);
+    free(c);
+    return ds;
+}
+
+static void test_stored_ranks_give_back_the_stored_metrics(void)
+{
+    sbr_dataset *train = lcg_sessions(1, 800, 7), *test = lcg_sessions(10000, 200, 8);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(train);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(test);
+    sbr_experiment *x = calloc(1, sizeof *x);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(x);
+    x->cutoffs[0] = 5;
+    x->cutoffs[1] = 20;
+    x->n_cutoffs = 2;
+    x->threads = 2;
+    x->latency = false;
+    x->per_session = true;
+    sbr_err e = {SBR_OK, ""};
+    sbr_job_spec j = {SBR_SPEC_EMPTY, "", "sr"};
+    CU_ASSERT_EQUAL_FATAL(sbr_spec_parse(&j.spec, "sr:steps=3", &e), SBR_OK);
+    sbr_algo_format_params(j.spec.algo, j.spec.config, j.params, sizeof j.params);
+    sbr_eval_result res;
+    double fit_s;
+    size_t bytes;
+    CU_ASSERT_EQUAL_FATAL(sbr_job_evaluate(x, &j, train, test, &res, &fit_s, &bytes, &e), SBR_OK);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(res.ranks);
+    sbr_rstore *st = open_store("persession.db", NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+    char fp[SBR_RSTORE_FINGERPRINT];
+    sbr_rstore_fingerprint(train, test, "split=given", fp);
+    sbr_run_info ri = {"lcg", "given", 2, 1, "test"};
+    sbr_rstore_ranks ranks = {res.ranks, res.n_predictions};
+    CU_ASSERT_EQUAL(sbr_job_store_rows(st, x, &ri, &j, &res, fit_s, bytes, fp, &ranks, &e), SBR_OK);
+    bool has = false;
+    CU_ASSERT_EQUAL(sbr_rstore_has_ranks(st, "lcg", "given", "sr", j.params, fp, &has, &e), SBR_OK);
+    CU_ASSERT_TRUE(has);
+    CU_ASSERT_EQUAL(sbr_rstore_has_ranks(st, "lcg", "given", "sr", j.params, "other", &has, &e),
+                    SBR_OK);
+    CU_ASSERT_FALSE(has);
+    sbr_eval_result_fini(&res);
+    uint32_t *rank = NULL;
+    size_t n = 0;
+    CU_ASSERT_EQUAL_FATAL(sbr_rstore_get_ranks(st, "lcg", "given", "sr", j.params, &rank, &n, &e),
+                          SBR_OK);
+    sbr_rstore_free(st);
+    /* The stored metrics, read back with SQL as a user would. */
+    char path[4096];
+    snprintf(path, sizeof path, "%s/persession.db", test_tmpdir());
+    sqlite3 *db = NULL;
+    CU_ASSERT_EQUAL_FATAL(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    sqlite3_stmt *q = NULL;
+    CU_ASSERT_EQUAL_FATAL(sqlite3_prepare_v2(db,
+                                             "SELECT cutoff, n_predictions, mrr, hr FROM results "
+                                             "ORDER BY cutoff",
+                                             -1, &q, NULL),
+                          SQLITE_OK);
+    int rows = 0, hits20 = 0;
+    while (sqlite3_step(q) == SQLITE_ROW) {
+        uint32_t cut = (uint32_t)sqlite3_column_int(q, 0);
+        CU_ASSERT_EQUAL((size_t)sqlite3_column_int64(q, 1), n);
+        double mrr = 0, hr = 0;
+        for (size_t p = 0; p < n; p++) {
+            if (rank[p] > 0 && rank[p] <= cut) {
+                hr += 1;
+                mrr += 1.0 / rank[p];
+            }
+        }
+        hits20 = cut == 20 ? (int)hr : hits20;
+        mrr /= (double)n;
+        hr /= (double)n;
+        /* HR is a count: exact. MRR is the same sum in another grouping (the harness adds per
+         * session first): equal to rounding. */
+        CU_ASSERT_DOUBLE_EQUAL(sqlite3_column_double(q, 3), hr, 0.0);
+        CU_ASSERT_DOUBLE_EQUAL(sqlite3_column_double(q, 2), mrr, 1e-12);
+        rows++;
+    }
+    CU_ASSERT_EQUAL(rows, 2);
+    CU_ASSERT(hits20 > 0 && (size_t)hits20 < n); /* the data is neither trivial nor hopeless */
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+    free(rank);
+    sbr_spec_fini(&j.spec);
+    free(x);
+    sbr_dataset_free(train);
+    sbr_dataset_free(test);
+}
+
 static CU_TestInfo tests[] = {
     {"fingerprints follow the data and the settings",
      test_fingerprints_follow_the_data_and_settings},
@@ -333,6 +445,8 @@ static CU_TestInfo tests[] = {
     {"a bad number is refused and the job's rows are rolled back",
      test_a_bad_number_is_refused_and_nothing_is_written},
     {"ranks round-trip and go when the inputs change", test_ranks_round_trip},
+    {"stored ranks give back the stored MRR@N and HR@N",
+     test_stored_ranks_give_back_the_stored_metrics},
     CU_TEST_INFO_NULL};
 
 CU_SuiteInfo sbr_suite_store = {"store", NULL, NULL, NULL, NULL, tests};

@@ -158,8 +158,18 @@ check "rows after --force" "$(q "$TMP/kill/metrics.db" 'SELECT count(*) FROM res
 "$SBR" run --help >"$TMP/help" 2>&1
 grep -q -- "--only PATTERN" "$TMP/help" && grep -q "fnmatch" "$TMP/help" && ok || bad "--help documents --only"
 
-# --- a rerun without latency keeps the measured latency --------------------------------------
+# --- --per-session: the ranks of every prediction ----------------------------------------------
 "$SBR" split --in "$TMP/a.tsv.gz" --out "$TMP/sp" --last-days 2 >/dev/null 2>&1
+"$SBR" run "$TMP/kill.ini" --only a --per-session >"$TMP/ps.out" 2>&1 || bad "--per-session failed"
+check "--per-session runs the jobs that have no ranks yet" "$(counts "$TMP/ps.out")" "36 9 0"
+check "one ranks row per job" "$(q "$TMP/kill/metrics.db" 'SELECT count(*) FROM ranks')" 9
+check "each with its job's predictions" "$(q "$TMP/kill/metrics.db" "SELECT count(*) FROM ranks r JOIN results m USING (dataset, split, algorithm, params) WHERE m.cutoff = 20 AND r.n_predictions = m.n_predictions AND r.fingerprint = m.fingerprint AND length(r.ranks) >= r.n_predictions")" 9
+"$SBR" run "$TMP/kill.ini" --only a --per-session >"$TMP/ps2.out" 2>&1
+check "--per-session again: done" "$(counts "$TMP/ps2.out")" "36 0 9"
+"$SBR" eval --train "$TMP/sp/a.0.train.tsv.gz" --test "$TMP/sp/a.0.test.tsv.gz" --algo ar --per-session >/dev/null 2>&1
+check "eval --per-session without --out is a usage error" $? 2
+
+# --- a rerun without latency keeps the measured latency --------------------------------------
 "$SBR" split --in "$TMP/b.tsv.gz" --out "$TMP/spb" --last-days 2 >/dev/null 2>&1
 TR=$TMP/sp/a.0.train.tsv.gz
 TE=$TMP/sp/a.0.test.tsv.gz

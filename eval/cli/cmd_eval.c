@@ -98,6 +98,7 @@ static const char eval_usage[] =
     "                     (FILE.db, .csv replaced; SQLite, safe for concurrent runs), then\n"
     "                     export FILE from it; a row of the same dataset, split, algorithm,\n"
     "                     params and cutoff is replaced (a device gets the rows directly)\n"
+    "  --per-session      with --out, also store each prediction's rank of its target\n"
     "  --recs FILE        every list as session-rec writes them (SessionId;Position;\n"
     "                     Recommendations;Scores); with several algorithms, one file per\n"
     "                     configuration: r.csv -> r.NAME-HASH.csv (HASH: 8 hex of params)\n"
@@ -167,7 +168,8 @@ enum {
     OPT_SEED,
     OPT_KEEP_UNSEEN,
     OPT_NO_LATENCY,
-    OPT_MODEL
+    OPT_MODEL,
+    OPT_PER_SESSION
 };
 
 static void eval_args_init(eval_args *a)
@@ -220,6 +222,9 @@ static int eval_option(const char *cmd, eval_args *a, int code, const char *arg)
         return 0;
     case OPT_NO_LATENCY:
         a->eo.latency = false;
+        return 0;
+    case OPT_PER_SESSION:
+        a->eo.keep_ranks = true;
         return 0;
     default:
         if (code >= CLI_OPT_DELIMITER && code < CLI_OPT_FIRST_FREE)
@@ -374,6 +379,8 @@ typedef struct eval_rows {
     char (*cells)[CELL_BYTES]; /* n_algos x n_cutoffs rows of N_COLS cells */
     const sbr_run_info *ri;
     char (*fingerprints)[SBR_RSTORE_FINGERPRINT]; /* one per algorithm */
+    uint32_t **ranks; /* --per-session: one per algorithm, n_ranks[i] of them, owned */
+    size_t *n_ranks;
 } eval_rows;
 
 /* The fingerprint of algorithm i's inputs (eval/store.h): the train and test sets, the seed
@@ -438,6 +445,11 @@ static sbr_rc eval_one(const eval_args *a, eval_job *j, size_t i, eval_rows *row
                 "clicks and %llu short sessions\n",
                 res.n_predictions, res.n_sessions, (unsigned long long)res.unseen_clicks_removed,
                 (unsigned long long)res.short_sessions_dropped);
+    if (eo->keep_ranks) { /* kept for the store: the rows are written after every algorithm */
+        rows->ranks[i] = res.ranks;
+        rows->n_ranks[i] = res.n_predictions;
+        res.ranks = NULL;
+    }
     sbr_eval_result_fini(&res);
     al->free(model);
     return rc;
@@ -467,12 +479,13 @@ static sbr_rc append_rows(const eval_args *a, const eval_job *j, const eval_rows
     sbr_rstore *st;
     rc = sbr_rstore_open(db, a->out, NULL, &st, err);
     for (size_t i = 0; i < j->n_algos && rc == SBR_OK; i++) {
+        sbr_rstore_ranks ranks = {rows->ranks[i], rows->n_ranks[i]};
         sbr_rstore_job job = {ptrs + i * a->eo.n_cutoffs * N_COLS,
                               a->eo.n_cutoffs,
                               j->algos[i].algo->name,
                               rows->fingerprints[i],
                               a->eo.latency,
-                              NULL};
+                              a->eo.keep_ranks ? &ranks : NULL};
         rc = sbr_rstore_put_job(st, &job, err);
     }
     if (rc == SBR_OK)
@@ -499,12 +512,15 @@ int sbr_cmd_eval(int argc, char **argv)
                                              {"seed", required_argument, NULL, OPT_SEED},
                                              {"keep-unseen", no_argument, NULL, OPT_KEEP_UNSEEN},
                                              {"no-latency", no_argument, NULL, OPT_NO_LATENCY},
+                                             {"per-session", no_argument, NULL, OPT_PER_SESSION},
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
     eval_args a;
     eval_job j;
     eval_args_init(&a);
     int status = parse_eval_args("eval", eval_usage, longopts, argc, argv, &a);
+    if (status < 0 && a.eo.keep_ranks && a.out == NULL)
+        status = cli_usage_error("eval", "--per-session needs --out (the ranks go to its store)");
     if (status < 0)
         status = open_eval_job("eval", &a, &j);
     if (status >= 0)
@@ -521,10 +537,12 @@ int sbr_cmd_eval(int argc, char **argv)
     a.eo.keep_lists = a.recs != NULL;
     size_t n_rows = j.n_algos * a.eo.n_cutoffs;
     eval_rows rows = {calloc(n_rows * N_COLS, CELL_BYTES), &ri,
-                      calloc(j.n_algos, SBR_RSTORE_FINGERPRINT)};
+                      calloc(j.n_algos, SBR_RSTORE_FINGERPRINT),
+                      calloc(j.n_algos, sizeof(uint32_t *)), calloc(j.n_algos, sizeof(size_t))};
     sbr_err err = {SBR_OK, ""};
     sbr_rc rc = SBR_OK;
-    if (rows.cells == NULL || rows.fingerprints == NULL)
+    if (rows.cells == NULL || rows.fingerprints == NULL || rows.ranks == NULL ||
+        rows.n_ranks == NULL)
         rc = sbr_err_set(&err, SBR_ENOMEM, "eval: out of memory");
     for (size_t i = 0; i < j.n_algos && rc == SBR_OK; i++)
         eval_fingerprint(&a, &j, i, rows.fingerprints[i]);
@@ -534,6 +552,10 @@ int sbr_cmd_eval(int argc, char **argv)
     if (rc == SBR_OK && a.out != NULL)
         rc = append_rows(&a, &j, &rows, &err);
     status = rc == SBR_OK ? SBR_EXIT_OK : cli_fail(&err);
+    for (size_t i = 0; rows.ranks != NULL && i < j.n_algos; i++)
+        free(rows.ranks[i]);
+    free(rows.ranks);
+    free(rows.n_ranks);
     free(rows.fingerprints);
     free(rows.cells);
     close_eval_job(&j);

@@ -19,7 +19,8 @@
 #include "eval/store.h"
 
 static const char run_usage[] =
-    "Usage: sbr run EXPERIMENT.ini [--threads N] [--force] [--only PATTERN]... [--dry-run]\n"
+    "Usage: sbr run EXPERIMENT.ini [--threads N] [--force] [--only PATTERN]...\n"
+    "               [--per-session] [--dry-run]\n"
     "\n"
     "Runs every (dataset x slice x algorithm x parameter combination) job of an experiment\n"
     "file. Each job's rows (one per cutoff) go in one transaction into the results store\n"
@@ -42,6 +43,9 @@ static const char run_usage[] =
     "                  wildcard pattern (fnmatch: * any text, ? one character, [abc] a set)\n"
     "                  matched against the job's [algo] label, its algorithm name, its\n"
     "                  dataset name and DATASET/LABEL; e.g. --only 'vmis*' --only 'rsc15*/sr'\n"
+    "  --per-session   also store each prediction's rank of its target (as [run]\n"
+    "                  per_session = yes), so any metric can be recomputed without running\n"
+    "                  again; a finished job without stored ranks then runs again\n"
     "  --dry-run       list the jobs and whether they are done, run nothing (it reads no\n"
     "                  data, so it does not see a changed input)\n"
     "  -h, --help      this help\n"
@@ -92,9 +96,13 @@ static bool job_selected(const runner *r, const char *dataset, const sbr_job_spe
 static sbr_rc job_done(runner *r, const char *dataset, const char *split, const sbr_job_spec *j,
                        bool *done, bool *changed, sbr_err *err)
 {
-    return sbr_rstore_has_job(r->store, dataset, split, j->spec.algo->name, j->params,
-                              r->x->cutoffs, r->x->n_cutoffs, r->dry ? NULL : r->fingerprint, done,
-                              changed, err);
+    sbr_rc rc =
+        sbr_rstore_has_job(r->store, dataset, split, j->spec.algo->name, j->params, r->x->cutoffs,
+                           r->x->n_cutoffs, r->dry ? NULL : r->fingerprint, done, changed, err);
+    if (rc == SBR_OK && *done && r->x->per_session && !r->dry)
+        rc = sbr_rstore_has_ranks(r->store, dataset, split, j->spec.algo->name, j->params,
+                                  r->fingerprint, done, err);
+    return rc;
 }
 
 static void show_progress(const runner *r, const char *what)
@@ -146,8 +154,9 @@ static sbr_rc run_job(runner *r, const char *dataset, const char *split, size_t 
     if (rc != SBR_OK)
         return rc;
     sbr_run_info ri = {dataset, split, x->threads, (unsigned long)x->seed, SBR_VERSION_STRING};
-    rc = sbr_job_store_rows(r->store, x, &ri, j, &res, fit_s, model_bytes, r->fingerprint, NULL,
-                            err);
+    sbr_rstore_ranks ranks = {res.ranks, res.n_predictions};
+    rc = sbr_job_store_rows(r->store, x, &ri, j, &res, fit_s, model_bytes, r->fingerprint,
+                            x->per_session ? &ranks : NULL, err);
     if (rc == SBR_OK)
         rc = sbr_rstore_export_metrics(r->store, r->metrics, err);
     r->changed += changed;
@@ -278,7 +287,7 @@ static sbr_rc save_copy(const sbr_experiment *x, sbr_err *err)
 /* Parses the options. Returns -1 to go on, else the exit status (help, usage). */
 typedef struct run_args {
     long threads;
-    bool dry, force;
+    bool dry, force, per_session;
     const char *only[MAX_ONLY];
     size_t n_only;
     const char *path;
@@ -286,11 +295,12 @@ typedef struct run_args {
 
 static int parse_run_args(int argc, char **argv, run_args *a)
 {
-    enum { OPT_THREADS = CLI_OPT_FIRST_FREE, OPT_DRY, OPT_FORCE, OPT_ONLY };
+    enum { OPT_THREADS = CLI_OPT_FIRST_FREE, OPT_DRY, OPT_FORCE, OPT_ONLY, OPT_PER_SESSION };
     static const struct option longopts[] = {{"threads", required_argument, NULL, OPT_THREADS},
                                              {"dry-run", no_argument, NULL, OPT_DRY},
                                              {"force", no_argument, NULL, OPT_FORCE},
                                              {"only", required_argument, NULL, OPT_ONLY},
+                                             {"per-session", no_argument, NULL, OPT_PER_SESSION},
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
     memset(a, 0, sizeof *a);
@@ -307,6 +317,8 @@ static int parse_run_args(int argc, char **argv, run_args *a)
             a->dry = true;
         } else if (c == OPT_FORCE) {
             a->force = true;
+        } else if (c == OPT_PER_SESSION) {
+            a->per_session = true;
         } else if (c == OPT_ONLY) {
             if (a->n_only == MAX_ONLY)
                 return cli_usage_error("run", "at most %d --only", MAX_ONLY);
@@ -390,6 +402,8 @@ int sbr_cmd_run(int argc, char **argv)
     }
     if (a.threads > 0)
         x->threads = (int)a.threads;
+    if (a.per_session)
+        x->per_session = true;
     runner r;
     status = open_runner(&r, x, &a);
     for (size_t d = 0; d < x->n_datasets && status == SBR_EXIT_OK; d++)
