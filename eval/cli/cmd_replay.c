@@ -455,14 +455,19 @@ static int run_http(replay *r, const char *url, double rate, long conc, double d
             if (r->next[s->event] != NONE)
                 heap_push(&h, r->next[s->event]);
         }
+        /* Wait for the sockets only when nothing can be sent now: when a slot is free and a
+         * click is ready (and due, under --rate), go straight back to sending; waiting here
+         * would idle the connection (with one connection, every request waited out the poll).
+         * Under --rate the wait is rounded up to whole milliseconds, so the client sleeps
+         * instead of spinning on the cores it shares with the server. */
         int wait_ms = 5;
-        if (rate > 0 && h.n > 0 && inflight < (size_t)conc) {
-            double due = t0 + (double)sent / rate - sbr_now_s();
-            wait_ms = due <= 0 ? 0 : (int)(due * 1000);
+        if (!stop && h.n > 0 && inflight < (size_t)conc) {
+            double due = rate > 0 ? t0 + (double)sent / rate - sbr_now_s() : 0;
+            wait_ms = due <= 0 ? 0 : (int)ceil(due * 1000);
             if (wait_ms > 5)
                 wait_ms = 5;
         }
-        if (wait_ms > 0 || inflight > 0)
+        if (wait_ms > 0)
             curl_multi_poll(multi, NULL, 0, wait_ms, NULL);
     }
     *elapsed = sbr_now_s() - t0;
