@@ -255,6 +255,7 @@ typedef struct slot {
     size_t len, cap;
     uint64_t key; /* pass * n + event index */
     double sent;
+    char body[256]; /* the request body, kept while the request is in flight (no copy) */
     bool busy;
 } slot;
 
@@ -407,7 +408,7 @@ static int run_http(replay *r, const char *url, double rate, long conc, double d
     free(seen);
     double t0 = sbr_now_s();
     size_t sent = 0, inflight = 0;
-    char body[1400], num[40];
+    char num[40];
     for (;;) {
         double now = sbr_now_s();
         bool stop = duration > 0 && now - t0 >= duration;
@@ -424,19 +425,22 @@ static int run_http(replay *r, const char *url, double rate, long conc, double d
             unsigned long long sid = (unsigned long long)t->session_ids[ev->session];
             unsigned long long item = (unsigned long long)t->item_ids[t->items[ev->click]];
             const char *tm = sbr_format_double(num, sizeof num, t->times[ev->click]);
+            int blen;
             if (pass > 0)
-                snprintf(body, sizeof body,
-                         "{\"session\":\"%s.%llu-%llu\",\"item\":%llu,\"time\":%s,\"n\":%ld}",
-                         tag != NULL ? tag : "r", (unsigned long long)pass, sid, item, tm, n);
+                blen =
+                    snprintf(s->body, sizeof s->body,
+                             "{\"session\":\"%s.%llu-%llu\",\"item\":%llu,\"time\":%s,\"n\":%ld}",
+                             tag != NULL ? tag : "r", (unsigned long long)pass, sid, item, tm, n);
             else if (tag != NULL)
-                snprintf(body, sizeof body,
-                         "{\"session\":\"%s-%llu\",\"item\":%llu,\"time\":%s,\"n\":%ld}", tag, sid,
-                         item, tm, n);
+                blen = snprintf(s->body, sizeof s->body,
+                                "{\"session\":\"%s-%llu\",\"item\":%llu,\"time\":%s,\"n\":%ld}",
+                                tag, sid, item, tm, n);
             else
-                snprintf(body, sizeof body,
-                         "{\"session\":%llu,\"item\":%llu,\"time\":%s,\"n\":%ld}", sid, item, tm,
-                         n);
-            curl_easy_setopt(s->easy, CURLOPT_COPYPOSTFIELDS, body);
+                blen = snprintf(s->body, sizeof s->body,
+                                "{\"session\":%llu,\"item\":%llu,\"time\":%s,\"n\":%ld}", sid, item,
+                                tm, n);
+            curl_easy_setopt(s->easy, CURLOPT_POSTFIELDSIZE, (long)blen);
+            curl_easy_setopt(s->easy, CURLOPT_POSTFIELDS, s->body);
             s->len = 0;
             if (s->buf != NULL)
                 s->buf[0] = '\0';
