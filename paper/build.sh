@@ -5,8 +5,14 @@
 # from `sbr report`, the published values from paper/published.csv.
 # Usage: paper/build.sh RESULTS_DIR
 set -eu
-cd "$(dirname "$0")/.."
 R=${1:-results}
+case $R in /*) ;; *) R=$(pwd)/$R ;; esac
+cd "$(dirname "$0")/.."
+# Refuse to restamp the committed paper without the results it is made from.
+if [ ! -f "$R/tables/accuracy.md" ]; then
+    echo "paper/build.sh: $R/tables/accuracy.md is missing: run 'make experiments' (or sbr run and sbr report into $R) first; the paper is left as it is" >&2
+    exit 1
+fi
 P=paper
 mkdir -p "$P/tables" "$P/figures"
 for t in datasets accuracy latency reproduction; do
