@@ -6,25 +6,30 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-sbr_spread sbr_spread_of(const double *x, size_t n)
+sbr_spread sbr_spread_from(size_t n, double mean, double m2)
 {
     sbr_spread s = {NAN, NAN, NAN, n};
     if (n == 0)
         return s;
-    double sum = 0;
-    for (size_t i = 0; i < n; i++)
-        sum += x[i];
-    s.mean = sum / (double)n;
+    s.mean = mean;
     if (n == 1) {
         s.sd = s.ci95 = 0;
         return s;
     }
-    double ss = 0;
-    for (size_t i = 0; i < n; i++)
-        ss += (x[i] - s.mean) * (x[i] - s.mean);
-    s.sd = sqrt(ss / (double)(n - 1));
+    s.sd = sqrt(m2 / (double)(n - 1));
     s.ci95 = gsl_cdf_tdist_Pinv(0.975, (double)(n - 1)) * s.sd / sqrt((double)n);
     return s;
+}
+
+sbr_spread sbr_spread_of(const double *x, size_t n)
+{
+    double sum = 0, m2 = 0;
+    for (size_t i = 0; i < n; i++)
+        sum += x[i];
+    double mean = n > 0 ? sum / (double)n : NAN;
+    for (size_t i = 0; i < n; i++)
+        m2 += (x[i] - mean) * (x[i] - mean);
+    return sbr_spread_from(n, mean, m2);
 }
 
 sbr_rc sbr_paired_t(const double *x, const double *y, size_t n, sbr_test_result *out, sbr_err *err)

@@ -25,6 +25,10 @@ typedef struct sbr_spread {
 
 sbr_spread sbr_spread_of(const double *x, size_t n);
 
+/* The same from n values' mean and m2, their sum of squared deviations from the mean (what
+ * Welford's running update keeps). */
+sbr_spread sbr_spread_from(size_t n, double mean, double m2);
+
 /* A test's outcome: the statistic (t, or Wilcoxon's T = min(R+, R-)), the two-sided p-value and
  * the number of pairs that counted (Wilcoxon: nonzero differences). */
 typedef struct sbr_test_result {
