@@ -33,6 +33,7 @@ typedef struct vmis_config {
     long last_items; /* the query is cut to its last `last_items` clicks (2) */
     double idf;      /* serenade: idf multiplier (0 = off); clean: > 0 switches idf on (1) */
     int compat;      /* choice index: 0 = clean (default), 1 = serenade */
+    long remind;     /* 1: the last clicked item may be recommended too (clean only; 0) */
 } vmis_config;
 
 extern const sbr_algo sbr_algo_vmis;

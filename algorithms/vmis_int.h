@@ -25,6 +25,7 @@ typedef struct vmis_model {
     sbr_model base;
     bool serenade;
     bool idf_fallback; /* idf(i) <= 0 means "score without idf" (serenade; clean with idf off) */
+    bool remind;       /* the last clicked item stays in the results (clean, remind=1) */
     double idf_mult;   /* serenade: the idf parameter (a multiplier, Q4); clean: 1 */
     size_t m, k, last_items;
     size_t n_items;          /* the training set's dense item space */

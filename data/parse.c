@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -217,6 +218,154 @@ const char *sbr_parse_time(const char *s, size_t len, double scale, double *out)
     return NULL;
 }
 
+/* Whether the p decimal digits of digits, scaled to exponent exp10 (the first digit's power of
+ * ten), read back as the double av (>= 0). Exact: where the digits and the power of ten are both
+ * exactly representable (at most 2^53, |power| <= 22), one IEEE multiply or divide is the
+ * correctly rounded reading (Clinger's fast path); otherwise strtod decides. */
+static bool digits_read_back(const char *digits, int p, int exp10, double av)
+{
+    static const double pow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                   1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                   1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+    uint64_t m = 0;
+    for (int i = 0; i < p; i++)
+        m = m * 10 + (uint64_t)(digits[i] - '0');
+    int k = exp10 - p + 1;
+    if (m <= (UINT64_C(1) << 53) && k >= -22 && k <= 22)
+        return (k >= 0 ? (double)m * pow10[k] : (double)m / pow10[-k]) == av;
+    char text[48];
+    snprintf(text, sizeof text, "%llue%d", (unsigned long long)m, k);
+    return strtod(text, NULL) == av;
+}
+
+/* The 17 significant digits of av > 0 correctly rounded (ties to even, as printf rounds) into d
+ * and the first digit's power of ten into *exp10, by exact integer arithmetic: av = m * 2^e with
+ * e < 0, so the digits are m * 10^k / 2^-e rounded, for k = 16 - exp10 in 0..22 (m * 10^k fits
+ * 128 bits). Covers 1e-6 <= av < 1e16, where scores and times live; false elsewhere (and without
+ * 128-bit integers), where the caller asks printf. */
+#if defined(__SIZEOF_INT128__)
+__extension__ typedef unsigned __int128 u128;
+#endif
+
+static bool digits17(double av, char *d, int *exp10)
+{
+#if defined(__SIZEOF_INT128__)
+    if (!(av >= 1e-6 && av < 1e16))
+        return false;
+    int ex;
+    double f = frexp(av, &ex);           /* av = f * 2^ex, f in [0.5, 1) */
+    uint64_t m = (uint64_t)ldexp(f, 53); /* exact: 53 bits */
+    int shift = 53 - ex;                 /* av = m / 2^shift */
+    if (shift <= 0 || shift >= 120)
+        return false;
+    int e10 = (int)floor(log10(av));
+    for (int attempt = 0; attempt < 3; attempt++) {
+        int k = 16 - e10;
+        if (k < 0 || k > 22)
+            return false;
+        u128 p10 = 1;
+        for (int i = 0; i < k; i++)
+            p10 *= 10;
+        u128 prod = (u128)m * p10;
+        u128 q = prod >> shift, r = prod - (q << shift);
+        u128 half = (u128)1 << (shift - 1);
+        if (r > half || (r == half && (q & 1) != 0))
+            q++;
+        if (q >= (u128)100000000000000000ull) { /* >= 10^17 (also by a carry) */
+            e10++;
+            continue;
+        }
+        if (q < (u128)10000000000000000ull) { /* under 10^16: one too few */
+            e10--;
+            continue;
+        }
+        uint64_t n = (uint64_t)q;
+        for (int i = 16; i >= 0; i--) {
+            d[i] = (char)('0' + n % 10);
+            n /= 10;
+        }
+        *exp10 = e10;
+        return true;
+    }
+    return false;
+#else
+    (void)av, (void)d, (void)exp10;
+    return false;
+#endif
+}
+
+/* Rounds v's 17 correctly rounded significant digits d17 (exponent *exp10, the first digit's
+ * power of ten) to p < 17 digits in d, carrying into *exp10. The 17 digits round the same way as
+ * the exact value unless the dropped digits are exactly 5000...; then libc rounds the exact value
+ * into d. */
+static void round_digits(double av, const char *d17, int p, char *d, int *exp10)
+{
+    bool half = d17[p] == '5';
+    for (int i = p + 1; i < 17 && half; i++)
+        half = d17[i] == '0';
+    if (half) {
+        char e[48];
+        snprintf(e, sizeof e, "%.*e", p - 1, av); /* "d.ddde+XX" or "de+XX" */
+        d[0] = e[0];
+        memcpy(d + 1, e + 2, (size_t)(p - 1));
+        *exp10 = (int)strtol(e + (p > 1 ? p + 2 : 2), NULL, 10);
+        return;
+    }
+    memcpy(d, d17, (size_t)p);
+    if (d17[p] >= '5') { /* round up, carrying through nines */
+        int i = p - 1;
+        while (i >= 0 && d[i] == '9')
+            d[i--] = '0';
+        if (i >= 0)
+            d[i]++;
+        else
+            d[0] = '1', ++*exp10;
+    }
+}
+
+/* Writes sign, the p digits d and exponent exp10 as printf's "%.{p}g" would: positional when
+ * -4 <= exp10 < p, else d.ddde[+-]XX; trailing zeros of the fraction dropped. */
+static void write_g(char *buf, size_t buf_size, bool negative, const char *d, int p, int exp10)
+{
+    char t[48];
+    size_t n = 0;
+    while (p > 1 && d[p - 1] == '0')
+        p--;
+    if (negative)
+        t[n++] = '-';
+    if (exp10 >= -4 && exp10 < p) {
+        if (exp10 < 0) {
+            t[n++] = '0';
+            t[n++] = '.';
+            for (int i = -1; i > exp10; i--)
+                t[n++] = '0';
+            memcpy(t + n, d, (size_t)p), n += (size_t)p;
+        } else {
+            memcpy(t + n, d, (size_t)exp10 + 1), n += (size_t)exp10 + 1;
+            if (p > exp10 + 1) {
+                t[n++] = '.';
+                memcpy(t + n, d + exp10 + 1, (size_t)(p - exp10 - 1));
+                n += (size_t)(p - exp10 - 1);
+            }
+        }
+        t[n] = '\0';
+    } else {
+        t[n++] = d[0];
+        if (p > 1) {
+            t[n++] = '.';
+            memcpy(t + n, d + 1, (size_t)p - 1), n += (size_t)p - 1;
+        }
+        snprintf(t + n, sizeof t - n, "e%c%02d", exp10 < 0 ? '-' : '+', abs(exp10));
+    }
+    if (buf_size == 0)
+        return;
+    n = strlen(t);
+    if (n >= buf_size)
+        n = buf_size - 1; /* truncated as snprintf would (buf holds >= 32 bytes by contract) */
+    memcpy(buf, t, n);
+    buf[n] = '\0';
+}
+
 const char *sbr_format_double(char *buf, size_t buf_size, double v)
 {
     /* Integers below 2^53 print in full ("1396437466", not "1.396437466e+09"). */
@@ -224,11 +373,41 @@ const char *sbr_format_double(char *buf, size_t buf_size, double v)
         snprintf(buf, buf_size, "%.0f", v);
         return buf;
     }
-    for (int prec = 1; prec <= 17; prec++) {
-        snprintf(buf, buf_size, "%.*g", prec, v);
-        if (strtod(buf, NULL) == v)
-            break;
+    if (!isfinite(v)) {
+        snprintf(buf, buf_size, "%g", v);
+        return buf;
     }
+    /* The fewest significant digits p that read back as v, written as "%.{p}g" writes them.
+     * Reading back is monotone in p (every p-digit decimal is also a (p+1)-digit one, so the
+     * nearest (p+1)-digit decimal is at least as near) and p = 17 always does, so a binary
+     * search over 1..17 finds the same p as trying 1, 2, ... in turn. One libc conversion gives
+     * the 17 digits the candidates are rounded from; tests/test_parse.c compares the text with
+     * the one-by-one definition written with printf. */
+    double av = fabs(v);
+    char d17[17], d[17];
+    int exp17;
+    if (!digits17(av, d17, &exp17)) {
+        char e17[48];
+        snprintf(e17, sizeof e17, "%.16e", av); /* "d.dddddddddddddddde+XX" */
+        d17[0] = e17[0];
+        memcpy(d17 + 1, e17 + 2, 16);
+        exp17 = (int)strtol(e17 + 19, NULL, 10);
+    }
+    int exp10 = exp17;
+    int lo = 1, hi = 17;
+    while (lo < hi) {
+        int mid = lo + (hi - lo) / 2, e = exp17;
+        round_digits(av, d17, mid, d, &e);
+        if (digits_read_back(d, mid, e, av))
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    if (lo < 17)
+        round_digits(av, d17, lo, d, &exp10);
+    else
+        memcpy(d, d17, 17);
+    write_g(buf, buf_size, v < 0, d, lo, exp10);
     return buf;
 }
 

@@ -391,6 +391,40 @@ static void buf_printf(buf *b, const char *fmt, ...)
     }
 }
 
+/* Appends n bytes of text (the hot path of the lists: no format parsing). */
+static void buf_put(buf *b, const char *t, size_t n)
+{
+    if (b->failed)
+        return;
+    if (b->cap - b->len <= n) {
+        size_t nc = b->cap ? b->cap : 256;
+        while (nc - b->len <= n)
+            nc *= 2;
+        char *np = realloc(b->p, nc);
+        if (np == NULL) {
+            b->failed = true;
+            return;
+        }
+        b->p = np;
+        b->cap = nc;
+    }
+    memcpy(b->p + b->len, t, n);
+    b->len += n;
+    b->p[b->len] = '\0';
+}
+
+/* Appends v in decimal. */
+static void buf_u64(buf *b, uint64_t v)
+{
+    char t[24];
+    size_t n = sizeof t;
+    do {
+        t[--n] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v != 0);
+    buf_put(b, t + n, sizeof t - n);
+}
+
 /* Appends text as a JSON string. */
 static void buf_json_string(buf *b, const char *t, size_t n)
 {
@@ -660,15 +694,21 @@ static sbr_rc predict(sbr_worker *w, const snapshot *p, size_t len, const params
 
 static void write_list(buf *b, const snapshot *p, const sbr_worker *w, size_t count)
 {
-    buf_printf(b, "\"items\":[");
-    for (size_t i = 0; i < count; i++)
-        buf_printf(b, "%s%llu", i ? "," : "",
-                   (unsigned long long)p->vocab.item_ids[w->out[i].item]);
-    buf_printf(b, "],\"scores\":[");
+    buf_put(b, "\"items\":[", 9);
+    for (size_t i = 0; i < count; i++) {
+        if (i > 0)
+            buf_put(b, ",", 1);
+        buf_u64(b, p->vocab.item_ids[w->out[i].item]);
+    }
+    buf_put(b, "],\"scores\":[", 12);
     char num[40];
-    for (size_t i = 0; i < count; i++)
-        buf_printf(b, "%s%s", i ? "," : "", sbr_format_double(num, sizeof num, w->out[i].score));
-    buf_printf(b, "]");
+    for (size_t i = 0; i < count; i++) {
+        if (i > 0)
+            buf_put(b, ",", 1);
+        sbr_format_double(num, sizeof num, w->out[i].score);
+        buf_put(b, num, strlen(num));
+    }
+    buf_put(b, "]", 1);
 }
 
 static void handle_predict(sbr_server *s, sbr_worker *w, const sbr_request *req, bool events,

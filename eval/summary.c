@@ -144,6 +144,9 @@ sbr_rc sbr_summary_build(const sbr_sheet *sh, sbr_summary *s, sbr_err *err)
             G->sum[m] += v;
             G->min[m] = fmin(G->min[m], v);
             G->max[m] = fmax(G->max[m], v);
+            double delta = v - G->wmean[m];
+            G->wmean[m] += delta / (double)G->n;
+            G->m2[m] += delta * (v - G->wmean[m]);
         }
     }
     return SBR_OK;
@@ -159,6 +162,11 @@ void sbr_summary_fini(sbr_summary *s)
 double sbr_summary_mean(const sbr_summary_group *g, sbr_summary_metric m)
 {
     return g->sum[m] / (double)g->n;
+}
+
+sbr_spread sbr_summary_spread(const sbr_summary_group *g, sbr_summary_metric m)
+{
+    return sbr_spread_from(g->n, sbr_summary_mean(g, m), g->m2[m]);
 }
 
 bool sbr_summary_same_config(const sbr_summary *s, const sbr_summary_group *a,
@@ -224,7 +232,7 @@ sbr_rc sbr_summary_write_csv(const char *dir, const sbr_summary *s, sbr_err *err
                       "mrr_max,hr,hr_min,hr_max");
     for (int m = SBR_SUM_NDCG; m < SBR_SUM_N; m++)
         sbr_out_printf(o, ",%s", sbr_summary_metric_cols[m]);
-    sbr_out_printf(o, "\n");
+    sbr_out_printf(o, ",mrr_sd,mrr_ci95,hr_sd,hr_ci95\n");
     for (size_t i = 0; i < s->n; i++) {
         const sbr_summary_group *g = &s->g[i];
         char lab[600];
@@ -238,7 +246,8 @@ sbr_rc sbr_summary_write_csv(const char *dir, const sbr_summary *s, sbr_err *err
             g->min[SBR_SUM_HR], g->max[SBR_SUM_HR]);
         for (int m = SBR_SUM_NDCG; m < SBR_SUM_N; m++)
             sbr_out_printf(o, ",%.6g", sbr_summary_mean(g, (sbr_summary_metric)m));
-        sbr_out_printf(o, "\n");
+        sbr_spread mrr = sbr_summary_spread(g, SBR_SUM_MRR), hr = sbr_summary_spread(g, SBR_SUM_HR);
+        sbr_out_printf(o, ",%.6f,%.6f,%.6f,%.6f\n", mrr.sd, mrr.ci95, hr.sd, hr.ci95);
     }
     return sbr_out_commit(o, err);
 }

@@ -13,6 +13,7 @@
 #include <stddef.h>
 
 #include "data/common.h"
+#include "eval/signif.h"
 
 enum { SBR_SHEET_MAX_COLS = 64, SBR_SHEET_NAME = 32 };
 
@@ -81,6 +82,7 @@ typedef struct sbr_summary_group {
     size_t first_row; /* the sheet row that opened the group (its key cells) */
     size_t n;         /* rows (splits) in the group, >= 1 */
     double sum[SBR_SUM_N], min[SBR_SUM_N], max[SBR_SUM_N];
+    double wmean[SBR_SUM_N], m2[SBR_SUM_N]; /* Welford's running mean and squared deviations */
 } sbr_summary_group;
 
 typedef struct sbr_summary {
@@ -100,6 +102,10 @@ void sbr_summary_fini(sbr_summary *s);
 
 /* The mean of metric m over g's splits: sum / n. */
 double sbr_summary_mean(const sbr_summary_group *g, sbr_summary_metric m);
+
+/* Mean, sample standard deviation and 95% confidence half-width of metric m over g's splits
+ * (eval/signif.h; one split: sd and half-width 0). */
+sbr_spread sbr_summary_spread(const sbr_summary_group *g, sbr_summary_metric m);
 
 /* The key cell k of group g. */
 const char *sbr_summary_key_of(const sbr_summary *s, const sbr_summary_group *g, sbr_summary_key k);
@@ -123,8 +129,9 @@ const sbr_summary_group *sbr_summary_find(const sbr_summary *s, const char *data
 
 /* Writes <dir>/summary.csv: one row per group with dataset, algorithm, params, cutoff,
  * config (sbr_summary_config_index), label, n_splits, the mean, min and max of MRR and HR
- * (%.6f) and the means of the other metrics (%.6g). Errors: SBR_EINVAL (path too long),
- * SBR_EIO, SBR_ENOMEM; the file is then untouched. */
+ * (%.6f), the means of the other metrics (%.6g), then the standard deviation and 95%
+ * confidence half-width over splits of MRR and HR (mrr_sd, mrr_ci95, hr_sd, hr_ci95; %.6f). Errors:
+ * SBR_EINVAL (path too long), SBR_EIO, SBR_ENOMEM; the file is then untouched. */
 sbr_rc sbr_summary_write_csv(const char *dir, const sbr_summary *s, sbr_err *err);
 
 #endif

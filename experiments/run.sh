@@ -6,6 +6,7 @@ set -eu
 cd "$(dirname "$0")/.."
 SBR=build/sbr
 start=$(date +%s)
+load_before=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)
 for exp in main sensitivity latency; do
     echo "== experiments/$exp.ini"
     "$SBR" run "experiments/$exp.ini"
@@ -15,5 +16,12 @@ done
 "$SBR" report --metrics results/sensitivity/metrics.csv --out results/sensitivity
 "$SBR" report --metrics results/latency/metrics.csv --out results/latency
 sh plots/make.sh results 20
+# What the paper's setup section states about this run.
+{
+    echo "seconds=$(( $(date +%s) - start ))"
+    echo "load_before=$load_before"
+    echo "load_after=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)"
+    echo "finished=$(date -u '+%Y-%m-%d %H:%M UTC')"
+} >results/study.txt
 sh paper/build.sh results
 echo "experiments: done in $(( $(date +%s) - start )) s; results in results/, report in paper/README.md"

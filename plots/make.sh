@@ -5,8 +5,12 @@
 #   RESULTS_DIR/sensitivity/summary.csv the m x k heat maps (when present)
 #   RESULTS_DIR/latency/summary.csv     latency against m and k (when present)
 set -eu
+[ $# -ge 1 ] || { echo "usage: plots/make.sh RESULTS_DIR [CUTOFF]" >&2; exit 2; }
+# The results folder is taken relative to where the script is called from, then made absolute
+# (the script works from the project root, where plots/*.gp live).
+case $1 in /*) R=$1 ;; *) R=$(pwd)/$1 ;; esac
+[ -d "$R" ] || { echo "plots/make.sh: no results folder $1" >&2; exit 1; }
 cd "$(dirname "$0")/.."
-R=$1
 CUT=${2:-20}
 F="$R/figures"
 mkdir -p "$F"
@@ -48,4 +52,10 @@ if [ -f "$S" ]; then
         done
     done
 fi
-echo "figures: $(ls "$F" | grep -c png) PNG and $(ls "$F" | grep -c pdf) PDF in $F"
+png=$(ls "$F" | grep -c '\.png$' || true)
+pdf=$(ls "$F" | grep -c '\.pdf$' || true)
+echo "figures: $png PNG and $pdf PDF in $F"
+if [ "$png" -eq 0 ]; then
+    echo "plots/make.sh: drew nothing: $R has no summary.csv, sensitivity/summary.csv or latency/summary.csv (run sbr run and sbr report first)" >&2
+    exit 1
+fi

@@ -53,6 +53,13 @@ static void test_rows_group_by_dataset_algorithm_params_and_cutoff(void)
     CU_ASSERT_DOUBLE_EQUAL(pop->min[SBR_SUM_HR], 0.3, 1e-12);
     CU_ASSERT_DOUBLE_EQUAL(pop->max[SBR_SUM_HR], 0.6, 1e-12);
     CU_ASSERT_DOUBLE_EQUAL(sbr_summary_mean(pop, SBR_SUM_FIT), 2.0, 1e-12);
+    /* sd and 95% half-width over the 3 splits (SciPy: np.std(ddof=1), t.ppf(0.975, 2)) */
+    sbr_spread mrr = sbr_summary_spread(pop, SBR_SUM_MRR), hr = sbr_summary_spread(pop, SBR_SUM_HR);
+    CU_ASSERT_DOUBLE_EQUAL(mrr.sd, 0.09999999999999999, 1e-12);
+    CU_ASSERT_DOUBLE_EQUAL(mrr.ci95, 0.24841377118437524, 1e-10);
+    CU_ASSERT_DOUBLE_EQUAL(hr.sd, 0.15275252316519466, 1e-12);
+    CU_ASSERT_DOUBLE_EQUAL(hr.ci95, 0.37945830337394654, 1e-10);
+    CU_ASSERT_DOUBLE_EQUAL(sbr_summary_spread(ar, SBR_SUM_MRR).sd, 0, 0); /* one split */
     CU_ASSERT_DOUBLE_EQUAL(sbr_summary_mean(ar, SBR_SUM_HR), 0.4, 1e-12);
     CU_ASSERT_DOUBLE_EQUAL(ar->min[SBR_SUM_HR], ar->max[SBR_SUM_HR], 0);
     /* a column the file lacks gives NaN, not 0 */
@@ -98,12 +105,13 @@ static void test_the_summary_csv_holds_the_hand_computed_values(void)
     CU_ASSERT_PTR_NOT_NULL_FATAL(text);
     CU_ASSERT_PTR_NOT_NULL(strstr(text, "dataset,algorithm,params,cutoff,config,label,n_splits,"
                                         "mrr,mrr_min,mrr_max,hr,hr_min,hr_max,ndcg,ndcg_ref,"));
-    CU_ASSERT_PTR_NOT_NULL(strstr(text, ",fit_s,model_bytes\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, ",fit_s,model_bytes,mrr_sd,mrr_ci95,hr_sd,hr_ci95\n"));
     CU_ASSERT_PTR_NOT_NULL(strstr(text, "\nds1,pop,,20,0,\"pop \",3,0.200000,0.100000,0.300000,"
                                         "0.466667,0.300000,0.600000,nan,"));
     CU_ASSERT_PTR_NOT_NULL(strstr(text, "\nds1,ar,k=1;w=2,20,1,\"ar k=1 w=2\",1,0.200000,"
                                         "0.200000,0.200000,0.400000,0.400000,0.400000,"));
-    CU_ASSERT_PTR_NOT_NULL(strstr(text, ",nan,2,nan\n")); /* pop's fit_s mean, no model_bytes */
+    /* pop's fit_s mean, no model_bytes, then the spread of MRR and HR (SciPy's values above) */
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, ",nan,2,nan,0.100000,0.248414,0.152753,0.379458\n"));
     free(text);
     sbr_summary_fini(&s);
     sbr_sheet_fini(&sh);

@@ -119,6 +119,13 @@ static void test_decay_match_weight_and_last_item_removal(void)
     expect(m, ds, q2, 3, ids1, sc1, 4);
     m->algo->free(m);
 
+    /* remind=1 keeps the last click: B = 0.9*1.5 (S0) + 0.9*1 (S1) = 2.25 leads the list. */
+    m = fit_spec("vmis:compat=clean,idf=0,remind=1", ds);
+    const uint64_t idsr[] = {2, 1, 3, 4, 5};
+    const double scr[] = {2.25, 1.75, 1.35, 0.9, 0.4};
+    expect(m, ds, q1, 2, idsr, scr, 5);
+    m->algo->free(m);
+
     /* last_items = 3, query C A B: L = U = 3, weights B 3/3, A 2/3, C 1/3. sim(S0) = 2,
      * sim(S1) = 1, sim(S2) = 2/3. A = 0.9*2 + 0.8*2/3, C = 0.9*2 (an earlier click of the
      * session stays recommendable), D = 0.9, E = 0.8*2/3. */
@@ -436,6 +443,7 @@ static void test_parameters_are_validated(void)
     CU_ASSERT_EQUAL(cfg.last_items, 2);
     CU_ASSERT_DOUBLE_EQUAL(cfg.idf, 1.0, 0);
     CU_ASSERT_EQUAL(cfg.compat, 0);
+    CU_ASSERT_EQUAL(cfg.remind, 0);
     static const struct {
         const char *name, *value, *needle;
     } bad[] = {
@@ -463,6 +471,13 @@ static void test_parameters_are_validated(void)
     /* fit checks a config filled by hand as well. */
     sbr_dataset *ds = dataset_of(abc_clicks, 8);
     sbr_model dummy, *m = &dummy; /* must be reset to NULL on failure */
+    sbr_algo_defaults(a, &cfg);
+    cfg.compat = 1; /* serenade never reminds of the last click */
+    cfg.remind = 1;
+    CU_ASSERT_EQUAL(sbr_algo_fit(a, &cfg, ds, &m, &e), SBR_EINVAL);
+    CU_ASSERT_PTR_NULL(m);
+    CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "remind=1"));
+    m = &dummy;
     sbr_algo_defaults(a, &cfg);
     cfg.k = 0;
     CU_ASSERT_EQUAL(sbr_algo_fit(a, &cfg, ds, &m, &e), SBR_EINVAL);

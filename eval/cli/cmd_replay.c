@@ -34,6 +34,9 @@ static const char replay_usage[] =
     "  --concurrency C     requests in flight, each on its own keep-alive connection\n"
     "                      (default 4)\n"
     "  --duration S        stop sending after S seconds (default: the whole file)\n"
+    "  --repeat K          replay the stream K times (default 1) for a sustained load: pass\n"
+    "                      p > 0 sends its sessions as new ones (\"<tag>.<p>-<id>\"), and a\n"
+    "                      pass starts while the previous one ends; --verify checks pass 0\n"
     "  --n N               list length asked for (default 20)\n"
     "  --tag T             send session ids as \"T-<id>\" so a rerun starts fresh sessions\n"
     "  --verify RECS       compare every served list with the lists 'sbr eval --recs' wrote\n"
@@ -65,7 +68,8 @@ enum {
     OPT_LABEL,
     OPT_OFFLINE,
     OPT_MODEL,
-    OPT_MAX_LEN
+    OPT_MAX_LEN,
+    OPT_REPEAT
 };
 
 enum { NONE = UINT32_MAX, MAX_KINDS = 32 };
@@ -110,13 +114,13 @@ static int event_cmp(const void *a, const void *b)
     return event_cmp_ctx_sort(a, b, g_sort_test);
 }
 
-static int build_events(replay *r, const sbr_dataset *test)
+static int build_events(replay *r, const sbr_dataset *test, size_t repeat)
 {
     r->test = test;
     r->n = test->n_clicks;
     r->ev = sbr_alloc_array(r->n, sizeof *r->ev);
     r->next = sbr_alloc_array(r->n, sizeof *r->next);
-    r->lat_us = sbr_alloc_array(r->n, sizeof *r->lat_us);
+    r->lat_us = sbr_alloc_array(r->n * repeat, sizeof *r->lat_us);
     uint32_t *last = sbr_alloc_array(test->n_sessions, sizeof *last);
     r->known = calloc(test->n_sessions + 1, sizeof *r->known);
     if (!r->ev || !r->next || !r->lat_us || !last || !r->known) {
@@ -249,8 +253,9 @@ typedef struct slot {
     CURL *easy;
     char *buf;
     size_t len, cap;
-    uint32_t event;
+    uint64_t key; /* pass * n + event index */
     double sent;
+    char body[256]; /* the request body, kept while the request is in flight (no copy) */
     bool busy;
 } slot;
 
@@ -294,7 +299,7 @@ static bool json_list(const char *body, const char *name, const char **start, si
 static void finish(replay *r, slot *s, CURLcode code)
 {
     double lat = (sbr_now_s() - s->sent) * 1e6;
-    const event *e = &r->ev[s->event];
+    const event *e = &r->ev[s->key % r->n];
     long status = 0;
     curl_easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE, &status);
     if (code != CURLE_OK) {
@@ -313,34 +318,35 @@ static void finish(replay *r, slot *s, CURLcode code)
         if (lp == NULL || !json_list(s->buf, "items", &items, &ni) ||
             !json_list(s->buf, "scores", &scores, &ns))
             count_kind(r, "bad response");
-        else if (!unknown)
+        else if (!unknown && s->key < r->n) /* pass 0 */
             keep_line(r, r->test->session_ids[e->session], strtoul(lp + 9, NULL, 10), items, ni,
                       scores, ns);
     }
     s->busy = false;
 }
 
-/* A binary min-heap of event indices: the sessions ready to send their next click. */
+/* A binary min-heap of event keys (pass * n + event index): the sessions ready to send their
+ * next click, earliest pass first, then in stream order. */
 typedef struct heap {
-    uint32_t *a;
+    uint64_t *a;
     size_t n;
 } heap;
 
-static void heap_push(heap *h, uint32_t v)
+static void heap_push(heap *h, uint64_t v)
 {
     size_t i = h->n++;
     h->a[i] = v;
     while (i > 0 && h->a[(i - 1) / 2] > h->a[i]) {
-        uint32_t t = h->a[i];
+        uint64_t t = h->a[i];
         h->a[i] = h->a[(i - 1) / 2];
         h->a[(i - 1) / 2] = t;
         i = (i - 1) / 2;
     }
 }
 
-static uint32_t heap_pop(heap *h)
+static uint64_t heap_pop(heap *h)
 {
-    uint32_t top = h->a[0];
+    uint64_t top = h->a[0];
     h->a[0] = h->a[--h->n];
     for (size_t i = 0;;) {
         size_t l = 2 * i + 1, m = i;
@@ -350,7 +356,7 @@ static uint32_t heap_pop(heap *h)
             m = l + 1;
         if (m == i)
             break;
-        uint32_t t = h->a[i];
+        uint64_t t = h->a[i];
         h->a[i] = h->a[m];
         h->a[m] = t;
         i = m;
@@ -359,7 +365,7 @@ static uint32_t heap_pop(heap *h)
 }
 
 static int run_http(replay *r, const char *url, double rate, long conc, double duration, long n,
-                    const char *tag, double *elapsed)
+                    const char *tag, long repeat, double *elapsed)
 {
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
         fprintf(stderr, "sbr replay: libcurl failed to initialise\n");
@@ -369,7 +375,7 @@ static int run_http(replay *r, const char *url, double rate, long conc, double d
     snprintf(endpoint, sizeof endpoint, "%s/v1/events", url);
     CURLM *multi = curl_multi_init();
     slot *slots = calloc((size_t)conc, sizeof *slots);
-    heap h = {sbr_alloc_array(r->test->n_sessions + 1, sizeof(uint32_t)), 0};
+    heap h = {sbr_alloc_array((r->test->n_sessions + 1) * (size_t)repeat, sizeof(uint64_t)), 0};
     struct curl_slist *hdr = curl_slist_append(NULL, "Content-Type: application/json");
     if (multi == NULL || slots == NULL || h.a == NULL || hdr == NULL) {
         fprintf(stderr, "sbr replay: out of memory\n");
@@ -386,51 +392,59 @@ static int run_http(replay *r, const char *url, double rate, long conc, double d
         curl_easy_setopt(slots[i].easy, CURLOPT_TCP_NODELAY, 1L);
         curl_easy_setopt(slots[i].easy, CURLOPT_NOSIGNAL, 1L);
     }
-    for (size_t s = 0; s < r->test->n_sessions; s++)
-        if (r->test->offsets[s + 1] > r->test->offsets[s])
-            (void)0;
-    /* the first event of every session is ready */
-    {
-        bool *seen = calloc(r->test->n_sessions + 1, 1);
-        for (size_t i = 0; i < r->n && seen != NULL; i++) {
-            if (!seen[r->ev[i].session]) {
-                seen[r->ev[i].session] = true;
-                heap_push(&h, (uint32_t)i);
-            }
-        }
-        free(seen);
+    /* the first event of every session of every pass is ready */
+    bool *seen = calloc(r->test->n_sessions + 1, 1);
+    if (seen == NULL) {
+        fprintf(stderr, "sbr replay: out of memory\n");
+        return -1;
     }
+    for (size_t i = 0; i < r->n; i++) {
+        if (!seen[r->ev[i].session]) {
+            seen[r->ev[i].session] = true;
+            for (long pass = 0; pass < repeat; pass++)
+                heap_push(&h, (uint64_t)pass * r->n + i);
+        }
+    }
+    free(seen);
     double t0 = sbr_now_s();
     size_t sent = 0, inflight = 0;
-    char body[1400], num[40];
+    char num[40];
     for (;;) {
         double now = sbr_now_s();
         bool stop = duration > 0 && now - t0 >= duration;
         while (!stop && inflight < (size_t)conc && h.n > 0 &&
                (rate <= 0 || now >= t0 + (double)sent / rate)) {
-            uint32_t e = heap_pop(&h);
+            uint64_t key = heap_pop(&h);
+            uint64_t pass = key / r->n;
             slot *s = NULL;
             for (long i = 0; i < conc && s == NULL; i++)
                 if (!slots[i].busy)
                     s = &slots[i];
-            const event *ev = &r->ev[e];
+            const event *ev = &r->ev[key % r->n];
             const sbr_dataset *t = r->test;
             unsigned long long sid = (unsigned long long)t->session_ids[ev->session];
             unsigned long long item = (unsigned long long)t->item_ids[t->items[ev->click]];
             const char *tm = sbr_format_double(num, sizeof num, t->times[ev->click]);
-            if (tag != NULL)
-                snprintf(body, sizeof body,
-                         "{\"session\":\"%s-%llu\",\"item\":%llu,\"time\":%s,\"n\":%ld}", tag, sid,
-                         item, tm, n);
+            int blen;
+            if (pass > 0)
+                blen =
+                    snprintf(s->body, sizeof s->body,
+                             "{\"session\":\"%s.%llu-%llu\",\"item\":%llu,\"time\":%s,\"n\":%ld}",
+                             tag != NULL ? tag : "r", (unsigned long long)pass, sid, item, tm, n);
+            else if (tag != NULL)
+                blen = snprintf(s->body, sizeof s->body,
+                                "{\"session\":\"%s-%llu\",\"item\":%llu,\"time\":%s,\"n\":%ld}",
+                                tag, sid, item, tm, n);
             else
-                snprintf(body, sizeof body,
-                         "{\"session\":%llu,\"item\":%llu,\"time\":%s,\"n\":%ld}", sid, item, tm,
-                         n);
-            curl_easy_setopt(s->easy, CURLOPT_COPYPOSTFIELDS, body);
+                blen = snprintf(s->body, sizeof s->body,
+                                "{\"session\":%llu,\"item\":%llu,\"time\":%s,\"n\":%ld}", sid, item,
+                                tm, n);
+            curl_easy_setopt(s->easy, CURLOPT_POSTFIELDSIZE, (long)blen);
+            curl_easy_setopt(s->easy, CURLOPT_POSTFIELDS, s->body);
             s->len = 0;
             if (s->buf != NULL)
                 s->buf[0] = '\0';
-            s->event = e;
+            s->key = key;
             s->busy = true;
             s->sent = sbr_now_s();
             curl_multi_add_handle(multi, s->easy);
@@ -452,17 +466,23 @@ static int run_http(replay *r, const char *url, double rate, long conc, double d
             curl_multi_remove_handle(multi, msg->easy_handle);
             finish(r, s, code);
             inflight--;
-            if (r->next[s->event] != NONE)
-                heap_push(&h, r->next[s->event]);
+            uint32_t next = r->next[s->key % r->n];
+            if (next != NONE)
+                heap_push(&h, s->key - s->key % r->n + next);
         }
+        /* Wait for the sockets only when nothing can be sent now: when a slot is free and a
+         * click is ready (and due, under --rate), go straight back to sending; waiting here
+         * would idle the connection (with one connection, every request waited out the poll).
+         * Under --rate the wait is rounded up to whole milliseconds, so the client sleeps
+         * instead of spinning on the cores it shares with the server. */
         int wait_ms = 5;
-        if (rate > 0 && h.n > 0 && inflight < (size_t)conc) {
-            double due = t0 + (double)sent / rate - sbr_now_s();
-            wait_ms = due <= 0 ? 0 : (int)(due * 1000);
+        if (!stop && h.n > 0 && inflight < (size_t)conc) {
+            double due = rate > 0 ? t0 + (double)sent / rate - sbr_now_s() : 0;
+            wait_ms = due <= 0 ? 0 : (int)ceil(due * 1000);
             if (wait_ms > 5)
                 wait_ms = 5;
         }
-        if (wait_ms > 0 || inflight > 0)
+        if (wait_ms > 0)
             curl_multi_poll(multi, NULL, 0, wait_ms, NULL);
     }
     *elapsed = sbr_now_s() - t0;
@@ -608,12 +628,13 @@ int sbr_cmd_replay(int argc, char **argv)
         {"offline", no_argument, NULL, OPT_OFFLINE},
         {"model", required_argument, NULL, OPT_MODEL},
         {"max-session-len", required_argument, NULL, OPT_MAX_LEN},
+        {"repeat", required_argument, NULL, OPT_REPEAT},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     const char *url = NULL, *events = NULL, *tag = NULL, *recs = NULL, *out = NULL,
                *label_opt = NULL, *model = NULL;
     double rate = 1000, duration = 0;
-    long conc = 4, n = 20, max_len = 100;
+    long conc = 4, n = 20, max_len = 100, repeat = 1;
     bool max = false, offline = false, rate_given = false;
     sbr_load_options lo;
     sbr_load_options_init(&lo);
@@ -667,6 +688,9 @@ int sbr_cmd_replay(int argc, char **argv)
         case OPT_MAX_LEN:
             rc = cli_count("replay", "--max-session-len", optarg, 1, 100000, &max_len);
             break;
+        case OPT_REPEAT:
+            rc = cli_count("replay", "--repeat", optarg, 1, 1000, &repeat);
+            break;
         default:
             if (c >= CLI_OPT_DELIMITER && c < CLI_OPT_FIRST_FREE)
                 rc = cli_load_option("replay", c, optarg, &lo);
@@ -686,6 +710,8 @@ int sbr_cmd_replay(int argc, char **argv)
         return cli_usage_error("replay", "--rate and --max exclude each other");
     if (tag != NULL && (strlen(tag) > 64 || strpbrk(tag, "\"\\") != NULL))
         return cli_usage_error("replay", "--tag: up to 64 characters without quotes");
+    if (offline && repeat > 1)
+        return cli_usage_error("replay", "--repeat is for HTTP replays, not --offline");
     if (max || offline)
         rate = 0;
     sbr_err err = {SBR_OK, ""};
@@ -696,7 +722,7 @@ int sbr_cmd_replay(int argc, char **argv)
     replay r;
     memset(&r, 0, sizeof r);
     r.verify = recs != NULL;
-    if (build_events(&r, test) != 0 ||
+    if (build_events(&r, test, (size_t)repeat) != 0 ||
         (r.verify && (r.lines = calloc(test->n_clicks + 1, sizeof *r.lines)) == NULL)) {
         fprintf(stderr, "sbr replay: out of memory\n");
         sbr_dataset_free(test);
@@ -709,7 +735,7 @@ int sbr_cmd_replay(int argc, char **argv)
         rc = run_offline(&r, model, n, max_len, duration, &elapsed, label, sizeof label,
                          &session_bytes);
     else
-        rc = run_http(&r, url, rate, conc, duration, n, tag, &elapsed);
+        rc = run_http(&r, url, rate, conc, duration, n, tag, repeat, &elapsed);
     int exit_code = rc == 0 ? SBR_EXIT_OK : SBR_EXIT_RUNTIME;
     if (rc == 0) {
         qsort(r.lat_us, r.completed, sizeof *r.lat_us, dbl_cmp);
@@ -718,7 +744,8 @@ int sbr_cmd_replay(int argc, char **argv)
                pmax = r.completed ? r.lat_us[r.completed - 1] : 0;
         double eps = elapsed > 0 ? (double)r.completed / elapsed : 0;
         printf("replay %s: %zu events of %zu sessions in %.3f s: %.0f events/s (%s)\n",
-               offline ? "offline" : url, r.completed, test->n_sessions, elapsed, eps,
+               offline ? "offline" : url, r.completed, test->n_sessions * (size_t)repeat, elapsed,
+               eps,
                offline ? "update + predict, one thread"
                : max   ? "--max"
                        : "open loop");
@@ -760,8 +787,9 @@ int sbr_cmd_replay(int argc, char **argv)
                         "%.0f\n",
                         label_opt != NULL ? label_opt : label,
                         offline ? "offline" : (max ? "max" : "rate"), events, r.completed,
-                        test->n_sessions, offline ? 1L : conc, rate, elapsed, eps, p50, p90, p99,
-                        p999, pmax, (unsigned long long)r.errors, compared, diffs, session_bytes);
+                        test->n_sessions * (size_t)repeat, offline ? 1L : conc, rate, elapsed, eps,
+                        p50, p90, p99, p999, pmax, (unsigned long long)r.errors, compared, diffs,
+                        session_bytes);
                 if (fclose(f) != 0)
                     exit_code = SBR_EXIT_RUNTIME;
             }

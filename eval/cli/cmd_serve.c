@@ -147,6 +147,11 @@ static sbr_worker *thread_worker(void)
 
 /* ---- libmicrohttpd callbacks --------------------------------------------------------------- */
 
+/* libmicrohttpd's memory per connection, for headers and read/write buffers (bodies are
+ * copied out as they arrive, see on_request). It clears this memory for every request, so a
+ * pool sized for the body limit (64 KiB and more) cost more per request than the answer. */
+enum { SERVE_CONNECTION_MEMORY = 16 * 1024 };
+
 typedef struct request_state {
     char *body;
     size_t len, cap;
@@ -505,7 +510,7 @@ int sbr_cmd_serve(int argc, char **argv)
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads, MHD_OPTION_CONNECTION_LIMIT,
         (unsigned)(max_conn + 64), MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)timeout,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_NOTIFY_CONNECTION,
-        on_connection, NULL, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(cfg.max_body + 32768),
+        on_connection, NULL, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)SERVE_CONNECTION_MEMORY,
         MHD_OPTION_END);
     if (d == NULL) {
         fprintf(stderr, "sbr serve: cannot listen on %s:%ld (in use, or not permitted)\n", host,
