@@ -347,7 +347,7 @@ sbr_rc sbr_spec_parse(sbr_spec *s, const char *text, sbr_err *err)
     for (char *item = colon != NULL ? colon + 1 : NULL; rc == SBR_OK && item != NULL;) {
         if (*item == '\0')
             break;
-        char *next = strchr(item, ',');
+        char *next = strpbrk(item, ",;"); /* the CLI's ',' or the results file's ';' */
         if (next != NULL)
             *next++ = '\0';
         char *eq = strchr(item, '=');

@@ -187,8 +187,10 @@ typedef struct sbr_spec {
 /* Makes *s hold algorithm a with its defaults (releasing what *s held). Errors: SBR_ENOMEM. */
 sbr_rc sbr_spec_defaults(sbr_spec *s, const sbr_algo *a, sbr_err *err);
 
-/* Parses "name:key=value,key=value" into *s (releasing what it held), defaults first, then
- * checks the whole configuration with sbr_algo_check. On failure *s is empty. Errors:
+/* Parses "name:key=value,key=value" into *s (releasing what it held): defaults first, then
+ * the entries in order, separated by ',' or ';' (so a params cell of a results file pasted
+ * after "name:" is a spec too), then checks the whole configuration with sbr_algo_check. On
+ * failure *s is empty. Errors:
  * SBR_EINVAL (unknown algorithm, parameter or bad value, a broken cross-parameter rule),
  * SBR_ENOMEM. */
 sbr_rc sbr_spec_parse(sbr_spec *s, const char *text, sbr_err *err);

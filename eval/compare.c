@@ -223,14 +223,13 @@ sbr_rc sbr_compare_write_csv(const char *dir, const sbr_summary *s, const sbr_co
                        sbr_summary_key_of(s, g, SBR_KEY_CUTOFF)) == 0)
                 b = &s->g[j];
         const sbr_compare_row *r = &c->row[i];
-        sbr_out_printf(o, "%s,%s,%s,%s,%s,%s,%zu,%.6g,%.6g,%.6g,%.6g,%d\n",
-                       sbr_summary_key_of(s, g, SBR_KEY_DATASET),
-                       sbr_summary_key_of(s, g, SBR_KEY_ALGORITHM),
-                       sbr_summary_key_of(s, g, SBR_KEY_PARAMS),
-                       sbr_summary_key_of(s, g, SBR_KEY_CUTOFF),
-                       b ? sbr_summary_key_of(s, b, SBR_KEY_ALGORITHM) : "",
-                       b ? sbr_summary_key_of(s, b, SBR_KEY_PARAMS) : "", r->n_pairs, r->p_wilcoxon,
-                       r->adj_wilcoxon, r->p_t, r->adj_t, r->not_worse ? 1 : 0);
+        sbr_out_printf(
+            o, "%s,%s,%s,%s,%s,%s,%zu,%.6g,%.6g,%.6g,%.6g,%d\n",
+            sbr_summary_key_of(s, g, SBR_KEY_DATASET), sbr_summary_key_of(s, g, SBR_KEY_ALGORITHM),
+            sbr_summary_key_of(s, g, SBR_KEY_PARAMS), sbr_summary_key_of(s, g, SBR_KEY_CUTOFF),
+            b ? sbr_summary_key_of(s, b, SBR_KEY_ALGORITHM) : "",
+            b ? sbr_summary_key_of(s, b, SBR_KEY_PARAMS) : "", r->n_pairs, r->p_wilcoxon,
+            r->adj_wilcoxon, r->p_t, r->adj_t, r->not_worse ? 1 : 0);
     }
     return sbr_out_commit(o, err);
 }

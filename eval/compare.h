@@ -24,18 +24,18 @@
  * *out malloc'ed with *n entries. SBR_EINVAL when the job has none (then it is untested);
  * any other error stops sbr_compare_build. */
 typedef sbr_rc (*sbr_ranks_fn)(void *user, const char *dataset, const char *split,
-                               const char *algorithm, const char *params, uint32_t **out,
-                               size_t *n, sbr_err *err);
+                               const char *algorithm, const char *params, uint32_t **out, size_t *n,
+                               sbr_err *err);
 
 typedef struct sbr_compare_row {
-    bool best;            /* the best mean MRR of its dataset at the cutoff */
-    bool tested;          /* compared with the best (the best itself: false) */
-    size_t n_pairs;       /* predictions paired */
-    double p_wilcoxon;    /* two-sided, against the best; NaN untested */
-    double p_t;           /* paired t-test, the same pairs */
-    double adj_wilcoxon;  /* Holm over the dataset's comparisons */
-    double adj_t;         /* the t-tests', Holm over the same family */
-    bool not_worse;       /* best, or tested with adj_wilcoxon >= alpha */
+    bool best;           /* the best mean MRR of its dataset at the cutoff */
+    bool tested;         /* compared with the best (the best itself: false) */
+    size_t n_pairs;      /* predictions paired */
+    double p_wilcoxon;   /* two-sided, against the best; NaN untested */
+    double p_t;          /* paired t-test, the same pairs */
+    double adj_wilcoxon; /* Holm over the dataset's comparisons */
+    double adj_t;        /* the t-tests', Holm over the same family */
+    bool not_worse;      /* best, or tested with adj_wilcoxon >= alpha */
 } sbr_compare_row;
 
 typedef struct sbr_compare {

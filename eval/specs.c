@@ -98,3 +98,34 @@ void sbr_job_specs_free(sbr_job_spec *specs, size_t n)
         sbr_spec_fini(&specs[i].spec);
     free(specs);
 }
+
+void sbr_specs_short_params(const char *algo, const char *params, char sep, char *out, size_t size)
+{
+    char defaults[4096] = ";";
+    const sbr_algo *a = sbr_algo_find(algo);
+    void *cfg = a != NULL ? calloc(1, a->config_size + 1) : NULL;
+    if (cfg != NULL) {
+        sbr_algo_defaults(a, cfg);
+        sbr_algo_format_params(a, cfg, defaults + 1, sizeof defaults - 2);
+        strcat(defaults, ";");
+    }
+    free(cfg);
+    size_t len = 0;
+    const char between[2] = {sep, '\0'};
+    if (size > 0)
+        out[0] = '\0';
+    for (const char *p = params; *p != '\0' && size > 0;) {
+        size_t n = strcspn(p, ";");
+        char entry[600];
+        int m = snprintf(entry, sizeof entry, ";%.*s;", (int)n, p);
+        bool is_default = m > 0 && (size_t)m < sizeof entry && strstr(defaults, entry) != NULL;
+        if (n > 0 && !is_default) {
+            int w = snprintf(out + len, size - len, "%s%.*s", len > 0 ? between : "", (int)n, p);
+            if (w > 0)
+                len = len + (size_t)w < size ? len + (size_t)w : size - 1;
+        }
+        p += n;
+        if (*p == ';')
+            p++;
+    }
+}

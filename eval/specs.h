@@ -36,6 +36,13 @@ typedef struct sbr_job_spec {
 sbr_rc sbr_job_specs_expand(const sbr_experiment *x, sbr_job_spec **out, size_t *n, bool *bad_spec,
                             sbr_err *err);
 
+/* Writes the parameters of params ("k=100;m=500", as the results file has them) that differ
+ * from algorithm algo's defaults into out, separated by sep: what a table shows so that a
+ * label is short and two configurations never print alike. Entries of parameters the
+ * algorithm does not have (or of an unknown algorithm) are kept. All defaults: "". */
+void sbr_specs_short_params(const char *algo, const char *params, char sep, char *out,
+                            size_t size);
+
 /* Releases n job specs and the array; NULL is a no-op. */
 void sbr_job_specs_free(sbr_job_spec *specs, size_t n);
 

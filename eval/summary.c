@@ -8,6 +8,7 @@
 #include "data/output.h"
 #include "data/parse.h"
 #include "data/table.h"
+#include "eval/specs.h"
 
 const char *const sbr_summary_metric_cols[SBR_SUM_N] = {
     "mrr",         "hr",         "ndcg",       "ndcg_ref",   "precision",  "recall",
@@ -196,11 +197,13 @@ size_t sbr_summary_config_index(const sbr_summary *s, const sbr_summary_group *g
 
 void sbr_summary_label(const sbr_summary *s, const sbr_summary_group *g, char *out, size_t size)
 {
-    snprintf(out, size, "%s %s", sbr_summary_key_of(s, g, SBR_KEY_ALGORITHM),
-             sbr_summary_key_of(s, g, SBR_KEY_PARAMS));
-    for (char *p = out; *p; p++)
-        if (*p == ';')
-            *p = ' ';
+    const char *algo = sbr_summary_key_of(s, g, SBR_KEY_ALGORITHM);
+    char shown[1024];
+    sbr_specs_short_params(algo, sbr_summary_key_of(s, g, SBR_KEY_PARAMS), ' ', shown,
+                           sizeof shown);
+    int n = snprintf(out, size, "%s", algo);
+    if (shown[0] != '\0' && n >= 0 && (size_t)n + 1 < size)
+        snprintf(out + n, size - (size_t)n, " %s", shown);
 }
 
 const sbr_summary_group *sbr_summary_find(const sbr_summary *s, const char *dataset,

@@ -118,8 +118,8 @@ bool sbr_summary_same_config(const sbr_summary *s, const sbr_summary_group *a,
  * the x position of a configuration in the figures, the same on every dataset. */
 size_t sbr_summary_config_index(const sbr_summary *s, const sbr_summary_group *g);
 
-/* The short label of g's configuration, "vmis m=500 k=100": the algorithm, a space and the
- * params with ';' turned into spaces, cut to size. */
+/* The short label of g's configuration, "vmis m=100 remind=1": the algorithm, then the params
+ * that differ from its defaults (sbr_specs_short_params), space-separated; cut to size. */
 void sbr_summary_label(const sbr_summary *s, const sbr_summary_group *g, char *out, size_t size);
 
 /* The group with this key, or NULL. */

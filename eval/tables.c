@@ -1,5 +1,6 @@
 #include "eval/tables.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,10 +51,21 @@ sbr_rc sbr_tables_write(const char *dir, const char *name, const char *caption,
     for (size_t r = 0; r <= n_rows; r++) {
         for (size_t c = 0; c < n_cols; c++) {
             const char *t = r == 0 ? head[c] : cells[(r - 1) * n_cols + c];
+            bool bold = false;
             if (c > 0)
                 sbr_out_printf(o, " & ");
             for (const char *p = t; *p; p++) {
-                if (strncmp(p, "\xC2\xB5", 2) == 0) { /* µ */
+                if (strncmp(p, "**", 2) == 0) { /* Markdown bold, opening or closing */
+                    sbr_out_printf(o, bold ? "}" : "\\textbf{");
+                    bold = !bold;
+                    p++;
+                } else if (strncmp(p, "\xC2\xB1", 2) == 0) { /* ± */
+                    sbr_out_printf(o, "$\\pm$");
+                    p++;
+                } else if (strncmp(p, "\xE2\x80\xA0", 3) == 0) { /* † */
+                    sbr_out_printf(o, "$^\\dagger$");
+                    p += 2;
+                } else if (strncmp(p, "\xC2\xB5", 2) == 0) { /* µ */
                     sbr_out_printf(o, "$\\mu$");
                     p++;
                 } else if (strncmp(p, "\xE2\x80\x93", 3) == 0) { /* – */
@@ -94,7 +106,8 @@ static size_t distinct(const sbr_summary *s, sbr_summary_key key, const char *cu
 
 enum { MAX_ROWS = 512, MAX_DS = 16 };
 
-sbr_rc sbr_tables_accuracy(const char *dir, const sbr_summary *s, const char *cutoff, sbr_err *err)
+sbr_rc sbr_tables_accuracy(const char *dir, const sbr_summary *s, const char *cutoff,
+                           const sbr_compare *c, sbr_err *err)
 {
     const char *datasets[MAX_DS];
     size_t n_ds = distinct(s, SBR_KEY_DATASET, cutoff, datasets, MAX_DS);
@@ -126,16 +139,37 @@ sbr_rc sbr_tables_accuracy(const char *dir, const sbr_summary *s, const char *cu
             const sbr_summary_group *g =
                 sbr_summary_find(s, datasets[d], sbr_summary_key_of(s, c0, SBR_KEY_ALGORITHM),
                                  sbr_summary_key_of(s, c0, SBR_KEY_PARAMS), cutoff);
-            if (g == NULL)
-                snprintf(cells[r * n_cols + 1 + d], SBR_TABLE_CELL, "–");
-            else
-                snprintf(cells[r * n_cols + 1 + d], SBR_TABLE_CELL, "%.4f / %.4f",
-                         sbr_summary_mean(g, SBR_SUM_MRR), sbr_summary_mean(g, SBR_SUM_HR));
+            char *cell = cells[r * n_cols + 1 + d];
+            if (g == NULL) {
+                snprintf(cell, SBR_TABLE_CELL, "–");
+                continue;
+            }
+            const sbr_compare_row *cr = c != NULL ? &c->row[g - s->g] : NULL;
+            bool best = cr != NULL && cr->best, same = cr != NULL && cr->tested && cr->not_worse;
+            char sd[32] = "";
+            if (g->n > 1)
+                snprintf(sd, sizeof sd, "±%.4f", sbr_summary_spread(g, SBR_SUM_MRR).sd);
+            snprintf(cell, SBR_TABLE_CELL, "%s%.4f%s%s%s / %.4f", best ? "**" : "",
+                     sbr_summary_mean(g, SBR_SUM_MRR), best ? "**" : "", sd, same ? "†" : "",
+                     sbr_summary_mean(g, SBR_SUM_HR));
         }
     }
-    char caption[128];
-    snprintf(caption, sizeof caption, "MRR@%s / HR@%s per algorithm and dataset (mean over splits)",
-             cutoff, cutoff);
+    char caption[512];
+    if (c != NULL && c->tested > 0)
+        snprintf(caption, sizeof caption,
+                 "MRR@%s / HR@%s per algorithm and dataset (mean over splits, ±sd of MRR where "
+                 "there are several). Bold: the dataset's best MRR; †: not significantly worse "
+                 "than it (paired Wilcoxon signed-rank test on the per-prediction reciprocal "
+                 "ranks, Holm-corrected over the dataset's comparisons, alpha %.2f)",
+                 cutoff, cutoff, c->alpha);
+    else
+        snprintf(caption, sizeof caption,
+                 "MRR@%s / HR@%s per algorithm and dataset (mean over splits, ±sd of MRR where "
+                 "there are several)%s",
+                 cutoff, cutoff,
+                 c != NULL ? "; bold: the dataset's best MRR (no per-session "
+                             "ranks were stored, so no significance tests)"
+                           : "");
     sbr_rc rc = sbr_tables_write(dir, "accuracy", caption, head, n_cols, cells, n_conf, err);
     free(cells);
     return rc;

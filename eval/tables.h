@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include "data/common.h"
+#include "eval/compare.h"
 #include "eval/summary.h"
 
 enum { SBR_TABLE_CELL = 640 }; /* bytes of one table cell */
@@ -23,8 +24,12 @@ sbr_rc sbr_tables_write(const char *dir, const char *name, const char *caption,
                         size_t n_rows, sbr_err *err);
 
 /* accuracy.{md,tex}: "MRR / HR" means per configuration (rows, first-seen order) and
- * dataset (columns) at the given cutoff; "–" where a configuration did not run. */
-sbr_rc sbr_tables_accuracy(const char *dir, const sbr_summary *s, const char *cutoff, sbr_err *err);
+ * dataset (columns) at the given cutoff, MRR with "±sd" over splits when there are several;
+ * "–" where a configuration did not run. With c (may be NULL): each dataset's best MRR in
+ * bold ("**...**"; \textbf in LaTeX) and "†" after the MRR of a configuration not
+ * significantly worse than the best (eval/compare.h). */
+sbr_rc sbr_tables_accuracy(const char *dir, const sbr_summary *s, const char *cutoff,
+                           const sbr_compare *c, sbr_err *err);
 
 /* latency.{md,tex}: per group at the cutoff, mean p50/p90/p99.5/max latency, fit time and
  * model size in MiB. */

@@ -44,6 +44,12 @@ static void test_parse_spec_reads_name_and_parameters(void)
     CU_ASSERT_EQUAL(((const sr_config *)sp.config)->steps, 20);
     /* The storage is the algorithm's own size and aligned for its struct. */
     CU_ASSERT_EQUAL((uintptr_t)sp.config % _Alignof(sr_config), 0);
+    /* A params cell of a results file, pasted: ';' separates as ',' does. */
+    CU_ASSERT_EQUAL_FATAL(sbr_spec_parse(&sp, "sr:steps=7;weighting=quadratic,pruning=5", &e),
+                          SBR_OK);
+    char text[256];
+    CU_ASSERT_STRING_EQUAL(sbr_algo_format_params(sp.algo, sp.config, text, sizeof text),
+                           "steps=7;weighting=quadratic;pruning=5");
     CU_ASSERT_EQUAL(sbr_spec_parse(&sp, "ar", &e), SBR_OK);
     CU_ASSERT_STRING_EQUAL(sp.algo->name, "ar");
     CU_ASSERT_EQUAL(sbr_spec_parse(&sp, "nosuch:k=1", &e), SBR_EINVAL);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "eval/specs.h"
 #include "eval/summary.h"
 #include "eval/tables.h"
 #include "test_util.h"
@@ -87,7 +88,21 @@ static void test_configurations_are_numbered_in_first_seen_order(void)
     sbr_summary_label(&s, &s.g[1], lab, sizeof lab);
     CU_ASSERT_STRING_EQUAL(lab, "ar k=1 w=2");
     sbr_summary_label(&s, &s.g[0], lab, sizeof lab);
-    CU_ASSERT_STRING_EQUAL(lab, "pop ");
+    CU_ASSERT_STRING_EQUAL(lab, "pop");
+    /* Only what differs from the algorithm's defaults is shown; unknown entries stay. */
+    char shown[256];
+    sbr_specs_short_params("vmis", "m=500;k=100;last_items=2;idf=1;compat=clean;remind=0", ' ',
+                           shown, sizeof shown);
+    CU_ASSERT_STRING_EQUAL(shown, "k=100");
+    sbr_specs_short_params("vmis", "m=500;k=500;last_items=2;idf=1;compat=clean;remind=1", ';',
+                           shown, sizeof shown);
+    CU_ASSERT_STRING_EQUAL(shown, "remind=1");
+    sbr_specs_short_params("vmis", "m=500;foo=1;m=50", ' ', shown, sizeof shown);
+    CU_ASSERT_STRING_EQUAL(shown, "foo=1 m=50");
+    sbr_specs_short_params("nosuch", "a=1;b=2", ' ', shown, sizeof shown);
+    CU_ASSERT_STRING_EQUAL(shown, "a=1 b=2");
+    sbr_specs_short_params("vmis", "m=500", ' ', shown, sizeof shown);
+    CU_ASSERT_STRING_EQUAL(shown, "");
     sbr_summary_fini(&s);
     sbr_sheet_fini(&sh);
 }
@@ -106,7 +121,7 @@ static void test_the_summary_csv_holds_the_hand_computed_values(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(text, "dataset,algorithm,params,cutoff,config,label,n_splits,"
                                         "mrr,mrr_min,mrr_max,hr,hr_min,hr_max,ndcg,ndcg_ref,"));
     CU_ASSERT_PTR_NOT_NULL(strstr(text, ",fit_s,model_bytes,mrr_sd,mrr_ci95,hr_sd,hr_ci95\n"));
-    CU_ASSERT_PTR_NOT_NULL(strstr(text, "\nds1,pop,,20,0,\"pop \",3,0.200000,0.100000,0.300000,"
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "\nds1,pop,,20,0,\"pop\",3,0.200000,0.100000,0.300000,"
                                         "0.466667,0.300000,0.600000,nan,"));
     CU_ASSERT_PTR_NOT_NULL(strstr(text, "\nds1,ar,k=1;w=2,20,1,\"ar k=1 w=2\",1,0.200000,"
                                         "0.200000,0.200000,0.400000,0.400000,0.400000,"));
@@ -123,13 +138,13 @@ static void test_the_accuracy_table_shows_means_per_dataset(void)
     sbr_summary s;
     build(&sh, &s);
     sbr_err e = {SBR_OK, ""};
-    CU_ASSERT_EQUAL_FATAL(sbr_tables_accuracy(test_tmpdir(), &s, "20", &e), SBR_OK);
+    CU_ASSERT_EQUAL_FATAL(sbr_tables_accuracy(test_tmpdir(), &s, "20", NULL, &e), SBR_OK);
     char path[4096];
     snprintf(path, sizeof path, "%s/accuracy.md", test_tmpdir());
     char *md = test_read_file(path, NULL);
     CU_ASSERT_PTR_NOT_NULL_FATAL(md);
     CU_ASSERT_PTR_NOT_NULL(strstr(md, "| algorithm | ds1 | ds2 |\n|---|---:|---:|\n"));
-    CU_ASSERT_PTR_NOT_NULL(strstr(md, "| pop  | 0.2000 / 0.4667 | 0.5000 / 0.7000 |\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(md, "| pop | 0.2000±0.1000 / 0.4667 | 0.5000 / 0.7000 |\n"));
     CU_ASSERT_PTR_NOT_NULL(strstr(md, "| ar k=1 w=2 | 0.2000 / 0.4000 | – |\n"));
     free(md);
     snprintf(path, sizeof path, "%s/accuracy.tex", test_tmpdir());

@@ -11,6 +11,7 @@
 #include "data/parse.h"
 #include "eval/cli/cli.h"
 #include "eval/harness.h"
+#include "eval/specs.h"
 #include "eval/lists.h"
 #include "eval/report.h"
 #include "eval/results.h"
@@ -433,10 +434,12 @@ static sbr_rc eval_one(const eval_args *a, eval_job *j, size_t i, eval_rows *row
         size_t row = i * eo->n_cutoffs + k;
         sbr_metrics_row(rows->cells + row * N_COLS, CELL_BYTES, rows->ri, al->name, params,
                         eo->cutoffs[k], &res, m, fit_s, model_bytes);
-        printf("%-8s %-40.40s %6zu %7.4f %7.4f %7.4f %7.4f %7.4f %8.3f %8.3f %9.1f %9.1f %9.1f\n",
-               al->name, params, eo->cutoffs[k], m->hr, m->mrr, m->ndcg, m->precision, m->coverage,
-               fit_s, res.eval_s, res.latency_us[SBR_LAT_P50], res.latency_us[SBR_LAT_P90],
-               res.latency_us[SBR_LAT_P995]);
+        char shown[512];
+        sbr_specs_short_params(al->name, params, ',', shown, sizeof shown);
+        printf("%-8s %-40s %6zu %7.4f %7.4f %7.4f %7.4f %7.4f %8.3f %8.3f %9.1f %9.1f %9.1f\n",
+               al->name, shown[0] ? shown : "(defaults)", eo->cutoffs[k], m->hr, m->mrr, m->ndcg,
+               m->precision, m->coverage, fit_s, res.eval_s, res.latency_us[SBR_LAT_P50],
+               res.latency_us[SBR_LAT_P90], res.latency_us[SBR_LAT_P995]);
     }
     fflush(stdout);
     if (rc == SBR_OK && i == 0)
@@ -588,11 +591,14 @@ static sbr_rc bench_one(const eval_args *a, eval_job *j, size_t i, double *first
     uint64_t train_clicks = 0;
     for (size_t k = 0; k < vocab_of(j, i)->n_items; k++)
         train_clicks += vocab_of(j, i)->clicks[k];
-    printf("%-8s %-40.40s %8.2f %8.2f %8.2f %8.2f %8.2f %9.1f %10.0f %8.3f %10s %8.1f %7.2fx  "
+    char shown[512];
+    sbr_specs_short_params(al->name, params, ',', shown, sizeof shown);
+    printf("%-8s %-40s %8.2f %8.2f %8.2f %8.2f %8.2f %9.1f %10.0f %8.3f %10s %8.1f %7.2fx  "
            "%08lx\n",
-           al->name, params, r.latency_us[SBR_LAT_P50], r.latency_us[SBR_LAT_P90],
-           r.latency_us[SBR_LAT_P95], r.latency_us[SBR_LAT_P99], r.latency_us[SBR_LAT_P995],
-           r.latency_us[SBR_LAT_MAX], per_s, fit_s, sbr_fmt_bytes(bytes, sizeof bytes, model_bytes),
+           al->name, shown[0] ? shown : "(defaults)", r.latency_us[SBR_LAT_P50],
+           r.latency_us[SBR_LAT_P90], r.latency_us[SBR_LAT_P95], r.latency_us[SBR_LAT_P99],
+           r.latency_us[SBR_LAT_P995], r.latency_us[SBR_LAT_MAX], per_s, fit_s,
+           sbr_fmt_bytes(bytes, sizeof bytes, model_bytes),
            (double)model_bytes / (double)(train_clicks > 0 ? train_clicks : 1),
            *first_p90 > 0 ? r.latency_us[SBR_LAT_P90] / *first_p90 : 1.0,
            sbr_lists_crc32(vocab_of(j, i)->item_ids, &r));

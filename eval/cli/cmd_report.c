@@ -3,8 +3,11 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "eval/cli/cli.h"
+#include "eval/compare.h"
+#include "eval/store.h"
 #include "eval/summary.h"
 #include "eval/tables.h"
 
@@ -16,7 +19,14 @@ static const char report_usage[] =
     "  DIR/summary.csv                 per (dataset, algorithm, params, cutoff): the number of\n"
     "                                  splits, mean/min/max MRR and HR, mean of the other\n"
     "                                  metrics, latency percentiles, fit time, model bytes\n"
-    "  DIR/tables/accuracy.{md,tex}    MRR@N and HR@N per algorithm and dataset (means)\n"
+    "  DIR/tables/accuracy.{md,tex}    MRR@N and HR@N per algorithm and dataset (means, ±sd\n"
+    "                                  over splits); each dataset's best in bold and, when\n"
+    "                                  the results store beside FILE (metrics.db) holds\n"
+    "                                  per-session ranks ('sbr run --per-session'), a dagger\n"
+    "                                  on those not significantly worse than the best\n"
+    "  DIR/significance.csv            each configuration against its dataset's best: paired\n"
+    "                                  Wilcoxon signed-rank and t-test p-values on the\n"
+    "                                  per-prediction reciprocal ranks, raw and Holm-corrected\n"
     "  DIR/tables/latency.{md,tex}     p50/p90/p99.5 latency, fit time and model size\n"
     "  DIR/tables/datasets.{md,tex}    sessions, clicks, items, days per split (--datasets)\n"
     "  DIR/tables/reproduction.{md,tex} our values beside published ones (--published)\n"
@@ -24,25 +34,35 @@ static const char report_usage[] =
     "source; its params (key=value;...) must all appear in a result's params to match.\n"
     "\n"
     "  --cutoff N    the cutoff the tables show (default 20)\n"
+    "  --alpha A     the significance level (default 0.05)\n"
     "  -h, --help    this help\n";
 
 typedef struct report_options {
     const char *metrics, *out, *datasets, *published;
     long cutoff;
+    double alpha;
 } report_options;
 
 /* Parses the options into *o. Returns -1 to go on, else the exit status (help, usage). */
 static int parse_report_options(int argc, char **argv, report_options *o)
 {
-    enum { OPT_METRICS = CLI_OPT_FIRST_FREE, OPT_OUT, OPT_DATASETS, OPT_PUBLISHED, OPT_CUTOFF };
+    enum {
+        OPT_METRICS = CLI_OPT_FIRST_FREE,
+        OPT_OUT,
+        OPT_DATASETS,
+        OPT_PUBLISHED,
+        OPT_CUTOFF,
+        OPT_ALPHA
+    };
     static const struct option longopts[] = {{"metrics", required_argument, NULL, OPT_METRICS},
                                              {"out", required_argument, NULL, OPT_OUT},
                                              {"datasets", required_argument, NULL, OPT_DATASETS},
                                              {"published", required_argument, NULL, OPT_PUBLISHED},
                                              {"cutoff", required_argument, NULL, OPT_CUTOFF},
+                                             {"alpha", required_argument, NULL, OPT_ALPHA},
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
-    *o = (report_options){NULL, NULL, NULL, NULL, 20};
+    *o = (report_options){NULL, NULL, NULL, NULL, 20, 0.05};
     int c, rc;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -60,6 +80,9 @@ static int parse_report_options(int argc, char **argv, report_options *o)
         } else if (c == OPT_CUTOFF) {
             if ((rc = cli_count("report", "cutoff", optarg, 1, 100000, &o->cutoff)) != 0)
                 return rc;
+        } else if (c == OPT_ALPHA) {
+            if ((rc = cli_number("report", "alpha", optarg, 1e-6, 0.5, &o->alpha)) != 0)
+                return rc;
         } else {
             return cli_usage_error("report", "unrecognised option");
         }
@@ -67,6 +90,15 @@ static int parse_report_options(int argc, char **argv, report_options *o)
     if (o->metrics == NULL || o->out == NULL || optind < argc)
         return cli_usage_error("report", "--metrics and --out are required");
     return -1;
+}
+
+/* The per-session ranks of a job, from the results store (user; NULL: none stored). */
+static sbr_rc store_ranks(void *user, const char *dataset, const char *split, const char *algorithm,
+                          const char *params, uint32_t **out, size_t *n, sbr_err *err)
+{
+    if (user == NULL)
+        return sbr_err_set(err, SBR_EINVAL, "no results store");
+    return sbr_rstore_get_ranks(user, dataset, split, algorithm, params, out, n, err);
 }
 
 /* Summarises the results and writes summary.csv and the tables. */
@@ -86,8 +118,22 @@ static sbr_rc write_report(const report_options *o, const char *tables, sbr_summ
         rc = sbr_summary_build(&sh, s, err);
     if (rc == SBR_OK)
         rc = sbr_summary_write_csv(o->out, s, err);
+    /* Significance needs the store's ranks; without a store every comparison is untested. */
+    char db[4096];
+    struct stat st;
+    sbr_rstore *store = NULL;
+    sbr_rstore_path_for(o->metrics, db, sizeof db);
+    if (rc == SBR_OK && stat(db, &st) == 0)
+        rc = sbr_rstore_open(db, NULL, NULL, &store, err);
+    sbr_compare cmp = {NULL, 0, 0, 0};
     if (rc == SBR_OK)
-        rc = sbr_tables_accuracy(tables, s, cut, err);
+        rc = sbr_compare_build(s, cut, o->alpha, store_ranks, store, &cmp, err);
+    if (rc == SBR_OK)
+        rc = sbr_compare_write_csv(o->out, s, &cmp, err);
+    if (rc == SBR_OK)
+        rc = sbr_tables_accuracy(tables, s, cut, &cmp, err);
+    sbr_compare_fini(&cmp);
+    sbr_rstore_free(store);
     if (rc == SBR_OK)
         rc = sbr_tables_latency(tables, s, cut, err);
     if (rc == SBR_OK && o->datasets != NULL)

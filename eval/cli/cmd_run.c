@@ -163,9 +163,12 @@ static sbr_rc run_job(runner *r, const char *dataset, const char *split, size_t 
     const sbr_eval_metrics *m = &res.at[x->n_cutoffs - 1];
     if (isatty(STDERR_FILENO))
         fprintf(stderr, "\r\033[K");
-    printf("%-14s %-12s %-7s %-40.40s MRR@%zu %.4f  HR@%zu %.4f  p90 %.1f us  %.1fs\n", dataset,
-           split, j->spec.algo->name, j->params, x->cutoffs[x->n_cutoffs - 1], m->mrr,
-           x->cutoffs[x->n_cutoffs - 1], m->hr, res.latency_us[SBR_LAT_P90], sbr_now_s() - t0);
+    char shown[512];
+    sbr_specs_short_params(j->spec.algo->name, j->params, ',', shown, sizeof shown);
+    printf("%-14s %-12s %-7s %-40s MRR@%zu %.4f  HR@%zu %.4f  p90 %.1f us  %.1fs\n", dataset, split,
+           j->spec.algo->name, shown[0] ? shown : "(defaults)", x->cutoffs[x->n_cutoffs - 1],
+           m->mrr, x->cutoffs[x->n_cutoffs - 1], m->hr, res.latency_us[SBR_LAT_P90],
+           sbr_now_s() - t0);
     fflush(stdout);
     sbr_eval_result_fini(&res);
     if (rc != SBR_OK)
