@@ -59,24 +59,109 @@ static sbr_dataset *dataset_alloc(size_t n_sessions, size_t n_clicks, size_t n_i
     return ds;
 }
 
+/* The distinct item ids of the clicks, interned in an open-addressing hash table (linear
+ * probing, Fibonacci hashing), then ranked: one hashed look-up per click instead of sorting
+ * every click's id and searching the sorted ids for each click. */
+typedef struct item_table {
+    uint64_t *keys;
+    uint32_t *values; /* UINT32_MAX: empty slot; else the rank once ranked */
+    size_t mask;      /* slots - 1, a power of two minus one */
+    int shift;        /* 64 - log2(slots) */
+    size_t n;         /* distinct keys held */
+} item_table;
+
+static size_t item_slot(const item_table *t, uint64_t key)
+{
+    return (size_t)((key * UINT64_C(0x9E3779B97F4A7C15)) >> t->shift);
+}
+
+static bool item_table_init(item_table *t, int log2_slots)
+{
+    size_t slots = (size_t)1 << log2_slots;
+    t->keys = sbr_alloc_array(slots, sizeof *t->keys);
+    t->values = sbr_alloc_array(slots, sizeof *t->values);
+    t->mask = slots - 1;
+    t->shift = 64 - log2_slots;
+    t->n = 0;
+    if (t->keys == NULL || t->values == NULL)
+        return false;
+    memset(t->values, 0xff, slots * sizeof *t->values);
+    return true;
+}
+
+static void item_table_fini(item_table *t)
+{
+    free(t->keys);
+    free(t->values);
+}
+
+/* Adds key if absent; false when out of memory. The table stays at most half full. */
+static bool item_table_add(item_table *t, uint64_t key)
+{
+    size_t i = item_slot(t, key);
+    while (t->values[i] != UINT32_MAX) {
+        if (t->keys[i] == key)
+            return true;
+        i = (i + 1) & t->mask;
+    }
+    t->keys[i] = key;
+    t->values[i] = 0;
+    if (++t->n * 2 <= t->mask + 1)
+        return true;
+    item_table bigger;
+    if (!item_table_init(&bigger, 64 - t->shift + 1)) {
+        item_table_fini(&bigger);
+        return false;
+    }
+    for (size_t j = 0; j <= t->mask; j++) {
+        if (t->values[j] == UINT32_MAX)
+            continue;
+        size_t k = item_slot(&bigger, t->keys[j]);
+        while (bigger.values[k] != UINT32_MAX)
+            k = (k + 1) & bigger.mask;
+        bigger.keys[k] = t->keys[j];
+        bigger.values[k] = 0;
+    }
+    bigger.n = t->n;
+    item_table_fini(t);
+    *t = bigger;
+    return true;
+}
+
+/* The value of a key that is in the table. */
+static uint32_t item_table_get(const item_table *t, uint64_t key)
+{
+    size_t i = item_slot(t, key);
+    while (t->keys[i] != key || t->values[i] == UINT32_MAX)
+        i = (i + 1) & t->mask;
+    return t->values[i];
+}
+
 sbr_rc sbr_dataset_from_clicks(sbr_click *clicks, size_t n, sbr_dataset **out, sbr_err *err)
 {
     *out = NULL;
-    qsort(clicks, n, sizeof *clicks, click_cmp);
+    /* Files are usually written in this order already: then the sort is one check. */
+    bool sorted = true;
+    for (size_t c = 1; c < n && sorted; c++)
+        sorted = click_cmp(&clicks[c - 1], &clicks[c]) < 0;
+    if (!sorted)
+        qsort(clicks, n, sizeof *clicks, click_cmp);
 
     /* Distinct items, ascending: their ranks are the dense indices. */
-    uint64_t *ids = sbr_alloc_array(n, sizeof *ids);
-    if (ids == NULL)
+    item_table t;
+    if (!item_table_init(&t, 10)) {
+        item_table_fini(&t);
         return sbr_err_set(err, SBR_ENOMEM, "dataset: out of memory for %zu clicks", n);
-    for (size_t c = 0; c < n; c++)
-        ids[c] = clicks[c].item;
-    qsort(ids, n, sizeof *ids, u64_cmp);
-    size_t n_items = 0;
-    for (size_t c = 0; c < n; c++)
-        if (n_items == 0 || ids[c] != ids[n_items - 1])
-            ids[n_items++] = ids[c];
+    }
+    for (size_t c = 0; c < n; c++) {
+        if (!item_table_add(&t, clicks[c].item)) {
+            item_table_fini(&t);
+            return sbr_err_set(err, SBR_ENOMEM, "dataset: out of memory for %zu clicks", n);
+        }
+    }
+    size_t n_items = t.n;
     if (n_items > UINT32_MAX) {
-        free(ids);
+        item_table_fini(&t);
         return sbr_err_set(err, SBR_EINVAL, "dataset: %zu distinct items exceed 2^32-1", n_items);
     }
     size_t n_sessions = 0;
@@ -85,21 +170,31 @@ sbr_rc sbr_dataset_from_clicks(sbr_click *clicks, size_t n, sbr_dataset **out, s
 
     sbr_dataset *ds = dataset_alloc(n_sessions, n, n_items);
     if (ds == NULL) {
-        free(ids);
+        item_table_fini(&t);
         return sbr_err_set(err, SBR_ENOMEM, "dataset: out of memory for %zu clicks", n);
     }
-    memcpy(ds->item_ids, ids, n_items * sizeof *ids);
-    free(ids);
+    size_t k = 0;
+    for (size_t i = 0; i <= t.mask; i++)
+        if (t.values[i] != UINT32_MAX)
+            ds->item_ids[k++] = t.keys[i];
+    qsort(ds->item_ids, n_items, sizeof *ds->item_ids, u64_cmp);
+    for (size_t r = 0; r < n_items; r++) {
+        size_t i = item_slot(&t, ds->item_ids[r]);
+        while (t.keys[i] != ds->item_ids[r] || t.values[i] == UINT32_MAX)
+            i = (i + 1) & t.mask;
+        t.values[i] = (uint32_t)r;
+    }
 
     size_t s = 0;
     for (size_t c = 0; c < n; c++) {
         if (c > 0 && clicks[c].session != clicks[c - 1].session)
             ds->offsets[++s] = c;
         ds->session_ids[s] = clicks[c].session;
-        ds->items[c] = (uint32_t)find_u64(ds->item_ids, n_items, clicks[c].item);
+        ds->items[c] = item_table_get(&t, clicks[c].item);
         ds->times[c] = clicks[c].time;
         ds->rows[c] = clicks[c].row;
     }
+    item_table_fini(&t);
     ds->offsets[n_sessions] = n;
     *out = ds;
     return SBR_OK;
