@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "data/cache.h"
 #include "data/parse.h"
 
 const char *const sbr_session_aliases[] = {"SessionId", "session", "sid", NULL};
@@ -564,11 +565,47 @@ static bool fast_load(loader *ld)
     return ok && !f.header_pending && ld->stats.rows_read > 0;
 }
 
+/* The clicks of a cache file, for callers that gather clicks (several files, importers). */
+static sbr_rc clicks_of_cache(const char *path, sbr_click **clicks, size_t *n,
+                              sbr_load_stats *stats, sbr_err *err)
+{
+    sbr_dataset *ds = NULL;
+    sbr_rc rc = sbr_cache_load(path, &ds, err);
+    if (rc != SBR_OK)
+        return rc;
+    sbr_click *c = sbr_alloc_array(ds->n_clicks, sizeof *c);
+    if (c == NULL) {
+        sbr_dataset_free(ds);
+        return sbr_err_set(err, SBR_ENOMEM, "%s: out of memory", path);
+    }
+    uint64_t max_row = 0;
+    for (size_t s = 0; s < ds->n_sessions; s++) {
+        for (size_t k = ds->offsets[s]; k < ds->offsets[s + 1]; k++) {
+            c[k] = (sbr_click){ds->session_ids[s], ds->item_ids[ds->items[k]], ds->times[k],
+                               ds->rows[k]};
+            if (ds->rows[k] > max_row)
+                max_row = ds->rows[k];
+        }
+    }
+    if (stats != NULL) {
+        memset(stats, 0, sizeof *stats);
+        stats->rows_read = ds->n_clicks > 0 ? max_row + 1 : 0;
+        stats->rows_kept = ds->n_clicks;
+        stats->cache = true;
+    }
+    *clicks = c;
+    *n = ds->n_clicks;
+    sbr_dataset_free(ds);
+    return SBR_OK;
+}
+
 sbr_rc sbr_load_clicks(const char *path, const sbr_load_options *opt, sbr_click **clicks, size_t *n,
                        sbr_load_stats *stats, sbr_err *err)
 {
     *clicks = NULL;
     *n = 0;
+    if (sbr_cache_is_path(path))
+        return clicks_of_cache(path, clicks, n, stats, err);
     loader ld = {.path = path, .opt = opt};
     sbr_rc rc = number_columns(&ld, err);
     if (rc != SBR_OK)
@@ -618,6 +655,15 @@ sbr_rc sbr_load_sessions(const char *path, const sbr_load_options *opt, sbr_data
                          sbr_load_stats *stats, sbr_err *err)
 {
     *out = NULL;
+    if (sbr_cache_is_path(path)) {
+        sbr_rc rc = sbr_cache_load(path, out, err);
+        if (rc == SBR_OK && stats != NULL) {
+            memset(stats, 0, sizeof *stats);
+            stats->rows_read = stats->rows_kept = (*out)->n_clicks;
+            stats->cache = true;
+        }
+        return rc;
+    }
     sbr_click *clicks;
     size_t n;
     sbr_rc rc = sbr_load_clicks(path, opt, &clicks, &n, stats, err);

@@ -55,6 +55,7 @@ typedef struct sbr_load_stats {
     char delimiter;
     size_t columns[SBR_COL_N]; /* 0-based column indices used */
     bool fast_path;            /* the fast reader produced the clicks (see sbr_load_clicks) */
+    bool cache;                /* read from a binary cache (.sbrd, data/cache.h) */
 } sbr_load_stats;
 
 /* Total rows dropped over all reasons. */
@@ -75,11 +76,18 @@ uint64_t sbr_load_stats_dropped(const sbr_load_stats *st);
  * lone CR, blanks at the start of a line or in a used field or the header, a bad row of any
  * kind, a file without data rows, any read error) makes it give up, and the general reader
  * (data/table.h over libcsv) reads the file from the start, so clicks, statistics, errors and
- * drops are always the general reader's. stats->fast_path tells which reader finished. */
+ * drops are always the general reader's. stats->fast_path tells which reader finished.
+ *
+ * A path ending in ".sbrd" is a binary dataset cache (data/cache.h), read with sbr_cache_load
+ * and its errors; the loader options do not apply to it (they applied when it was written).
+ * Its clicks come in dataset order with their recorded row ordinals; stats->rows_read is then
+ * 1 + the largest ordinal (so ordinals of files loaded after it stay distinct), rows_kept the
+ * click count, and stats->cache is set. */
 sbr_rc sbr_load_clicks(const char *path, const sbr_load_options *opt, sbr_click **clicks, size_t *n,
                        sbr_load_stats *stats, sbr_err *err);
 
-/* sbr_load_clicks followed by sbr_dataset_from_clicks. On success *out owns the dataset. */
+/* sbr_load_clicks followed by sbr_dataset_from_clicks. On success *out owns the dataset. A
+ * cache file (".sbrd") is read directly, with rows_read = rows_kept = its click count. */
 sbr_rc sbr_load_sessions(const char *path, const sbr_load_options *opt, sbr_dataset **out,
                          sbr_load_stats *stats, sbr_err *err);
 
