@@ -808,6 +808,10 @@ static const char synth_usage[] =
     "  --p-explore P       jump to a globally popular item, default 0.07\n"
     "  --days D            time span in days, default 30 (from 2020-01-01 UTC)\n"
     "  --seed S            default 1\n"
+    "  --cover             every one of the --items ids appears at least once: items the\n"
+    "                      Zipf draws miss (many, when clicks per item are few) are added\n"
+    "                      as one extra click each at the end of sessions spread evenly;\n"
+    "                      all other clicks stay as without --cover\n"
     "  -h, --help          this help\n"
     "\n"
     "Example:\n"
@@ -825,7 +829,8 @@ enum {
     OPT_PREP,
     OPT_PEXP,
     OPT_DAYS,
-    OPT_SEED
+    OPT_SEED,
+    OPT_COVER
 };
 
 /* A count option into *out. Returns 0 or a usage error's exit status. */
@@ -869,6 +874,9 @@ static int synth_option(sbr_synth_options *so, const char **out, int c, const ch
         if ((rc = cli_count("synth", "seed", arg, 0, 2147483647L, &v)) == 0)
             so->seed = (uint64_t)v;
         return rc;
+    case OPT_COVER:
+        so->cover = true;
+        return 0;
     default:
         return cli_usage_error("synth", "unrecognised option");
     }
@@ -888,6 +896,7 @@ static int parse_synth_args(int argc, char **argv, sbr_synth_options *so, const 
                                              {"p-explore", required_argument, NULL, OPT_PEXP},
                                              {"days", required_argument, NULL, OPT_DAYS},
                                              {"seed", required_argument, NULL, OPT_SEED},
+                                             {"cover", no_argument, NULL, OPT_COVER},
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
     sbr_synth_options_init(so);
@@ -924,8 +933,9 @@ int sbr_cmd_synth(int argc, char **argv)
     cli_progress_end(&progress);
     if (src != SBR_OK)
         return cli_fail(&err);
-    char a[32], b[32];
-    printf("%s: %s sessions, %s clicks (seed %llu)\n", out, sbr_fmt_count(a, sizeof a, st.sessions),
-           sbr_fmt_count(b, sizeof b, st.clicks), (unsigned long long)so.seed);
+    char a[32], b[32], c[32];
+    printf("%s: %s sessions, %s clicks, %s items (seed %llu)\n", out,
+           sbr_fmt_count(a, sizeof a, st.sessions), sbr_fmt_count(b, sizeof b, st.clicks),
+           sbr_fmt_count(c, sizeof c, st.items), (unsigned long long)so.seed);
     return SBR_EXIT_OK;
 }
