@@ -372,7 +372,46 @@ static void test_a_bad_row_gives_the_general_readers_error(void)
     sbr_dataset_free(ds);
 }
 
+/* Damaged gzip files: truncated, a flipped byte, trailing bytes, and two members; small ones
+ * go through the whole-file inflater when it is built in, so both readers must agree there. */
+static void test_damaged_and_concatenated_gzip_files_agree(void)
+{
+    text t = {NULL, 0, 0};
+    puts_text(&t, "SessionId\tItemId\tTime\n");
+    for (unsigned i = 0; i < 3000; i++) {
+        char buf[64];
+        snprintf(buf, sizeof buf, "%u\t%u\t%u.%u\n", i / 3, (i * 7919) % 1000, 1400000000 + i,
+                 i % 10);
+        puts_text(&t, buf);
+    }
+    const char *path = test_write_file("whole.tsv.gz", t.s, t.len, true);
+    size_t gz_len = 0;
+    FILE *fp = fopen(path, "rb");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(fp);
+    unsigned char *gz = malloc(2 * t.len + 64);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(gz);
+    gz_len = fread(gz, 1, 2 * t.len + 64, fp);
+    fclose(fp);
+    sbr_load_options opt;
+    sbr_load_options_init(&opt);
+    CU_ASSERT(compare_readers(path, &opt, 0)); /* intact: the fast reader's */
+    compare_readers(test_write_file("cut.tsv.gz", gz, gz_len / 2, false), &opt, 1);
+    compare_readers(test_write_file("cut2.tsv.gz", gz, gz_len - 3, false), &opt, 2);
+    gz[gz_len / 3] ^= 0x40;
+    compare_readers(test_write_file("flip.tsv.gz", gz, gz_len, false), &opt, 3);
+    gz[gz_len / 3] ^= 0x40;
+    memcpy(gz + gz_len, "junk", 4);
+    compare_readers(test_write_file("trail.tsv.gz", gz, gz_len + 4, false), &opt, 4);
+    memcpy(gz + gz_len, gz, gz_len); /* two members: the text twice, header as a bad row */
+    compare_readers(test_write_file("two.tsv.gz", gz, 2 * gz_len, false), &opt, 5);
+    opt.skip_bad_rows = true;
+    compare_readers(test_write_file("two.tsv.gz", gz, 2 * gz_len, false), &opt, 6);
+    free(gz);
+    free(t.s);
+}
+
 static CU_TestInfo tests[] = {
+    {"damaged and concatenated gzip files agree", test_damaged_and_concatenated_gzip_files_agree},
     {"fast and general readers agree on clean files",
      test_fast_and_general_readers_agree_on_clean_files},
     {"fast and general readers agree on files with bad rows",
