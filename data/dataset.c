@@ -120,7 +120,7 @@ static bool item_table_add(item_table *t, uint64_t key)
         while (bigger.values[k] != UINT32_MAX)
             k = (k + 1) & bigger.mask;
         bigger.keys[k] = t->keys[j];
-        bigger.values[k] = 0;
+        bigger.values[k] = t->values[j];
     }
     bigger.n = t->n;
     item_table_fini(t);
@@ -196,6 +196,197 @@ sbr_rc sbr_dataset_from_clicks(sbr_click *clicks, size_t n, sbr_dataset **out, s
     }
     item_table_fini(&t);
     ds->offsets[n_sessions] = n;
+    *out = ds;
+    return SBR_OK;
+}
+
+struct sbr_dataset_builder {
+    item_table t;    /* item id -> first-seen local index */
+    uint64_t *id_of; /* [n_items] local index -> item id */
+    size_t n_items, items_cap;
+    size_t *offsets; /* [n_sessions + 1] while building */
+    uint64_t *session_ids;
+    size_t n_sessions, sessions_cap;
+    uint32_t *items; /* local indices until finished */
+    double *times;
+    uint64_t *rows;
+    size_t n, cap;
+};
+
+sbr_dataset_builder *sbr_dataset_builder_new(void)
+{
+    sbr_dataset_builder *b = calloc(1, sizeof *b);
+    if (b == NULL)
+        return NULL;
+    b->offsets = malloc(sizeof *b->offsets);
+    if (!item_table_init(&b->t, 10) || b->offsets == NULL) {
+        sbr_dataset_builder_free(b);
+        return NULL;
+    }
+    b->offsets[0] = 0;
+    return b;
+}
+
+void sbr_dataset_builder_free(sbr_dataset_builder *b)
+{
+    if (b == NULL)
+        return;
+    item_table_fini(&b->t);
+    free(b->id_of);
+    free(b->offsets);
+    free(b->session_ids);
+    free(b->items);
+    free(b->times);
+    free(b->rows);
+    free(b);
+}
+
+/* The local index of an item, added when new; UINT32_MAX when out of memory. */
+static uint32_t builder_item(sbr_dataset_builder *b, uint64_t id)
+{
+    size_t i = item_slot(&b->t, id);
+    while (b->t.values[i] != UINT32_MAX) {
+        if (b->t.keys[i] == id)
+            return b->t.values[i];
+        i = (i + 1) & b->t.mask;
+    }
+    if (b->n_items == UINT32_MAX - 1)
+        return UINT32_MAX;
+    if (b->n_items == b->items_cap) {
+        size_t cap = b->items_cap ? 2 * b->items_cap : 1024;
+        if (sbr_grow_array(&b->id_of, cap, sizeof *b->id_of) != SBR_OK)
+            return UINT32_MAX;
+        b->items_cap = cap;
+    }
+    if (!item_table_add(&b->t, id))
+        return UINT32_MAX;
+    /* item_table_add stored 0 (and may have rehashed): store the local index. */
+    i = item_slot(&b->t, id);
+    while (b->t.keys[i] != id || b->t.values[i] == UINT32_MAX)
+        i = (i + 1) & b->t.mask;
+    b->t.values[i] = (uint32_t)b->n_items;
+    b->id_of[b->n_items] = id;
+    return (uint32_t)b->n_items++;
+}
+
+int sbr_dataset_builder_add(sbr_dataset_builder *b, const sbr_click *c)
+{
+    bool new_session = b->n == 0 || c->session != b->session_ids[b->n_sessions - 1];
+    if (b->n > 0) {
+        sbr_click last = {b->session_ids[b->n_sessions - 1], 0, b->times[b->n - 1],
+                          b->rows[b->n - 1]};
+        if (click_cmp(&last, c) >= 0)
+            return 0;
+    }
+    if (b->n == b->cap) {
+        size_t cap = b->cap ? 2 * b->cap : 4096;
+        if (sbr_grow_array(&b->items, cap, sizeof *b->items) != SBR_OK ||
+            sbr_grow_array(&b->times, cap, sizeof *b->times) != SBR_OK ||
+            sbr_grow_array(&b->rows, cap, sizeof *b->rows) != SBR_OK)
+            return -1;
+        b->cap = cap;
+    }
+    if (new_session && b->n_sessions == b->sessions_cap) {
+        size_t cap = b->sessions_cap ? 2 * b->sessions_cap : 1024;
+        if (sbr_grow_array(&b->session_ids, cap, sizeof *b->session_ids) != SBR_OK ||
+            sbr_grow_array(&b->offsets, cap + 1, sizeof *b->offsets) != SBR_OK)
+            return -1;
+        b->sessions_cap = cap;
+    }
+    uint32_t local = builder_item(b, c->item);
+    if (local == UINT32_MAX)
+        return -1;
+    if (new_session) {
+        b->offsets[b->n_sessions] = b->n;
+        b->session_ids[b->n_sessions++] = c->session;
+    }
+    b->items[b->n] = local;
+    b->times[b->n] = c->time;
+    b->rows[b->n] = c->row;
+    b->n++;
+    return 1;
+}
+
+sbr_rc sbr_dataset_builder_clicks(const sbr_dataset_builder *b, sbr_click **clicks, size_t *n,
+                                  sbr_err *err)
+{
+    sbr_click *c = sbr_alloc_array(b->n, sizeof *c);
+    if (c == NULL)
+        return sbr_err_set(err, SBR_ENOMEM, "dataset: out of memory for %zu clicks", b->n);
+    for (size_t s = 0; s < b->n_sessions; s++) {
+        size_t end = s + 1 < b->n_sessions ? b->offsets[s + 1] : b->n;
+        for (size_t k = b->offsets[s]; k < end; k++)
+            c[k] = (sbr_click){b->session_ids[s], b->id_of[b->items[k]], b->times[k], b->rows[k]};
+    }
+    *clicks = c;
+    *n = b->n;
+    return SBR_OK;
+}
+
+typedef struct id_local {
+    uint64_t id;
+    uint32_t local;
+} id_local;
+
+static int id_local_cmp(const void *a, const void *b)
+{
+    uint64_t x = ((const id_local *)a)->id, y = ((const id_local *)b)->id;
+    return (x > y) - (x < y);
+}
+
+sbr_rc sbr_dataset_builder_finish(sbr_dataset_builder *b, sbr_dataset **out, sbr_err *err)
+{
+    *out = NULL;
+    sbr_dataset *ds = calloc(1, sizeof *ds);
+    id_local *order = sbr_alloc_array(b->n_items, sizeof *order);
+    uint32_t *rank = sbr_alloc_array(b->n_items, sizeof *rank);
+    uint64_t *item_ids = sbr_alloc_array(b->n_items, sizeof *item_ids);
+    if (ds == NULL || order == NULL || rank == NULL || item_ids == NULL) {
+        free(ds);
+        free(order);
+        free(rank);
+        free(item_ids);
+        return sbr_err_set(err, SBR_ENOMEM, "dataset: out of memory for %zu clicks", b->n);
+    }
+    for (size_t i = 0; i < b->n_items; i++)
+        order[i] = (id_local){b->id_of[i], (uint32_t)i};
+    qsort(order, b->n_items, sizeof *order, id_local_cmp);
+    for (size_t r = 0; r < b->n_items; r++) {
+        rank[order[r].local] = (uint32_t)r;
+        item_ids[r] = order[r].id;
+    }
+    free(order);
+    for (size_t c = 0; c < b->n; c++)
+        b->items[c] = rank[b->items[c]];
+    free(rank);
+    b->offsets[b->n_sessions] = b->n;
+    /* Hand the columns over, trimmed to their sizes (a shrinking realloc cannot fail in
+     * practice; if it does, the larger block is kept). */
+    ds->n_sessions = b->n_sessions;
+    ds->n_clicks = b->n;
+    ds->n_items = b->n_items;
+    ds->offsets = b->offsets;
+    ds->session_ids = b->session_ids != NULL ? b->session_ids : malloc(1);
+    ds->items = b->items != NULL ? b->items : malloc(1);
+    ds->times = b->times != NULL ? b->times : malloc(1);
+    ds->rows = b->rows != NULL ? b->rows : malloc(1);
+    ds->item_ids = item_ids;
+    sbr_grow_array(&ds->items, b->n > 0 ? b->n : 1, sizeof *ds->items);
+    sbr_grow_array(&ds->times, b->n > 0 ? b->n : 1, sizeof *ds->times);
+    sbr_grow_array(&ds->rows, b->n > 0 ? b->n : 1, sizeof *ds->rows);
+    sbr_grow_array(&ds->session_ids, b->n_sessions > 0 ? b->n_sessions : 1,
+                   sizeof *ds->session_ids);
+    sbr_grow_array(&ds->offsets, b->n_sessions + 1, sizeof *ds->offsets);
+    b->offsets = NULL;
+    b->session_ids = NULL;
+    b->items = NULL;
+    b->times = NULL;
+    b->rows = NULL;
+    b->n = b->cap = b->n_sessions = b->sessions_cap = 0;
+    if (!ds->session_ids || !ds->items || !ds->times || !ds->rows) {
+        sbr_dataset_free(ds);
+        return sbr_err_set(err, SBR_ENOMEM, "dataset: out of memory");
+    }
     *out = ds;
     return SBR_OK;
 }

@@ -101,6 +101,7 @@ typedef struct loader {
     size_t min_fields; /* 1 + the largest column index */
     sbr_click *clicks;
     size_t n, cap;
+    sbr_dataset_builder *builder; /* fast reader only: columns while the clicks are in order */
 } loader;
 
 /* Lists the header's names for a "column not found" message. */
@@ -454,6 +455,23 @@ static bool fast_line(fast_reader *f, const char *p, const char *e)
             return false;
         p = q;
     }
+    if (ld->builder != NULL) {
+        int added = sbr_dataset_builder_add(ld->builder, &c);
+        if (added < 0)
+            return false;
+        if (added > 0) {
+            ld->stats.rows_kept++;
+            ld->n++;
+            return true;
+        }
+        /* Out of dataset order: go on with an array of clicks, sorted at the end. */
+        sbr_err err;
+        if (sbr_dataset_builder_clicks(ld->builder, &ld->clicks, &ld->n, &err) != SBR_OK)
+            return false;
+        ld->cap = ld->n;
+        sbr_dataset_builder_free(ld->builder);
+        ld->builder = NULL;
+    }
     if (ld->n == ld->cap) {
         size_t cap = ld->cap ? 2 * ld->cap : 4096;
         if (sbr_grow_array(&ld->clicks, cap, sizeof *ld->clicks) != SBR_OK)
@@ -684,6 +702,51 @@ static sbr_rc clicks_of_cache(const char *path, sbr_click **clicks, size_t *n,
     return SBR_OK;
 }
 
+/* Reads a session file into *ld: its clicks, or with `build`, when the fast reader finishes
+ * and the clicks come in dataset order, its dataset columns in ld->builder (ld->clicks is
+ * then NULL). On failure nothing is left in *ld to free. */
+static sbr_rc read_file(const char *path, const sbr_load_options *opt, bool build, loader *ld,
+                        sbr_err *err)
+{
+    *ld = (loader){.path = path, .opt = opt};
+    sbr_rc rc = number_columns(ld, err);
+    if (rc != SBR_OK)
+        return rc;
+    if (fast_applies(path, opt)) {
+        ld->builder = build ? sbr_dataset_builder_new() : NULL;
+        if (fast_load(ld)) {
+            ld->stats.fast_path = true;
+            return SBR_OK;
+        }
+        /* Start again with the general reader. */
+        free(ld->clicks);
+        sbr_dataset_builder_free(ld->builder);
+        *ld = (loader){.path = path, .opt = opt};
+        if ((rc = number_columns(ld, err)) != SBR_OK)
+            return rc;
+    }
+    sbr_table_options topt = opt->table;
+    topt.skip_malformed = opt->skip_bad_rows;
+    sbr_table_info info;
+    rc = sbr_table_read(path, &topt, on_row, ld, &info, err);
+    ld->stats.lines = info.lines;
+    ld->stats.blank_lines = info.blank_lines;
+    ld->stats.delimiter = info.delimiter;
+    ld->stats.dropped[SBR_DROP_MALFORMED] = info.malformed;
+    ld->stats.rows_read += info.malformed;
+    if (rc == SBR_OK && ld->stats.rows_read == 0)
+        rc = sbr_err_set(err, SBR_EPARSE, "%s: no data rows (%s)", path,
+                         opt->has_header ? "only a header line" : "the file is blank");
+    if (rc == SBR_OK && ld->n == 0)
+        rc = sbr_err_set(err, SBR_EPARSE, "%s: all %llu data rows were dropped as malformed", path,
+                         (unsigned long long)ld->stats.rows_read);
+    if (rc != SBR_OK) {
+        free(ld->clicks);
+        ld->clicks = NULL;
+    }
+    return rc;
+}
+
 sbr_rc sbr_load_clicks(const char *path, const sbr_load_options *opt, sbr_click **clicks, size_t *n,
                        sbr_load_stats *stats, sbr_err *err)
 {
@@ -691,46 +754,12 @@ sbr_rc sbr_load_clicks(const char *path, const sbr_load_options *opt, sbr_click 
     *n = 0;
     if (sbr_cache_is_path(path))
         return clicks_of_cache(path, clicks, n, stats, err);
-    loader ld = {.path = path, .opt = opt};
-    sbr_rc rc = number_columns(&ld, err);
-    if (rc != SBR_OK)
-        return rc;
-    if (fast_applies(path, opt)) {
-        if (fast_load(&ld)) {
-            ld.stats.fast_path = true;
-            if (stats != NULL)
-                *stats = ld.stats;
-            *clicks = ld.clicks;
-            *n = ld.n;
-            return SBR_OK;
-        }
-        /* Start again with the general reader. */
-        free(ld.clicks);
-        ld = (loader){.path = path, .opt = opt};
-        if ((rc = number_columns(&ld, err)) != SBR_OK)
-            return rc;
-    }
-    sbr_table_options topt = opt->table;
-    topt.skip_malformed = opt->skip_bad_rows;
-    sbr_table_info info;
-    rc = sbr_table_read(path, &topt, on_row, &ld, &info, err);
-    ld.stats.lines = info.lines;
-    ld.stats.blank_lines = info.blank_lines;
-    ld.stats.delimiter = info.delimiter;
-    ld.stats.dropped[SBR_DROP_MALFORMED] = info.malformed;
-    ld.stats.rows_read += info.malformed;
-    if (rc == SBR_OK && ld.stats.rows_read == 0)
-        rc = sbr_err_set(err, SBR_EPARSE, "%s: no data rows (%s)", path,
-                         opt->has_header ? "only a header line" : "the file is blank");
-    if (rc == SBR_OK && ld.n == 0)
-        rc = sbr_err_set(err, SBR_EPARSE, "%s: all %llu data rows were dropped as malformed", path,
-                         (unsigned long long)ld.stats.rows_read);
+    loader ld;
+    sbr_rc rc = read_file(path, opt, false, &ld, err);
     if (stats != NULL)
         *stats = ld.stats;
-    if (rc != SBR_OK) {
-        free(ld.clicks);
+    if (rc != SBR_OK)
         return rc;
-    }
     *clicks = ld.clicks;
     *n = ld.n;
     return SBR_OK;
@@ -749,13 +778,19 @@ sbr_rc sbr_load_sessions(const char *path, const sbr_load_options *opt, sbr_data
         }
         return rc;
     }
-    sbr_click *clicks;
-    size_t n;
-    sbr_rc rc = sbr_load_clicks(path, opt, &clicks, &n, stats, err);
+    loader ld;
+    sbr_rc rc = read_file(path, opt, true, &ld, err);
+    if (stats != NULL)
+        *stats = ld.stats;
     if (rc != SBR_OK)
         return rc;
-    rc = sbr_dataset_from_clicks(clicks, n, out, err);
-    free(clicks);
+    if (ld.builder != NULL) {
+        rc = sbr_dataset_builder_finish(ld.builder, out, err);
+        sbr_dataset_builder_free(ld.builder);
+        return rc;
+    }
+    rc = sbr_dataset_from_clicks(ld.clicks, ld.n, out, err);
+    free(ld.clicks);
     return rc;
 }
 

@@ -87,7 +87,10 @@ sbr_rc sbr_load_clicks(const char *path, const sbr_load_options *opt, sbr_click 
                        sbr_load_stats *stats, sbr_err *err);
 
 /* sbr_load_clicks followed by sbr_dataset_from_clicks. On success *out owns the dataset. A
- * cache file (".sbrd") is read directly, with rows_read = rows_kept = its click count. */
+ * cache file (".sbrd") is read directly, with rows_read = rows_kept = its click count. When
+ * the fast reader reads a file whose rows are in dataset order (session, then time), the
+ * dataset's columns are built as the rows come (sbr_dataset_builder), so the peak memory is
+ * about the dataset's own 20 bytes per click instead of 32 more for an array of clicks. */
 sbr_rc sbr_load_sessions(const char *path, const sbr_load_options *opt, sbr_dataset **out,
                          sbr_load_stats *stats, sbr_err *err);
 

@@ -131,7 +131,9 @@ static void put_bad(text *t, gsl_rng *r)
 }
 
 typedef struct gen_spec {
-    bool ms; /* times in milliseconds */
+    bool ms;       /* times in milliseconds */
+    bool sorted;   /* rows in dataset order (session, then time), as most files are */
+    bool disorder; /* sorted, but for one row in the middle */
     char delimiter;
     bool header, crlf, bom, trailing_blank, no_final_newline, bad, lone_cr, blank_middle;
     unsigned n_cols, col[3]; /* column count and the positions of SessionId, ItemId, Time */
@@ -143,6 +145,8 @@ static void generate(gsl_rng *r, bool clean, gen_spec *g, text *t)
     static const char delimiters[3] = {'\t', ',', ';'};
     memset(g, 0, sizeof *g);
     g->ms = pick(r, 8) == 0;
+    g->sorted = pick(r, 3) == 0;
+    g->disorder = g->sorted && pick(r, 3) == 0;
     g->delimiter = delimiters[pick(r, 3)];
     g->header = pick(r, 8) != 0;
     g->crlf = pick(r, 4) == 0;
@@ -198,7 +202,17 @@ static void generate(gsl_rng *r, bool clean, gen_spec *g, text *t)
                     role = k;
             if (bad_row && role == (int)bad_col)
                 put_bad(t, r);
-            else if (role == 0 || role == 1)
+            else if (g->sorted && role == 0) {
+                char buf[32];
+                snprintf(buf, sizeof buf, "%u", 5 + i / 3);
+                puts_text(t, buf);
+            } else if (g->sorted && role == 2) {
+                char buf[32];
+                bool early = g->disorder && i == rows / 2 && i % 3 != 0;
+                snprintf(buf, sizeof buf, "%u%s", early ? 1300000000u : 1400000000u + i / 2,
+                         g->ms ? "000" : "");
+                puts_text(t, buf);
+            } else if (role == 0 || role == 1)
                 put_id(t, r, !g->bad);
             else if (role == 2)
                 put_time(t, r, g->ms);
