@@ -62,12 +62,16 @@ static sbr_dataset *dataset_alloc(size_t n_sessions, size_t n_clicks, size_t n_i
 /* The distinct item ids of the clicks, interned in an open-addressing hash table (linear
  * probing, Fibonacci hashing), then ranked: one hashed look-up per click instead of sorting
  * every click's id and searching the sorted ids for each click. */
+struct item_slot {
+    uint64_t key;
+    uint32_t value; /* UINT32_MAX: empty slot; else the rank once ranked */
+};
+
 typedef struct item_table {
-    uint64_t *keys;
-    uint32_t *values; /* UINT32_MAX: empty slot; else the rank once ranked */
-    size_t mask;      /* slots - 1, a power of two minus one */
-    int shift;        /* 64 - log2(slots) */
-    size_t n;         /* distinct keys held */
+    struct item_slot *slots; /* key and value side by side: one cache line per probe */
+    size_t mask;             /* slots - 1, a power of two minus one */
+    int shift;               /* 64 - log2(slots) */
+    size_t n;                /* distinct keys held */
 } item_table;
 
 static size_t item_slot(const item_table *t, uint64_t key)
@@ -78,34 +82,33 @@ static size_t item_slot(const item_table *t, uint64_t key)
 static bool item_table_init(item_table *t, int log2_slots)
 {
     size_t slots = (size_t)1 << log2_slots;
-    t->keys = sbr_alloc_array(slots, sizeof *t->keys);
-    t->values = sbr_alloc_array(slots, sizeof *t->values);
+    t->slots = sbr_alloc_array(slots, sizeof *t->slots);
     t->mask = slots - 1;
     t->shift = 64 - log2_slots;
     t->n = 0;
-    if (t->keys == NULL || t->values == NULL)
+    if (t->slots == NULL)
         return false;
-    memset(t->values, 0xff, slots * sizeof *t->values);
+    memset(t->slots, 0xff, slots * sizeof *t->slots);
     return true;
 }
 
 static void item_table_fini(item_table *t)
 {
-    free(t->keys);
-    free(t->values);
+    free(t->slots);
 }
 
-/* Adds key if absent; false when out of memory. The table stays at most half full. */
-static bool item_table_add(item_table *t, uint64_t key)
+/* Adds key with `value` if absent; false when out of memory. The table stays at most half
+ * full. */
+static bool item_table_add(item_table *t, uint64_t key, uint32_t value)
 {
     size_t i = item_slot(t, key);
-    while (t->values[i] != UINT32_MAX) {
-        if (t->keys[i] == key)
+    while (t->slots[i].value != UINT32_MAX) {
+        if (t->slots[i].key == key)
             return true;
         i = (i + 1) & t->mask;
     }
-    t->keys[i] = key;
-    t->values[i] = 0;
+    t->slots[i].key = key;
+    t->slots[i].value = value;
     if (++t->n * 2 <= t->mask + 1)
         return true;
     item_table bigger;
@@ -114,13 +117,13 @@ static bool item_table_add(item_table *t, uint64_t key)
         return false;
     }
     for (size_t j = 0; j <= t->mask; j++) {
-        if (t->values[j] == UINT32_MAX)
+        if (t->slots[j].value == UINT32_MAX)
             continue;
-        size_t k = item_slot(&bigger, t->keys[j]);
-        while (bigger.values[k] != UINT32_MAX)
+        size_t k = item_slot(&bigger, t->slots[j].key);
+        while (bigger.slots[k].value != UINT32_MAX)
             k = (k + 1) & bigger.mask;
-        bigger.keys[k] = t->keys[j];
-        bigger.values[k] = t->values[j];
+        bigger.slots[k].key = t->slots[j].key;
+        bigger.slots[k].value = t->slots[j].value;
     }
     bigger.n = t->n;
     item_table_fini(t);
@@ -132,9 +135,9 @@ static bool item_table_add(item_table *t, uint64_t key)
 static uint32_t item_table_get(const item_table *t, uint64_t key)
 {
     size_t i = item_slot(t, key);
-    while (t->keys[i] != key || t->values[i] == UINT32_MAX)
+    while (t->slots[i].key != key || t->slots[i].value == UINT32_MAX)
         i = (i + 1) & t->mask;
-    return t->values[i];
+    return t->slots[i].value;
 }
 
 sbr_rc sbr_dataset_from_clicks(sbr_click *clicks, size_t n, sbr_dataset **out, sbr_err *err)
@@ -154,7 +157,7 @@ sbr_rc sbr_dataset_from_clicks(sbr_click *clicks, size_t n, sbr_dataset **out, s
         return sbr_err_set(err, SBR_ENOMEM, "dataset: out of memory for %zu clicks", n);
     }
     for (size_t c = 0; c < n; c++) {
-        if (!item_table_add(&t, clicks[c].item)) {
+        if (!item_table_add(&t, clicks[c].item, 0)) {
             item_table_fini(&t);
             return sbr_err_set(err, SBR_ENOMEM, "dataset: out of memory for %zu clicks", n);
         }
@@ -175,14 +178,14 @@ sbr_rc sbr_dataset_from_clicks(sbr_click *clicks, size_t n, sbr_dataset **out, s
     }
     size_t k = 0;
     for (size_t i = 0; i <= t.mask; i++)
-        if (t.values[i] != UINT32_MAX)
-            ds->item_ids[k++] = t.keys[i];
+        if (t.slots[i].value != UINT32_MAX)
+            ds->item_ids[k++] = t.slots[i].key;
     qsort(ds->item_ids, n_items, sizeof *ds->item_ids, u64_cmp);
     for (size_t r = 0; r < n_items; r++) {
         size_t i = item_slot(&t, ds->item_ids[r]);
-        while (t.keys[i] != ds->item_ids[r] || t.values[i] == UINT32_MAX)
+        while (t.slots[i].key != ds->item_ids[r] || t.slots[i].value == UINT32_MAX)
             i = (i + 1) & t.mask;
-        t.values[i] = (uint32_t)r;
+        t.slots[i].value = (uint32_t)r;
     }
 
     size_t s = 0;
@@ -245,9 +248,9 @@ void sbr_dataset_builder_free(sbr_dataset_builder *b)
 static uint32_t builder_item(sbr_dataset_builder *b, uint64_t id)
 {
     size_t i = item_slot(&b->t, id);
-    while (b->t.values[i] != UINT32_MAX) {
-        if (b->t.keys[i] == id)
-            return b->t.values[i];
+    while (b->t.slots[i].value != UINT32_MAX) {
+        if (b->t.slots[i].key == id)
+            return b->t.slots[i].value;
         i = (i + 1) & b->t.mask;
     }
     if (b->n_items == UINT32_MAX - 1)
@@ -258,13 +261,8 @@ static uint32_t builder_item(sbr_dataset_builder *b, uint64_t id)
             return UINT32_MAX;
         b->items_cap = cap;
     }
-    if (!item_table_add(&b->t, id))
+    if (!item_table_add(&b->t, id, (uint32_t)b->n_items))
         return UINT32_MAX;
-    /* item_table_add stored 0 (and may have rehashed): store the local index. */
-    i = item_slot(&b->t, id);
-    while (b->t.keys[i] != id || b->t.values[i] == UINT32_MAX)
-        i = (i + 1) & b->t.mask;
-    b->t.values[i] = (uint32_t)b->n_items;
     b->id_of[b->n_items] = id;
     return (uint32_t)b->n_items++;
 }
