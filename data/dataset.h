@@ -60,7 +60,7 @@ int sbr_dataset_builder_add(sbr_dataset_builder *b, const sbr_click *c);
 
 /* The clicks added so far, in order, into a new malloc'ed array (*clicks, *n), for a caller
  * that must continue with sbr_dataset_from_clicks. Errors: SBR_ENOMEM. */
-sbr_rc sbr_dataset_builder_clicks(const sbr_dataset_builder *b, sbr_click **clicks, size_t *n,
+sbr_rc sbr_dataset_builder_clicks(sbr_dataset_builder *b, sbr_click **clicks, size_t *n,
                                   sbr_err *err);
 
 /* Ranks the items and turns the builder's columns into *out (the same dataset that
