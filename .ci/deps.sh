@@ -19,6 +19,7 @@ libgsl-dev           random numbers (seeded mt19937), statistics, TPE
 libcsv-dev           CSV/TSV parsing with quoting
 libcunit1-dev        unit tests
 zlib1g-dev           transparent .gz reading and writing
+libdeflate-dev       faster whole-file inflate of small .gz session files (optional)
 gnuplot-nox          figures (PNG/PDF via the cairo terminals)
 libmicrohttpd-dev    sbr serve: the HTTP server (thread pool, keep-alive)
 libjansson-dev       sbr serve: parsing JSON requests

@@ -59,24 +59,112 @@ static sbr_dataset *dataset_alloc(size_t n_sessions, size_t n_clicks, size_t n_i
     return ds;
 }
 
+/* The distinct item ids of the clicks, interned in an open-addressing hash table (linear
+ * probing, Fibonacci hashing), then ranked: one hashed look-up per click instead of sorting
+ * every click's id and searching the sorted ids for each click. */
+struct item_slot {
+    uint64_t key;
+    uint32_t value; /* UINT32_MAX: empty slot; else the rank once ranked */
+};
+
+typedef struct item_table {
+    struct item_slot *slots; /* key and value side by side: one cache line per probe */
+    size_t mask;             /* slots - 1, a power of two minus one */
+    int shift;               /* 64 - log2(slots) */
+    size_t n;                /* distinct keys held */
+} item_table;
+
+static size_t item_slot(const item_table *t, uint64_t key)
+{
+    return (size_t)((key * UINT64_C(0x9E3779B97F4A7C15)) >> t->shift);
+}
+
+static bool item_table_init(item_table *t, int log2_slots)
+{
+    size_t slots = (size_t)1 << log2_slots;
+    t->slots = sbr_alloc_array(slots, sizeof *t->slots);
+    t->mask = slots - 1;
+    t->shift = 64 - log2_slots;
+    t->n = 0;
+    if (t->slots == NULL)
+        return false;
+    memset(t->slots, 0xff, slots * sizeof *t->slots);
+    return true;
+}
+
+static void item_table_fini(item_table *t)
+{
+    free(t->slots);
+}
+
+/* Adds key with `value` if absent; false when out of memory. The table stays at most half
+ * full. */
+static bool item_table_add(item_table *t, uint64_t key, uint32_t value)
+{
+    size_t i = item_slot(t, key);
+    while (t->slots[i].value != UINT32_MAX) {
+        if (t->slots[i].key == key)
+            return true;
+        i = (i + 1) & t->mask;
+    }
+    t->slots[i].key = key;
+    t->slots[i].value = value;
+    if (++t->n * 2 <= t->mask + 1)
+        return true;
+    item_table bigger;
+    if (!item_table_init(&bigger, 64 - t->shift + 1)) {
+        item_table_fini(&bigger);
+        return false;
+    }
+    for (size_t j = 0; j <= t->mask; j++) {
+        if (t->slots[j].value == UINT32_MAX)
+            continue;
+        size_t k = item_slot(&bigger, t->slots[j].key);
+        while (bigger.slots[k].value != UINT32_MAX)
+            k = (k + 1) & bigger.mask;
+        bigger.slots[k].key = t->slots[j].key;
+        bigger.slots[k].value = t->slots[j].value;
+    }
+    bigger.n = t->n;
+    item_table_fini(t);
+    *t = bigger;
+    return true;
+}
+
+/* The value of a key that is in the table. */
+static uint32_t item_table_get(const item_table *t, uint64_t key)
+{
+    size_t i = item_slot(t, key);
+    while (t->slots[i].key != key || t->slots[i].value == UINT32_MAX)
+        i = (i + 1) & t->mask;
+    return t->slots[i].value;
+}
+
 sbr_rc sbr_dataset_from_clicks(sbr_click *clicks, size_t n, sbr_dataset **out, sbr_err *err)
 {
     *out = NULL;
-    qsort(clicks, n, sizeof *clicks, click_cmp);
+    /* Files are usually written in this order already: then the sort is one check. */
+    bool sorted = true;
+    for (size_t c = 1; c < n && sorted; c++)
+        sorted = click_cmp(&clicks[c - 1], &clicks[c]) < 0;
+    if (!sorted)
+        qsort(clicks, n, sizeof *clicks, click_cmp);
 
     /* Distinct items, ascending: their ranks are the dense indices. */
-    uint64_t *ids = sbr_alloc_array(n, sizeof *ids);
-    if (ids == NULL)
+    item_table t;
+    if (!item_table_init(&t, 10)) {
+        item_table_fini(&t);
         return sbr_err_set(err, SBR_ENOMEM, "dataset: out of memory for %zu clicks", n);
-    for (size_t c = 0; c < n; c++)
-        ids[c] = clicks[c].item;
-    qsort(ids, n, sizeof *ids, u64_cmp);
-    size_t n_items = 0;
-    for (size_t c = 0; c < n; c++)
-        if (n_items == 0 || ids[c] != ids[n_items - 1])
-            ids[n_items++] = ids[c];
+    }
+    for (size_t c = 0; c < n; c++) {
+        if (!item_table_add(&t, clicks[c].item, 0)) {
+            item_table_fini(&t);
+            return sbr_err_set(err, SBR_ENOMEM, "dataset: out of memory for %zu clicks", n);
+        }
+    }
+    size_t n_items = t.n;
     if (n_items > UINT32_MAX) {
-        free(ids);
+        item_table_fini(&t);
         return sbr_err_set(err, SBR_EINVAL, "dataset: %zu distinct items exceed 2^32-1", n_items);
     }
     size_t n_sessions = 0;
@@ -85,22 +173,255 @@ sbr_rc sbr_dataset_from_clicks(sbr_click *clicks, size_t n, sbr_dataset **out, s
 
     sbr_dataset *ds = dataset_alloc(n_sessions, n, n_items);
     if (ds == NULL) {
-        free(ids);
+        item_table_fini(&t);
         return sbr_err_set(err, SBR_ENOMEM, "dataset: out of memory for %zu clicks", n);
     }
-    memcpy(ds->item_ids, ids, n_items * sizeof *ids);
-    free(ids);
+    size_t k = 0;
+    for (size_t i = 0; i <= t.mask; i++)
+        if (t.slots[i].value != UINT32_MAX)
+            ds->item_ids[k++] = t.slots[i].key;
+    qsort(ds->item_ids, n_items, sizeof *ds->item_ids, u64_cmp);
+    for (size_t r = 0; r < n_items; r++) {
+        size_t i = item_slot(&t, ds->item_ids[r]);
+        while (t.slots[i].key != ds->item_ids[r] || t.slots[i].value == UINT32_MAX)
+            i = (i + 1) & t.mask;
+        t.slots[i].value = (uint32_t)r;
+    }
 
     size_t s = 0;
     for (size_t c = 0; c < n; c++) {
         if (c > 0 && clicks[c].session != clicks[c - 1].session)
             ds->offsets[++s] = c;
         ds->session_ids[s] = clicks[c].session;
-        ds->items[c] = (uint32_t)find_u64(ds->item_ids, n_items, clicks[c].item);
+        ds->items[c] = item_table_get(&t, clicks[c].item);
         ds->times[c] = clicks[c].time;
         ds->rows[c] = clicks[c].row;
     }
+    item_table_fini(&t);
     ds->offsets[n_sessions] = n;
+    *out = ds;
+    return SBR_OK;
+}
+
+enum { BUILDER_PENDING = 64 };
+
+struct sbr_dataset_builder {
+    item_table t;    /* item id -> first-seen local index */
+    uint64_t *id_of; /* [n_items] local index -> item id */
+    size_t n_items, items_cap;
+    size_t *offsets; /* [n_sessions + 1] while building */
+    uint64_t *session_ids;
+    size_t n_sessions, sessions_cap;
+    uint32_t *items; /* local indices until finished */
+    double *times;
+    uint64_t *rows;
+    size_t n, cap;
+    /* Clicks whose item is not looked up yet: their table slots are prefetched when they
+     * arrive and probed BUILDER_PENDING clicks later, so the cache misses of a large table
+     * (one per click, 64 MB for 1.4M items) overlap instead of queueing. */
+    uint64_t pending_id[BUILDER_PENDING];
+    size_t pending_at[BUILDER_PENDING];
+    size_t n_pending, pending_head;
+};
+
+sbr_dataset_builder *sbr_dataset_builder_new(void)
+{
+    sbr_dataset_builder *b = calloc(1, sizeof *b);
+    if (b == NULL)
+        return NULL;
+    b->offsets = malloc(sizeof *b->offsets);
+    if (!item_table_init(&b->t, 10) || b->offsets == NULL) {
+        sbr_dataset_builder_free(b);
+        return NULL;
+    }
+    b->offsets[0] = 0;
+    return b;
+}
+
+void sbr_dataset_builder_free(sbr_dataset_builder *b)
+{
+    if (b == NULL)
+        return;
+    item_table_fini(&b->t);
+    free(b->id_of);
+    free(b->offsets);
+    free(b->session_ids);
+    free(b->items);
+    free(b->times);
+    free(b->rows);
+    free(b);
+}
+
+/* The local index of an item, added when new; UINT32_MAX when out of memory. */
+static uint32_t builder_item(sbr_dataset_builder *b, uint64_t id)
+{
+    size_t i = item_slot(&b->t, id);
+    while (b->t.slots[i].value != UINT32_MAX) {
+        if (b->t.slots[i].key == id)
+            return b->t.slots[i].value;
+        i = (i + 1) & b->t.mask;
+    }
+    if (b->n_items == UINT32_MAX - 1)
+        return UINT32_MAX;
+    if (b->n_items == b->items_cap) {
+        size_t cap = b->items_cap ? 2 * b->items_cap : 1024;
+        if (sbr_grow_array(&b->id_of, cap, sizeof *b->id_of) != SBR_OK)
+            return UINT32_MAX;
+        b->items_cap = cap;
+    }
+    if (!item_table_add(&b->t, id, (uint32_t)b->n_items))
+        return UINT32_MAX;
+    b->id_of[b->n_items] = id;
+    return (uint32_t)b->n_items++;
+}
+
+/* Looks up the oldest pending click's item. False when out of memory. */
+static bool builder_resolve(sbr_dataset_builder *b)
+{
+    size_t k = b->pending_head;
+    uint32_t local = builder_item(b, b->pending_id[k]);
+    if (local == UINT32_MAX)
+        return false;
+    b->items[b->pending_at[k]] = local;
+    b->pending_head = (k + 1) % BUILDER_PENDING;
+    b->n_pending--;
+    return true;
+}
+
+static bool builder_flush(sbr_dataset_builder *b)
+{
+    while (b->n_pending > 0)
+        if (!builder_resolve(b))
+            return false;
+    return true;
+}
+
+int sbr_dataset_builder_add(sbr_dataset_builder *b, const sbr_click *c)
+{
+    bool new_session = b->n == 0 || c->session != b->session_ids[b->n_sessions - 1];
+    if (b->n > 0) {
+        sbr_click last = {b->session_ids[b->n_sessions - 1], 0, b->times[b->n - 1],
+                          b->rows[b->n - 1]};
+        if (click_cmp(&last, c) >= 0)
+            return 0;
+    }
+    if (b->n == b->cap) {
+        size_t cap = b->cap ? 2 * b->cap : 4096;
+        if (sbr_grow_array(&b->items, cap, sizeof *b->items) != SBR_OK ||
+            sbr_grow_array(&b->times, cap, sizeof *b->times) != SBR_OK ||
+            sbr_grow_array(&b->rows, cap, sizeof *b->rows) != SBR_OK)
+            return -1;
+        b->cap = cap;
+    }
+    if (new_session && b->n_sessions == b->sessions_cap) {
+        size_t cap = b->sessions_cap ? 2 * b->sessions_cap : 1024;
+        if (sbr_grow_array(&b->session_ids, cap, sizeof *b->session_ids) != SBR_OK ||
+            sbr_grow_array(&b->offsets, cap + 1, sizeof *b->offsets) != SBR_OK)
+            return -1;
+        b->sessions_cap = cap;
+    }
+    if (b->n_pending == BUILDER_PENDING && !builder_resolve(b))
+        return -1;
+    size_t k = (b->pending_head + b->n_pending++) % BUILDER_PENDING;
+    b->pending_id[k] = c->item;
+    b->pending_at[k] = b->n;
+#if defined(__GNUC__)
+    __builtin_prefetch(&b->t.slots[item_slot(&b->t, c->item)]);
+#endif
+    if (new_session) {
+        b->offsets[b->n_sessions] = b->n;
+        b->session_ids[b->n_sessions++] = c->session;
+    }
+    b->times[b->n] = c->time;
+    b->rows[b->n] = c->row;
+    b->n++;
+    return 1;
+}
+
+sbr_rc sbr_dataset_builder_clicks(sbr_dataset_builder *b, sbr_click **clicks, size_t *n,
+                                  sbr_err *err)
+{
+    if (!builder_flush(b))
+        return sbr_err_set(err, SBR_ENOMEM, "dataset: out of memory for %zu items", b->n_items);
+    sbr_click *c = sbr_alloc_array(b->n, sizeof *c);
+    if (c == NULL)
+        return sbr_err_set(err, SBR_ENOMEM, "dataset: out of memory for %zu clicks", b->n);
+    for (size_t s = 0; s < b->n_sessions; s++) {
+        size_t end = s + 1 < b->n_sessions ? b->offsets[s + 1] : b->n;
+        for (size_t k = b->offsets[s]; k < end; k++)
+            c[k] = (sbr_click){b->session_ids[s], b->id_of[b->items[k]], b->times[k], b->rows[k]};
+    }
+    *clicks = c;
+    *n = b->n;
+    return SBR_OK;
+}
+
+typedef struct id_local {
+    uint64_t id;
+    uint32_t local;
+} id_local;
+
+static int id_local_cmp(const void *a, const void *b)
+{
+    uint64_t x = ((const id_local *)a)->id, y = ((const id_local *)b)->id;
+    return (x > y) - (x < y);
+}
+
+sbr_rc sbr_dataset_builder_finish(sbr_dataset_builder *b, sbr_dataset **out, sbr_err *err)
+{
+    *out = NULL;
+    if (!builder_flush(b))
+        return sbr_err_set(err, SBR_ENOMEM, "dataset: out of memory for %zu items", b->n_items);
+    sbr_dataset *ds = calloc(1, sizeof *ds);
+    id_local *order = sbr_alloc_array(b->n_items, sizeof *order);
+    uint32_t *rank = sbr_alloc_array(b->n_items, sizeof *rank);
+    uint64_t *item_ids = sbr_alloc_array(b->n_items, sizeof *item_ids);
+    if (ds == NULL || order == NULL || rank == NULL || item_ids == NULL) {
+        free(ds);
+        free(order);
+        free(rank);
+        free(item_ids);
+        return sbr_err_set(err, SBR_ENOMEM, "dataset: out of memory for %zu clicks", b->n);
+    }
+    for (size_t i = 0; i < b->n_items; i++)
+        order[i] = (id_local){b->id_of[i], (uint32_t)i};
+    qsort(order, b->n_items, sizeof *order, id_local_cmp);
+    for (size_t r = 0; r < b->n_items; r++) {
+        rank[order[r].local] = (uint32_t)r;
+        item_ids[r] = order[r].id;
+    }
+    free(order);
+    for (size_t c = 0; c < b->n; c++)
+        b->items[c] = rank[b->items[c]];
+    free(rank);
+    b->offsets[b->n_sessions] = b->n;
+    /* Hand the columns over, trimmed to their sizes (a shrinking realloc cannot fail in
+     * practice; if it does, the larger block is kept). */
+    ds->n_sessions = b->n_sessions;
+    ds->n_clicks = b->n;
+    ds->n_items = b->n_items;
+    ds->offsets = b->offsets;
+    ds->session_ids = b->session_ids != NULL ? b->session_ids : malloc(1);
+    ds->items = b->items != NULL ? b->items : malloc(1);
+    ds->times = b->times != NULL ? b->times : malloc(1);
+    ds->rows = b->rows != NULL ? b->rows : malloc(1);
+    ds->item_ids = item_ids;
+    sbr_grow_array(&ds->items, b->n > 0 ? b->n : 1, sizeof *ds->items);
+    sbr_grow_array(&ds->times, b->n > 0 ? b->n : 1, sizeof *ds->times);
+    sbr_grow_array(&ds->rows, b->n > 0 ? b->n : 1, sizeof *ds->rows);
+    sbr_grow_array(&ds->session_ids, b->n_sessions > 0 ? b->n_sessions : 1,
+                   sizeof *ds->session_ids);
+    sbr_grow_array(&ds->offsets, b->n_sessions + 1, sizeof *ds->offsets);
+    b->offsets = NULL;
+    b->session_ids = NULL;
+    b->items = NULL;
+    b->times = NULL;
+    b->rows = NULL;
+    b->n = b->cap = b->n_sessions = b->sessions_cap = 0;
+    if (!ds->session_ids || !ds->items || !ds->times || !ds->rows) {
+        sbr_dataset_free(ds);
+        return sbr_err_set(err, SBR_ENOMEM, "dataset: out of memory");
+    }
     *out = ds;
     return SBR_OK;
 }

@@ -46,6 +46,31 @@ typedef struct sbr_dataset {
  * *out is then NULL. */
 sbr_rc sbr_dataset_from_clicks(sbr_click *clicks, size_t n, sbr_dataset **out, sbr_err *err);
 
+/* A dataset built click by click from clicks that arrive in dataset order (session, then
+ * time, then row, all ascending, as most session files are written): it holds only the
+ * dataset's columns and a hash table of the distinct items, never an array of clicks. */
+typedef struct sbr_dataset_builder sbr_dataset_builder;
+
+/* A new, empty builder; NULL when out of memory. Free with sbr_dataset_builder_free. */
+sbr_dataset_builder *sbr_dataset_builder_new(void);
+
+/* Appends a click. Returns 1 when added, 0 when the click is out of dataset order (nothing is
+ * added; the builder stays usable for sbr_dataset_builder_clicks), -1 when out of memory. */
+int sbr_dataset_builder_add(sbr_dataset_builder *b, const sbr_click *c);
+
+/* The clicks added so far, in order, into a new malloc'ed array (*clicks, *n), for a caller
+ * that must continue with sbr_dataset_from_clicks. Errors: SBR_ENOMEM. */
+sbr_rc sbr_dataset_builder_clicks(sbr_dataset_builder *b, sbr_click **clicks, size_t *n,
+                                  sbr_err *err);
+
+/* Ranks the items and turns the builder's columns into *out (the same dataset that
+ * sbr_dataset_from_clicks builds from the same clicks). The builder is then empty. Errors:
+ * SBR_EINVAL (more than 2^32-1 distinct items), SBR_ENOMEM. */
+sbr_rc sbr_dataset_builder_finish(sbr_dataset_builder *b, sbr_dataset **out, sbr_err *err);
+
+/* Frees the builder. NULL is a no-op. */
+void sbr_dataset_builder_free(sbr_dataset_builder *b);
+
 /* Builds the dataset of the clicks c with keep[c] true (keep == NULL keeps all). Items and
  * sessions left without clicks disappear and dense item indices are renumbered; original ids,
  * times and row ordinals are kept. Errors: SBR_ENOMEM. */

@@ -1015,16 +1015,26 @@ sbr_rc sbr_prepare(const char *path, const sbr_prepare_options *opt, sbr_dataset
     }
     if ((rc = check_options(opt, (fmt_id)f, &ev, err)) != SBR_OK)
         goto done;
-    if (uses_load_columns((fmt_id)f))
-        rc = sbr_load_clicks(path, &opt->load, &clicks, &n, &st.load, err);
-    else
+    /* Session files load straight into a dataset (no array of clicks when they are in
+     * order); raw dumps build their clicks first. */
+    if (uses_load_columns((fmt_id)f)) {
+        rc = sbr_load_sessions(path, &opt->load, &built, &st.load, err);
+    } else {
         rc = read_raw_clicks(path, opt, (fmt_id)f, &ev, &clicks, &n, &st, err);
+        if (rc == SBR_OK)
+            rc = sbr_dataset_from_clicks(clicks, n, &built, err);
+    }
     if (rc != SBR_OK)
         goto done;
-    if ((rc = sbr_dataset_from_clicks(clicks, n, &built, err)) != SBR_OK)
-        goto done;
     st.sessions_built = built->n_sessions;
-    rc = sbr_filter_apply(built, &opt->filter, out, &st.filter, err);
+    const sbr_filter_options *fo = &opt->filter;
+    if (fo->first_min_session_length <= 1 && fo->min_item_support <= 1 &&
+        fo->min_session_length <= 1 && !fo->collapse_repeats) {
+        *out = built; /* no filter: the dataset as loaded, without a copy */
+        built = NULL;
+    } else {
+        rc = sbr_filter_apply(built, &opt->filter, out, &st.filter, err);
+    }
 done:
     free(clicks);
     sbr_dataset_free(built);

@@ -392,6 +392,56 @@ static void prefer_gzip_error(reader *r, source *src, char *chunk)
     }
 }
 
+struct sbr_text {
+    reader r; /* only its path and line are used, by the messages */
+    source src;
+};
+
+sbr_rc sbr_text_open(const char *path, sbr_text **out, sbr_err *err)
+{
+    *out = NULL;
+    sbr_text *t = calloc(1, sizeof *t);
+    if (t == NULL)
+        return sbr_err_set(err, SBR_ENOMEM, "%s: out of memory", path);
+    t->r.path = path;
+    sbr_rc rc = source_open(&t->r, &t->src, err);
+    if (rc != SBR_OK) {
+        sbr_text_close(t);
+        return rc;
+    }
+    *out = t;
+    return SBR_OK;
+}
+
+sbr_rc sbr_text_read(sbr_text *t, char *buf, size_t cap, size_t *n, sbr_err *err)
+{
+    source *src = &t->src;
+    if (src->gz || src->z.avail_in > 0)
+        return source_read(&t->r, src, buf, cap, n, err);
+    /* A plain file after its first buffer: read straight into the caller's block. */
+    size_t got = 0;
+    *n = 0;
+    while (got < cap && !src->eof) {
+        errno = 0;
+        size_t k = fread(buf + got, 1, cap - got, src->fp);
+        if (k < cap - got && ferror(src->fp))
+            return read_error(&t->r, err);
+        if (k == 0)
+            src->eof = true;
+        got += k;
+    }
+    *n = got;
+    return SBR_OK;
+}
+
+void sbr_text_close(sbr_text *t)
+{
+    if (t == NULL)
+        return;
+    source_close(&t->src);
+    free(t);
+}
+
 sbr_rc sbr_table_read(const char *path, const sbr_table_options *opt, sbr_row_fn fn, void *user,
                       sbr_table_info *info, sbr_err *err)
 {

@@ -69,4 +69,21 @@ typedef struct sbr_table_info {
 sbr_rc sbr_table_read(const char *path, const sbr_table_options *opt, sbr_row_fn fn, void *user,
                       sbr_table_info *info, sbr_err *err);
 
+/* A file's text as raw bytes, in large blocks, with the same handling of plain and gzip files
+ * as sbr_table_read (magic bytes, concatenated members, and the same errors for a truncated
+ * or damaged stream or trailing bytes; line numbers in those messages are not tracked, so they
+ * say "after line 0"). The fast loader (data/load.c) reads through it. */
+typedef struct sbr_text sbr_text;
+
+/* Opens `path`. On success *out owns the source (close it with sbr_text_close). Errors:
+ * SBR_EIO (cannot open, read error, a ".gz" file without gzip data), SBR_ENOMEM. */
+sbr_rc sbr_text_open(const char *path, sbr_text **out, sbr_err *err);
+
+/* Fills buf with up to cap bytes of text, fewer only at the end of the file (*n is 0 there).
+ * Errors: as sbr_table_read for reading and inflating. Not thread-safe for one source. */
+sbr_rc sbr_text_read(sbr_text *t, char *buf, size_t cap, size_t *n, sbr_err *err);
+
+/* Closes the source. NULL is a no-op. */
+void sbr_text_close(sbr_text *t);
+
 #endif

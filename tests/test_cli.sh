@@ -113,6 +113,24 @@ expect 2 "prepare needs its options" -- "$SBR" prepare --format sessions
 expect 2 "prepare rejects an unknown format" -- "$SBR" prepare --format nope --in "$FIX/sessions-small.tsv" --out "$TMP/p.tsv"
 contains "$TMP/err" "lastfm1k" "the known formats are listed"
 
+# The binary dataset cache: written by prepare, read by every command in place of the file.
+cp "$FIX/sessions-small.tsv" "$TMP/cached.tsv"
+expect 0 "prepare writes a cache" -- "$SBR" prepare --format sessions --no-filters --in "$TMP/cached.tsv" --out "$TMP/cached.sbrd"
+expect 0 "stats of the file" -- "$SBR" stats --csv "$TMP/cached.tsv"
+cut -d, -f2- "$TMP/out" >"$TMP/stats-tsv.csv"
+expect 0 "stats of its cache" -- "$SBR" stats --csv "$TMP/cached.sbrd"
+cut -d, -f2- "$TMP/out" >"$TMP/stats-sbrd.csv"
+cmp -s "$TMP/stats-tsv.csv" "$TMP/stats-sbrd.csv" && ok || bad "the cache describes the same dataset as its file"
+expect 0 "a split reads the cache" -- "$SBR" split --in "$TMP/cached.sbrd" --out "$TMP/csplit" --last-days 1
+expect 2 "--no-filters goes alone" -- "$SBR" prepare --format sessions --no-filters --min-item-support 3 --in "$TMP/cached.tsv" --out "$TMP/c2.sbrd"
+printf 'x' | dd of="$TMP/cached.sbrd" bs=1 seek=200 conv=notrunc 2>/dev/null
+expect 1 "a corrupt cache is refused" -- "$SBR" stats "$TMP/cached.sbrd"
+contains "$TMP/err" "cached.sbrd: corrupt cache" "the corrupt cache is named"
+expect 0 "prepare rewrites the cache" -- "$SBR" prepare --format sessions --no-filters --in "$TMP/cached.tsv" --out "$TMP/cached.sbrd"
+echo "99	1	5" >>"$TMP/cached.tsv"
+expect 1 "a stale cache is refused" -- "$SBR" stats "$TMP/cached.sbrd"
+contains "$TMP/err" "stale cache" "the stale cache is reported"
+
 # eval: a deterministic pseudo-random click log (an LCG in awk), split by session id.
 awk 'BEGIN { x = 12345; print "SessionId\tItemId\tTime" > "'"$TMP"'/tr.tsv"; print "SessionId\tItemId\tTime" > "'"$TMP"'/te.tsv";
   for (s = 1; s <= 1200; s++) { x = (x * 1103515245 + 12345) % 2147483648; len = 2 + x % 7;

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 #include "data/load.h"
 #include "data/synth.h"
@@ -134,8 +135,102 @@ static void test_counts_are_range_checked_before_conversion(void)
     CU_ASSERT_EQUAL(o.seed, 4294967296u);
 }
 
+/* The bytes a seed gives are fixed across releases: experiments and their saved results use
+ * them. The CRC-32 is that of the output of the generator before its formatting was rewritten
+ * (sbr at ad65b1a). */
+static void test_a_seed_gives_the_bytes_it_always_gave(void)
+{
+    sbr_synth_options o;
+    sbr_synth_options_init(&o);
+    o.sessions = 3000;
+    o.items = 800;
+    o.seed = 9;
+    size_t len = 0;
+    char *text = test_read_file(synth("fixed.tsv", &o), &len);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+    CU_ASSERT_EQUAL(len, 324562);
+    CU_ASSERT_EQUAL(crc32(0, (const Bytef *)text, (uInt)len), 0x3482438aUL);
+    free(text);
+}
+
+/* Lines of a text, as pointers into it (the text is modified). */
+static size_t split_lines(char *text, char ***lines)
+{
+    size_t n = 0, cap = 1024;
+    *lines = malloc(cap * sizeof **lines);
+    for (char *p = text; *p != '\0';) {
+        char *nl = strchr(p, '\n');
+        if (nl != NULL)
+            *nl = '\0';
+        if (n == cap)
+            *lines = realloc(*lines, (cap *= 2) * sizeof **lines);
+        (*lines)[n++] = p;
+        p = nl != NULL ? nl + 1 : p + strlen(p);
+    }
+    return n;
+}
+
+static void test_cover_adds_exactly_the_missing_items_and_nothing_else(void)
+{
+    sbr_synth_options o;
+    sbr_synth_options_init(&o);
+    o.sessions = 3000;
+    o.items = 800;
+    o.seed = 9;
+    sbr_synth_stats plain_st, cover_st;
+    sbr_err e;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/plain.tsv", test_tmpdir());
+    CU_ASSERT_EQUAL_FATAL(sbr_synth_write(&o, path, NULL, NULL, &plain_st, &e), SBR_OK);
+    char *plain = test_read_file(path, NULL);
+    o.cover = true;
+    snprintf(path, sizeof path, "%s/cover.tsv", test_tmpdir());
+    CU_ASSERT_EQUAL_FATAL(sbr_synth_write(&o, path, NULL, NULL, &cover_st, &e), SBR_OK);
+    char *cover = test_read_file(path, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(plain);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(cover);
+    CU_ASSERT(plain_st.items < 800); /* the Zipf tail is not all drawn: the case cover fixes */
+    CU_ASSERT_EQUAL(cover_st.items, 800);
+    CU_ASSERT_EQUAL(cover_st.clicks, plain_st.clicks + (800 - plain_st.items));
+
+    /* The plain lines appear in order within the covered ones; the others are the extras,
+     * each a new item, each the last click(s) of its session and 45 s after the one before. */
+    char **a, **b;
+    size_t na = split_lines(plain, &a), nb = split_lines(cover, &b), i = 0, extras = 0;
+    for (size_t j = 0; j < nb; j++) {
+        if (i < na && strcmp(a[i], b[j]) == 0) {
+            i++;
+            continue;
+        }
+        extras++;
+        CU_ASSERT(j > 0 && strncmp(b[j], b[j - 1], strcspn(b[j], "\t") + 1) == 0);
+    }
+    CU_ASSERT_EQUAL(i, na);
+    CU_ASSERT_EQUAL(extras, 800 - plain_st.items);
+    free(a);
+    free(b);
+    free(plain);
+    free(cover);
+
+    sbr_load_options lo;
+    sbr_load_options_init(&lo);
+    sbr_dataset *ds = NULL;
+    CU_ASSERT_EQUAL_FATAL(sbr_load_sessions(path, &lo, &ds, NULL, &e), SBR_OK);
+    CU_ASSERT_EQUAL(ds->n_items, 800);
+    CU_ASSERT_EQUAL(ds->item_ids[0], 1);
+    CU_ASSERT_EQUAL(ds->item_ids[799], 800);
+    sbr_dataset_free(ds);
+    CU_ASSERT_EQUAL(sbr_synth_options_parse("cover=1", &o, &e), SBR_OK);
+    CU_ASSERT(o.cover);
+    CU_ASSERT_EQUAL(sbr_synth_options_parse("cover=2", &o, &e), SBR_EINVAL);
+    CU_ASSERT_EQUAL(sbr_synth_options_parse("cover=0.5", &o, &e), SBR_EINVAL);
+}
+
 static CU_TestInfo tests[] = {
     {"the same seed gives the same bytes", test_the_same_seed_gives_the_same_bytes},
+    {"a seed gives the bytes it always gave", test_a_seed_gives_the_bytes_it_always_gave},
+    {"cover adds exactly the missing items and nothing else",
+     test_cover_adds_exactly_the_missing_items_and_nothing_else},
     {"the log has the requested shape", test_the_log_has_the_requested_shape},
     {"bad options are named", test_bad_options_are_named},
     {"an options spec is parsed and checked", test_an_options_spec_is_parsed_and_checked},

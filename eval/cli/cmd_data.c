@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "data/cache.h"
 #include "data/output.h"
 #include "data/parse.h"
 #include "data/prepare.h"
@@ -218,7 +219,7 @@ int sbr_cmd_stats(int argc, char **argv)
 
 static void prepare_usage(FILE *out)
 {
-    fputs("Usage: sbr prepare --format NAME --in RAW --out SESSIONS.tsv.gz [options]\n"
+    fputs("Usage: sbr prepare --format NAME --in RAW --out SESSIONS.tsv.gz|CACHE.sbrd [options]\n"
           "\n"
           "Reads a raw public click log in its original format, builds sessions, applies\n"
           "session-rec's filters in its order (1. drop sessions of length 1, 2. drop items with\n"
@@ -226,6 +227,12 @@ static void prepare_usage(FILE *out)
           "--min-session-length; one pass) and writes a session file: SessionId, ItemId, Time\n"
           "(epoch seconds), tab-separated with a header; .gz output is compressed. Every row\n"
           "read is accounted for in the report: kept, malformed, or removed by a rule.\n"
+          "\n"
+          "An --out name ending in .sbrd writes a binary dataset cache instead: the dataset's\n"
+          "arrays, versioned and checksummed, which every command reads in place of a session\n"
+          "file in a fraction of the time. It records the --in file's size and time: once that\n"
+          "file changes, the cache is refused as stale. `--format sessions --no-filters` caches\n"
+          "a session file exactly as the commands load it.\n"
           "\n"
           "Formats:\n",
           out);
@@ -246,11 +253,13 @@ static void prepare_usage(FILE *out)
         "  --min-item-support N     default: session-rec's value for the format (5; music 2)\n"
         "  --min-session-length N   default: session-rec's value (2; music 5)\n"
         "  --collapse-repeats       merge immediate repeat clicks (a a b -> a b) first\n"
+        "  --no-filters             apply none of the three filters\n"
         "  -h, --help               this help\n"
         "\n" CLI_LOAD_OPTIONS_HELP "\n"
         "Example:\n"
         "  sbr prepare --format lastfm1k --in userid-timestamp-artid-artname-traid-traname.tsv \\\n"
-        "              --out lastfm.tsv.gz --gap-minutes 30\n",
+        "              --out lastfm.tsv.gz --gap-minutes 30\n"
+        "  sbr prepare --format sessions --no-filters --in train.tsv.gz --out train.sbrd\n",
         out);
 }
 
@@ -288,7 +297,7 @@ typedef struct prepare_args {
     const char *format, *in, *out, *events;
     double gap_min;        /* -1: the format's */
     long support, min_len; /* -1: the format's */
-    bool collapse;
+    bool collapse, no_filters;
     sbr_load_options lo;
     bool load_changed[CLI_OPT_FIRST_FREE - CLI_OPT_DELIMITER]; /* loader options given */
 } prepare_args;
@@ -301,7 +310,8 @@ enum {
     OPT_EVENTS,
     OPT_SUPPORT,
     OPT_MIN_LEN,
-    OPT_COLLAPSE
+    OPT_COLLAPSE,
+    OPT_NO_FILTERS
 };
 
 /* Applies one option. Returns 0 or a usage error's exit status. */
@@ -329,6 +339,9 @@ static int prepare_option(prepare_args *a, int c, const char *arg)
     case OPT_COLLAPSE:
         a->collapse = true;
         return 0;
+    case OPT_NO_FILTERS:
+        a->no_filters = true;
+        return 0;
     default:
         if (c >= CLI_OPT_DELIMITER && c < CLI_OPT_FIRST_FREE) {
             a->load_changed[c - CLI_OPT_DELIMITER] = true;
@@ -351,6 +364,7 @@ static int parse_prepare_args(int argc, char **argv, prepare_args *a)
         {"min-item-support", required_argument, NULL, OPT_SUPPORT},
         {"min-session-length", required_argument, NULL, OPT_MIN_LEN},
         {"collapse-repeats", no_argument, NULL, OPT_COLLAPSE},
+        {"no-filters", no_argument, NULL, OPT_NO_FILTERS},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     memset(a, 0, sizeof *a);
@@ -371,6 +385,9 @@ static int parse_prepare_args(int argc, char **argv, prepare_args *a)
         return cli_usage_error("prepare", "unexpected argument '%s'", argv[optind]);
     if (a->format == NULL || a->in == NULL || a->out == NULL)
         return cli_usage_error("prepare", "--format, --in and --out are required");
+    if (a->no_filters && (a->support > 0 || a->min_len > 0 || a->collapse))
+        return cli_usage_error("prepare", "--no-filters goes without --min-item-support, "
+                                          "--min-session-length and --collapse-repeats");
     return -1;
 }
 
@@ -401,6 +418,11 @@ static void apply_prepare_args(const prepare_args *a, sbr_prepare_options *po)
         po->filter.min_session_length = (size_t)a->min_len;
     }
     po->filter.collapse_repeats = a->collapse;
+    if (a->no_filters) {
+        po->filter.first_min_session_length = 1;
+        po->filter.min_item_support = 1;
+        po->filter.min_session_length = 1;
+    }
 }
 
 int sbr_cmd_prepare(int argc, char **argv)
@@ -428,7 +450,8 @@ int sbr_cmd_prepare(int argc, char **argv)
                          "--min-session-length",
                          a.in);
     if (rc == SBR_OK)
-        rc = sbr_write_sessions(ds, a.out, &err);
+        rc = sbr_cache_is_path(a.out) ? sbr_cache_write(ds, a.out, a.in, &err)
+                                      : sbr_write_sessions(ds, a.out, &err);
     if (rc == SBR_OK)
         print_prepare_report(a.in, a.out, &st, ds);
     sbr_dataset_free(ds);
@@ -785,6 +808,10 @@ static const char synth_usage[] =
     "  --p-explore P       jump to a globally popular item, default 0.07\n"
     "  --days D            time span in days, default 30 (from 2020-01-01 UTC)\n"
     "  --seed S            default 1\n"
+    "  --cover             every one of the --items ids appears at least once: items the\n"
+    "                      Zipf draws miss (many, when clicks per item are few) are added\n"
+    "                      as one extra click each at the end of sessions spread evenly;\n"
+    "                      all other clicks stay as without --cover\n"
     "  -h, --help          this help\n"
     "\n"
     "Example:\n"
@@ -802,7 +829,8 @@ enum {
     OPT_PREP,
     OPT_PEXP,
     OPT_DAYS,
-    OPT_SEED
+    OPT_SEED,
+    OPT_COVER
 };
 
 /* A count option into *out. Returns 0 or a usage error's exit status. */
@@ -846,6 +874,9 @@ static int synth_option(sbr_synth_options *so, const char **out, int c, const ch
         if ((rc = cli_count("synth", "seed", arg, 0, 2147483647L, &v)) == 0)
             so->seed = (uint64_t)v;
         return rc;
+    case OPT_COVER:
+        so->cover = true;
+        return 0;
     default:
         return cli_usage_error("synth", "unrecognised option");
     }
@@ -865,6 +896,7 @@ static int parse_synth_args(int argc, char **argv, sbr_synth_options *so, const 
                                              {"p-explore", required_argument, NULL, OPT_PEXP},
                                              {"days", required_argument, NULL, OPT_DAYS},
                                              {"seed", required_argument, NULL, OPT_SEED},
+                                             {"cover", no_argument, NULL, OPT_COVER},
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
     sbr_synth_options_init(so);
@@ -901,8 +933,9 @@ int sbr_cmd_synth(int argc, char **argv)
     cli_progress_end(&progress);
     if (src != SBR_OK)
         return cli_fail(&err);
-    char a[32], b[32];
-    printf("%s: %s sessions, %s clicks (seed %llu)\n", out, sbr_fmt_count(a, sizeof a, st.sessions),
-           sbr_fmt_count(b, sizeof b, st.clicks), (unsigned long long)so.seed);
+    char a[32], b[32], c[32];
+    printf("%s: %s sessions, %s clicks, %s items (seed %llu)\n", out,
+           sbr_fmt_count(a, sizeof a, st.sessions), sbr_fmt_count(b, sizeof b, st.clicks),
+           sbr_fmt_count(c, sizeof c, st.items), (unsigned long long)so.seed);
     return SBR_EXIT_OK;
 }

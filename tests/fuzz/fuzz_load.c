@@ -6,10 +6,13 @@
  * seed is mutated as a stream; other bytes take zlib's transparent path), 2 a ".gz" the bytes
  * are compressed into (valid stream, fuzzed content), 3 a plain ".csv". Bits 2-7 flip the
  * options: no header, skip bad rows, milliseconds, no quoting, skip malformed records, and a
- * fixed comma delimiter instead of detection. */
+ * fixed comma delimiter instead of detection. Bytes that start with the dataset cache's magic
+ * "SBRDSET\0" are written as they are to a ".sbrd" file (data/cache.c's reader). */
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "data/dataset.h"
 #include "data/load.h"
@@ -26,9 +29,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size--;
 
     static const char *const suffixes[] = {".tsv", ".gz", ".gz", ".csv"};
+    bool is_cache = size >= 8 && memcmp(data, "SBRDSET", 8) == 0;
     char path[FUZZ_PATH];
-    fuzz_path(path, sizeof path, suffixes[flags & 3u]);
-    int rc = (flags & 3u) == 2 ? fuzz_write_gz(path, data, size) : fuzz_write(path, data, size);
+    fuzz_path(path, sizeof path, is_cache ? ".sbrd" : suffixes[flags & 3u]);
+    int rc = (flags & 3u) == 2 && !is_cache ? fuzz_write_gz(path, data, size)
+                                            : fuzz_write(path, data, size);
     if (rc != 0)
         abort();
 

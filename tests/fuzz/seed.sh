@@ -30,6 +30,12 @@ printf '\003SessionId,ItemId,Time\n1,"10",2014-04-07T10:51:09.277Z\n1,11,1.5e9\n
     > "$L/csv-quotes-iso"
 printf '\030session_id;item_id;timestamp\n1;2;1600000000000\n1;3;1600000001000\n' > "$L/ms-alias"
 [ -f "$RAW/retailrocket-sample.tsv" ] && seed "$L/rr-sample" 000 "$RAW/retailrocket-sample.tsv" 8
+# Dataset caches (.sbrd): one of a source that no longer exists, one without a source.
+T=$(mktemp -d)
+head -n 12 "$FIX/sessions-small.tsv" > "$T/small.tsv"
+"$SBR" prepare --format sessions --no-filters --in "$T/small.tsv" --out "$T/small.sbrd" >/dev/null
+{ printf '\000'; cat "$T/small.sbrd"; } > "$L/cache-small"
+rm -rf "$T"
 
 # fuzz_prepare: selector bits 0-2 format (sessions lastfm1k retailrocket yoochoose diginetica
 # 30music nowplaying online-retail), bit 3 (010) filters off.
