@@ -360,15 +360,33 @@ static void buf_printf(buf *b, const char *fmt, ...)
 #endif
     ;
 
-static void buf_printf(buf *b, const char *fmt, ...)
+/* Makes room for n more bytes and a NUL; false (and b->failed) when out of memory. */
+static bool buf_reserve(buf *b, size_t n)
 {
     if (b->failed)
-        return;
-    for (;;) {
+        return false;
+    if (b->cap - b->len > n)
+        return true;
+    size_t nc = b->cap ? b->cap : 256;
+    while (nc - b->len <= n)
+        nc *= 2;
+    char *np = realloc(b->p, nc);
+    if (np == NULL) {
+        b->failed = true;
+        return false;
+    }
+    b->p = np;
+    b->cap = nc;
+    return true;
+}
+
+static void buf_printf(buf *b, const char *fmt, ...)
+{
+    for (size_t want = 0; buf_reserve(b, want);) {
         va_list ap;
         va_start(ap, fmt);
         size_t room = b->cap - b->len;
-        int n = vsnprintf(b->p != NULL ? b->p + b->len : NULL, room, fmt, ap);
+        int n = vsnprintf(b->p + b->len, room, fmt, ap);
         va_end(ap);
         if (n < 0) {
             b->failed = true;
@@ -378,36 +396,15 @@ static void buf_printf(buf *b, const char *fmt, ...)
             b->len += (size_t)n;
             return;
         }
-        size_t nc = b->cap ? b->cap : 256;
-        while (nc - b->len <= (size_t)n)
-            nc *= 2;
-        char *np = realloc(b->p, nc);
-        if (np == NULL) {
-            b->failed = true;
-            return;
-        }
-        b->p = np;
-        b->cap = nc;
+        want = (size_t)n;
     }
 }
 
 /* Appends n bytes of text (the hot path of the lists: no format parsing). */
 static void buf_put(buf *b, const char *t, size_t n)
 {
-    if (b->failed)
+    if (!buf_reserve(b, n))
         return;
-    if (b->cap - b->len <= n) {
-        size_t nc = b->cap ? b->cap : 256;
-        while (nc - b->len <= n)
-            nc *= 2;
-        char *np = realloc(b->p, nc);
-        if (np == NULL) {
-            b->failed = true;
-            return;
-        }
-        b->p = np;
-        b->cap = nc;
-    }
     memcpy(b->p + b->len, t, n);
     b->len += n;
     b->p[b->len] = '\0';
