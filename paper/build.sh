@@ -14,6 +14,9 @@ if [ ! -f "$R/tables/accuracy.md" ]; then
     exit 1
 fi
 P=paper
+# Everything below paper/ but build.sh and published.csv is generated (and not committed):
+# start from nothing, so no table or figure of an earlier run survives.
+rm -rf "$P/tables" "$P/figures" "$P/README.md" "$P/report.tex" "$P/report.pdf"
 mkdir -p "$P/tables" "$P/figures"
 for t in datasets accuracy latency reproduction; do
     for ext in md tex; do
