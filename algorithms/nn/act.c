@@ -2,6 +2,8 @@
 
 #include <math.h>
 
+#include "algorithms/nn/softmax.h"
+
 void sbr_nn_tanh(const float *x, float *y, size_t n)
 {
     for (size_t i = 0; i < n; i++)
@@ -10,16 +12,7 @@ void sbr_nn_tanh(const float *x, float *y, size_t n)
 
 void sbr_nn_sigmoid(const float *x, float *y, size_t n)
 {
-    /* Two branches so that exp never overflows. */
-    for (size_t i = 0; i < n; i++) {
-        float v = x[i];
-        if (v >= 0) {
-            y[i] = 1.0f / (1.0f + expf(-v));
-        } else {
-            float e = expf(v);
-            y[i] = e / (1.0f + e);
-        }
-    }
+    sbr_nn_logistic(x, y, n); /* vectorised, and exp never overflows */
 }
 
 void sbr_nn_elu(const float *x, float *y, size_t n, float alpha)

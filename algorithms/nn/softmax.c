@@ -47,6 +47,18 @@ void sbr_nn_exp_nonpositive(const float *x, float *y, size_t n)
         y[i] = exp_nonpositive(x[i]);
 }
 
+SBR_NN_CLONES
+void sbr_nn_logistic(const float *x, float *y, size_t n)
+{
+#pragma omp simd
+    for (size_t i = 0; i < n; i++) {
+        float v = x[i];
+        float e = exp_nonpositive(v < 0 ? v : -v); /* e^-|v| */
+        float r = 1.0f / (1.0f + e);
+        y[i] = v >= 0 ? r : e * r;
+    }
+}
+
 /* The maximum of z (n >= 1). */
 static inline float row_max(const float *z, size_t n)
 {

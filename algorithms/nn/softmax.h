@@ -14,6 +14,10 @@
  * x. */
 void sbr_nn_exp_nonpositive(const float *x, float *y, size_t n);
 
+/* The logistic function 1 / (1 + e^-x) through the float exp above (so the same bits on any
+ * x86-64 build): y may alias x. */
+void sbr_nn_logistic(const float *x, float *y, size_t n);
+
 /* -log softmax(z)[target] for one row of n logits; writes scale * (softmax(z) - onehot(target))
  * into g (which may alias z), the gradient of scale * loss. target < n. */
 double sbr_nn_softmax_xent(const float *z, size_t n, uint32_t target, float scale, float *g);

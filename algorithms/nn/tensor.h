@@ -36,7 +36,7 @@ float sbr_nn_dot(const float *x, const float *y, size_t n);
 /* y += a x. */
 void sbr_nn_axpy(float a, const float *x, float *y, size_t n);
 
-/* The Euclidean norm of x[0..n), summed in double in index order. */
+/* The Euclidean norm of x[0..n), squares summed in double in eight lanes in a fixed order. */
 double sbr_nn_norm(const float *x, size_t n);
 
 #endif
