@@ -625,6 +625,8 @@ static sbr_rc stamp_fit(const void *config, const sbr_dataset *train, const sbr_
                          : cfg->select == 2
                              ? (opts->select_label != NULL ? opts->select_label : "test")
                              : NULL;
+        if (t.n_select == 0) /* nothing to select on (tiny data): the last epoch is kept */
+            on = NULL;
         for (long epoch = 0; epoch < cfg->epochs; epoch++) {
             gsl_ran_shuffle(shuffle, t.train, t.n_train, sizeof *t.train);
             double loss = 0;

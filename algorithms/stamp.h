@@ -17,7 +17,8 @@
  * epochs without a gain (the held-out sessions are not trained on); select=none keeps the last
  * epoch; select=test picks the best epoch on the test set that the caller passes in
  * sbr_fit_opts.select_data (the GNN papers' protocol, optimistic; the spec says so in every
- * row). The kept epoch's parameters are the model.
+ * row). The kept epoch's parameters are the model; with no prediction to select on (no
+ * held-out session of two clicks, say) the last epoch is kept.
  *
  * Parallelism (the fit only; predict is serial): each mini-batch is cut into a fixed number of
  * shards whose gradients are computed in parallel (OpenMP) and added in shard order, and the

@@ -607,6 +607,31 @@ static void test_stamp_select_test_needs_the_test_set(void)
     sbr_dataset_free(ds);
 }
 
+static void count_epochs(void *user, const sbr_fit_progress *p)
+{
+    size_t *n = user;
+    *n += p->stage != NULL && strcmp(p->stage, "epoch") == 0;
+}
+
+/* With nothing to select on (5 sessions: a tenth of them is none), every epoch runs and the
+ * last is kept, instead of stopping after `patience` epochs without a metric. */
+static void test_stamp_without_validation_data_runs_every_epoch(void)
+{
+    sbr_dataset *ds = successor_sessions(17, 5);
+    sbr_spec sp = SBR_SPEC_EMPTY;
+    sbr_err e;
+    CU_ASSERT_EQUAL_FATAL(sbr_spec_parse(&sp, "stamp:epochs=6,patience=1,dim=8", &e), SBR_OK);
+    size_t epochs = 0;
+    sbr_fit_opts fo = {count_epochs, &epochs, NULL, NULL};
+    sbr_model *m = NULL;
+    CU_ASSERT_EQUAL(sbr_algo_fit_with(sp.algo, sp.config, ds, &fo, &m, &e), SBR_OK);
+    CU_ASSERT_EQUAL(epochs, 6);
+    if (m != NULL)
+        m->algo->free(m);
+    sbr_spec_fini(&sp);
+    sbr_dataset_free(ds);
+}
+
 static CU_TestInfo tests[] = {
     {"linear backward matches finite differences", test_linear_backward_matches_finite_differences},
     {"activations match finite differences", test_activations_match_finite_differences},
@@ -623,6 +648,8 @@ static CU_TestInfo tests[] = {
      test_stamp_model_file_is_the_same_for_1_and_2_threads},
     {"stamp learns a successor rule", test_stamp_learns_a_successor_rule},
     {"stamp select=test needs the test set", test_stamp_select_test_needs_the_test_set},
+    {"stamp without validation data runs every epoch",
+     test_stamp_without_validation_data_runs_every_epoch},
     CU_TEST_INFO_NULL};
 
 CU_SuiteInfo sbr_suite_nn = {"nn", NULL, NULL, NULL, NULL, tests};
