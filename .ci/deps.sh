@@ -16,6 +16,7 @@ libclang-rt-dev      clang's libFuzzer and sanitizer runtimes (only recommended 
 libomp-dev           OpenMP for clang (the fuzz build compiles eval/ with -fopenmp)
 pkgconf              finds CUnit and GSL
 libgsl-dev           random numbers (seeded mt19937), statistics, TPE
+libopenblas-openmp-dev neural models: cblas.h, AVX-512 sgemm, shares the OpenMP pool
 libcsv-dev           CSV/TSV parsing with quoting
 libcunit1-dev        unit tests
 zlib1g-dev           transparent .gz reading and writing

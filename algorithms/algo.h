@@ -61,10 +61,12 @@ typedef struct sbr_algo sbr_algo;
 
 /* Progress of a long fit, reported through sbr_fit_opts (never printed by the library). */
 typedef struct sbr_fit_progress {
-    const char *stage;    /* "index", "epoch", ... */
-    uint64_t done, total; /* units of the stage done so far; total 0 when unknown */
-    double loss;          /* training loss of the last unit, NaN when none */
-    double metric;        /* validation MRR@20 after the last unit, NaN when none */
+    const char *stage;     /* "index", "epoch", ... */
+    uint64_t done, total;  /* units of the stage done so far; total 0 when unknown */
+    double loss;           /* training loss of the last unit, NaN when none */
+    double metric;         /* validation MRR@20 after the last unit, NaN when none */
+    const char *metric_on; /* what metric was measured on ("valid", "test"), NULL when none */
+    uint64_t examples;     /* training examples of the last unit, 0 when unknown */
 } sbr_fit_progress;
 
 typedef void (*sbr_fit_progress_fn)(void *user, const sbr_fit_progress *p);
@@ -73,6 +75,11 @@ typedef void (*sbr_fit_progress_fn)(void *user, const sbr_fit_progress *p);
 typedef struct sbr_fit_opts {
     sbr_fit_progress_fn progress; /* may be NULL; called on the fitting thread */
     void *progress_user;
+    /* Sessions a fit may select its epoch on when its configuration asks for it (stamp's
+     * select=test: the papers' optimistic protocol), with a label for messages ("test"); NULL
+     * when none. Borrowed for the call; item indices are select_data's own (mapped by item id). */
+    const sbr_dataset *select_data;
+    const char *select_label;
 } sbr_fit_opts;
 
 /* The base of every model: each algorithm's model struct embeds it first. */
@@ -164,6 +171,11 @@ sbr_rc sbr_algo_fit_with(const sbr_algo *a, const void *cfg, const sbr_dataset *
 /* Reports progress through opts (a no-op when opts or its callback is NULL); for fits. */
 void sbr_fit_report(const sbr_fit_opts *opts, const char *stage, uint64_t done, uint64_t total,
                     double loss, double metric);
+
+/* sbr_fit_report for an epoch of a trained model: also what the metric was measured on
+ * (NULL: nothing) and the training examples the epoch processed. */
+void sbr_fit_report_epoch(const sbr_fit_opts *opts, uint64_t done, uint64_t total, double loss,
+                          double metric, const char *metric_on, uint64_t examples);
 
 /* Writes cfg's parameters as "k=100;sample_size=500;weighting=div" (every parameter, in table
  * order; ';' so the text sits in one CSV field) into buf. Returns buf. */

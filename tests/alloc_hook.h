@@ -9,7 +9,8 @@
  *    from then on fail (return NULL, as an exhausted allocator does); every other one is
  *    served. Meanwhile the hook counts the blocks allocated and freed, so alloc_fail_end
  *    tells whether the failure was reached and how many blocks are still live: a function
- *    that fails cleanly leaves none.
+ *    that fails cleanly leaves none. OpenBLAS's allocations are served and not counted: its
+ *    kernels do not check malloc (see alloc_hook.c).
  *
  * Available when the program is not built with AddressSanitizer, which replaces the allocator
  * itself; alloc_hook_available() says which. */

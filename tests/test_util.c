@@ -217,6 +217,8 @@ static const char *const variants[] = {
     "iknn:n_sims=5",
     "sscf:k=5",
     "pop:top_n=7",
+    "stamp:variant=stmp,select=none",
+    "stamp:add_ms=0,max_norm=0,dim=16",
 };
 
 size_t test_algo_specs(const char **specs, size_t cap)

@@ -336,7 +336,10 @@ static sbr_rc fit_and_evaluate(eval_job *j, size_t i, const sbr_eval_options *op
     *model = NULL;
     sbr_rc rc = SBR_OK;
     if (i < j->n_fitted) {
-        rc = sbr_algo_fit(a, j->algos[i].config, j->train, model, err);
+        /* The test set goes along for a spec that selects its epoch on it (stamp:select=test,
+         * which the spec, and so every row, states); every other fit ignores it. */
+        sbr_fit_opts fo = {NULL, NULL, j->test, "test"};
+        rc = sbr_algo_fit_with(a, j->algos[i].config, j->train, &fo, model, err);
         *fit_s = sbr_now_s() - t0;
     } else { /* loaded by open_eval_job: the model moves to the caller */
         *model = j->loaded[i];

@@ -26,6 +26,8 @@ static const char fit_usage[] =
     "  --train FILE       training sessions\n"
     "  --algo SPEC        NAME or NAME:key=value,key=value (see 'sbr algos')\n"
     "  --save MODEL       where to write the model\n"
+    "  --test FILE        test sessions, read only by a spec that selects its epoch on\n"
+    "                     them (stamp:select=test, the papers' optimistic protocol)\n"
     "  -h, --help         this help\n"
     "\n" CLI_LOAD_OPTIONS_HELP "\n"
     "Example:\n"
@@ -33,20 +35,37 @@ static const char fit_usage[] =
     "          --save retailrocket-vmis.sbrm\n"
     "  sbr eval --model retailrocket-vmis.sbrm --test $SBR_DATA/retailrocket/test.tsv.gz\n";
 
-enum { OPT_TRAIN = CLI_OPT_FIRST_FREE, OPT_ALGO, OPT_SAVE };
+enum { OPT_TRAIN = CLI_OPT_FIRST_FREE, OPT_ALGO, OPT_SAVE, OPT_TEST };
 
 typedef struct fit_progress_state {
     const char *name;
-    double t0;
+    double t0, last; /* start, and the last epoch's report */
 } fit_progress_state;
 
-/* Progress of a long fit on the terminal: stage, units, loss and validation metric. */
+/* Progress of a long fit: on the terminal the stage, units, loss and validation metric; and
+ * for every epoch of a trained model a line on stderr (terminal or not) with its loss, the
+ * selection metric, training examples/s and the ETA. */
 static void show_fit_progress(void *user, const sbr_fit_progress *p)
 {
-    const fit_progress_state *s = user;
+    fit_progress_state *s = user;
+    double now = sbr_now_s(), elapsed = now - s->t0;
+    if (p->examples > 0 && strcmp(p->stage, "epoch") == 0) {
+        double epoch_s = now - s->last;
+        s->last = now;
+        fprintf(stderr, "%s%s: epoch %" PRIu64 "/%" PRIu64 ": loss %.4f",
+                isatty(2) ? "\r\033[K" : "", s->name, p->done, p->total, p->loss);
+        if (p->metric == p->metric)
+            fprintf(stderr, ", %s MRR@20 %.4f", p->metric_on ? p->metric_on : "valid", p->metric);
+        fprintf(stderr, ", %.1f s, %.0f examples/s", epoch_s,
+                epoch_s > 0 ? (double)p->examples / epoch_s : 0.0);
+        if (p->done < p->total)
+            fprintf(stderr, ", ETA %.0f s (all epochs)",
+                    elapsed / (double)p->done * (double)(p->total - p->done));
+        fprintf(stderr, "\n");
+        return;
+    }
     if (!isatty(2))
         return;
-    double elapsed = sbr_now_s() - s->t0;
     fprintf(stderr, "\r%s: %s %" PRIu64, s->name, p->stage, p->done);
     if (p->total > 0)
         fprintf(stderr, "/%" PRIu64, p->total);
@@ -65,9 +84,10 @@ int sbr_cmd_fit(int argc, char **argv)
                                              {"train", required_argument, NULL, OPT_TRAIN},
                                              {"algo", required_argument, NULL, OPT_ALGO},
                                              {"save", required_argument, NULL, OPT_SAVE},
+                                             {"test", required_argument, NULL, OPT_TEST},
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
-    const char *train_path = NULL, *spec_text = NULL, *save = NULL;
+    const char *train_path = NULL, *spec_text = NULL, *save = NULL, *test_path = NULL;
     sbr_load_options lo;
     sbr_load_options_init(&lo);
     int c, rc;
@@ -85,6 +105,8 @@ int sbr_cmd_fit(int argc, char **argv)
             spec_text = optarg;
         else if (c == OPT_SAVE)
             save = optarg;
+        else if (c == OPT_TEST)
+            test_path = optarg;
         else if (c >= CLI_OPT_DELIMITER && c < CLI_OPT_FIRST_FREE) {
             if ((rc = cli_load_option("fit", c, optarg, &lo)) != 0)
                 return rc;
@@ -99,15 +121,17 @@ int sbr_cmd_fit(int argc, char **argv)
     if ((rc = cli_parse_specs("fit", &spec_text, 1, &spec)) != SBR_EXIT_OK)
         return rc;
     sbr_err err = {SBR_OK, ""};
-    sbr_dataset *train = NULL;
+    sbr_dataset *train = NULL, *test = NULL;
     sbr_model *model = NULL;
     sbr_vocab vocab = {0, NULL, NULL};
     sbr_load_stats ls;
     sbr_rc src = cli_load(train_path, &lo, false, &train, &ls, &err);
+    if (src == SBR_OK && test_path != NULL)
+        src = cli_load(test_path, &lo, false, &test, &ls, &err);
     double fit_s = 0, t0 = sbr_now_s();
     if (src == SBR_OK) {
-        fit_progress_state st = {spec.algo->name, t0};
-        sbr_fit_opts fo = {show_fit_progress, &st};
+        fit_progress_state st = {spec.algo->name, t0, t0};
+        sbr_fit_opts fo = {show_fit_progress, &st, test, test != NULL ? "test" : NULL};
         src = sbr_algo_fit_with(spec.algo, spec.config, train, &fo, &model, &err);
         fit_s = sbr_now_s() - t0;
         if (isatty(2))
@@ -133,6 +157,7 @@ int sbr_cmd_fit(int argc, char **argv)
     if (model != NULL)
         spec.algo->free(model);
     sbr_vocab_fini(&vocab);
+    sbr_dataset_free(test);
     sbr_dataset_free(train);
     sbr_spec_fini(&spec);
     return src == SBR_OK ? SBR_EXIT_OK : cli_fail(&err);

@@ -1,0 +1,40 @@
+#include "algorithms/nn/act.h"
+
+#include <math.h>
+
+#include "algorithms/nn/softmax.h"
+
+void sbr_nn_tanh(const float *x, float *y, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        y[i] = tanhf(x[i]);
+}
+
+void sbr_nn_sigmoid(const float *x, float *y, size_t n)
+{
+    sbr_nn_logistic(x, y, n); /* vectorised, and exp never overflows */
+}
+
+void sbr_nn_elu(const float *x, float *y, size_t n, float alpha)
+{
+    for (size_t i = 0; i < n; i++)
+        y[i] = x[i] > 0 ? x[i] : alpha * expm1f(x[i]);
+}
+
+void sbr_nn_tanh_backward(const float *y, const float *gy, float *gx, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        gx[i] = gy[i] * (1.0f - y[i] * y[i]);
+}
+
+void sbr_nn_sigmoid_backward(const float *y, const float *gy, float *gx, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        gx[i] = gy[i] * y[i] * (1.0f - y[i]);
+}
+
+void sbr_nn_elu_backward(const float *y, const float *gy, float *gx, size_t n, float alpha)
+{
+    for (size_t i = 0; i < n; i++)
+        gx[i] = y[i] > 0 ? gy[i] : gy[i] * (y[i] + alpha);
+}

@@ -1,0 +1,20 @@
+/* Elementwise activations and their backward passes, which take the forward outputs (and, for
+ * ELU, its alpha): y = tanh(x), sigmoid(x) = 1 / (1 + e^-x), elu(x) = x for x > 0 else
+ * alpha (e^x - 1). In-place use (y == x, gx == gy) is allowed. */
+#ifndef SBR_ALGORITHMS_NN_ACT_H
+#define SBR_ALGORITHMS_NN_ACT_H
+
+#include <stddef.h>
+
+void sbr_nn_tanh(const float *x, float *y, size_t n);
+void sbr_nn_sigmoid(const float *x, float *y, size_t n);
+void sbr_nn_elu(const float *x, float *y, size_t n, float alpha);
+
+/* gx = gy (1 - y^2). */
+void sbr_nn_tanh_backward(const float *y, const float *gy, float *gx, size_t n);
+/* gx = gy y (1 - y). */
+void sbr_nn_sigmoid_backward(const float *y, const float *gy, float *gx, size_t n);
+/* gx = gy where y > 0, else gy (y + alpha). */
+void sbr_nn_elu_backward(const float *y, const float *gy, float *gx, size_t n, float alpha);
+
+#endif

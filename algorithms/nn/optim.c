@@ -1,0 +1,64 @@
+#include "algorithms/nn/optim.h"
+
+#include <math.h>
+
+#include "algorithms/nn/tensor.h"
+
+void sbr_nn_adam_init(sbr_nn_adam *a, double lr)
+{
+    a->lr = lr;
+    a->beta1 = 0.9;
+    a->beta2 = 0.999;
+    a->eps = 1e-8;
+    a->t = 0;
+}
+
+double sbr_nn_adam_next(sbr_nn_adam *a)
+{
+    a->t++;
+    double t = (double)a->t;
+    return a->lr * sqrt(1 - pow(a->beta2, t)) / (1 - pow(a->beta1, t));
+}
+
+void sbr_nn_adam_dense(const sbr_nn_adam *a, double lr_t, float *w, float *m, float *v,
+                       const float *g, size_t n)
+{
+    float b1 = (float)a->beta1, b2 = (float)a->beta2, eps = (float)a->eps, lr = (float)lr_t;
+    for (size_t i = 0; i < n; i++) {
+        float gi = g[i];
+        float mi = b1 * m[i] + (1 - b1) * gi;
+        float vi = b2 * v[i] + (1 - b2) * gi * gi;
+        m[i] = mi;
+        v[i] = vi;
+        w[i] -= lr * mi / (sqrtf(vi) + eps);
+    }
+}
+
+void sbr_nn_adam_rows(const sbr_nn_adam *a, double lr_t, float *w, float *m, float *v, size_t dim,
+                      const uint32_t *rows, size_t n_rows, const float *g)
+{
+    for (size_t k = 0; k < n_rows; k++) {
+        size_t off = (size_t)rows[k] * dim;
+        sbr_nn_adam_dense(a, lr_t, w + off, m + off, v + off, g + k * dim, dim);
+    }
+}
+
+void sbr_nn_adagrad(double lr, float *w, float *acc, const float *g, size_t n)
+{
+    float l = (float)lr;
+    for (size_t i = 0; i < n; i++) {
+        acc[i] += g[i] * g[i];
+        w[i] -= l * g[i] / sqrtf(acc[i]);
+    }
+}
+
+double sbr_nn_clip_by_norm(float *g, size_t n, double clip)
+{
+    double norm = sbr_nn_norm(g, n);
+    if (norm > clip) {
+        float f = (float)(clip / norm);
+        for (size_t i = 0; i < n; i++)
+            g[i] *= f;
+    }
+    return norm;
+}

@@ -1,0 +1,908 @@
+#include "algorithms/stamp.h"
+
+#include <gsl/gsl_randist.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "algorithms/model_file.h"
+#include "algorithms/stamp_int.h"
+#include "algorithms/nn/act.h"
+#include "algorithms/nn/embed.h"
+#include "algorithms/nn/linear.h"
+#include "algorithms/nn/optim.h"
+#include "algorithms/nn/output.h"
+#include "algorithms/nn/softmax.h"
+#include "algorithms/nn/tensor.h"
+#include "data/rng.h"
+
+/* Shards per mini-batch: fixed, so that the sums of a batch's gradients do not depend on the
+ * thread count. */
+enum { N_SHARDS = 16, CUTOFF = 20 };
+
+static const char *const variants[] = {"stamp", "stmp", NULL};
+static const char *const selects[] = {"valid", "none", "test", NULL};
+
+static const sbr_param_spec stamp_params[] = {
+    {"dim", SBR_P_INT, offsetof(stamp_config, dim), 100, 1, 1024, NULL,
+     "embedding and hidden size"},
+    {"batch", SBR_P_INT, offsetof(stamp_config, batch), 512, 1, 65536, NULL,
+     "training examples per mini-batch"},
+    {"lr", SBR_P_DOUBLE, offsetof(stamp_config, lr), 0.003, 1e-7, 1, NULL, "Adam learning rate"},
+    {"clip", SBR_P_DOUBLE, offsetof(stamp_config, clip), 110, 1e-6, 1e9, NULL,
+     "gradient norm clip per tensor (tf.clip_by_norm)"},
+    {"emb_std", SBR_P_DOUBLE, offsetof(stamp_config, emb_std), 0.002, 0, 10, NULL,
+     "item embeddings ~ N(0, emb_std^2)"},
+    {"w_std", SBR_P_DOUBLE, offsetof(stamp_config, w_std), 0.05, 0, 10, NULL,
+     "weights ~ N(0, w_std^2)"},
+    {"max_norm", SBR_P_DOUBLE, offsetof(stamp_config, max_norm), 1.5, 0, 1e9, NULL,
+     "looked-up embeddings are clipped to this norm (0: off)"},
+    {"epochs", SBR_P_INT, offsetof(stamp_config, epochs), 10, 1, 10000, NULL,
+     "passes over the training prefixes (at most)"},
+    {"seed", SBR_P_INT, offsetof(stamp_config, seed), 1, 0, 2147483647, NULL,
+     "initialisation and shuffling"},
+    {"add_ms", SBR_P_INT, offsetof(stamp_config, add_ms), 1, 0, 1, NULL,
+     "m_a adds m_s (1: the authors' code) or not (0: the paper)"},
+    {"variant", SBR_P_CHOICE, offsetof(stamp_config, variant), 0, 0, 1, variants,
+     "stamp, or stmp (no attention: m_a = m_s)"},
+    {"select", SBR_P_CHOICE, offsetof(stamp_config, select), 0, 0, 2, selects,
+     "epoch selection: held-out latest training sessions, none (last), or the test set"},
+    {"valid", SBR_P_DOUBLE, offsetof(stamp_config, valid), 0.1, 0.001, 0.9, NULL,
+     "select=valid: the latest fraction of training sessions held out"},
+    {"patience", SBR_P_INT, offsetof(stamp_config, patience), 3, 1, 10000, NULL,
+     "select=valid/test: stop after this many epochs without a better MRR@20"},
+    {NULL, 0, 0, 0, 0, 0, NULL, NULL}};
+
+/* The parameters, one block: E [n_items x d], W1, W2, W3 [d x d], w0 [d], WA, WB [d x d]. */
+enum { T_E, T_W1, T_W2, T_W3, T_W0, T_WA, T_WB, N_TENSORS };
+
+typedef struct stamp_net {
+    size_t n_items, d;
+    int variant, add_ms;
+    double max_norm;
+    size_t off[N_TENSORS + 1]; /* offsets of the tensors in p; off[N_TENSORS] = total */
+    float *p;
+} stamp_net;
+
+typedef struct stamp_model {
+    sbr_model base;
+    stamp_net net;
+} stamp_model;
+
+static void net_layout(stamp_net *n, size_t n_items, size_t d)
+{
+    n->n_items = n_items;
+    n->d = d;
+    size_t sizes[N_TENSORS] = {n_items * d, d * d, d * d, d * d, d, d * d, d * d};
+    n->off[0] = 0;
+    for (int k = 0; k < N_TENSORS; k++)
+        n->off[k + 1] = n->off[k] + sizes[k];
+}
+
+static void stamp_free(sbr_model *model)
+{
+    if (model == NULL)
+        return;
+    stamp_model *m = (stamp_model *)model;
+    free(m->net.p);
+    free(m);
+}
+
+/* ---- the session block: forward and backward over a shard of examples -------------------- */
+
+/* A training or evaluation example: items base[start .. start + len) predict target
+ * (UINT32_MAX: a target outside the training items, always a miss). */
+typedef struct example {
+    size_t start;
+    uint32_t len;
+    uint32_t target;
+} example;
+
+/* One shard's buffers: per position (up to cap_pos rows) and per example (up to cap_ex rows),
+ * and its gradients of the small tensors (W1 .. WB, contiguous as in the parameter block); one
+ * allocation, made before training. */
+typedef struct shard {
+    float *block; /* owns every array below */
+    uint32_t *idx, *owner;
+    float *x, *s, *ga, *gx, *alpha;
+    float *xt, *ms, *ma, *hs, *ht, *t1, *t2, *gma, *gxt, *gms, *gsum;
+    float *gw; /* [off[N_TENSORS] - off[T_W1]] */
+    size_t n_pos, n_ex;
+} shard;
+
+static void shard_fini(shard *s)
+{
+    free(s->block);
+    memset(s, 0, sizeof *s);
+}
+
+/* Allocates s for cap_pos positions and cap_ex examples of d floats. */
+static sbr_rc shard_init(shard *s, size_t cap_pos, size_t cap_ex, size_t d, size_t n_small)
+{
+    enum { POS_ROWS = 4, EX_ROWS = 11 };
+    size_t floats = POS_ROWS * cap_pos * d + cap_pos + EX_ROWS * cap_ex * d + n_small;
+    s->block = sbr_alloc_array(floats + 2 * cap_pos + 1, sizeof(float));
+    if (s->block == NULL)
+        return SBR_ENOMEM;
+    float *f = s->block;
+    float **pos[] = {&s->x, &s->s, &s->ga, &s->gx};
+    for (size_t k = 0; k < POS_ROWS; k++, f += cap_pos * d)
+        *pos[k] = f;
+    s->alpha = f;
+    f += cap_pos;
+    float **ex[] = {&s->xt, &s->ms,  &s->ma,  &s->hs,  &s->ht,  &s->t1,
+                    &s->t2, &s->gma, &s->gxt, &s->gms, &s->gsum};
+    for (size_t k = 0; k < EX_ROWS; k++, f += cap_ex * d)
+        *ex[k] = f;
+    s->gw = f;
+    f += n_small;
+    s->idx = (uint32_t *)(void *)f;
+    s->owner = s->idx + cap_pos;
+    return SBR_OK;
+}
+
+/* Forward pass of examples ex[0..n) (items from base) into h (n x d); keeps in s what the
+ * backward pass needs. s must hold their positions (init_shards sizes it). */
+static void shard_forward(const stamp_net *net, const uint32_t *base, const example *ex, size_t n,
+                          shard *s, float *h)
+{
+    size_t d = net->d, P = 0;
+    const float *p = net->p;
+    for (size_t e = 0; e < n; e++)
+        for (uint32_t k = 0; k < ex[e].len; k++, P++) {
+            s->idx[P] = base[ex[e].start + k];
+            s->owner[P] = (uint32_t)e;
+        }
+    s->n_pos = P;
+    s->n_ex = n;
+    sbr_nn_embed_lookup(p + net->off[T_E], d, s->idx, P, net->max_norm, s->x);
+    memset(s->ms, 0, n * d * sizeof *s->ms);
+    for (size_t i = 0, e = 0; e < n; e++) {
+        float *ms = s->ms + e * d;
+        for (uint32_t k = 0; k < ex[e].len; k++, i++)
+            sbr_nn_axpy(1.0f, s->x + i * d, ms, d);
+        float inv = 1.0f / (float)ex[e].len;
+        for (size_t j = 0; j < d; j++)
+            ms[j] *= inv;
+        memcpy(s->xt + e * d, s->x + (i - 1) * d, d * sizeof *s->xt);
+    }
+    if (net->variant == 0) {
+        /* s = sigmoid(x W1 + (x_t W2 + m_s W3)[owner]); alpha = s . w0 */
+        sbr_nn_linear_forward(s->xt, n, d, p + net->off[T_W2], NULL, d, s->t1);
+        sbr_nn_linear_forward(s->ms, n, d, p + net->off[T_W3], NULL, d, s->t2);
+        sbr_nn_axpy(1.0f, s->t2, s->t1, n * d);
+        sbr_nn_linear_forward(s->x, P, d, p + net->off[T_W1], NULL, d, s->s);
+        for (size_t i = 0; i < P; i++)
+            sbr_nn_axpy(1.0f, s->t1 + (size_t)s->owner[i] * d, s->s + i * d, d);
+        sbr_nn_sigmoid(s->s, s->s, P * d);
+        memset(s->ma, 0, n * d * sizeof *s->ma);
+        for (size_t i = 0; i < P; i++) {
+            s->alpha[i] = sbr_nn_dot(s->s + i * d, p + net->off[T_W0], d);
+            sbr_nn_axpy(s->alpha[i], s->x + i * d, s->ma + (size_t)s->owner[i] * d, d);
+        }
+        if (net->add_ms)
+            sbr_nn_axpy(1.0f, s->ms, s->ma, n * d);
+    } else {
+        memcpy(s->ma, s->ms, n * d * sizeof *s->ma);
+    }
+    sbr_nn_linear_forward(s->ma, n, d, p + net->off[T_WA], NULL, d, s->hs);
+    sbr_nn_tanh(s->hs, s->hs, n * d);
+    sbr_nn_linear_forward(s->xt, n, d, p + net->off[T_WB], NULL, d, s->ht);
+    sbr_nn_tanh(s->ht, s->ht, n * d);
+    for (size_t k = 0; k < n * d; k++)
+        h[k] = s->hs[k] * s->ht[k];
+}
+
+/* Backward pass after shard_forward, given gh (n x d), the loss gradient with respect to h:
+ * the small tensors' gradients into s->gw (overwritten) and the gradients with respect to the
+ * raw embedding rows s->idx[i] into s->gx (P x d). */
+static void shard_backward(const stamp_net *net, const example *ex, shard *s, const float *gh)
+{
+    size_t d = net->d, n = s->n_ex, P = s->n_pos;
+    const float *p = net->p;
+    float *gw = s->gw;
+    size_t base = net->off[T_W1];
+    memset(gw, 0, (net->off[N_TENSORS] - base) * sizeof *gw);
+    float *g_w1 = gw + net->off[T_W1] - base, *g_w2 = gw + net->off[T_W2] - base;
+    float *g_w3 = gw + net->off[T_W3] - base, *g_w0 = gw + net->off[T_W0] - base;
+    float *g_wa = gw + net->off[T_WA] - base, *g_wb = gw + net->off[T_WB] - base;
+    /* h = tanh(u_a) * tanh(u_b): t1 = g u_a, t2 = g u_b */
+    for (size_t k = 0; k < n * d; k++) {
+        s->t1[k] = gh[k] * s->ht[k] * (1.0f - s->hs[k] * s->hs[k]);
+        s->t2[k] = gh[k] * s->hs[k] * (1.0f - s->ht[k] * s->ht[k]);
+    }
+    memset(s->gma, 0, n * d * sizeof *s->gma);
+    memset(s->gxt, 0, n * d * sizeof *s->gxt);
+    sbr_nn_linear_backward(s->ma, n, d, p + net->off[T_WA], d, s->t1, g_wa, NULL, s->gma);
+    sbr_nn_linear_backward(s->xt, n, d, p + net->off[T_WB], d, s->t2, g_wb, NULL, s->gxt);
+    if (net->variant == 0) {
+        const float *w0 = p + net->off[T_W0];
+        for (size_t i = 0; i < P; i++) {
+            const float *gma = s->gma + (size_t)s->owner[i] * d;
+            const float *x = s->x + i * d, *sg = s->s + i * d;
+            float g_alpha = sbr_nn_dot(gma, x, d);
+            float *gx = s->gx + i * d, *ga = s->ga + i * d;
+            for (size_t j = 0; j < d; j++) {
+                gx[j] = s->alpha[i] * gma[j];
+                g_w0[j] += g_alpha * sg[j];
+                ga[j] = g_alpha * w0[j] * sg[j] * (1.0f - sg[j]);
+            }
+        }
+        sbr_nn_linear_backward(s->x, P, d, p + net->off[T_W1], d, s->ga, g_w1, NULL, s->gx);
+        memset(s->gsum, 0, n * d * sizeof *s->gsum);
+        for (size_t i = 0; i < P; i++)
+            sbr_nn_axpy(1.0f, s->ga + i * d, s->gsum + (size_t)s->owner[i] * d, d);
+        memset(s->gms, 0, n * d * sizeof *s->gms);
+        sbr_nn_linear_backward(s->xt, n, d, p + net->off[T_W2], d, s->gsum, g_w2, NULL, s->gxt);
+        sbr_nn_linear_backward(s->ms, n, d, p + net->off[T_W3], d, s->gsum, g_w3, NULL, s->gms);
+        if (net->add_ms)
+            sbr_nn_axpy(1.0f, s->gma, s->gms, n * d);
+    } else {
+        memset(s->gx, 0, P * d * sizeof *s->gx);
+        memcpy(s->gms, s->gma, n * d * sizeof *s->gms);
+    }
+    for (size_t i = 0, e = 0; e < n; e++) {
+        float inv = 1.0f / (float)ex[e].len;
+        for (uint32_t k = 0; k < ex[e].len; k++, i++)
+            sbr_nn_axpy(inv, s->gms + e * d, s->gx + i * d, d);
+        sbr_nn_axpy(1.0f, s->gxt + e * d, s->gx + (i - 1) * d, d);
+    }
+    sbr_nn_embed_backward(p + net->off[T_E], d, s->idx, P, net->max_norm, s->gx, s->gx);
+}
+
+/* ---- training -------------------------------------------------------------------------- */
+
+/* Everything a fit holds besides the model. */
+typedef struct trainer {
+    const stamp_config *cfg;
+    stamp_net *net;
+    size_t n_params, batch;
+    float *g, *m, *v, *best;
+    float *h, *gh, *z;
+    double *row_loss;
+    uint32_t *targets;
+    shard shards[N_SHARDS];
+    example *train, *select;
+    size_t n_train, n_select, n_select_total; /* total: the denominator of the MRR */
+    uint32_t *select_items;                   /* the select examples' items (mapped) */
+} trainer;
+
+static void trainer_fini(trainer *t)
+{
+    free(t->g);
+    free(t->m);
+    free(t->v);
+    free(t->best);
+    free(t->h);
+    free(t->gh);
+    free(t->z);
+    free(t->row_loss);
+    free(t->targets);
+    for (int k = 0; k < N_SHARDS; k++)
+        shard_fini(&t->shards[k]);
+    free(t->train);
+    free(t->select);
+    free(t->select_items);
+}
+
+/* Example e of a batch of n goes to shard e * N_SHARDS / n: shard k holds [lo(k), lo(k+1)). */
+static size_t shard_lo(size_t k, size_t n)
+{
+    return k * n / N_SHARDS;
+}
+
+/* The most positions one shard can hold: a shard has at most cap_ex = ceil(batch / N_SHARDS)
+ * examples, so at most the clicks of the cap_ex longest examples of either set (counted by
+ * length, longest first). */
+static size_t max_shard_positions(const example *a, size_t n_a, const example *b, size_t n_b,
+                                  size_t cap_ex, size_t longest, size_t *counts)
+{
+    memset(counts, 0, (longest + 1) * sizeof *counts);
+    for (size_t e = 0; e < n_a; e++)
+        counts[a[e].len]++;
+    size_t best = 0;
+    for (int set = 0; set < 2; set++) {
+        if (set == 1) {
+            memset(counts, 0, (longest + 1) * sizeof *counts);
+            for (size_t e = 0; e < n_b; e++)
+                counts[b[e].len]++;
+        }
+        size_t left = cap_ex, pos = 0;
+        for (size_t len = longest; len > 0 && left > 0; len--) {
+            size_t take = counts[len] < left ? counts[len] : left;
+            pos += take * len;
+            left -= take;
+        }
+        best = pos > best ? pos : best;
+    }
+    return best;
+}
+
+static sbr_rc init_shards(trainer *t, sbr_err *err)
+{
+    size_t longest = 1;
+    for (size_t e = 0; e < t->n_train; e++)
+        longest = t->train[e].len > longest ? t->train[e].len : longest;
+    for (size_t e = 0; e < t->n_select; e++)
+        longest = t->select[e].len > longest ? t->select[e].len : longest;
+    size_t *counts = sbr_alloc_array(longest + 1, sizeof *counts);
+    if (counts == NULL)
+        return sbr_err_set(err, SBR_ENOMEM, "stamp: out of memory");
+    size_t cap_ex = (t->batch + N_SHARDS - 1) / N_SHARDS;
+    size_t cap_pos =
+        max_shard_positions(t->train, t->n_train, t->select, t->n_select, cap_ex, longest, counts);
+    free(counts);
+    size_t small = t->net->off[N_TENSORS] - t->net->off[T_W1];
+    for (size_t k = 0; k < N_SHARDS; k++)
+        if (shard_init(&t->shards[k], cap_pos, cap_ex, t->net->d, small) != SBR_OK)
+            return sbr_err_set(err, SBR_ENOMEM, "stamp: out of memory");
+    return SBR_OK;
+}
+
+/* h rows of a batch: the forward pass of every shard, in parallel. */
+static void batch_forward(trainer *t, const uint32_t *base, const example *ex, size_t n)
+{
+    const stamp_net *net = t->net;
+    size_t d = net->d;
+    long n_shards = N_SHARDS;
+#pragma omp parallel for schedule(dynamic, 1) default(none) shared(t, net, base, ex, n, d, n_shards)
+    for (long k = 0; k < n_shards; k++) {
+        size_t lo = shard_lo((size_t)k, n), hi = shard_lo((size_t)k + 1, n);
+        if (hi > lo)
+            shard_forward(net, base, ex + lo, hi - lo, &t->shards[k], t->h + lo * d);
+    }
+}
+
+/* The summed loss of a batch and, into t->g, the gradient of its mean: forward, the output
+ * layer, backward, and the shards' sums in shard order. */
+static double batch_gradient(trainer *t, const uint32_t *base, const example *ex, size_t n)
+{
+    stamp_net *net = t->net;
+    size_t d = net->d, ni = net->n_items;
+    batch_forward(t, base, ex, n);
+    for (size_t e = 0; e < n; e++)
+        t->targets[e] = ex[e].target;
+    float *ge = t->g + net->off[T_E];
+    double loss = sbr_nn_output_xent(t->h, n, d, net->p + net->off[T_E], ni, t->targets,
+                                     1.0f / (float)n, t->z, t->row_loss, t->gh, ge);
+    long n_shards = N_SHARDS;
+#pragma omp parallel for schedule(dynamic, 1) default(none) shared(t, net, ex, n, d, n_shards)
+    for (long k = 0; k < n_shards; k++) {
+        size_t lo = shard_lo((size_t)k, n), hi = shard_lo((size_t)k + 1, n);
+        if (hi > lo)
+            shard_backward(net, ex + lo, &t->shards[k], t->gh + lo * d);
+    }
+    /* The small tensors, then the input rows into E's gradient. */
+    size_t small = net->off[N_TENSORS] - net->off[T_W1];
+    float *gs = t->g + net->off[T_W1];
+    memset(gs, 0, small * sizeof *gs);
+    for (size_t k = 0; k < N_SHARDS; k++) {
+        const shard *s = &t->shards[k];
+        if (shard_lo(k + 1, n) == shard_lo(k, n))
+            continue;
+        sbr_nn_axpy(1.0f, s->gw, gs, small);
+        sbr_nn_embed_scatter_add(ge, d, s->idx, s->n_pos, s->gx);
+    }
+    return loss;
+}
+
+/* One mini-batch: its gradient, clipping per tensor and the Adam step. Returns the batch's
+ * summed loss. */
+static double train_batch(trainer *t, const uint32_t *base, const example *ex, size_t n,
+                          sbr_nn_adam *adam)
+{
+    stamp_net *net = t->net;
+    double loss = batch_gradient(t, base, ex, n);
+    for (int k = 0; k < N_TENSORS; k++)
+        sbr_nn_clip_by_norm(t->g + net->off[k], net->off[k + 1] - net->off[k], t->cfg->clip);
+    double lr_t = sbr_nn_adam_next(adam);
+    /* Elementwise: any split of the array gives the same values. */
+    long n_blocks = (long)((t->n_params + 65535) / 65536);
+    size_t total = t->n_params;
+#pragma omp parallel for schedule(static) default(none) shared(t, net, adam, lr_t, n_blocks, total)
+    for (long b = 0; b < n_blocks; b++) {
+        size_t lo = (size_t)b * 65536, cnt = total - lo < 65536 ? total - lo : 65536;
+        sbr_nn_adam_dense(adam, lr_t, net->p + lo, t->m + lo, t->v + lo, t->g + lo, cnt);
+    }
+    return loss;
+}
+
+/* MRR@20 over the select examples. */
+static double select_mrr(trainer *t)
+{
+    stamp_net *net = t->net;
+    size_t d = net->d, ni = net->n_items;
+    double sum = 0;
+    for (size_t lo = 0; lo < t->n_select; lo += t->batch) {
+        size_t n = t->n_select - lo < t->batch ? t->n_select - lo : t->batch;
+        const example *ex = t->select + lo;
+        batch_forward(t, t->select_items, ex, n);
+        sbr_nn_output_logits(t->h, n, d, net->p + net->off[T_E], ni, t->z);
+        long rows = (long)n;
+#pragma omp parallel for schedule(dynamic, 8) default(none) shared(t, ex, rows, ni)
+        for (long r = 0; r < rows; r++) {
+            uint32_t target = ex[r].target;
+            size_t rank = target < ni ? sbr_nn_rank(t->z + (size_t)r * ni, ni, target) : 0;
+            t->row_loss[r] = rank >= 1 && rank <= CUTOFF ? 1.0 / (double)rank : 0.0;
+        }
+        for (size_t r = 0; r < n; r++)
+            sum += t->row_loss[r];
+    }
+    return t->n_select_total > 0 ? sum / (double)t->n_select_total : NAN;
+}
+
+typedef struct session_key {
+    double last; /* the session's last click */
+    size_t s;
+} session_key;
+
+/* Latest first; ties: the later session first. */
+static int by_latest(const void *a, const void *b)
+{
+    const session_key *x = a, *y = b;
+    if (x->last != y->last)
+        return x->last > y->last ? -1 : 1;
+    return (x->s < y->s) - (x->s > y->s);
+}
+
+/* The latest `fraction` of train's sessions by their last click, as flags. */
+static bool *latest_sessions(const sbr_dataset *train, double fraction, sbr_err *err)
+{
+    size_t ns = train->n_sessions;
+    bool *held = calloc(ns + 1, sizeof *held);
+    session_key *k = sbr_alloc_array(ns + 1, sizeof *k);
+    if (held == NULL || k == NULL) {
+        free(held);
+        free(k);
+        sbr_err_set(err, SBR_ENOMEM, "stamp: out of memory");
+        return NULL;
+    }
+    for (size_t s = 0; s < ns; s++)
+        k[s] = (session_key){train->times[train->offsets[s + 1] - 1], s};
+    qsort(k, ns, sizeof *k, by_latest);
+    size_t n_held = (size_t)floor(fraction * (double)ns);
+    for (size_t i = 0; i < n_held; i++)
+        held[k[i].s] = true;
+    free(k);
+    return held;
+}
+
+/* The prefixes of train's sessions (held[s] chooses the held-out or the trained ones). */
+static sbr_rc train_examples(const sbr_dataset *train, const bool *held, bool want_held,
+                             example **out, size_t *n_out, sbr_err *err)
+{
+    size_t n = 0;
+    for (size_t s = 0; s < train->n_sessions; s++)
+        if ((held != NULL && held[s]) == want_held)
+            n += train->offsets[s + 1] - train->offsets[s] - 1;
+    example *ex = sbr_alloc_array(n + 1, sizeof *ex);
+    if (ex == NULL)
+        return sbr_err_set(err, SBR_ENOMEM, "stamp: out of memory");
+    size_t k = 0;
+    for (size_t s = 0; s < train->n_sessions; s++) {
+        if ((held != NULL && held[s]) != want_held)
+            continue;
+        size_t off = train->offsets[s], len = train->offsets[s + 1] - off;
+        if (len - 1 > UINT32_MAX)
+            return free(ex), sbr_err_set(err, SBR_EINVAL, "stamp: a session of %zu clicks", len);
+        for (size_t p = 1; p < len; p++)
+            ex[k++] = (example){off, (uint32_t)p, train->items[off + p]};
+    }
+    *out = ex;
+    *n_out = n;
+    return SBR_OK;
+}
+
+/* The dense training index of original item id `id`, or UINT32_MAX. */
+static uint32_t train_index(const sbr_dataset *train, uint64_t id)
+{
+    size_t lo = 0, hi = train->n_items;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (train->item_ids[mid] < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < train->n_items && train->item_ids[lo] == id ? (uint32_t)lo : UINT32_MAX;
+}
+
+/* Every next-item prediction of the select data as sbr eval makes them by default: clicks on
+ * items unknown to training are removed, and then every click after a session's first
+ * predicts from the clicks before it. */
+static sbr_rc select_examples(trainer *t, const sbr_dataset *train, const sbr_dataset *sel,
+                              sbr_err *err)
+{
+    t->select_items = sbr_alloc_array(sel->n_clicks + 1, sizeof *t->select_items);
+    t->select = sbr_alloc_array(sel->n_clicks + 1, sizeof *t->select);
+    if (t->select_items == NULL || t->select == NULL)
+        return sbr_err_set(err, SBR_ENOMEM, "stamp: out of memory");
+    size_t n_items = 0, n = 0;
+    for (size_t s = 0; s < sel->n_sessions; s++) {
+        size_t start = n_items, off = sel->offsets[s], len = sel->offsets[s + 1] - off;
+        for (size_t p = 0; p < len; p++) {
+            uint32_t item = train_index(train, sel->item_ids[sel->items[off + p]]);
+            if (item == UINT32_MAX)
+                continue;
+            if (n_items > start)
+                t->select[n++] = (example){start, (uint32_t)(n_items - start), item};
+            t->select_items[n_items++] = item;
+        }
+    }
+    t->n_select = n;
+    t->n_select_total = n;
+    return SBR_OK;
+}
+
+/* The held-out sessions of train as select data (items are train's own). */
+static sbr_rc valid_examples(trainer *t, const sbr_dataset *train, const bool *held, sbr_err *err)
+{
+    sbr_rc rc = train_examples(train, held, true, &t->select, &t->n_select, err);
+    if (rc != SBR_OK)
+        return rc;
+    t->n_select_total = t->n_select;
+    t->select_items = sbr_alloc_array(train->n_clicks + 1, sizeof *t->select_items);
+    if (t->select_items == NULL)
+        return sbr_err_set(err, SBR_ENOMEM, "stamp: out of memory");
+    memcpy(t->select_items, train->items, train->n_clicks * sizeof *t->select_items);
+    return SBR_OK;
+}
+
+static sbr_rc stamp_fit(const void *config, const sbr_dataset *train, const sbr_fit_opts *opts,
+                        sbr_model **out, sbr_err *err)
+{
+    *out = NULL;
+    const stamp_config *cfg = config;
+    if (cfg->select == 2 && (opts == NULL || opts->select_data == NULL))
+        return sbr_err_set(err, SBR_EINVAL,
+                           "stamp: select=test needs the test set (sbr eval passes it; sbr fit "
+                           "takes --test)");
+    if (train->n_items == 0 || train->n_items >= UINT32_MAX)
+        return sbr_err_set(err, SBR_EINVAL, "stamp: %zu training items", train->n_items);
+    stamp_model *m = calloc(1, sizeof *m);
+    if (m == NULL)
+        return sbr_err_set(err, SBR_ENOMEM, "stamp: out of memory");
+    m->base.algo = &sbr_algo_stamp;
+    stamp_net *net = &m->net;
+    size_t d = (size_t)cfg->dim;
+    net_layout(net, train->n_items, d);
+    net->variant = cfg->variant;
+    net->add_ms = (int)cfg->add_ms;
+    net->max_norm = cfg->max_norm;
+    trainer t;
+    memset(&t, 0, sizeof t);
+    t.cfg = cfg;
+    t.net = net;
+    t.n_params = net->off[N_TENSORS];
+    t.batch = (size_t)cfg->batch;
+    sbr_rc rc = SBR_OK;
+    bool *held = NULL;
+    if (cfg->select == 0 && (held = latest_sessions(train, cfg->valid, err)) == NULL)
+        rc = err->rc;
+    if (rc == SBR_OK)
+        rc = train_examples(train, held, false, &t.train, &t.n_train, err);
+    if (rc == SBR_OK && cfg->select == 0)
+        rc = valid_examples(&t, train, held, err);
+    if (rc == SBR_OK && cfg->select == 2)
+        rc = select_examples(&t, train, opts->select_data, err);
+    free(held);
+    if (rc == SBR_OK && t.n_train == 0)
+        rc = sbr_err_set(err, SBR_EINVAL, "stamp: no training session has two clicks");
+    if (rc == SBR_OK) {
+        net->p = sbr_alloc_array(t.n_params, sizeof *net->p);
+        t.g = calloc(t.n_params, sizeof *t.g);
+        t.m = calloc(t.n_params, sizeof *t.m);
+        t.v = calloc(t.n_params, sizeof *t.v);
+        t.best = cfg->select != 1 ? sbr_alloc_array(t.n_params, sizeof *t.best) : NULL;
+        t.h = sbr_alloc_array(t.batch * d, sizeof *t.h);
+        t.gh = sbr_alloc_array(t.batch * d, sizeof *t.gh);
+        t.z = sbr_alloc_array(t.batch * net->n_items, sizeof *t.z);
+        t.row_loss = sbr_alloc_array(t.batch, sizeof *t.row_loss);
+        t.targets = sbr_alloc_array(t.batch, sizeof *t.targets);
+        if (!net->p || !t.g || !t.m || !t.v || (cfg->select != 1 && !t.best) || !t.h || !t.gh ||
+            !t.z || !t.row_loss || !t.targets)
+            rc = sbr_err_set(err, SBR_ENOMEM, "stamp: out of memory");
+    }
+    if (rc == SBR_OK)
+        rc = init_shards(&t, err);
+    gsl_rng *init = NULL, *shuffle = NULL;
+    if (rc == SBR_OK) {
+        init = sbr_rng_new(sbr_seed((uint64_t)cfg->seed, 0, 0, 0x5354414d)); /* "STAM" */
+        shuffle = sbr_rng_new(sbr_seed((uint64_t)cfg->seed, 0, 1, 0x5354414d));
+        if (init == NULL || shuffle == NULL)
+            rc = sbr_err_set(err, SBR_ENOMEM, "stamp: out of memory");
+    }
+    if (rc == SBR_OK) {
+        for (int k = 0; k < N_TENSORS; k++)
+            sbr_nn_init_normal(net->p + net->off[k], net->off[k + 1] - net->off[k], init,
+                               k == T_E ? cfg->emb_std : cfg->w_std);
+        sbr_nn_adam adam;
+        sbr_nn_adam_init(&adam, cfg->lr);
+        double best = -1;
+        long since_best = 0;
+        const char *on = cfg->select == 0 ? "valid"
+                         : cfg->select == 2
+                             ? (opts->select_label != NULL ? opts->select_label : "test")
+                             : NULL;
+        if (t.n_select == 0) /* nothing to select on (tiny data): the last epoch is kept */
+            on = NULL;
+        for (long epoch = 0; epoch < cfg->epochs; epoch++) {
+            gsl_ran_shuffle(shuffle, t.train, t.n_train, sizeof *t.train);
+            double loss = 0;
+            for (size_t lo = 0; lo < t.n_train; lo += t.batch) {
+                size_t n = t.n_train - lo < t.batch ? t.n_train - lo : t.batch;
+                loss += train_batch(&t, train->items, t.train + lo, n, &adam);
+            }
+            double mrr = NAN;
+            if (on != NULL) {
+                mrr = select_mrr(&t);
+                if (mrr > best) {
+                    best = mrr;
+                    since_best = 0;
+                    memcpy(t.best, net->p, t.n_params * sizeof *t.best);
+                } else {
+                    since_best++;
+                }
+            }
+            sbr_fit_report_epoch(opts, (uint64_t)epoch + 1, (uint64_t)cfg->epochs,
+                                 loss / (double)t.n_train, mrr, on, t.n_train);
+            if (on != NULL && since_best >= cfg->patience)
+                break;
+        }
+        if (rc == SBR_OK && on != NULL && best >= 0)
+            memcpy(net->p, t.best, t.n_params * sizeof *net->p);
+    }
+    gsl_rng_free(init);
+    gsl_rng_free(shuffle);
+    trainer_fini(&t);
+    if (rc != SBR_OK) {
+        stamp_free(&m->base);
+        return rc;
+    }
+    *out = &m->base;
+    return SBR_OK;
+}
+
+/* ---- the gradient for tests (algorithms/stamp_int.h) -------------------------------------- */
+
+size_t sbr_stamp_n_params(size_t n_items, size_t dim)
+{
+    stamp_net net;
+    net_layout(&net, n_items, dim);
+    return net.off[N_TENSORS];
+}
+
+sbr_rc sbr_stamp_gradient(size_t n_items, size_t dim, int variant, int add_ms, double max_norm,
+                          float *params, const uint32_t *items, const size_t *starts,
+                          const uint32_t *lens, const uint32_t *targets, size_t n_ex, double *loss,
+                          float *grad, sbr_err *err)
+{
+    stamp_net net;
+    net_layout(&net, n_items, dim);
+    net.variant = variant;
+    net.add_ms = add_ms;
+    net.max_norm = max_norm;
+    net.p = params;
+    trainer t;
+    memset(&t, 0, sizeof t);
+    t.net = &net;
+    t.n_params = net.off[N_TENSORS];
+    t.batch = n_ex;
+    example *ex = sbr_alloc_array(n_ex, sizeof *ex);
+    t.g = grad;
+    t.h = sbr_alloc_array(n_ex * dim, sizeof *t.h);
+    t.gh = sbr_alloc_array(n_ex * dim, sizeof *t.gh);
+    t.z = sbr_alloc_array(n_ex * n_items, sizeof *t.z);
+    t.row_loss = sbr_alloc_array(n_ex, sizeof *t.row_loss);
+    t.targets = sbr_alloc_array(n_ex, sizeof *t.targets);
+    sbr_rc rc = SBR_OK;
+    if (ex == NULL || !t.h || !t.gh || !t.z || !t.row_loss || !t.targets)
+        rc = sbr_err_set(err, SBR_ENOMEM, "stamp: out of memory");
+    for (size_t e = 0; rc == SBR_OK && e < n_ex; e++)
+        ex[e] = (example){starts[e], lens[e], targets[e]};
+    if (rc == SBR_OK) {
+        t.train = ex;
+        t.n_train = n_ex;
+        rc = init_shards(&t, err);
+        t.train = NULL;
+    }
+    if (rc == SBR_OK)
+        *loss = batch_gradient(&t, items, ex, n_ex) / (double)n_ex;
+    t.g = NULL;
+    trainer_fini(&t);
+    free(ex);
+    return rc;
+}
+
+/* ---- predict ------------------------------------------------------------------------------ */
+
+enum { N_VEC = 10 }; /* d-vectors of the scratch */
+
+typedef struct stamp_scratch {
+    float *z;   /* [n_items] logits */
+    float *e;   /* [n_items] exponentials */
+    float *vec; /* [N_VEC * d] */
+} stamp_scratch;
+
+static size_t stamp_scratch_bytes(const sbr_model *model)
+{
+    const stamp_net *n = &((const stamp_model *)model)->net;
+    return sizeof(stamp_scratch) + (2 * n->n_items + N_VEC * n->d) * sizeof(float);
+}
+
+static void stamp_scratch_free(void *p)
+{
+    stamp_scratch *s = p;
+    if (s == NULL)
+        return;
+    free(s->z);
+    free(s);
+}
+
+static void *stamp_scratch_new(const sbr_model *model)
+{
+    const stamp_net *n = &((const stamp_model *)model)->net;
+    stamp_scratch *s = malloc(sizeof *s);
+    if (s == NULL)
+        return NULL;
+    s->z = sbr_alloc_array(2 * n->n_items + N_VEC * n->d, sizeof *s->z);
+    if (s->z == NULL) {
+        free(s);
+        return NULL;
+    }
+    s->e = s->z + n->n_items;
+    s->vec = s->e + n->n_items;
+    return s;
+}
+
+/* y = x W for a row vector x (d) and W (d x d), as sums of W's rows in row order. */
+static void vec_mat(const float *x, const float *w, size_t d, float *y)
+{
+    memset(y, 0, d * sizeof *y);
+    for (size_t k = 0; k < d; k++)
+        sbr_nn_axpy(x[k], w + k * d, y, d);
+}
+
+static sbr_rc stamp_predict(const sbr_model *model, const sbr_query *q, void *scratch,
+                            sbr_scored *out, size_t *n_out, sbr_err *err)
+{
+    (void)err;
+    const stamp_net *net = &((const stamp_model *)model)->net;
+    stamp_scratch *s = scratch;
+    size_t d = net->d, ni = net->n_items;
+    const float *p = net->p, *emb = p + net->off[T_E];
+    float *x = s->vec, *xt = x + d, *ms = xt + d, *ma = ms + d, *t1 = ma + d, *a = t1 + d;
+    float *hs = a + d, *ht = hs + d, *h = ht + d;
+    *n_out = 0;
+    size_t t = 0;
+    uint32_t last = UINT32_MAX;
+    memset(ms, 0, d * sizeof *ms);
+    for (size_t k = 0; k < q->len; k++) {
+        uint32_t i = q->items[k];
+        if (i >= ni)
+            continue;
+        sbr_nn_embed_lookup(emb, d, &i, 1, net->max_norm, x);
+        sbr_nn_axpy(1.0f, x, ms, d);
+        last = i;
+        t++;
+    }
+    if (t == 0)
+        return SBR_OK;
+    float inv = 1.0f / (float)t;
+    for (size_t j = 0; j < d; j++)
+        ms[j] *= inv;
+    sbr_nn_embed_lookup(emb, d, &last, 1, net->max_norm, xt);
+    if (net->variant == 0) {
+        vec_mat(xt, p + net->off[T_W2], d, t1);
+        vec_mat(ms, p + net->off[T_W3], d, a);
+        sbr_nn_axpy(1.0f, a, t1, d);
+        memset(ma, 0, d * sizeof *ma);
+        for (size_t k = 0; k < q->len; k++) {
+            uint32_t i = q->items[k];
+            if (i >= ni)
+                continue;
+            sbr_nn_embed_lookup(emb, d, &i, 1, net->max_norm, x);
+            vec_mat(x, p + net->off[T_W1], d, a);
+            sbr_nn_axpy(1.0f, t1, a, d);
+            sbr_nn_sigmoid(a, a, d);
+            sbr_nn_axpy(sbr_nn_dot(a, p + net->off[T_W0], d), x, ma, d);
+        }
+        if (net->add_ms)
+            sbr_nn_axpy(1.0f, ms, ma, d);
+    } else {
+        memcpy(ma, ms, d * sizeof *ma);
+    }
+    vec_mat(ma, p + net->off[T_WA], d, hs);
+    sbr_nn_tanh(hs, hs, d);
+    vec_mat(xt, p + net->off[T_WB], d, ht);
+    sbr_nn_tanh(ht, ht, d);
+    for (size_t j = 0; j < d; j++)
+        h[j] = hs[j] * ht[j];
+    float zmax = -INFINITY, zmin = INFINITY;
+    for (size_t i = 0; i < ni; i++) {
+        float z = sbr_nn_dot(h, emb + i * d, d);
+        s->z[i] = z;
+        zmax = z > zmax ? z : zmax;
+        zmin = z < zmin ? z : zmin;
+    }
+    if (!(zmax >= zmin)) /* NaN weights (a corrupt model that passed its checksum) */
+        return SBR_OK;
+    /* Top-n by logit (shifted to be positive), then the softmax probability as the score. */
+    sbr_topn top;
+    sbr_topn_init(&top, out, q->n);
+    for (size_t i = 0; i < ni; i++)
+        sbr_topn_push(&top, (uint32_t)i, (double)s->z[i] - (double)zmin + 1.0);
+    *n_out = sbr_topn_finish(&top, out);
+    for (size_t i = 0; i < ni; i++)
+        s->e[i] = s->z[i] - zmax;
+    sbr_nn_exp_nonpositive(s->e, s->e, ni);
+    double sum = 0;
+    for (size_t i = 0; i < ni; i++)
+        sum += (double)s->e[i];
+    for (size_t k = 0; k < *n_out; k++)
+        out[k].score = exp((double)s->z[out[k].item] - (double)zmax) / sum;
+    return SBR_OK;
+}
+
+/* ---- model size, files -------------------------------------------------------------------- */
+
+static size_t stamp_bytes(const sbr_model *model)
+{
+    const stamp_net *n = &((const stamp_model *)model)->net;
+    return sizeof(stamp_model) + n->off[N_TENSORS] * sizeof(float);
+}
+
+static sbr_rc stamp_save(const sbr_model *model, sbr_model_writer *w, sbr_err *err)
+{
+    (void)err;
+    const stamp_net *n = &((const stamp_model *)model)->net;
+    sbr_mw_u64(w, n->n_items);
+    sbr_mw_array(w, n->p, n->off[N_TENSORS], sizeof *n->p);
+    return SBR_OK;
+}
+
+static sbr_rc stamp_load(const void *config, sbr_model_reader *r, sbr_model **out, sbr_err *err)
+{
+    *out = NULL;
+    const stamp_config *cfg = config;
+    stamp_model *m = calloc(1, sizeof *m);
+    if (m == NULL)
+        return sbr_err_set(err, SBR_ENOMEM, "stamp: out of memory");
+    m->base.algo = &sbr_algo_stamp;
+    size_t n_items = 0;
+    sbr_rc rc = sbr_mr_size(r, &n_items, 1, (UINT32_MAX - 1) / 1024, err);
+    if (rc == SBR_OK) {
+        net_layout(&m->net, n_items, (size_t)cfg->dim);
+        m->net.variant = cfg->variant;
+        m->net.add_ms = (int)cfg->add_ms;
+        m->net.max_norm = cfg->max_norm;
+        rc = sbr_mr_array_n(r, (void **)&m->net.p, m->net.off[N_TENSORS], sizeof *m->net.p, err);
+    }
+    if (rc != SBR_OK) {
+        stamp_free(&m->base);
+        return rc;
+    }
+    *out = &m->base;
+    return SBR_OK;
+}
+
+const sbr_algo sbr_algo_stamp = {
+    .abi = SBR_ALGO_ABI,
+    .name = "stamp",
+    .help = "STAMP: short-term attention/memory priority (uestcnlp/STAMP's code), softmax over "
+            "all items",
+    .params = stamp_params,
+    .config_size = sizeof(stamp_config),
+    .tune_space = "lr=log:0.0005:0.01; dim=choice:50|100|200; epochs=int:3:20",
+    .check = NULL,
+    .fit = stamp_fit,
+    .model_bytes = stamp_bytes,
+    .scratch_bytes = stamp_scratch_bytes,
+    .scratch_new = stamp_scratch_new,
+    .scratch_free = stamp_scratch_free,
+    .predict = stamp_predict,
+    .save = stamp_save,
+    .load = stamp_load,
+    .free = stamp_free,
+};

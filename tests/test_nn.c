@@ -1,0 +1,655 @@
+/* The neural training core (algorithms/nn/) and STAMP: every layer's backward pass against
+ * central finite differences of its forward pass (the loss summed in double), the optimisers
+ * against their formulas worked by hand, and STAMP's determinism (1 and 2 threads give the
+ * same model file byte for byte) and learning (a successor rule it must find). No expected
+ * value here comes from sbr's own output. */
+#include <CUnit/CUnit.h>
+#include <gsl/gsl_randist.h>
+#include <math.h>
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "algorithms/algo.h"
+#include "algorithms/model_file.h"
+#include "algorithms/nn/act.h"
+#include "algorithms/nn/embed.h"
+#include "algorithms/nn/linear.h"
+#include "algorithms/nn/optim.h"
+#include "algorithms/nn/output.h"
+#include "algorithms/nn/softmax.h"
+#include "algorithms/nn/tensor.h"
+#include "algorithms/stamp_int.h"
+#include "data/rng.h"
+#include "data/vocab.h"
+#include "test_util.h"
+
+/* ---- finite differences ----------------------------------------------------------------- */
+
+/* A loss of the parameters x[0..n), for the checker. */
+typedef double (*loss_fn)(void *ctx);
+
+typedef struct fd_result {
+    double max_rel; /* |a - f| / max(|a|, |f|) over the entries with max(|a|, |f|) >= 10 floor */
+    double max_abs; /* |a - f| over all checked entries */
+    size_t n_bad;
+} fd_result;
+
+enum { FD_MAX_CHECKS = 400 };
+
+/* Compares grad[i] with (L(x + h e_i) - L(x - h e_i)) / 2h for the entries of x (n floats),
+ * every one when n is small, else an evenly spaced sample of FD_MAX_CHECKS. An entry fails when
+ * |a - f| > rel * max(|a|, |f|) + abs_floor. */
+static fd_result fd_check(const char *what, float *x, size_t n, const float *grad, loss_fn f,
+                          void *ctx, float h, double rel, double abs_floor)
+{
+    fd_result r = {0, 0, 0};
+    size_t step = n > FD_MAX_CHECKS ? n / FD_MAX_CHECKS : 1;
+    for (size_t i = 0; i < n; i += step) {
+        float keep = x[i];
+        x[i] = keep + h;
+        double up = f(ctx);
+        x[i] = keep - h;
+        double down = f(ctx);
+        x[i] = keep;
+        /* The step actually taken in float. */
+        double taken = (double)(keep + h) - (double)(keep - h);
+        double fd = (up - down) / taken, a = (double)grad[i];
+        double scale = fmax(fabs(a), fabs(fd));
+        double err = fabs(a - fd);
+        if (scale >= 10 * abs_floor)
+            r.max_rel = fmax(r.max_rel, err / scale);
+        r.max_abs = fmax(r.max_abs, err);
+        if (err > rel * scale + abs_floor) {
+            if (r.n_bad++ < 3)
+                fprintf(stderr, "\n    %s[%zu]: analytic %.6g, finite difference %.6g", what, i, a,
+                        fd);
+        }
+    }
+    printf("\n    %-30s max relative error %.2e, max absolute %.2e", what, r.max_rel, r.max_abs);
+    return r;
+}
+
+static void fill(float *x, size_t n, gsl_rng *r, double sd)
+{
+    sbr_nn_init_normal(x, n, r, sd);
+}
+
+/* ---- linear ------------------------------------------------------------------------------ */
+
+enum { LN = 3, LIN = 4, LOUT = 5 };
+
+typedef struct lin_ctx {
+    float x[LN * LIN], w[LIN * LOUT], b[LOUT], c[LN * LOUT];
+} lin_ctx;
+
+/* L = sum c . (x W + b) */
+static double lin_loss(void *p)
+{
+    lin_ctx *k = p;
+    float y[LN * LOUT];
+    sbr_nn_linear_forward(k->x, LN, LIN, k->w, k->b, LOUT, y);
+    double l = 0;
+    for (size_t i = 0; i < LN * LOUT; i++)
+        l += (double)k->c[i] * (double)y[i];
+    return l;
+}
+
+static void test_linear_backward_matches_finite_differences(void)
+{
+    gsl_rng *r = sbr_rng_new(1);
+    lin_ctx k;
+    fill(k.x, LN * LIN, r, 1);
+    fill(k.w, LIN * LOUT, r, 1);
+    fill(k.b, LOUT, r, 1);
+    fill(k.c, LN * LOUT, r, 1);
+    float gw[LIN * LOUT] = {0}, gb[LOUT] = {0}, gx[LN * LIN] = {0};
+    sbr_nn_linear_backward(k.x, LN, LIN, k.w, LOUT, k.c, gw, gb, gx);
+    CU_ASSERT_EQUAL(
+        fd_check("linear dW", k.w, LIN * LOUT, gw, lin_loss, &k, 1e-2f, 1e-2, 1e-4).n_bad, 0);
+    CU_ASSERT_EQUAL(fd_check("linear db", k.b, LOUT, gb, lin_loss, &k, 1e-2f, 1e-2, 1e-4).n_bad, 0);
+    CU_ASSERT_EQUAL(fd_check("linear dx", k.x, LN * LIN, gx, lin_loss, &k, 1e-2f, 1e-2, 1e-4).n_bad,
+                    0);
+    /* Hand-worked: x = [1 2], W = [[1 0],[0 1]] + b [1 1]: y = [2 3]. */
+    float x1[2] = {1, 2}, w1[4] = {1, 0, 0, 1}, b1[2] = {1, 1}, y1[2];
+    sbr_nn_linear_forward(x1, 1, 2, w1, b1, 2, y1);
+    CU_ASSERT(y1[0] == 2 && y1[1] == 3);
+    gsl_rng_free(r);
+}
+
+/* ---- activations ------------------------------------------------------------------------ */
+
+enum { AN = 64 };
+
+typedef struct act_ctx {
+    int kind; /* 0 tanh, 1 sigmoid, 2 elu */
+    float x[AN], c[AN];
+} act_ctx;
+
+static void act_forward(const act_ctx *k, float *y)
+{
+    if (k->kind == 0)
+        sbr_nn_tanh(k->x, y, AN);
+    else if (k->kind == 1)
+        sbr_nn_sigmoid(k->x, y, AN);
+    else
+        sbr_nn_elu(k->x, y, AN, 0.7f);
+}
+
+static double act_loss(void *p)
+{
+    act_ctx *k = p;
+    float y[AN];
+    act_forward(k, y);
+    double l = 0;
+    for (size_t i = 0; i < AN; i++)
+        l += (double)k->c[i] * (double)y[i];
+    return l;
+}
+
+static void test_activations_match_finite_differences(void)
+{
+    gsl_rng *r = sbr_rng_new(2);
+    static const char *names[] = {"tanh", "sigmoid", "elu"};
+    for (int kind = 0; kind < 3; kind++) {
+        act_ctx k;
+        k.kind = kind;
+        fill(k.x, AN, r, 2);
+        fill(k.c, AN, r, 1);
+        for (size_t i = 0; i < AN; i++) /* ELU's kink at 0 has no derivative */
+            if (fabsf(k.x[i]) < 0.05f)
+                k.x[i] = 0.3f;
+        float y[AN], g[AN];
+        act_forward(&k, y);
+        if (kind == 0)
+            sbr_nn_tanh_backward(y, k.c, g, AN);
+        else if (kind == 1)
+            sbr_nn_sigmoid_backward(y, k.c, g, AN);
+        else
+            sbr_nn_elu_backward(y, k.c, g, AN, 0.7f);
+        CU_ASSERT_EQUAL(fd_check(names[kind], k.x, AN, g, act_loss, &k, 1e-3f, 1e-2, 1e-4).n_bad,
+                        0);
+    }
+    /* Values by hand: sigmoid(0) = 1/2, sigmoid(-200) underflows (about 1e-87), elu(-200) is
+     * -alpha; nothing overflows. */
+    float x[3] = {0, -200, 200}, y[3];
+    sbr_nn_sigmoid(x, y, 3);
+    CU_ASSERT(y[0] == 0.5f && y[1] >= 0.0f && y[1] < 1e-30f && y[2] == 1.0f);
+    sbr_nn_elu(x, y, 3, 0.7f);
+    CU_ASSERT(y[0] == 0.0f && fabsf(y[1] + 0.7f) < 1e-6f && y[2] == 200.0f);
+    gsl_rng_free(r);
+}
+
+/* ---- embedding with max-norm ------------------------------------------------------------- */
+
+enum { EROWS = 6, EDIM = 5, ELOOK = 7 };
+
+typedef struct emb_ctx {
+    float table[EROWS * EDIM], c[ELOOK * EDIM];
+    uint32_t idx[ELOOK];
+    double max_norm;
+} emb_ctx;
+
+static double emb_loss(void *p)
+{
+    emb_ctx *k = p;
+    float out[ELOOK * EDIM];
+    sbr_nn_embed_lookup(k->table, EDIM, k->idx, ELOOK, k->max_norm, out);
+    double l = 0;
+    for (size_t i = 0; i < ELOOK * EDIM; i++)
+        l += (double)k->c[i] * (double)out[i];
+    return l;
+}
+
+static void test_embedding_max_norm_matches_finite_differences(void)
+{
+    gsl_rng *r = sbr_rng_new(3);
+    emb_ctx k;
+    fill(k.table, EROWS * EDIM, r, 1); /* norms about 2.2: some above, some below 1.5 */
+    for (size_t j = 0; j < EDIM; j++)
+        k.table[1 * EDIM + j] *= 0.1f; /* row 1 well inside */
+    fill(k.c, ELOOK * EDIM, r, 1);
+    uint32_t idx[ELOOK] = {0, 1, 2, 0, 3, 5, 0}; /* row 0 three times, row 4 never */
+    memcpy(k.idx, idx, sizeof idx);
+    k.max_norm = 1.5;
+    size_t clipped = 0;
+    for (size_t i = 0; i < EROWS; i++)
+        clipped += sbr_nn_norm(k.table + i * EDIM, EDIM) > 1.5;
+    CU_ASSERT(clipped >= 2 && clipped < EROWS); /* both branches are checked */
+    float g_rows[ELOOK * EDIM], g_table[EROWS * EDIM] = {0};
+    sbr_nn_embed_backward(k.table, EDIM, k.idx, ELOOK, k.max_norm, k.c, g_rows);
+    sbr_nn_embed_scatter_add(g_table, EDIM, k.idx, ELOOK, g_rows);
+    CU_ASSERT_EQUAL(fd_check("embedding (max-norm)", k.table, EROWS * EDIM, g_table, emb_loss, &k,
+                             1e-3f, 1e-2, 1e-4)
+                        .n_bad,
+                    0);
+    for (size_t j = 0; j < EDIM; j++)
+        CU_ASSERT(g_table[4 * EDIM + j] == 0); /* a row never looked up gets nothing */
+    /* A looked-up row is clipped to norm 1.5 exactly (to float precision) when longer. */
+    float out[ELOOK * EDIM];
+    sbr_nn_embed_lookup(k.table, EDIM, k.idx, ELOOK, k.max_norm, out);
+    for (size_t i = 0; i < ELOOK; i++)
+        CU_ASSERT(sbr_nn_norm(out + i * EDIM, EDIM) <= 1.5 + 1e-5);
+    gsl_rng_free(r);
+}
+
+/* ---- softmax cross-entropy, full and sampled --------------------------------------------- */
+
+enum { SN = 9 };
+
+typedef struct sm_ctx {
+    float z[SN];
+    uint32_t target;
+} sm_ctx;
+
+static double sm_loss(void *p)
+{
+    sm_ctx *k = p;
+    float g[SN];
+    return sbr_nn_softmax_xent(k->z, SN, k->target, 1.0f, g);
+}
+
+static void test_softmax_cross_entropy_matches_finite_differences(void)
+{
+    gsl_rng *r = sbr_rng_new(4);
+    sm_ctx k;
+    fill(k.z, SN, r, 3);
+    k.target = 4;
+    float g[SN];
+    sbr_nn_softmax_xent(k.z, SN, k.target, 1.0f, g);
+    CU_ASSERT_EQUAL(fd_check("softmax CE (full)", k.z, SN, g, sm_loss, &k, 1e-2f, 1e-2, 1e-4).n_bad,
+                    0);
+    /* By hand: equal logits give log n; huge logits do not overflow. */
+    float z[4] = {1000, 1000, 1000, 1000}, gz[4];
+    CU_ASSERT(fabs(sbr_nn_softmax_xent(z, 4, 2, 1.0f, gz) - log(4.0)) < 1e-6);
+    CU_ASSERT(fabsf(gz[2] + 0.75f) < 1e-6f && fabsf(gz[0] - 0.25f) < 1e-6f);
+    /* The float exp against libm's over its range. */
+    double worst = 0;
+    for (int i = 0; i <= 8700; i++) {
+        float x = -(float)i / 100, y;
+        sbr_nn_exp_nonpositive(&x, &y, 1);
+        worst = fmax(worst, fabs((double)y - exp((double)x)) / exp((double)x));
+    }
+    printf("\n    %-30s max relative error %.2e", "exp (x in [-87, 0])", worst);
+    CU_ASSERT(worst < 1e-6);
+    gsl_rng_free(r);
+}
+
+enum { XN = 12, XD = 6, XS = 5 };
+
+typedef struct smp_ctx {
+    float h[XD], table[XN * XD], logq[XS + 1];
+    uint32_t target, samples[XS];
+} smp_ctx;
+
+static double smp_loss(void *p)
+{
+    smp_ctx *k = p;
+    float z[XS + 1], gh[XD] = {0}, rows[(XS + 1) * XD];
+    return sbr_nn_sampled_xent(k->h, XD, k->table, k->target, k->samples, XS, k->logq, 1.0f, z, gh,
+                               rows);
+}
+
+static void test_sampled_softmax_matches_finite_differences(void)
+{
+    gsl_rng *r = sbr_rng_new(5);
+    smp_ctx k;
+    fill(k.h, XD, r, 1);
+    fill(k.table, XN * XD, r, 1);
+    fill(k.logq, XS + 1, r, 1);
+    k.target = 3;
+    uint32_t samples[XS] = {7, 3, 0, 7, 10}; /* 3 is an accidental hit, 7 drawn twice */
+    memcpy(k.samples, samples, sizeof samples);
+    float z[XS + 1], gh[XD] = {0}, rows[(XS + 1) * XD], gt[XN * XD] = {0};
+    sbr_nn_sampled_xent(k.h, XD, k.table, k.target, k.samples, XS, k.logq, 1.0f, z, gh, rows);
+    uint32_t ids[XS + 1] = {3, 7, 3, 0, 7, 10};
+    sbr_nn_embed_scatter_add(gt, XD, ids, XS + 1, rows);
+    CU_ASSERT_EQUAL(
+        fd_check("sampled softmax dh", k.h, XD, gh, smp_loss, &k, 1e-2f, 1e-2, 1e-4).n_bad, 0);
+    CU_ASSERT_EQUAL(
+        fd_check("sampled softmax dE", k.table, XN * XD, gt, smp_loss, &k, 1e-2f, 1e-2, 1e-4).n_bad,
+        0);
+    gsl_rng_free(r);
+}
+
+/* The batched output layer equals its row-by-row definition (gh = G E, gE = G^T h). */
+typedef struct out_ctx {
+    float h[3 * 4], e[2500 * 4];
+    uint32_t targets[3];
+} out_ctx;
+
+static double out_loss(void *p)
+{
+    out_ctx *k = p;
+    static float z[3 * 2500];
+    double rows[3];
+    static float gh[3 * 4], ge[2500 * 4];
+    return sbr_nn_output_xent(k->h, 3, 4, k->e, 2500, k->targets, 1.0f, z, rows, gh, ge);
+}
+
+static void test_output_layer_matches_finite_differences(void)
+{
+    gsl_rng *r = sbr_rng_new(6);
+    static out_ctx k;
+    fill(k.h, 12, r, 1);
+    fill(k.e, 10000, r, 1);
+    k.targets[0] = 5, k.targets[1] = 2047, k.targets[2] = 5; /* blocks 0 and 1 (of 1024) */
+    static float z[3 * 2500], ge[2500 * 4];
+    float gh[12];
+    double rows[3];
+    sbr_nn_output_xent(k.h, 3, 4, k.e, 2500, k.targets, 1.0f, z, rows, gh, ge);
+    CU_ASSERT_EQUAL(fd_check("output layer dh", k.h, 12, gh, out_loss, &k, 1e-2f, 1e-2, 1e-4).n_bad,
+                    0);
+    CU_ASSERT_EQUAL(
+        fd_check("output layer dE", k.e, 10000, ge, out_loss, &k, 1e-2f, 1e-2, 1e-4).n_bad, 0);
+    /* Ranks by the rule: ties go to the smaller index. */
+    float zz[5] = {1, 3, 3, 0, 3};
+    CU_ASSERT_EQUAL(sbr_nn_rank(zz, 5, 2), 2);
+    CU_ASSERT_EQUAL(sbr_nn_rank(zz, 5, 1), 1);
+    CU_ASSERT_EQUAL(sbr_nn_rank(zz, 5, 3), 5);
+    gsl_rng_free(r);
+}
+
+/* ---- STAMP as a whole --------------------------------------------------------------------- */
+
+enum { SI = 11, SD = 6, SEX = 5 };
+
+typedef struct stamp_ctx {
+    int variant, add_ms;
+    double max_norm;
+    float *p;
+    uint32_t items[16];
+    size_t starts[SEX];
+    uint32_t lens[SEX], targets[SEX];
+    float *scratch_grad;
+} stamp_ctx;
+
+static double stamp_loss(void *c)
+{
+    stamp_ctx *k = c;
+    double loss = 0;
+    sbr_err e;
+    CU_ASSERT_EQUAL(sbr_stamp_gradient(SI, SD, k->variant, k->add_ms, k->max_norm, k->p, k->items,
+                                       k->starts, k->lens, k->targets, SEX, &loss, k->scratch_grad,
+                                       &e),
+                    SBR_OK);
+    return loss;
+}
+
+static void check_stamp(int variant, int add_ms, double max_norm, const char *label)
+{
+    size_t np = sbr_stamp_n_params(SI, SD);
+    CU_ASSERT_EQUAL(np, SI * SD + 5 * SD * SD + SD);
+    gsl_rng *r = sbr_rng_new(7);
+    stamp_ctx k = {variant, add_ms, max_norm, NULL, {0}, {0}, {0}, {0}, NULL};
+    k.p = malloc(np * sizeof *k.p);
+    k.scratch_grad = malloc(np * sizeof *k.scratch_grad);
+    float *grad = malloc(np * sizeof *grad);
+    CU_ASSERT_FATAL(k.p && k.scratch_grad && grad);
+    fill(k.p, SI * SD, r, 0.8); /* embeddings: norms about 2, some clipped at 1.5 */
+    fill(k.p + SI * SD, np - SI * SD, r, 0.5);
+    /* Sessions with a repeat (item 2 twice in one prefix), lengths 1..6. */
+    uint32_t items[16] = {2, 5, 2, 7, 1, 0, 3, 9, 4, 8, 10, 6, 2, 2, 5, 1};
+    memcpy(k.items, items, sizeof items);
+    size_t starts[SEX] = {0, 0, 4, 6, 12};
+    uint32_t lens[SEX] = {1, 4, 2, 6, 3}, targets[SEX] = {5, 1, 3, 10, 5};
+    memcpy(k.starts, starts, sizeof starts);
+    memcpy(k.lens, lens, sizeof lens);
+    memcpy(k.targets, targets, sizeof targets);
+    double loss = 0;
+    sbr_err e;
+    CU_ASSERT_EQUAL_FATAL(sbr_stamp_gradient(SI, SD, variant, add_ms, max_norm, k.p, k.items,
+                                             k.starts, k.lens, k.targets, SEX, &loss, grad, &e),
+                          SBR_OK);
+    CU_ASSERT(loss > 0 && loss < 20);
+    char what[64];
+    static const char *names[] = {"E", "W1", "W2", "W3", "w0", "WA", "WB"};
+    size_t off[8] = {0, SI * SD};
+    for (int t = 1; t < 7; t++)
+        off[t + 1] = off[t] + (t == 4 ? SD : SD * SD);
+    for (int t = 0; t < 7; t++) {
+        if (variant == 1 && t >= 1 && t <= 4)
+            continue; /* stmp has no attention weights */
+        snprintf(what, sizeof what, "%s d%s", label, names[t]);
+        CU_ASSERT_EQUAL(fd_check(what, k.p + off[t], off[t + 1] - off[t], grad + off[t], stamp_loss,
+                                 &k, 2e-3f, 1e-2, 2e-4)
+                            .n_bad,
+                        0);
+    }
+    free(grad);
+    free(k.p);
+    free(k.scratch_grad);
+    gsl_rng_free(r);
+}
+
+static void test_stamp_gradient_matches_finite_differences(void)
+{
+    check_stamp(0, 1, 1.5, "stamp");
+    check_stamp(0, 0, 0, "stamp add_ms=0 no max-norm");
+    check_stamp(1, 1, 1.5, "stmp");
+}
+
+/* ---- optimisers ------------------------------------------------------------------------ */
+
+static void test_optimisers_follow_their_formulas(void)
+{
+    /* Adam, first step: m = 0.1 g, v = 0.001 g^2, lr_t = lr sqrt(0.001) / 0.1, so
+     * w -= lr_t * 0.1 g / (sqrt(0.001) |g| + eps) = lr sign(g) (up to eps). */
+    sbr_nn_adam a;
+    sbr_nn_adam_init(&a, 0.01);
+    CU_ASSERT(a.beta1 == 0.9 && a.beta2 == 0.999 && a.eps == 1e-8);
+    float w[2] = {1, 1}, m[2] = {0, 0}, v[2] = {0, 0}, g[2] = {0.5f, -2};
+    double lr_t = sbr_nn_adam_next(&a);
+    CU_ASSERT(fabs(lr_t - 0.01 * sqrt(0.001) / 0.1) < 1e-12);
+    sbr_nn_adam_dense(&a, lr_t, w, m, v, g, 2);
+    CU_ASSERT(fabsf(w[0] - 0.99f) < 1e-6f && fabsf(w[1] - 1.01f) < 1e-6f);
+    CU_ASSERT(fabsf(m[0] - 0.05f) < 1e-7f && fabsf(v[1] - 0.004f) < 1e-7f);
+    /* Lazy rows: only row 1 moves. */
+    float w2[4] = {1, 1, 1, 1}, m2[4] = {0}, v2[4] = {0}, g2[2] = {1, 1};
+    uint32_t rows[1] = {1};
+    sbr_nn_adam_rows(&a, lr_t, w2, m2, v2, 2, rows, 1, g2);
+    CU_ASSERT(w2[0] == 1 && w2[1] == 1 && w2[2] < 1 && w2[3] < 1);
+    /* Adagrad: acc 0.1 + 4 = 4.1, w = 1 - 0.5 * 2 / sqrt(4.1). */
+    float wa = 1, acc = 0.1f, ga = 2;
+    sbr_nn_adagrad(0.5, &wa, &acc, &ga, 1);
+    CU_ASSERT(fabs((double)wa - (1 - 1 / sqrt(4.1))) < 1e-6);
+    /* clip_by_norm: (3, 4) has norm 5; clipped to 1 it is (0.6, 0.8); under the clip unchanged. */
+    float c[2] = {3, 4};
+    CU_ASSERT(fabs(sbr_nn_clip_by_norm(c, 2, 1.0) - 5) < 1e-12);
+    CU_ASSERT(fabsf(c[0] - 0.6f) < 1e-6f && fabsf(c[1] - 0.8f) < 1e-6f);
+    CU_ASSERT(fabs(sbr_nn_clip_by_norm(c, 2, 10.0) - 1) < 1e-6);
+    CU_ASSERT(fabsf(c[0] - 0.6f) < 1e-6f);
+    /* Tensors: NULL-safe free, zeroed, sizes. */
+    sbr_nn_tensor_free(NULL);
+    sbr_nn_tensor *t = sbr_nn_tensor_new(3, 4);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+    CU_ASSERT_EQUAL(sbr_nn_tensor_size(t), 12);
+    CU_ASSERT(t->data[11] == 0);
+    sbr_nn_tensor_free(t);
+    CU_ASSERT_PTR_NULL(sbr_nn_tensor_new(SIZE_MAX / 2, 4));
+}
+
+/* Normal and uniform draws have the moments asked for (10,000 draws: the sample mean is
+ * within 4 standard errors). */
+static void test_initialisers_draw_what_they_say(void)
+{
+    enum { N = 10000 };
+    static float x[N];
+    gsl_rng *r = sbr_rng_new(9);
+    sbr_nn_init_normal(x, N, r, 0.05);
+    double s = 0, s2 = 0;
+    for (size_t i = 0; i < N; i++)
+        s += x[i], s2 += (double)x[i] * x[i];
+    CU_ASSERT(fabs(s / N) < 4 * 0.05 / sqrt(N));
+    CU_ASSERT(fabs(sqrt(s2 / N) - 0.05) < 0.002);
+    sbr_nn_init_uniform(x, N, r, -1, 3);
+    s = 0;
+    float lo = 10, hi = -10;
+    for (size_t i = 0; i < N; i++)
+        s += x[i], lo = fminf(lo, x[i]), hi = fmaxf(hi, x[i]);
+    CU_ASSERT(lo >= -1 && hi < 3 && fabs(s / N - 1) < 4 * (4 / sqrt(12.0)) / sqrt(N));
+    gsl_rng_free(r);
+}
+
+/* ---- STAMP: determinism and learning ------------------------------------------------------ */
+
+/* Sessions over 60 items where every item i is followed by (i * 7 + 3) mod 60: the next item is
+ * a function of the last one, which STAMP's h_t term can represent. */
+static sbr_dataset *successor_sessions(uint32_t seed, size_t n_sessions)
+{
+    gsl_rng *r = sbr_rng_new(seed);
+    sbr_click *c = malloc(n_sessions * 8 * sizeof *c);
+    CU_ASSERT_FATAL(c != NULL);
+    size_t n = 0;
+    for (uint64_t s = 1; s <= n_sessions; s++) {
+        uint64_t item = gsl_rng_uniform_int(r, 60), len = 2 + gsl_rng_uniform_int(r, 6);
+        for (uint64_t k = 0; k < len; k++, n++) {
+            c[n] = (sbr_click){s, 1 + item, (double)(s * 100 + k), n};
+            item = (item * 7 + 3) % 60;
+        }
+    }
+    gsl_rng_free(r);
+    sbr_dataset *ds = NULL;
+    sbr_err e;
+    CU_ASSERT_EQUAL_FATAL(sbr_dataset_from_clicks(c, n, &ds, &e), SBR_OK);
+    free(c);
+    return ds;
+}
+
+static char *fit_and_save(const char *spec, const sbr_dataset *ds, int threads, size_t *len)
+{
+    int before = omp_get_max_threads();
+    omp_set_num_threads(threads);
+    sbr_spec sp = SBR_SPEC_EMPTY;
+    sbr_err e;
+    sbr_vocab v;
+    CU_ASSERT_EQUAL_FATAL(sbr_vocab_from_dataset(ds, &v, &e), SBR_OK);
+    CU_ASSERT_EQUAL_FATAL(sbr_spec_parse(&sp, spec, &e), SBR_OK);
+    sbr_model *m = NULL;
+    CU_ASSERT_EQUAL_FATAL(sbr_algo_fit(sp.algo, sp.config, ds, &m, &e), SBR_OK);
+    omp_set_num_threads(before);
+    char path[512];
+    snprintf(path, sizeof path, "%s/stamp-%d.sbrm", test_tmpdir(), threads);
+    CU_ASSERT_EQUAL_FATAL(sbr_model_save(m, &sp, &v, path, &e), SBR_OK);
+    char *bytes = test_read_file(path, len);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(bytes);
+    m->algo->free(m);
+    sbr_spec_fini(&sp);
+    sbr_vocab_fini(&v);
+    return bytes;
+}
+
+static void test_stamp_model_file_is_the_same_for_1_and_2_threads(void)
+{
+    /* Batches of 100 over 16 shards, 2 epochs, a held-out tenth: every parallel path runs. */
+    sbr_dataset *ds = successor_sessions(11, 600);
+    const char *spec = "stamp:dim=24,batch=100,epochs=2";
+    size_t len1 = 0, len2 = 0;
+    char *one = fit_and_save(spec, ds, 1, &len1);
+    char *two = fit_and_save(spec, ds, 2, &len2);
+    CU_ASSERT(len1 == len2 && memcmp(one, two, len1) == 0);
+    char *other = fit_and_save("stamp:dim=24,batch=100,epochs=2,seed=2", ds, 2, &len2);
+    CU_ASSERT(len1 != len2 || memcmp(one, other, len1) != 0); /* the seed matters */
+    free(one);
+    free(two);
+    free(other);
+    sbr_dataset_free(ds);
+}
+
+/* Trained on the successor rule, STAMP ranks the true successor first for nearly every item
+ * (chance: 1 in 60). */
+static void test_stamp_learns_a_successor_rule(void)
+{
+    sbr_dataset *ds = successor_sessions(13, 2000);
+    sbr_model *m = test_fit("stamp:dim=32,epochs=8,batch=64,select=none", ds);
+    void *s = m->algo->scratch_new(m);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+    size_t first = 0;
+    for (uint32_t i = 0; i < ds->n_items; i++) {
+        uint64_t next_id = 1 + (((ds->item_ids[i] - 1) * 7 + 3) % 60);
+        double t = 0;
+        sbr_query q = {&i, &t, 1, 0, 5, NULL};
+        sbr_scored out[5];
+        size_t n = 0;
+        sbr_err e;
+        CU_ASSERT_EQUAL(m->algo->predict(m, &q, s, out, &n, &e), SBR_OK);
+        first += n > 0 && ds->item_ids[out[0].item] == next_id;
+        double total = 0;
+        for (size_t k = 0; k < n; k++)
+            total += out[k].score;
+        CU_ASSERT(total <= 1 + 1e-9); /* probabilities */
+    }
+    printf("\n    successor ranked first for %zu of %zu items", first, ds->n_items);
+    CU_ASSERT((double)first >= 0.9 * (double)ds->n_items);
+    m->algo->scratch_free(s);
+    m->algo->free(m);
+    sbr_dataset_free(ds);
+}
+
+/* select=test without the test set is a clear error. */
+static void test_stamp_select_test_needs_the_test_set(void)
+{
+    sbr_dataset *ds = successor_sessions(15, 50);
+    sbr_spec sp = SBR_SPEC_EMPTY;
+    sbr_err e;
+    CU_ASSERT_EQUAL_FATAL(sbr_spec_parse(&sp, "stamp:select=test,epochs=1", &e), SBR_OK);
+    sbr_model *m = NULL;
+    CU_ASSERT_EQUAL(sbr_algo_fit(sp.algo, sp.config, ds, &m, &e), SBR_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "select=test"));
+    CU_ASSERT_PTR_NULL(m);
+    /* With it, the fit selects on it (the same sessions here). */
+    sbr_fit_opts fo = {NULL, NULL, ds, "test"};
+    CU_ASSERT_EQUAL(sbr_algo_fit_with(sp.algo, sp.config, ds, &fo, &m, &e), SBR_OK);
+    if (m != NULL)
+        m->algo->free(m);
+    sbr_spec_fini(&sp);
+    sbr_dataset_free(ds);
+}
+
+static void count_epochs(void *user, const sbr_fit_progress *p)
+{
+    size_t *n = user;
+    *n += p->stage != NULL && strcmp(p->stage, "epoch") == 0;
+}
+
+/* With nothing to select on (5 sessions: a tenth of them is none), every epoch runs and the
+ * last is kept, instead of stopping after `patience` epochs without a metric. */
+static void test_stamp_without_validation_data_runs_every_epoch(void)
+{
+    sbr_dataset *ds = successor_sessions(17, 5);
+    sbr_spec sp = SBR_SPEC_EMPTY;
+    sbr_err e;
+    CU_ASSERT_EQUAL_FATAL(sbr_spec_parse(&sp, "stamp:epochs=6,patience=1,dim=8", &e), SBR_OK);
+    size_t epochs = 0;
+    sbr_fit_opts fo = {count_epochs, &epochs, NULL, NULL};
+    sbr_model *m = NULL;
+    CU_ASSERT_EQUAL(sbr_algo_fit_with(sp.algo, sp.config, ds, &fo, &m, &e), SBR_OK);
+    CU_ASSERT_EQUAL(epochs, 6);
+    if (m != NULL)
+        m->algo->free(m);
+    sbr_spec_fini(&sp);
+    sbr_dataset_free(ds);
+}
+
+static CU_TestInfo tests[] = {
+    {"linear backward matches finite differences", test_linear_backward_matches_finite_differences},
+    {"activations match finite differences", test_activations_match_finite_differences},
+    {"embedding max-norm matches finite differences",
+     test_embedding_max_norm_matches_finite_differences},
+    {"softmax cross-entropy matches finite differences",
+     test_softmax_cross_entropy_matches_finite_differences},
+    {"sampled softmax matches finite differences", test_sampled_softmax_matches_finite_differences},
+    {"output layer matches finite differences", test_output_layer_matches_finite_differences},
+    {"stamp gradient matches finite differences", test_stamp_gradient_matches_finite_differences},
+    {"optimisers follow their formulas", test_optimisers_follow_their_formulas},
+    {"initialisers draw what they say", test_initialisers_draw_what_they_say},
+    {"stamp model file is the same for 1 and 2 threads",
+     test_stamp_model_file_is_the_same_for_1_and_2_threads},
+    {"stamp learns a successor rule", test_stamp_learns_a_successor_rule},
+    {"stamp select=test needs the test set", test_stamp_select_test_needs_the_test_set},
+    {"stamp without validation data runs every epoch",
+     test_stamp_without_validation_data_runs_every_epoch},
+    CU_TEST_INFO_NULL};
+
+CU_SuiteInfo sbr_suite_nn = {"nn", NULL, NULL, NULL, NULL, tests};
