@@ -169,6 +169,29 @@ check "--per-session again: done" "$(counts "$TMP/ps2.out")" "36 0 9"
 "$SBR" eval --train "$TMP/sp/a.0.train.tsv.gz" --test "$TMP/sp/a.0.test.tsv.gz" --algo ar --per-session >/dev/null 2>&1
 check "eval --per-session without --out is a usage error" $? 2
 
+# A synthetic dataset whose options change is generated anew, and its jobs run again.
+cat >"$TMP/syn.ini" <<EOF
+[run]
+output = $TMP/syn
+cutoffs = 20
+latency = no
+[dataset s]
+synth = sessions=2000,items=300,seed=1
+split = last-days 2
+[algo sr]
+spec = sr
+EOF
+"$SBR" run "$TMP/syn.ini" >"$TMP/syn1.out" 2>&1 || bad "the synthetic run failed"
+sed 's/seed=1/seed=2/' "$TMP/syn.ini" >"$TMP/syn2.ini"
+"$SBR" run "$TMP/syn2.ini" >"$TMP/syn2.out" 2>&1 || bad "the synthetic run with a new seed failed"
+check "new synth options: the job runs again" "$(counts "$TMP/syn2.out")" "1 1 0"
+"$SBR" run "$TMP/syn2.ini" >"$TMP/syn3.out" 2>&1
+check "the same synth options: done" "$(counts "$TMP/syn3.out")" "1 0 1"
+"$SBR" eval --train "$TMP/sp/a.0.train.tsv.gz" --test "$TMP/sp/a.0.test.tsv.gz" --algo ar --out "$TMP/syn" >/dev/null 2>"$TMP/dir.err"
+check "eval --out a folder fails" $? 1
+grep -q "is a folder, not a file" "$TMP/dir.err" && ok || bad "the folder is named"
+[ -e "$TMP/syn.db" ] && bad "eval --out a folder left a store" || ok
+
 # --- a rerun without latency keeps the measured latency --------------------------------------
 "$SBR" split --in "$TMP/b.tsv.gz" --out "$TMP/spb" --last-days 2 >/dev/null 2>&1
 TR=$TMP/sp/a.0.train.tsv.gz
