@@ -24,8 +24,8 @@ q() { sqlite3 "$1" "$2"; } # q DB SQL
 # The "N jobs: X run, Y already done" numbers of a run's output file: "N X Y".
 counts() { sed -n 's/.*: \([0-9]*\) jobs: \([0-9]*\) run, \([0-9]*\) already done.*/\1 \2 \3/p' "$1"; }
 
-"$SBR" synth --out "$TMP/a.tsv.gz" --sessions 30000 --items 2000 --seed 1 --days 10 >/dev/null || bad "synth a"
-"$SBR" synth --out "$TMP/b.tsv.gz" --sessions 30000 --items 2000 --seed 2 --days 10 >/dev/null || bad "synth b"
+"$SBR" synth --out "$TMP/a.tsv.gz" --sessions 15000 --items 1500 --seed 1 --days 10 >/dev/null || bad "synth a"
+"$SBR" synth --out "$TMP/b.tsv.gz" --sessions 15000 --items 1500 --seed 2 --days 10 >/dev/null || bad "synth b"
 # 36 jobs: dataset a has 1 slice, b 3 windows; 9 algorithm configurations; 2 cutoffs each.
 experiment() { # experiment OUTPUT_FOLDER > file
     cat <<EOF
@@ -124,7 +124,7 @@ consistent "$TMP/kill" "killed and resumed"
 # --- a changed input runs again --------------------------------------------------------------
 q "$TMP/kill/metrics.db" "SELECT fingerprint FROM results WHERE dataset='a'" | sort -u >"$TMP/fa0"
 q "$TMP/kill/metrics.db" "SELECT seq FROM results WHERE dataset='a' ORDER BY seq" >"$TMP/seqa0"
-"$SBR" synth --out "$TMP/b.tsv.gz" --sessions 30000 --items 2000 --seed 3 --days 10 >/dev/null
+"$SBR" synth --out "$TMP/b.tsv.gz" --sessions 15000 --items 1500 --seed 3 --days 10 >/dev/null
 "$SBR" run "$TMP/kill.ini" >"$TMP/changed.out" 2>&1 || bad "the run on changed data failed"
 check "only the changed dataset's 27 jobs run" "$(counts "$TMP/changed.out")" "36 27 9"
 grep -q "27 of those run had changed inputs" "$TMP/changed.out" && ok || bad "the changed inputs are counted"
