@@ -1,9 +1,10 @@
-/* Resuming a run: which jobs a results file already holds.
+/* Which jobs a results CSV file holds, by key alone.
  *
  * A done set is the set of row keys (dataset, split, algorithm, params, cutoff: the first
  * SBR_METRICS_KEY_COLS cells of the metrics CSV, eval/report.h) read from a results file.
- * `sbr run` skips a job when the set holds its key at every cutoff. A set is immutable once
- * loaded, so lookups may run from several threads. */
+ * `sbr run` no longer resumes from it: it asks the results store (eval/store.h), which also
+ * compares the fingerprint of the inputs; this serves a reader that has only the CSV. A set is
+ * immutable once loaded, so lookups may run from several threads. */
 #ifndef SBR_EVAL_RESUME_H
 #define SBR_EVAL_RESUME_H
 

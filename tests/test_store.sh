@@ -24,8 +24,8 @@ q() { sqlite3 "$1" "$2"; } # q DB SQL
 # The "N jobs: X run, Y already done" numbers of a run's output file: "N X Y".
 counts() { sed -n 's/.*: \([0-9]*\) jobs: \([0-9]*\) run, \([0-9]*\) already done.*/\1 \2 \3/p' "$1"; }
 
-"$SBR" synth --out "$TMP/a.tsv.gz" --sessions 30000 --items 2000 --seed 1 --days 10 >/dev/null || bad "synth a"
-"$SBR" synth --out "$TMP/b.tsv.gz" --sessions 30000 --items 2000 --seed 2 --days 10 >/dev/null || bad "synth b"
+"$SBR" synth --out "$TMP/a.tsv.gz" --sessions 15000 --items 1500 --seed 1 --days 10 >/dev/null || bad "synth a"
+"$SBR" synth --out "$TMP/b.tsv.gz" --sessions 15000 --items 1500 --seed 2 --days 10 >/dev/null || bad "synth b"
 # 36 jobs: dataset a has 1 slice, b 3 windows; 9 algorithm configurations; 2 cutoffs each.
 experiment() { # experiment OUTPUT_FOLDER > file
     cat <<EOF
@@ -124,7 +124,7 @@ consistent "$TMP/kill" "killed and resumed"
 # --- a changed input runs again --------------------------------------------------------------
 q "$TMP/kill/metrics.db" "SELECT fingerprint FROM results WHERE dataset='a'" | sort -u >"$TMP/fa0"
 q "$TMP/kill/metrics.db" "SELECT seq FROM results WHERE dataset='a' ORDER BY seq" >"$TMP/seqa0"
-"$SBR" synth --out "$TMP/b.tsv.gz" --sessions 30000 --items 2000 --seed 3 --days 10 >/dev/null
+"$SBR" synth --out "$TMP/b.tsv.gz" --sessions 15000 --items 1500 --seed 3 --days 10 >/dev/null
 "$SBR" run "$TMP/kill.ini" >"$TMP/changed.out" 2>&1 || bad "the run on changed data failed"
 check "only the changed dataset's 27 jobs run" "$(counts "$TMP/changed.out")" "36 27 9"
 grep -q "27 of those run had changed inputs" "$TMP/changed.out" && ok || bad "the changed inputs are counted"
@@ -168,6 +168,29 @@ check "each with its job's predictions" "$(q "$TMP/kill/metrics.db" "SELECT coun
 check "--per-session again: done" "$(counts "$TMP/ps2.out")" "36 0 9"
 "$SBR" eval --train "$TMP/sp/a.0.train.tsv.gz" --test "$TMP/sp/a.0.test.tsv.gz" --algo ar --per-session >/dev/null 2>&1
 check "eval --per-session without --out is a usage error" $? 2
+
+# A synthetic dataset whose options change is generated anew, and its jobs run again.
+cat >"$TMP/syn.ini" <<EOF
+[run]
+output = $TMP/syn
+cutoffs = 20
+latency = no
+[dataset s]
+synth = sessions=2000,items=300,seed=1
+split = last-days 2
+[algo sr]
+spec = sr
+EOF
+"$SBR" run "$TMP/syn.ini" >"$TMP/syn1.out" 2>&1 || bad "the synthetic run failed"
+sed 's/seed=1/seed=2/' "$TMP/syn.ini" >"$TMP/syn2.ini"
+"$SBR" run "$TMP/syn2.ini" >"$TMP/syn2.out" 2>&1 || bad "the synthetic run with a new seed failed"
+check "new synth options: the job runs again" "$(counts "$TMP/syn2.out")" "1 1 0"
+"$SBR" run "$TMP/syn2.ini" >"$TMP/syn3.out" 2>&1
+check "the same synth options: done" "$(counts "$TMP/syn3.out")" "1 0 1"
+"$SBR" eval --train "$TMP/sp/a.0.train.tsv.gz" --test "$TMP/sp/a.0.test.tsv.gz" --algo ar --out "$TMP/syn" >/dev/null 2>"$TMP/dir.err"
+check "eval --out a folder fails" $? 1
+grep -q "is a folder, not a file" "$TMP/dir.err" && ok || bad "the folder is named"
+[ -e "$TMP/syn.db" ] && bad "eval --out a folder left a store" || ok
 
 # --- a rerun without latency keeps the measured latency --------------------------------------
 "$SBR" split --in "$TMP/b.tsv.gz" --out "$TMP/spb" --last-days 2 >/dev/null 2>&1

@@ -107,7 +107,8 @@ static const char eval_usage[] =
     "  --split NAME       the split column (default: the train file's name)\n"
     "  --seed S           recorded in the CSV and used by randomised algorithms (default 1)\n"
     "  --keep-unseen      count unseen test items as misses instead of removing them\n"
-    "  --no-latency       skip the timed single-threaded pass (latency columns are 0)\n"
+    "  --no-latency       skip the timed pass: --out keeps a latency measured on the same\n"
+    "                     inputs, else the columns are 0 (NULL in the store)\n"
     "  -h, --help         this help\n"
     "\n" CLI_LOAD_OPTIONS_HELP "\n"
     "Example:\n"
@@ -479,6 +480,10 @@ static sbr_rc append_rows(const eval_args *a, const eval_job *j, const eval_rows
                             err);
         free(ptrs);
         return rc;
+    }
+    if (stat(a->out, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+        free(ptrs);
+        return sbr_err_set(err, SBR_EIO, "%s: is a folder, not a file", a->out);
     }
     char db[4096];
     sbr_rstore_path_for(a->out, db, sizeof db);

@@ -179,19 +179,41 @@ static sbr_rc run_job(runner *r, const char *dataset, const char *split, size_t 
     return SBR_OK;
 }
 
-/* Generates a synthetic dataset's file (unless it exists or the run is dry). */
+/* Whether the file at path holds exactly text. */
+static bool file_holds(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return false;
+    char buf[512];
+    size_t n = fread(buf, 1, sizeof buf, f);
+    fclose(f);
+    return n == strlen(text) && memcmp(buf, text, n) == 0;
+}
+
+/* Generates a synthetic dataset's file, unless the run is dry or the file exists and was made
+ * from the same options: they are kept beside it in "<name>.synth", so that an experiment
+ * whose synth options changed gets new data (and its jobs, whose fingerprint then changes,
+ * run again) instead of the old file. */
 static sbr_rc ensure_synth(const runner *r, const sbr_exp_dataset *d, char *path, size_t size,
                            sbr_err *err)
 {
     if (d->synth[0] == '\0')
         return SBR_OK;
     snprintf(path, size, "%s/data/%s.tsv.gz", r->x->output, d->name);
-    if (file_exists(path) || r->dry)
+    char options[4096];
+    snprintf(options, sizeof options, "%s/data/%s.synth", r->x->output, d->name);
+    if (r->dry || (file_exists(path) && file_holds(options, d->synth)))
         return SBR_OK;
     sbr_synth_options so;
     sbr_rc rc = sbr_synth_options_parse(d->synth, &so, err);
     if (rc == SBR_OK)
         rc = sbr_synth_write(&so, path, NULL, NULL, NULL, err);
+    sbr_out *o;
+    if (rc == SBR_OK && (rc = sbr_out_open(options, &o, err)) == SBR_OK) {
+        sbr_out_printf(o, "%s", d->synth);
+        rc = sbr_out_commit(o, err);
+    }
     return rc;
 }
 
