@@ -69,8 +69,9 @@ static int fail(parser *ps, const char *fmt, const char *a, const char *b)
 static bool first_time(parser *ps, const char *name)
 {
     static const char *const known[] = {
-        "output", "threads", "seed",  "cutoffs", "latency",  "per_session", "algorithms", "train",
-        "test",   "file",    "synth", "split",   "optional", "spec",        "grid",       "where"};
+        "output",     "threads", "seed", "cutoffs", "latency", "per_session",
+        "algorithms", "train",   "test", "file",    "synth",   "split",
+        "optional",   "spec",    "grid", "where",   "datasets"};
     const char *key = strcmp(name, "files") == 0 ? "file" : name;
     const char *stored = NULL;
     for (size_t i = 0; i < sizeof known / sizeof known[0] && stored == NULL; i++)
@@ -317,8 +318,11 @@ static int on_value(parser *ps, const char *name, char *v, bool continued)
         ;
     else if (strcmp(name, "where") == 0 && copy_text(a->where, sizeof a->where, v))
         ;
+    else if (strcmp(name, "datasets") == 0 && copy_text(a->datasets, sizeof a->datasets, v))
+        ;
     else
-        return fail(ps, "[algo] %s: unknown key or value too long (spec, grid, where)%s", name, "");
+        return fail(ps, "[algo] %s: unknown key or value too long (spec, grid, where, datasets)%s",
+                    name, "");
     return 1;
 }
 
@@ -531,6 +535,20 @@ sbr_rc sbr_experiment_load(const char *path, sbr_experiment *x, sbr_err *err)
                                "join files",
                                path, d->name);
     }
+    for (size_t i = 0; i < x->n_algos; i++) { /* every `datasets` name is a [dataset] */
+        const char *p = x->algos[i].datasets;
+        while (*p != '\0') {
+            size_t n = strcspn(p, " \t");
+            bool known = false;
+            for (size_t k = 0; k < x->n_datasets && !known && n > 0; k++)
+                known = strlen(x->datasets[k].name) == n && strncmp(x->datasets[k].name, p, n) == 0;
+            if (n > 0 && !known)
+                return sbr_err_set(err, SBR_EINVAL, "%s: [algo %s] datasets: no [dataset %.*s]",
+                                   path, x->algos[i].label, (int)n, p);
+            p += n;
+            p += strspn(p, " \t");
+        }
+    }
     if (x->every_algorithm) {
         sbr_rc rc = add_unlisted_algorithms(x, err);
         if (rc != SBR_OK)
@@ -706,4 +724,20 @@ sbr_rc sbr_exp_expand(const sbr_exp_algo *a, char (**specs)[SBR_EXP_SPEC], size_
     *specs = out;
     *n = kept;
     return SBR_OK;
+}
+
+bool sbr_exp_algo_runs_on(const sbr_exp_algo *a, const char *dataset)
+{
+    const char *p = a->datasets;
+    if (*p == '\0')
+        return true;
+    size_t len = strlen(dataset);
+    while (*p != '\0') {
+        size_t n = strcspn(p, " \t");
+        if (n == len && strncmp(p, dataset, n) == 0)
+            return true;
+        p += n;
+        p += strspn(p, " \t");
+    }
+    return false;
 }

@@ -32,6 +32,7 @@
  *   spec     = vmis:last_items=2
  *   grid     = m=100|500|1000; k=50|100          # every combination, k varying fastest
  *   where    = k<=m                              # optional: keep combinations with k <= m
+ *   datasets = rsc15-100k serenade-toy           # optional: only on these [dataset]s
  *
  * `$SBR_DATA` and `${SBR_DATA}` expand from the environment. The file is read as libinih reads
  * INI files (comments start with ';' or '#'; an inline comment with ';' after whitespace;
@@ -98,6 +99,7 @@ typedef struct sbr_exp_algo {
     char spec[SBR_EXP_SPEC]; /* "name" or "name:key=value,..." */
     char grid[1024];         /* "key=v|v|v; key=v|v" or empty */
     char where[64];          /* "" or "A<=B" */
+    char datasets[512];      /* "" (every dataset) or the [dataset] names it runs on */
 } sbr_exp_algo;
 
 typedef struct sbr_experiment {
@@ -145,5 +147,9 @@ sbr_rc sbr_exp_grid_parse(const sbr_exp_algo *a, sbr_exp_grid *g, sbr_err *err);
  * SBR_EXP_MAX_COMBINATIONS combinations (refused before allocating), or a spec with its grid
  * values longer than SBR_EXP_SPEC - 1 bytes (never cut). */
 sbr_rc sbr_exp_expand(const sbr_exp_algo *a, char (**specs)[SBR_EXP_SPEC], size_t *n, sbr_err *err);
+
+/* Whether algorithm section a runs on the dataset named `dataset` (its `datasets` list, or
+ * every dataset when it has none). */
+bool sbr_exp_algo_runs_on(const sbr_exp_algo *a, const char *dataset);
 
 #endif

@@ -180,7 +180,10 @@ sbr_rc sbr_job_evaluate(const sbr_experiment *x, const sbr_job_spec *j, const sb
 {
     double t0 = sbr_now_s();
     sbr_model *model = NULL;
-    sbr_rc rc = sbr_algo_fit(j->spec.algo, j->spec.config, train, &model, err);
+    /* The test set goes along for a spec that selects its epoch on it (stamp:select=test);
+     * every other fit ignores it, and such rows say select=test in their params. */
+    sbr_fit_opts fo = {NULL, NULL, test, "test"};
+    sbr_rc rc = sbr_algo_fit_with(j->spec.algo, j->spec.config, train, &fo, &model, err);
     if (rc != SBR_OK)
         return rc;
     *fit_s = sbr_now_s() - t0;

@@ -84,6 +84,7 @@ sbr_rc sbr_job_specs_expand(const sbr_experiment *x, sbr_job_spec **out, size_t 
             }
             sbr_algo_format_params(j->spec.algo, j->spec.config, j->params, sizeof j->params);
             snprintf(j->label, sizeof j->label, "%s", x->algos[a].label);
+            j->section = a;
         }
         free(texts);
     }

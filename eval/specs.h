@@ -26,6 +26,7 @@ typedef struct sbr_job_spec {
     sbr_spec spec;
     char params[512];
     char label[64]; /* the [algo LABEL] it comes from */
+    size_t section; /* the index of that section in the experiment's algos */
 } sbr_job_spec;
 
 /* Expands every algorithm of the experiment over its grid (sbr_exp_expand) and parses each
@@ -40,8 +41,7 @@ sbr_rc sbr_job_specs_expand(const sbr_experiment *x, sbr_job_spec **out, size_t 
  * from algorithm algo's defaults into out, separated by sep: what a table shows so that a
  * label is short and two configurations never print alike. Entries of parameters the
  * algorithm does not have (or of an unknown algorithm) are kept. All defaults: "". */
-void sbr_specs_short_params(const char *algo, const char *params, char sep, char *out,
-                            size_t size);
+void sbr_specs_short_params(const char *algo, const char *params, char sep, char *out, size_t size);
 
 /* Releases n job specs and the array; NULL is a no-op. */
 void sbr_job_specs_free(sbr_job_spec *specs, size_t n);

@@ -364,7 +364,35 @@ static void test_the_registry_fills_in_unlisted_algorithms(void)
     CU_ASSERT_EQUAL(x.n_algos, 1);
 }
 
+/* `datasets` limits an [algo] section to some datasets, each of which must be a [dataset]. */
+static void test_an_algorithm_can_be_limited_to_some_datasets(void)
+{
+    static sbr_experiment x;
+    sbr_err e;
+    const char *base = "[dataset small]\nsynth = seed=1\nsplit = last-days 1\n"
+                       "[dataset big-one]\nsynth = seed=2\nsplit = last-days 1\n";
+    char text[512];
+    snprintf(text, sizeof text,
+             "%s[algo pop]\nspec = pop\n[algo sr]\nspec = sr\n"
+             "datasets = small  other\n",
+             base);
+    CU_ASSERT_EQUAL(load("ds.ini", text, &x, &e), SBR_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "[algo sr] datasets: no [dataset other]"));
+    snprintf(text, sizeof text,
+             "%s[algo pop]\nspec = pop\n[algo sr]\nspec = sr\n"
+             "datasets = small\n",
+             base);
+    CU_ASSERT_EQUAL_FATAL(load("ds.ini", text, &x, &e), SBR_OK);
+    CU_ASSERT(sbr_exp_algo_runs_on(&x.algos[0], "small"));
+    CU_ASSERT(sbr_exp_algo_runs_on(&x.algos[0], "big-one"));
+    CU_ASSERT(sbr_exp_algo_runs_on(&x.algos[1], "small"));
+    CU_ASSERT(!sbr_exp_algo_runs_on(&x.algos[1], "big-one"));
+    CU_ASSERT(!sbr_exp_algo_runs_on(&x.algos[1], "smal"));
+}
+
 static CU_TestInfo tests[] = {
+    {"an algorithm can be limited to some datasets",
+     test_an_algorithm_can_be_limited_to_some_datasets},
     {"the registry fills in unlisted algorithms", test_the_registry_fills_in_unlisted_algorithms},
     {"a full experiment file is read", test_a_full_experiment_file_is_read},
     {"errors name the file, line and key", test_errors_name_the_file_line_and_key},

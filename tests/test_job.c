@@ -85,7 +85,7 @@ static void test_a_job_on_a_given_split_appends_its_rows(void)
     CU_ASSERT_STRING_EQUAL(text, "dataset,split,part,sessions,clicks,items,first_time,last_time,"
                                  "span_days\nsmall,s,train,5,12,5,1600000000,1600259400,3.002\n");
     free(text);
-    sbr_job_spec j = {SBR_SPEC_EMPTY, "pruning=20", "ar"};
+    sbr_job_spec j = {SBR_SPEC_EMPTY, "pruning=20", "ar", 0};
     CU_ASSERT_EQUAL_FATAL(sbr_spec_parse(&j.spec, "ar", &e), SBR_OK);
     sbr_eval_result res;
     double fit_s = -1;

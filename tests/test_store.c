@@ -362,7 +362,7 @@ static void test_stored_ranks_give_back_the_stored_metrics(void)
     x->latency = false;
     x->per_session = true;
     sbr_err e = {SBR_OK, ""};
-    sbr_job_spec j = {SBR_SPEC_EMPTY, "", "sr"};
+    sbr_job_spec j = {SBR_SPEC_EMPTY, "", "sr", 0};
     CU_ASSERT_EQUAL_FATAL(sbr_spec_parse(&j.spec, "sr:steps=3", &e), SBR_OK);
     sbr_algo_format_params(j.spec.algo, j.spec.config, j.params, sizeof j.params);
     sbr_eval_result res;

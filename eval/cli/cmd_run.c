@@ -125,6 +125,8 @@ static sbr_rc run_job(runner *r, const char *dataset, const char *split, size_t 
     const sbr_job_spec *j = &r->specs[i];
     char what[768];
     snprintf(what, sizeof what, "%s/%s %s %s", dataset, split, j->spec.algo->name, j->params);
+    if (!sbr_exp_algo_runs_on(&r->x->algos[j->section], dataset))
+        return SBR_OK; /* not a job: the section's `datasets` leaves this one out */
     if (!job_selected(r, dataset, j)) {
         r->not_selected++;
         r->finished++;
@@ -399,7 +401,10 @@ static int open_runner(runner *r, sbr_experiment *x, const run_args *a)
         sbr_rstore_open(r->store_path, r->metrics, r->datasets_csv, &r->store, &err) != SBR_OK)
         status = cli_fail(&err);
     for (size_t d = 0; d < x->n_datasets; d++)
-        r->total += sbr_exp_dataset_slices(&x->datasets[d]) * r->n_specs;
+        for (size_t i = 0; i < r->n_specs; i++)
+            r->total += sbr_exp_algo_runs_on(&x->algos[r->specs[i].section], x->datasets[d].name)
+                            ? sbr_exp_dataset_slices(&x->datasets[d])
+                            : 0;
     if (status == SBR_EXIT_OK && !dry && save_copy(x, &err) != SBR_OK)
         status = cli_fail(&err);
     return status;
