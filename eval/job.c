@@ -200,25 +200,35 @@ sbr_rc sbr_job_evaluate(const sbr_experiment *x, const sbr_job_spec *j, const sb
     return rc;
 }
 
+/* A job's rows, one per cutoff, formatted as the metrics file has them: *cells holds the
+ * text, *ptrs points at each cell (n_cutoffs * SBR_METRICS_COLS of them). Free both. */
+static sbr_rc job_rows(const sbr_experiment *x, const sbr_run_info *ri, const sbr_job_spec *j,
+                       const sbr_eval_result *res, double fit_s, size_t model_bytes,
+                       char (**cells)[SBR_METRICS_CELL], const char ***ptrs, sbr_err *err)
+{
+    size_t n_cells = x->n_cutoffs * SBR_METRICS_COLS;
+    *cells = calloc(n_cells, SBR_METRICS_CELL);
+    *ptrs = calloc(n_cells, sizeof **ptrs);
+    if (*cells == NULL || *ptrs == NULL)
+        return sbr_err_set(err, SBR_ENOMEM, "run: out of memory");
+    for (size_t c = 0; c < x->n_cutoffs; c++)
+        sbr_metrics_row(*cells + c * SBR_METRICS_COLS, SBR_METRICS_CELL, ri, j->spec.algo->name,
+                        j->params, x->cutoffs[c], res, &res->at[c], fit_s, model_bytes);
+    for (size_t k = 0; k < n_cells; k++)
+        (*ptrs)[k] = (*cells)[k];
+    return SBR_OK;
+}
+
 sbr_rc sbr_job_append_rows(const char *path, const sbr_experiment *x, const sbr_run_info *ri,
                            const sbr_job_spec *j, const sbr_eval_result *res, double fit_s,
                            size_t model_bytes, sbr_err *err)
 {
-    size_t n_cells = x->n_cutoffs * SBR_METRICS_COLS;
-    char(*cells)[SBR_METRICS_CELL] = calloc(n_cells, SBR_METRICS_CELL);
-    const char **ptrs = calloc(n_cells, sizeof *ptrs);
-    sbr_rc rc = SBR_OK;
-    if (cells == NULL || ptrs == NULL) {
-        rc = sbr_err_set(err, SBR_ENOMEM, "run: out of memory");
-    } else {
-        for (size_t c = 0; c < x->n_cutoffs; c++)
-            sbr_metrics_row(cells + c * SBR_METRICS_COLS, SBR_METRICS_CELL, ri, j->spec.algo->name,
-                            j->params, x->cutoffs[c], res, &res->at[c], fit_s, model_bytes);
-        for (size_t k = 0; k < n_cells; k++)
-            ptrs[k] = cells[k];
+    char(*cells)[SBR_METRICS_CELL] = NULL;
+    const char **ptrs = NULL;
+    sbr_rc rc = job_rows(x, ri, j, res, fit_s, model_bytes, &cells, &ptrs, err);
+    if (rc == SBR_OK)
         rc = sbr_csv_append(path, sbr_metrics_header, SBR_METRICS_COLS, SBR_METRICS_KEY_COLS, ptrs,
                             x->n_cutoffs, err);
-    }
     free(ptrs);
     free(cells);
     return rc;
@@ -229,18 +239,10 @@ sbr_rc sbr_job_store_rows(sbr_rstore *st, const sbr_experiment *x, const sbr_run
                           size_t model_bytes, const char *fingerprint,
                           const sbr_rstore_ranks *ranks, sbr_err *err)
 {
-    size_t n_cells = x->n_cutoffs * SBR_METRICS_COLS;
-    char(*cells)[SBR_METRICS_CELL] = calloc(n_cells, SBR_METRICS_CELL);
-    const char **ptrs = calloc(n_cells, sizeof *ptrs);
-    sbr_rc rc = SBR_OK;
-    if (cells == NULL || ptrs == NULL) {
-        rc = sbr_err_set(err, SBR_ENOMEM, "run: out of memory");
-    } else {
-        for (size_t c = 0; c < x->n_cutoffs; c++)
-            sbr_metrics_row(cells + c * SBR_METRICS_COLS, SBR_METRICS_CELL, ri, j->spec.algo->name,
-                            j->params, x->cutoffs[c], res, &res->at[c], fit_s, model_bytes);
-        for (size_t k = 0; k < n_cells; k++)
-            ptrs[k] = cells[k];
+    char(*cells)[SBR_METRICS_CELL] = NULL;
+    const char **ptrs = NULL;
+    sbr_rc rc = job_rows(x, ri, j, res, fit_s, model_bytes, &cells, &ptrs, err);
+    if (rc == SBR_OK) {
         sbr_rstore_job job = {ptrs, x->n_cutoffs, j->label, fingerprint, x->latency, ranks};
         rc = sbr_rstore_put_job(st, &job, err);
     }
