@@ -41,7 +41,6 @@ static const job_ranks table[] = {
     {"ds2", "w0", "B", {1, 2, 3, 4, 5, 6}, 6},
 };
 
-
 static sbr_rc fetch(void *user, const char *ds, const char *split, const char *algo,
                     const char *params, uint32_t **out, size_t *n, sbr_err *err)
 {
