@@ -178,6 +178,22 @@ static sbr_rc db_exec(sbr_rstore *st, const char *sql, sbr_err *err)
     return SBR_OK;
 }
 
+/* db_exec, retried while the database is busy. Switching a new database to WAL needs its
+ * exclusive lock, and SQLite answers SQLITE_BUSY at once (without the busy handler) when
+ * another process is creating the same store at that moment; four `sbr run`s started together
+ * on a fresh output folder met it. Retries every 10 ms, up to the busy timeout. */
+static sbr_rc db_exec_retry(sbr_rstore *st, const char *sql, sbr_err *err)
+{
+    for (int waited = 0;; waited += 10) {
+        int rc = sqlite3_exec(st->db, sql, NULL, NULL, NULL);
+        if (rc == SQLITE_OK)
+            return SBR_OK;
+        if ((rc != SQLITE_BUSY && rc != SQLITE_LOCKED) || waited >= BUSY_TIMEOUT_MS)
+            return db_fail(st, err, sql);
+        sqlite3_sleep(10);
+    }
+}
+
 static sbr_rc db_prepare(sbr_rstore *st, const char *sql, sqlite3_stmt **stmt, sbr_err *err)
 {
     if (sqlite3_prepare_v2(st->db, sql, -1, stmt, NULL) != SQLITE_OK)
@@ -430,7 +446,7 @@ void sbr_rstore_path_for(const char *csv, char *out, size_t size)
 static sbr_rc ensure_schema(sbr_rstore *st, const char *metrics_csv, const char *parts_csv,
                             sbr_err *err)
 {
-    sbr_rc rc = db_exec(st, "BEGIN IMMEDIATE", err);
+    sbr_rc rc = db_exec_retry(st, "BEGIN IMMEDIATE", err);
     if (rc != SBR_OK)
         return rc;
     sqlite3_stmt *s;
@@ -475,7 +491,7 @@ sbr_rc sbr_rstore_open(const char *path, const char *metrics_csv, const char *pa
         sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
         /* WAL: readers never block the writer, and a commit is one append to the log. FULL
          * syncs the log at every commit, so a committed job survives a power loss too. */
-        rc = db_exec(st, "PRAGMA journal_mode=WAL", err);
+        rc = db_exec_retry(st, "PRAGMA journal_mode=WAL", err);
     }
     if (rc == SBR_OK)
         rc = db_exec(st, "PRAGMA synchronous=FULL", err);
