@@ -494,20 +494,6 @@ static sbr_rc train_examples(const sbr_dataset *train, const bool *held, bool wa
     return SBR_OK;
 }
 
-/* The dense training index of original item id `id`, or UINT32_MAX. */
-static uint32_t train_index(const sbr_dataset *train, uint64_t id)
-{
-    size_t lo = 0, hi = train->n_items;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (train->item_ids[mid] < id)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < train->n_items && train->item_ids[lo] == id ? (uint32_t)lo : UINT32_MAX;
-}
-
 /* Every next-item prediction of the select data as sbr eval makes them by default: clicks on
  * items unknown to training are removed, and then every click after a session's first
  * predicts from the clicks before it. */
@@ -522,9 +508,9 @@ static sbr_rc select_examples(trainer *t, const sbr_dataset *train, const sbr_da
     for (size_t s = 0; s < sel->n_sessions; s++) {
         size_t start = n_items, off = sel->offsets[s], len = sel->offsets[s + 1] - off;
         for (size_t p = 0; p < len; p++) {
-            uint32_t item = train_index(train, sel->item_ids[sel->items[off + p]]);
-            if (item == UINT32_MAX)
-                continue;
+            uint32_t item;
+            if (!sbr_dataset_find_item(train, sel->item_ids[sel->items[off + p]], &item))
+                continue; /* unknown to training: removed, as sbr eval does */
             if (n_items > start)
                 t->select[n++] = (example){start, (uint32_t)(n_items - start), item};
             t->select_items[n_items++] = item;
