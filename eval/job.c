@@ -131,9 +131,8 @@ void sbr_job_settings(const sbr_experiment *x, const sbr_exp_dataset *d, size_t 
     snprintf(out, size, "split=%s;seed=%llu;unseen=removed", split, (unsigned long long)x->seed);
 }
 
-/* The cells of one datasets.csv row. */
-static void part_cells(char cells[9][64], const char *dataset, const char *split, const char *part,
-                       const sbr_dataset *ds)
+void sbr_job_part_cells(char cells[SBR_RSTORE_PART_COLS][SBR_JOB_PART_CELL], const char *dataset,
+                        const char *split, const char *part, const sbr_dataset *ds)
 {
     double first, last;
     sbr_dataset_time_range(ds, &first, &last);
@@ -153,7 +152,7 @@ sbr_rc sbr_job_store_part(sbr_rstore *st, const char *dataset, const char *split
 {
     char cells[9][64];
     const char *ptrs[9];
-    part_cells(cells, dataset, split, part, ds);
+    sbr_job_part_cells(cells, dataset, split, part, ds);
     for (int k = 0; k < 9; k++)
         ptrs[k] = cells[k];
     return sbr_rstore_put_part(st, ptrs, err);
@@ -168,7 +167,7 @@ sbr_rc sbr_job_record_part(const char *path, const char *dataset, const char *sp
 {
     char cells[9][64];
     const char *ptrs[9];
-    part_cells(cells, dataset, split, part, ds);
+    sbr_job_part_cells(cells, dataset, split, part, ds);
     for (int k = 0; k < 9; k++)
         ptrs[k] = cells[k];
     return sbr_csv_append(path, dataset_header, 9, 3, ptrs, 1, err);
@@ -200,11 +199,9 @@ sbr_rc sbr_job_evaluate(const sbr_experiment *x, const sbr_job_spec *j, const sb
     return rc;
 }
 
-/* A job's rows, one per cutoff, formatted as the metrics file has them: *cells holds the
- * text, *ptrs points at each cell (n_cutoffs * SBR_METRICS_COLS of them). Free both. */
-static sbr_rc job_rows(const sbr_experiment *x, const sbr_run_info *ri, const sbr_job_spec *j,
-                       const sbr_eval_result *res, double fit_s, size_t model_bytes,
-                       char (**cells)[SBR_METRICS_CELL], const char ***ptrs, sbr_err *err)
+sbr_rc sbr_job_format_rows(const sbr_experiment *x, const sbr_run_info *ri, const sbr_job_spec *j,
+                           const sbr_eval_result *res, double fit_s, size_t model_bytes,
+                           char (**cells)[SBR_METRICS_CELL], const char ***ptrs, sbr_err *err)
 {
     size_t n_cells = x->n_cutoffs * SBR_METRICS_COLS;
     *cells = calloc(n_cells, SBR_METRICS_CELL);
@@ -225,7 +222,7 @@ sbr_rc sbr_job_append_rows(const char *path, const sbr_experiment *x, const sbr_
 {
     char(*cells)[SBR_METRICS_CELL] = NULL;
     const char **ptrs = NULL;
-    sbr_rc rc = job_rows(x, ri, j, res, fit_s, model_bytes, &cells, &ptrs, err);
+    sbr_rc rc = sbr_job_format_rows(x, ri, j, res, fit_s, model_bytes, &cells, &ptrs, err);
     if (rc == SBR_OK)
         rc = sbr_csv_append(path, sbr_metrics_header, SBR_METRICS_COLS, SBR_METRICS_KEY_COLS, ptrs,
                             x->n_cutoffs, err);
@@ -241,7 +238,7 @@ sbr_rc sbr_job_store_rows(sbr_rstore *st, const sbr_experiment *x, const sbr_run
 {
     char(*cells)[SBR_METRICS_CELL] = NULL;
     const char **ptrs = NULL;
-    sbr_rc rc = job_rows(x, ri, j, res, fit_s, model_bytes, &cells, &ptrs, err);
+    sbr_rc rc = sbr_job_format_rows(x, ri, j, res, fit_s, model_bytes, &cells, &ptrs, err);
     if (rc == SBR_OK) {
         sbr_rstore_job job = {ptrs, x->n_cutoffs, j->label, fingerprint, x->latency, ranks};
         rc = sbr_rstore_put_job(st, &job, err);

@@ -63,6 +63,14 @@ sbr_rc sbr_job_evaluate(const sbr_experiment *x, const sbr_job_spec *j, const sb
                         const sbr_dataset *test, sbr_eval_result *res, double *fit_s,
                         size_t *model_bytes, sbr_err *err);
 
+/* The job's rows, one per cutoff, formatted as the metrics file has them (sbr_metrics_row:
+ * peak_rss_bytes is this process's): *cells holds the text, *ptrs points at each cell
+ * (x->n_cutoffs * SBR_METRICS_COLS of them); free both, also after an error. Errors:
+ * SBR_ENOMEM. */
+sbr_rc sbr_job_format_rows(const sbr_experiment *x, const sbr_run_info *ri, const sbr_job_spec *j,
+                           const sbr_eval_result *res, double fit_s, size_t model_bytes,
+                           char (**cells)[SBR_METRICS_CELL], const char ***ptrs, sbr_err *err);
+
 /* Appends the job's rows, one per cutoff, to the metrics CSV at path (replacing rows of the
  * same key). Errors: those of sbr_csv_append, SBR_ENOMEM. */
 sbr_rc sbr_job_append_rows(const char *path, const sbr_experiment *x, const sbr_run_info *ri,
@@ -74,6 +82,13 @@ sbr_rc sbr_job_append_rows(const char *path, const sbr_experiment *x, const sbr_
  * slice 1"), the experiment's seed and the unseen-item rule. */
 void sbr_job_settings(const sbr_experiment *x, const sbr_exp_dataset *d, size_t s, char *out,
                       size_t size);
+
+enum { SBR_JOB_PART_CELL = 64 };
+
+/* The cells of one datasets.csv row (SBR_RSTORE_PART_COLS of them) for one part of a slice,
+ * as sbr_job_store_part writes it. */
+void sbr_job_part_cells(char cells[SBR_RSTORE_PART_COLS][SBR_JOB_PART_CELL], const char *dataset,
+                        const char *split, const char *part, const sbr_dataset *ds);
 
 /* sbr_job_record_part into the results store instead of a CSV file. Errors: those of
  * sbr_rstore_put_part. */

@@ -153,10 +153,18 @@ static bool feasible(void *user, const double *x)
 sbr_rc sbr_study_run(sbr_study *st, const sbr_tune_options *opt, size_t n_trials, int threads,
                      sbr_trial *trials, sbr_err *err)
 {
+    return sbr_study_run_shared(st, opt, n_trials, threads, NULL, trials, err);
+}
+
+sbr_rc sbr_study_run_shared(sbr_study *st, const sbr_tune_options *opt, size_t n_trials,
+                            int threads, const sbr_tune_share *share, sbr_trial *trials,
+                            sbr_err *err)
+{
     sbr_tune_options to = *opt;
     to.feasible = feasible;
     to.feasible_user = st;
-    return sbr_tune_run(&st->space, &to, n_trials, 8, threads, objective, st, trials, err);
+    return sbr_tune_run_shared(&st->space, &to, n_trials, 8, threads, share, objective, st, trials,
+                               err);
 }
 
 size_t sbr_trials_best(const sbr_trial *trials, size_t n)

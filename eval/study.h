@@ -72,6 +72,11 @@ sbr_rc sbr_study_score(const sbr_study *st, const char *spec, const sbr_dataset 
 sbr_rc sbr_study_run(sbr_study *st, const sbr_tune_options *opt, size_t n_trials, int threads,
                      sbr_trial *trials, sbr_err *err);
 
+/* sbr_study_run with this process's share of each batch (eval/tune.h; NULL: all of it). */
+sbr_rc sbr_study_run_shared(sbr_study *st, const sbr_tune_options *opt, size_t n_trials,
+                            int threads, const sbr_tune_share *share, sbr_trial *trials,
+                            sbr_err *err);
+
 /* The index of the best trial: the first with the largest value (0 when n is 0). */
 size_t sbr_trials_best(const sbr_trial *trials, size_t n);
 

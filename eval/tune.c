@@ -540,8 +540,47 @@ sbr_rc sbr_tuner_ask(const sbr_tuner *t, size_t trial, double *x, sbr_err *err)
 sbr_rc sbr_tune_run(const sbr_space *sp, const sbr_tune_options *opt, size_t n_trials, size_t batch,
                     int threads, sbr_objective_fn fn, void *user, sbr_trial *trials, sbr_err *err)
 {
+    return sbr_tune_run_shared(sp, opt, n_trials, batch, threads, NULL, fn, user, trials, err);
+}
+
+/* Evaluates this process's trials of [start, end) on `threads` threads: *bad is the lowest
+ * failing one (end when none failed) and *bad_err its error. */
+static void evaluate_batch(size_t start, size_t end, size_t rank, size_t size, int threads,
+                           sbr_objective_fn fn, void *user, sbr_trial *trials, size_t *bad,
+                           sbr_err *bad_err)
+{
+    size_t first_bad = end;
+    sbr_err first_err = {SBR_OK, ""};
+#pragma omp parallel for num_threads(threads) schedule(dynamic, 1) default(none)                   \
+    shared(start, end, rank, size, trials, fn, user, first_bad, first_err)
+    for (size_t i = start; i < end; i++) {
+        if ((i - start) % size != rank)
+            continue;
+        sbr_err e = {SBR_OK, ""};
+        double t0 = now_s();
+        sbr_rc trc = fn(user, trials[i].x, &trials[i].value, &e);
+        trials[i].seconds = now_s() - t0;
+        if (trc != SBR_OK) {
+#pragma omp critical(sbr_tune_error)
+            if (i < first_bad) {
+                first_bad = i;
+                first_err = e;
+            }
+        }
+    }
+    *bad = first_bad;
+    *bad_err = first_err;
+}
+
+sbr_rc sbr_tune_run_shared(const sbr_space *sp, const sbr_tune_options *opt, size_t n_trials,
+                           size_t batch, int threads, const sbr_tune_share *share,
+                           sbr_objective_fn fn, void *user, sbr_trial *trials, sbr_err *err)
+{
     if (batch < 1 || threads < 1)
         return sbr_err_set(err, SBR_EINVAL, "tune: batch and threads must be >= 1");
+    if (share != NULL && (share->size < 1 || share->rank >= share->size || share->gather == NULL))
+        return sbr_err_set(err, SBR_EINVAL, "tune: bad share (rank %zu of %zu)", share->rank,
+                           share->size);
     sbr_tuner *t = sbr_tuner_new(sp, opt);
     if (t == NULL)
         return sbr_err_set(err, SBR_ENOMEM, "tune: out of memory");
@@ -554,24 +593,13 @@ sbr_rc sbr_tune_run(const sbr_space *sp, const sbr_tune_options *opt, size_t n_t
         }
         if (rc != SBR_OK)
             break;
-        size_t bad = n_trials;
+        size_t bad;
         sbr_err bad_err = {SBR_OK, ""};
-#pragma omp parallel for num_threads(threads) schedule(dynamic, 1) default(none)                   \
-    shared(start, end, trials, fn, user, bad, bad_err)
-        for (size_t i = start; i < end; i++) {
-            sbr_err e = {SBR_OK, ""};
-            double t0 = now_s();
-            sbr_rc trc = fn(user, trials[i].x, &trials[i].value, &e);
-            trials[i].seconds = now_s() - t0;
-            if (trc != SBR_OK) {
-#pragma omp critical(sbr_tune_error)
-                if (i < bad) {
-                    bad = i;
-                    bad_err = e;
-                }
-            }
-        }
-        if (bad != n_trials) {
+        evaluate_batch(start, end, share ? share->rank : 0, share ? share->size : 1, threads, fn,
+                       user, trials, &bad, &bad_err);
+        if (share != NULL)
+            share->gather(share->user, trials, start, end, &bad, &bad_err);
+        if (bad != end) {
             rc = sbr_err_set(err, bad_err.rc, "trial %zu: %s", bad, bad_err.msg);
             break;
         }

@@ -120,4 +120,24 @@ typedef sbr_rc (*sbr_objective_fn)(void *user, const double *x, double *value, s
 sbr_rc sbr_tune_run(const sbr_space *sp, const sbr_tune_options *opt, size_t n_trials, size_t batch,
                     int threads, sbr_objective_fn fn, void *user, sbr_trial *trials, sbr_err *err);
 
+/* A search spread over processes (sbr tune under MPI): every process runs the same asks and
+ * tells; of each batch [start, end), process `rank` of `size` evaluates the trials start + k
+ * with k % size == rank (on its threads), and `gather` then gives every process the value
+ * and seconds of every trial of the batch (each filled its own; the others' are 0) and the
+ * lowest failing trial over all processes: *bad holds this process's lowest failing trial or
+ * end and, when it is not end, *err its error; gather sets both to the lowest over all. It
+ * cannot fail (a process that cannot communicate ends the run). */
+typedef struct sbr_tune_share {
+    size_t rank, size;
+    void (*gather)(void *user, sbr_trial *trials, size_t start, size_t end, size_t *bad,
+                   sbr_err *err);
+    void *user;
+} sbr_tune_share;
+
+/* sbr_tune_run with this process's share (NULL: every trial here). The trials are the same
+ * as sbr_tune_run's for any size, as long as every process runs it with the same arguments. */
+sbr_rc sbr_tune_run_shared(const sbr_space *sp, const sbr_tune_options *opt, size_t n_trials,
+                           size_t batch, int threads, const sbr_tune_share *share,
+                           sbr_objective_fn fn, void *user, sbr_trial *trials, sbr_err *err);
+
 #endif

@@ -1,6 +1,7 @@
 /* `sbr run`: runs an experiment file, resumably. */
 #include <errno.h>
 #include <fnmatch.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include "data/output.h"
 #include "data/synth.h"
 #include "eval/cli/cli.h"
+#include "eval/cli/mpi_pool.h"
 #include "eval/experiment.h"
 #include "eval/harness.h"
 #include "eval/job.h"
@@ -117,6 +119,26 @@ static void show_progress(const runner *r, const char *what)
     fflush(stderr);
 }
 
+/* What the line of a finished job shows: the last cutoff's MRR and HR, the p90 latency and
+ * the job's wall time. */
+typedef struct job_outcome {
+    double mrr, hr, p90_us, seconds;
+} job_outcome;
+
+static void print_outcome(const runner *r, const char *dataset, const char *split,
+                          const sbr_job_spec *j, const job_outcome *o)
+{
+    const sbr_experiment *x = r->x;
+    if (isatty(STDERR_FILENO))
+        fprintf(stderr, "\r\033[K");
+    char shown[512];
+    sbr_specs_short_params(j->spec.algo->name, j->params, ',', shown, sizeof shown);
+    printf("%-14s %-12s %-7s %-40s MRR@%zu %.4f  HR@%zu %.4f  p90 %.1f us  %.1fs\n", dataset, split,
+           j->spec.algo->name, shown[0] ? shown : "(defaults)", x->cutoffs[x->n_cutoffs - 1],
+           o->mrr, x->cutoffs[x->n_cutoffs - 1], o->hr, o->p90_us, o->seconds);
+    fflush(stdout);
+}
+
 /* Runs (or, when done or dry, skips) job i on one train/test pair and prints its outcome. */
 static sbr_rc run_job(runner *r, const char *dataset, const char *split, size_t i,
                       const sbr_dataset *train, const sbr_dataset *test, sbr_err *err)
@@ -163,21 +185,14 @@ static sbr_rc run_job(runner *r, const char *dataset, const char *split, size_t 
         rc = sbr_rstore_export_metrics(r->store, r->metrics, err);
     r->changed += changed;
     const sbr_eval_metrics *m = &res.at[x->n_cutoffs - 1];
-    if (isatty(STDERR_FILENO))
-        fprintf(stderr, "\r\033[K");
-    char shown[512];
-    sbr_specs_short_params(j->spec.algo->name, j->params, ',', shown, sizeof shown);
-    printf("%-14s %-12s %-7s %-40s MRR@%zu %.4f  HR@%zu %.4f  p90 %.1f us  %.1fs\n", dataset, split,
-           j->spec.algo->name, shown[0] ? shown : "(defaults)", x->cutoffs[x->n_cutoffs - 1],
-           m->mrr, x->cutoffs[x->n_cutoffs - 1], m->hr, res.latency_us[SBR_LAT_P90],
-           sbr_now_s() - t0);
-    fflush(stdout);
+    job_outcome o = {m->mrr, m->hr, res.latency_us[SBR_LAT_P90], sbr_now_s() - t0};
+    print_outcome(r, dataset, split, j, &o);
     sbr_eval_result_fini(&res);
     if (rc != SBR_OK)
         return rc;
     r->run++;
     r->finished++;
-    r->run_seconds += sbr_now_s() - t0;
+    r->run_seconds += o.seconds;
     return SBR_OK;
 }
 
@@ -416,6 +431,446 @@ static void close_runner(runner *r)
     sbr_job_specs_free(r->specs, r->n_specs);
 }
 
+/* --- over MPI ranks (eval/cli/mpi_pool.h) ------------------------------------------------------
+ * Every rank numbers the jobs alike: dataset by dataset, slice by slice, spec by spec, the jobs
+ * an algorithm's `datasets` allows. Rank 0 hands out the numbers of the jobs to run (selected,
+ * data present), largest estimated cost first. A worker loads the job's slice (each file and
+ * each slice once per rank, kept to the end), sends the slice's fingerprint and datasets.csv
+ * rows, runs the job when rank 0 answers that the store lacks it, and sends back its rows,
+ * formatted where they were measured (peak_rss_bytes is the worker's). */
+
+typedef struct job_ref {
+    size_t d, s, i; /* dataset, slice, spec */
+    size_t slice;   /* the slice's number over every dataset */
+} job_ref;
+
+/* A worker's question before a job: the slice's fingerprint and its datasets.csv rows. */
+typedef struct check_msg {
+    char fingerprint[SBR_RSTORE_FINGERPRINT];
+    char parts[2][SBR_RSTORE_PART_COLS][SBR_JOB_PART_CELL];
+} check_msg;
+
+/* The start of a result message; then cells_len bytes of the rows' cells (each ends with a
+ * NUL), then n_ranks uint32_t ranks. */
+typedef struct result_head {
+    job_outcome o;
+    uint64_t cells_len, n_ranks;
+    char fingerprint[SBR_RSTORE_FINGERPRINT];
+} result_head;
+
+/* Every job of the experiment in the shared numbering: *jobs (free it), *n_jobs of them, over
+ * *n_slices slices. */
+static bool list_jobs(const sbr_experiment *x, const sbr_job_spec *specs, size_t n_specs,
+                      job_ref **jobs, size_t *n_jobs, size_t *n_slices)
+{
+    size_t n = 0, slices = 0;
+    for (size_t d = 0; d < x->n_datasets; d++)
+        slices += sbr_exp_dataset_slices(&x->datasets[d]);
+    *jobs = malloc((slices * n_specs + 1) * sizeof **jobs);
+    if (*jobs == NULL)
+        return false;
+    size_t slice = 0;
+    for (size_t d = 0; d < x->n_datasets; d++)
+        for (size_t s = 0; s < sbr_exp_dataset_slices(&x->datasets[d]); s++, slice++)
+            for (size_t i = 0; i < n_specs; i++)
+                if (sbr_exp_algo_runs_on(&x->algos[specs[i].section], x->datasets[d].name))
+                    (*jobs)[n++] = (job_ref){d, s, i, slice};
+    *n_jobs = n;
+    *n_slices = slices;
+    return true;
+}
+
+/* The synthetic file of dataset d (as ensure_synth names it), "" for a dataset of files. */
+static void synth_path_of(const sbr_experiment *x, const sbr_exp_dataset *d, char *out, size_t size)
+{
+    if (d->synth[0])
+        snprintf(out, size, "%s/data/%s.tsv.gz", x->output, d->name);
+    else if (size > 0)
+        out[0] = '\0';
+}
+
+static void split_name_of(const sbr_experiment *x, const job_ref *jr, char *out, size_t size)
+{
+    char synth[4096];
+    const sbr_exp_dataset *d = &x->datasets[jr->d];
+    synth_path_of(x, d, synth, sizeof synth);
+    sbr_job_slice_name(d, jr->s, synth, out, size);
+}
+
+static double file_bytes(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 ? (double)st.st_size : 0;
+}
+
+/* The relative cost of an algorithm per byte of input, from the main study's fit + evaluation
+ * times (README, "Running on a cluster"); 1 for one not listed. Only the order of the jobs
+ * depends on it. */
+static double algo_cost(const char *name)
+{
+    static const struct {
+        const char *name;
+        double cost;
+    } costs[] = {{"pop", 0.05}, {"spop", 0.1}, {"ar", 0.2},     {"sr", 0.2},  {"markov", 0.1},
+                 {"iknn", 0.5}, {"sknn", 2},   {"vsknn", 2},    {"stan", 3},  {"vstan", 4},
+                 {"sscf", 0.5}, {"vmis", 1},   {"item2vec", 8}, {"stamp", 40}};
+    for (size_t k = 0; k < sizeof costs / sizeof costs[0]; k++)
+        if (strcmp(costs[k].name, name) == 0)
+            return costs[k].cost;
+    return 1;
+}
+
+/* A job's estimated cost: the bytes of its slice's input files (a share of the file for a
+ * window) times its algorithm's cost. */
+static double job_cost(const runner *r, const job_ref *jr)
+{
+    const sbr_exp_dataset *d = &r->x->datasets[jr->d];
+    char synth[4096];
+    synth_path_of(r->x, d, synth, sizeof synth);
+    double bytes = 0;
+    if (d->train[0])
+        bytes = file_bytes(d->train) + file_bytes(d->test);
+    else if (d->n_files > 1 && !d->joined)
+        bytes = file_bytes(d->files[jr->s]);
+    else if (d->synth[0])
+        bytes = file_bytes(synth) / (double)sbr_exp_dataset_slices(d);
+    else {
+        for (size_t f = 0; f < d->n_files; f++)
+            bytes += file_bytes(d->files[f]);
+        bytes /= (double)sbr_exp_dataset_slices(d);
+    }
+    return bytes * algo_cost(r->specs[jr->i].spec.algo->name);
+}
+
+typedef struct costed {
+    double cost;
+    size_t job;
+} costed;
+
+/* Largest cost first; equal costs in job order. */
+static int by_cost(const void *pa, const void *pb)
+{
+    const costed *a = pa, *b = pb;
+    if (a->cost != b->cost)
+        return a->cost > b->cost ? -1 : 1;
+    return (a->job > b->job) - (a->job < b->job);
+}
+
+/* Rank 0's state while it serves the workers. */
+typedef struct coordinator {
+    runner *r;
+    const job_ref *jobs;
+    size_t n_jobs;
+    bool *parts_stored; /* per slice: its datasets.csv rows are in the store */
+} coordinator;
+
+static int pool_check(void *user, size_t job, const void *msg, size_t len, bool *run)
+{
+    coordinator *c = user;
+    runner *r = c->r;
+    check_msg m;
+    if (job >= c->n_jobs || len != sizeof m) {
+        fprintf(stderr, "sbr: rank 0: a malformed check message (job %zu, %zu bytes)\n", job, len);
+        return SBR_EXIT_RUNTIME;
+    }
+    memcpy(&m, msg, sizeof m);
+    m.fingerprint[SBR_RSTORE_FINGERPRINT - 1] = '\0';
+    const job_ref *jr = &c->jobs[job];
+    const char *dataset = r->x->datasets[jr->d].name;
+    char split[256];
+    split_name_of(r->x, jr, split, sizeof split);
+    sbr_err err = {SBR_OK, ""};
+    sbr_rc rc = SBR_OK;
+    if (!c->parts_stored[jr->slice]) {
+        for (int p = 0; p < 2 && rc == SBR_OK; p++) {
+            const char *ptrs[SBR_RSTORE_PART_COLS];
+            for (int k = 0; k < SBR_RSTORE_PART_COLS; k++) {
+                m.parts[p][k][SBR_JOB_PART_CELL - 1] = '\0';
+                ptrs[k] = m.parts[p][k];
+            }
+            rc = sbr_rstore_put_part(r->store, ptrs, &err);
+        }
+        if (rc == SBR_OK)
+            rc = sbr_rstore_export_parts(r->store, r->datasets_csv, &err);
+        c->parts_stored[jr->slice] = rc == SBR_OK;
+    }
+    memcpy(r->fingerprint, m.fingerprint, sizeof r->fingerprint);
+    bool done = false, changed = false;
+    if (rc == SBR_OK && !r->force)
+        rc = job_done(r, dataset, split, &r->specs[jr->i], &done, &changed, &err);
+    if (rc != SBR_OK)
+        return cli_fail(&err);
+    if (done) {
+        r->skipped_done++;
+        r->finished++;
+    }
+    r->changed += changed && !done;
+    *run = !done;
+    return 0;
+}
+
+static int pool_result(void *user, size_t job, const void *msg, size_t len)
+{
+    coordinator *c = user;
+    runner *r = c->r;
+    const sbr_experiment *x = r->x;
+    result_head h;
+    size_t n_cells = x->n_cutoffs * SBR_METRICS_COLS;
+    const char *bytes = msg;
+    if (job < c->n_jobs && len >= sizeof h)
+        memcpy(&h, msg, sizeof h);
+    if (job >= c->n_jobs || len < sizeof h ||
+        len != sizeof h + h.cells_len + h.n_ranks * sizeof(uint32_t) || h.cells_len == 0 ||
+        bytes[sizeof h + h.cells_len - 1] != '\0') {
+        fprintf(stderr, "sbr: rank 0: a malformed result message (job %zu, %zu bytes)\n", job, len);
+        return SBR_EXIT_RUNTIME;
+    }
+    h.fingerprint[SBR_RSTORE_FINGERPRINT - 1] = '\0';
+    const char **ptrs = calloc(n_cells, sizeof *ptrs);
+    uint32_t *rank = malloc((size_t)h.n_ranks * sizeof *rank + 1);
+    size_t k = 0;
+    for (const char *p = bytes + sizeof h, *end = p + h.cells_len; ptrs && p < end && k < n_cells;
+         p += strlen(p) + 1)
+        ptrs[k++] = p;
+    int status = 0;
+    if (ptrs == NULL || rank == NULL || k != n_cells) {
+        fprintf(stderr, "sbr: rank 0: a result of job %zu with %zu cells, not %zu\n", job, k,
+                n_cells);
+        status = SBR_EXIT_RUNTIME;
+    } else {
+        memcpy(rank, bytes + sizeof h + h.cells_len, (size_t)h.n_ranks * sizeof *rank);
+        const job_ref *jr = &c->jobs[job];
+        const sbr_job_spec *j = &r->specs[jr->i];
+        sbr_rstore_ranks ranks = {rank, (size_t)h.n_ranks};
+        sbr_rstore_job sj = {ptrs,          x->n_cutoffs, j->label,
+                             h.fingerprint, x->latency,   x->per_session ? &ranks : NULL};
+        sbr_err err = {SBR_OK, ""};
+        sbr_rc rc = sbr_rstore_put_job(r->store, &sj, &err);
+        if (rc == SBR_OK)
+            rc = sbr_rstore_export_metrics(r->store, r->metrics, &err);
+        char split[256];
+        split_name_of(x, jr, split, sizeof split);
+        print_outcome(r, x->datasets[jr->d].name, split, j, &h.o);
+        if (rc != SBR_OK)
+            status = cli_fail(&err);
+        r->run++;
+        r->finished++;
+        r->run_seconds += h.o.seconds;
+    }
+    free(rank);
+    free(ptrs);
+    return status;
+}
+
+/* Rank 0: prepares the data (synthetic files), counts what is not run, orders the rest and
+ * hands it out. With status already an error it hands out nothing (the workers stop). */
+static int coordinate(runner *r, int status)
+{
+    const sbr_experiment *x = r->x;
+    job_ref *jobs = NULL;
+    size_t n_jobs = 0, n_slices = 0;
+    if (status == SBR_EXIT_OK && !list_jobs(x, r->specs, r->n_specs, &jobs, &n_jobs, &n_slices))
+        status = SBR_EXIT_RUNTIME;
+    costed *order = status == SBR_EXIT_OK ? malloc((n_jobs + 1) * sizeof *order) : NULL;
+    size_t *ids = status == SBR_EXIT_OK ? malloc((n_jobs + 1) * sizeof *ids) : NULL;
+    bool *missing = calloc(x->n_datasets + 1, sizeof *missing);
+    bool *parts_stored = calloc(n_slices + 1, sizeof *parts_stored);
+    if (status == SBR_EXIT_OK && (!order || !ids || !missing || !parts_stored)) {
+        fprintf(stderr, "sbr: out of memory\n");
+        status = SBR_EXIT_RUNTIME;
+    }
+    sbr_err err = {SBR_OK, ""};
+    for (size_t d = 0; d < x->n_datasets && status == SBR_EXIT_OK; d++) {
+        const sbr_exp_dataset *ds = &x->datasets[d];
+        char synth[4096];
+        if (ensure_synth(r, ds, synth, sizeof synth, &err) != SBR_OK) {
+            status = cli_fail(&err);
+        } else if ((missing[d] = missing_file(ds) != NULL) && !ds->optional) {
+            fprintf(stderr, "sbr: dataset %s: %s not found\n", ds->name, missing_file(ds));
+            status = SBR_EXIT_RUNTIME;
+        } else if (missing[d]) {
+            printf("%-14s skipped: %s not found\n", ds->name, missing_file(ds));
+        }
+    }
+    size_t n = 0;
+    for (size_t k = 0; k < n_jobs && status == SBR_EXIT_OK; k++) {
+        const job_ref *jr = &jobs[k];
+        if (missing[jr->d]) {
+            r->skipped_missing++;
+            r->finished++;
+        } else if (!job_selected(r, x->datasets[jr->d].name, &r->specs[jr->i])) {
+            r->not_selected++;
+            r->finished++;
+        } else {
+            order[n++] = (costed){job_cost(r, jr), k};
+        }
+    }
+    if (status == SBR_EXIT_OK) {
+        qsort(order, n, sizeof *order, by_cost);
+        for (size_t k = 0; k < n; k++)
+            ids[k] = order[k].job;
+        printf("%zu jobs to check or run, largest first, on %d workers (ranks 1-%d)\n", n,
+               cli_mpi_size() - 1, cli_mpi_size() - 1);
+        fflush(stdout);
+    }
+    coordinator c = {r, jobs, n_jobs, parts_stored};
+    cli_pool_handlers h = {pool_check, pool_result, &c};
+    int served = cli_pool_serve(ids, status == SBR_EXIT_OK ? n : 0, &h);
+    if (status == SBR_EXIT_OK)
+        status = served;
+    free(parts_stored);
+    free(missing);
+    free(ids);
+    free(order);
+    free(jobs);
+    return status;
+}
+
+/* A worker's slices: per dataset the file being cut, per slice its sets. */
+typedef struct worker_cache {
+    sbr_job_slices *files;  /* per dataset: only `whole` is kept here */
+    sbr_job_slices *slices; /* per slice: train and test, once loaded */
+    check_msg *checks;      /* per slice, once loaded */
+    bool *loaded;
+    size_t n_datasets, n_slices;
+} worker_cache;
+
+/* Loads job jr's slice into the cache unless it is there. */
+static sbr_rc cache_slice(const sbr_experiment *x, worker_cache *wc, const job_ref *jr,
+                          sbr_err *err)
+{
+    if (wc->loaded[jr->slice])
+        return SBR_OK;
+    const sbr_exp_dataset *d = &x->datasets[jr->d];
+    char synth[4096], split[256], settings[512];
+    synth_path_of(x, d, synth, sizeof synth);
+    sbr_job_slices *f = &wc->files[jr->d], *s = &wc->slices[jr->slice];
+    sbr_rc rc = sbr_job_slice_load(f, d, jr->s, synth, err);
+    /* The slice's sets move to its entry; the whole file stays for the dataset's other slices. */
+    *s = *f;
+    s->whole = NULL;
+    f->given_train = f->given_test = NULL;
+    memset(&f->sp, 0, sizeof f->sp);
+    f->train = f->test = NULL;
+    if (rc != SBR_OK)
+        return rc;
+    check_msg *m = &wc->checks[jr->slice];
+    memset(m, 0, sizeof *m);
+    sbr_job_settings(x, d, jr->s, settings, sizeof settings);
+    sbr_rstore_fingerprint(s->train, s->test, settings, m->fingerprint);
+    split_name_of(x, jr, split, sizeof split);
+    sbr_job_part_cells(m->parts[0], d->name, split, "train", s->train);
+    sbr_job_part_cells(m->parts[1], d->name, split, "test", s->test);
+    wc->loaded[jr->slice] = true;
+    return SBR_OK;
+}
+
+static void cache_fini(worker_cache *wc)
+{
+    for (size_t k = 0; wc->slices && k < wc->n_slices; k++)
+        sbr_job_slices_fini(&wc->slices[k]);
+    for (size_t k = 0; wc->files && k < wc->n_datasets; k++)
+        sbr_job_slices_fini(&wc->files[k]);
+    free(wc->files);
+    free(wc->slices);
+    free(wc->checks);
+    free(wc->loaded);
+}
+
+/* Runs job jr (its slice loaded) and sends its rows to rank 0. */
+static sbr_rc work_one(const sbr_experiment *x, const sbr_job_spec *specs, worker_cache *wc,
+                       const job_ref *jr, size_t job, sbr_err *err)
+{
+    const sbr_job_spec *j = &specs[jr->i];
+    const sbr_job_slices *s = &wc->slices[jr->slice];
+    double t0 = sbr_now_s(), fit_s;
+    size_t model_bytes;
+    sbr_eval_result res;
+    sbr_rc rc = sbr_job_evaluate(x, j, s->train, s->test, &res, &fit_s, &model_bytes, err);
+    if (rc != SBR_OK)
+        return rc;
+    char split[256];
+    split_name_of(x, jr, split, sizeof split);
+    sbr_run_info ri = {x->datasets[jr->d].name, split, x->threads, (unsigned long)x->seed,
+                       SBR_VERSION_STRING};
+    char(*cells)[SBR_METRICS_CELL] = NULL;
+    const char **ptrs = NULL;
+    rc = sbr_job_format_rows(x, &ri, j, &res, fit_s, model_bytes, &cells, &ptrs, err);
+    size_t n_cells = x->n_cutoffs * SBR_METRICS_COLS, cells_len = 0;
+    for (size_t k = 0; rc == SBR_OK && k < n_cells; k++)
+        cells_len += strlen(ptrs[k]) + 1;
+    size_t n_ranks = x->per_session ? res.n_predictions : 0;
+    const sbr_eval_metrics *m = &res.at[x->n_cutoffs - 1];
+    result_head h;
+    memset(&h, 0, sizeof h);
+    h.o = (job_outcome){m->mrr, m->hr, res.latency_us[SBR_LAT_P90], sbr_now_s() - t0};
+    h.cells_len = cells_len;
+    h.n_ranks = n_ranks;
+    memcpy(h.fingerprint, wc->checks[jr->slice].fingerprint, sizeof h.fingerprint);
+    size_t len = sizeof h + cells_len + n_ranks * sizeof(uint32_t);
+    char *buf = rc == SBR_OK ? malloc(len) : NULL;
+    if (rc == SBR_OK && buf == NULL)
+        rc = sbr_err_set(err, SBR_ENOMEM, "run: out of memory");
+    if (rc == SBR_OK) {
+        memcpy(buf, &h, sizeof h);
+        char *p = buf + sizeof h;
+        for (size_t k = 0; k < n_cells; k++) {
+            size_t n = strlen(ptrs[k]) + 1;
+            memcpy(p, ptrs[k], n);
+            p += n;
+        }
+        if (n_ranks > 0)
+            memcpy(p, res.ranks, n_ranks * sizeof(uint32_t));
+        cli_pool_result(job, buf, len);
+    }
+    free(buf);
+    free(ptrs);
+    free(cells);
+    sbr_eval_result_fini(&res);
+    return rc;
+}
+
+/* A worker (rank > 0): runs the jobs rank 0 hands out until it has none left. */
+static int work(const sbr_experiment *x)
+{
+    sbr_err err = {SBR_OK, ""};
+    sbr_job_spec *specs = NULL;
+    size_t n_specs = 0, n_jobs = 0;
+    bool bad_spec;
+    job_ref *jobs = NULL;
+    worker_cache wc;
+    memset(&wc, 0, sizeof wc);
+    sbr_rc rc = sbr_job_specs_expand(x, &specs, &n_specs, &bad_spec, &err);
+    if (rc == SBR_OK && !list_jobs(x, specs, n_specs, &jobs, &n_jobs, &wc.n_slices))
+        rc = sbr_err_set(&err, SBR_ENOMEM, "run: out of memory");
+    wc.n_datasets = x->n_datasets;
+    if (rc == SBR_OK) {
+        wc.files = calloc(wc.n_datasets + 1, sizeof *wc.files);
+        wc.slices = calloc(wc.n_slices + 1, sizeof *wc.slices);
+        wc.checks = calloc(wc.n_slices + 1, sizeof *wc.checks);
+        wc.loaded = calloc(wc.n_slices + 1, sizeof *wc.loaded);
+        if (!wc.files || !wc.slices || !wc.checks || !wc.loaded)
+            rc = sbr_err_set(&err, SBR_ENOMEM, "run: out of memory");
+    }
+    size_t job;
+    while (rc == SBR_OK && cli_pool_next(&job)) {
+        if (job >= n_jobs) {
+            rc = sbr_err_set(&err, SBR_EINVAL, "run: job %zu of %zu handed out", job, n_jobs);
+            break;
+        }
+        const job_ref *jr = &jobs[job];
+        rc = cache_slice(x, &wc, jr, &err);
+        if (rc == SBR_OK && cli_pool_check(job, &wc.checks[jr->slice], sizeof(check_msg)))
+            rc = work_one(x, specs, &wc, jr, job, &err);
+    }
+    if (rc != SBR_OK)
+        cli_pool_fail(err.msg);
+    cache_fini(&wc);
+    free(jobs);
+    sbr_job_specs_free(specs, n_specs);
+    return rc == SBR_OK ? SBR_EXIT_OK : SBR_EXIT_RUNTIME;
+}
+
 int sbr_cmd_run(int argc, char **argv)
 {
     run_args a;
@@ -434,9 +889,18 @@ int sbr_cmd_run(int argc, char **argv)
         x->threads = (int)a.threads;
     if (a.per_session)
         x->per_session = true;
+    /* Under MPI with workers: rank 0 coordinates, the others work; a dry run is rank 0's. */
+    bool pooled = cli_mpi_size() > 1 && !a.dry;
+    if (cli_mpi_rank() != 0) {
+        status = pooled ? work(x) : SBR_EXIT_OK;
+        free(x);
+        return status;
+    }
     runner r;
     status = open_runner(&r, x, &a);
-    for (size_t d = 0; d < x->n_datasets && status == SBR_EXIT_OK; d++)
+    if (pooled)
+        status = coordinate(&r, status);
+    for (size_t d = 0; d < x->n_datasets && status == SBR_EXIT_OK && !pooled; d++)
         if (run_dataset(&r, &x->datasets[d], &err) != SBR_OK)
             status = cli_fail(&err);
     /* The CSV files once more, from the store: they hold every row even when this run ran
@@ -454,10 +918,10 @@ int sbr_cmd_run(int argc, char **argv)
         if (r.changed > 0)
             snprintf(extra + strlen(extra), sizeof extra - strlen(extra),
                      "; %zu of those run had changed inputs", r.changed);
-        printf("%s: %zu jobs: %zu run, %zu already done, %zu skipped (data not found)%s; %.1f s "
-               "-> %s\n",
+        printf("%s: %zu jobs: %zu run, %zu already done, %zu skipped (data not found)%s; %.1f s"
+               "%s -> %s\n",
                x->path, r.total, r.run, r.skipped_done, r.skipped_missing, extra,
-               sbr_now_s() - r.t0, r.metrics);
+               sbr_now_s() - r.t0, cli_mpi_note(), r.metrics);
     }
     close_runner(&r);
     free(x);

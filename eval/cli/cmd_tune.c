@@ -9,6 +9,7 @@
 #include "data/output.h"
 #include "data/split.h"
 #include "eval/cli/cli.h"
+#include "eval/cli/mpi_pool.h"
 #include "eval/harness.h"
 #include "eval/study.h"
 #include "eval/tune.h"
@@ -298,13 +299,21 @@ int sbr_cmd_tune(int argc, char **argv)
         status = SBR_EXIT_RUNTIME;
     } else {
         double t0 = sbr_now_s();
-        sbr_rc rc = sbr_study_run(&st, &a.to, (size_t)a.trials, (int)a.threads, tr, &err);
-        if (rc == SBR_OK)
+        /* Under MPI every rank runs the same asks and tells and evaluates its share of each
+         * batch; rank 0 alone writes and prints. */
+        sbr_tune_share share;
+        cli_mpi_tune_share(&share);
+        sbr_rc rc = sbr_study_run_shared(&st, &a.to, (size_t)a.trials, (int)a.threads,
+                                         cli_mpi_size() > 1 ? &share : NULL, tr, &err);
+        bool writer = cli_mpi_rank() == 0;
+        if (rc == SBR_OK && writer)
             rc = finish(&a, &st, &d, tr, sbr_now_s() - t0, &err);
-        if (rc != SBR_OK)
+        if (rc != SBR_OK && writer)
             status = cli_fail(&err);
-        else
-            printf("  wrote %s/trials.csv and %s/best.ini\n", a.out, a.out);
+        else if (rc != SBR_OK)
+            status = SBR_EXIT_RUNTIME;
+        else if (writer)
+            printf("  wrote %s/trials.csv and %s/best.ini%s\n", a.out, a.out, cli_mpi_note());
     }
     free(tr);
     free_tune_data(&d);

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "eval/cli/cli.h"
+#include "eval/cli/mpi_pool.h"
 #include <gsl/gsl_errno.h>
 
 typedef struct command {
@@ -47,10 +48,8 @@ static void usage(FILE *out)
             "  sbr split --in clicks.tsv.gz --out splits --preset retailrocket\n");
 }
 
-int main(int argc, char **argv)
+static int dispatch(int argc, char **argv)
 {
-    /* GSL's default handler aborts; sbr checks every status instead. */
-    gsl_set_error_handler_off();
     if (argc < 2) {
         usage(stderr);
         return SBR_EXIT_USAGE;
@@ -77,4 +76,15 @@ int main(int argc, char **argv)
             return commands[i].run(argc - 1, argv + 1);
     fprintf(stderr, "sbr: unknown command '%s'; run 'sbr --help' for the list\n", name);
     return SBR_EXIT_USAGE;
+}
+
+int main(int argc, char **argv)
+{
+    /* GSL's default handler aborts; sbr checks every status instead. */
+    gsl_set_error_handler_off();
+    if (!cli_mpi_start(&argc, &argv))
+        return SBR_EXIT_RUNTIME;
+    int status = dispatch(argc, argv);
+    cli_mpi_stop();
+    return status;
 }
