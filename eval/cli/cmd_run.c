@@ -503,21 +503,23 @@ static double file_bytes(const char *path)
     return stat(path, &st) == 0 ? (double)st.st_size : 0;
 }
 
-/* The relative cost of an algorithm per byte of input, from the main study's fit + evaluation
- * times (README, "Running on a cluster"); 1 for one not listed. Only the order of the jobs
- * depends on it. */
+/* The relative cost of an algorithm's job per byte of input: seconds per MB of compressed
+ * session file (fit + evaluation + latency pass) in a run of experiments/main.ini on the
+ * 2-core machine of README "Speed", per job, on nowplaying (item2vec also on diginetica,
+ * stamp on rsc15-64 and rsc15-100k); 0.5 for an algorithm not listed. Only the order in
+ * which the jobs are handed out depends on it. */
 static double algo_cost(const char *name)
 {
     static const struct {
         const char *name;
         double cost;
-    } costs[] = {{"pop", 0.05}, {"spop", 0.1}, {"ar", 0.2},     {"sr", 0.2},  {"markov", 0.1},
-                 {"iknn", 0.5}, {"sknn", 2},   {"vsknn", 2},    {"stan", 3},  {"vstan", 4},
-                 {"sscf", 0.5}, {"vmis", 1},   {"item2vec", 8}, {"stamp", 40}};
+    } costs[] = {{"stamp", 35},  {"item2vec", 10}, {"vstan", 1.0}, {"stan", 0.77}, {"vsknn", 0.63},
+                 {"sknn", 0.5},  {"sscf", 0.37},   {"ar", 0.28},   {"vmis", 0.17}, {"sr", 0.13},
+                 {"iknn", 0.09}, {"markov", 0.03}, {"spop", 0.02}, {"pop", 0.003}};
     for (size_t k = 0; k < sizeof costs / sizeof costs[0]; k++)
         if (strcmp(costs[k].name, name) == 0)
             return costs[k].cost;
-    return 1;
+    return 0.5;
 }
 
 /* A job's estimated cost: the bytes of its slice's input files (a share of the file for a
