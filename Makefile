@@ -1,8 +1,8 @@
 # Thin entry point over CMake. The two commands a new user needs:
 #   make experiments   installs what is missing, builds, runs the main job
 #   make test          installs what is missing, builds, runs every test suite
-# Other targets: make (Release build into build/), make sanitize (ASan+UBSan build and unit
-# tests in build-asan/), make fuzz (libFuzzer targets built with clang in build-fuzz/, each run
+# Other targets: make (Release build into build/; with MPI when found), make sanitize
+# (ASan+UBSan build without MPI and its unit tests in build-asan/), make fuzz (libFuzzer targets built with clang in build-fuzz/, each run
 # FUZZ_SECONDS on a scratch copy of its seed corpus), make deps, make clean.
 
 BUILD       ?= build
@@ -34,7 +34,7 @@ test: deps
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
 sanitize: deps
-	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DSBR_SANITIZE=ON $(CMAKE_FLAGS)
+	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DSBR_SANITIZE=ON -DSBR_MPI=OFF $(CMAKE_FLAGS)
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 	cd $(ASAN_BUILD) && ctest --output-on-failure -j $(JOBS) -L unit
 

@@ -30,6 +30,8 @@ libsqlite3-dev       the results store (eval/store.c): sbr run / sbr eval --out 
 sqlite3              tests/test_store.sh: reading the results store as a user would
 redis-server         tests/test_serve.sh: a real Redis on a loopback port
 curl                 tests/test_serve.sh: exercising the endpoints
+libopenmpi-dev       mpirun -np N sbr run|tune: MPI (optional at build time: -DSBR_MPI=OFF)
+openmpi-bin          mpirun, for tests/test_mpi.sh and runs over several processes or machines
 "
 
 missing=""

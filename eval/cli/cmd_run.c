@@ -39,6 +39,12 @@ static const char run_usage[] =
     "A copy of the experiment file is saved beside the results. The file format is\n"
     "described in eval/experiment.h and experiments/README.md.\n"
     "\n"
+    "Over MPI (mpirun -np N sbr run ..., or srun; README \"Running on a cluster\"): rank 0\n"
+    "hands out the jobs, largest estimated cost first, to ranks 1..N-1 as they become free\n"
+    "and alone writes the store; each rank loads a file once and keeps its slices. The\n"
+    "rows are those of a one-process run (in the order the jobs finished). A rank that dies\n"
+    "ends the run; the rows stored stay, and a rerun runs only the jobs not stored.\n"
+    "\n"
     "  --threads N     override [run] threads\n"
     "  --force         run every selected job again, finished or not\n"
     "  --only PATTERN  run only the jobs PATTERN matches (repeatable: any of them): a shell\n"
@@ -52,8 +58,9 @@ static const char run_usage[] =
     "                  data, so it does not see a changed input)\n"
     "  -h, --help      this help\n"
     "\n"
-    "Example:\n"
-    "  sbr run experiments/main.ini --only synthetic --force\n";
+    "Examples:\n"
+    "  sbr run experiments/main.ini --only synthetic --force\n"
+    "  OMP_NUM_THREADS=1 mpirun --oversubscribe -np 4 sbr run experiments/main.ini --threads 1\n";
 
 static bool file_exists(const char *path)
 {
