@@ -60,27 +60,34 @@ awk '{ last[$1] = $0 } END { for (np in last) print last[np] }' "$OUT/walltimes.
     { over = $2 * $3 > cores ? " (oversubscribed)" : ""
       printf "| %d | %d%s | %d | %.0f s | %.2f | %s %s %s |\n", $1, $2, over, $3, $4, base / $4, $5, $6, $7 }'
 echo
-echo "| ranks (simulated) | workers | makespan | speedup | longest job |"
-echo "|---|---|---|---|---|"
-# One cost per job (the first cutoff row of each key), from the -np 1 run.
+echo "| ranks (simulated) | workers | makespan, largest first | speedup | static shard (job k on worker k mod W, file order) | its speedup |"
+echo "|---|---|---|---|---|---|"
+# One cost per job (the first cutoff row of each key), from the -np 1 run, in file order.
 awk -F, 'NR > 1 { key = $1 FS $2 FS $3 FS $4
     if (!(key in seen)) { seen[key] = 1; print $19 + $20 + $6 * $21 / 1e6 } }' \
-    "$OUT/np1/metrics.csv" | sort -gr >"$OUT/job_costs.txt"
+    "$OUT/np1/metrics.csv" >"$OUT/job_costs.txt"
 for ranks in 1 2 4 8 32 128; do
-    awk -v ranks="$ranks" '
+    sort -gr "$OUT/job_costs.txt" | awk -v ranks="$ranks" -v file="$OUT/job_costs.txt" '
+    function span_of(free_at, workers,   w, s) {
+        s = 0
+        for (w = 1; w <= workers; w++) if (free_at[w] > s) s = free_at[w]
+        return s
+    }
     { cost[NR] = $1; total += $1 }
     END {
         workers = ranks > 1 ? ranks - 1 : 1
-        for (w = 1; w <= workers; w++) free_at[w] = 0
-        for (j = 1; j <= NR; j++) {   # largest first, to the worker free first
+        for (w = 1; w <= workers; w++) { dyn[w] = 0; fixed[w] = 0 }
+        for (j = 1; j <= NR; j++) {   # largest first, each to the worker free first
             best = 1
-            for (w = 2; w <= workers; w++) if (free_at[w] < free_at[best]) best = w
-            free_at[best] += cost[j]
+            for (w = 2; w <= workers; w++) if (dyn[w] < dyn[best]) best = w
+            dyn[best] += cost[j]
         }
-        span = 0
-        for (w = 1; w <= workers; w++) if (free_at[w] > span) span = free_at[w]
-        printf "| %d | %d | %.1f s | %.2f | %.1f s |\n", ranks, workers, span, total / span, cost[1]
-    }' "$OUT/job_costs.txt"
+        k = 0
+        while ((getline c < file) > 0) fixed[(k++ % workers) + 1] += c
+        d = span_of(dyn, workers)
+        f = span_of(fixed, workers)
+        printf "| %d | %d | %.1f s | %.2f | %.1f s | %.2f |\n", ranks, workers, d, total / d, f, total / f
+    }'
 done
 echo
-echo "$(wc -l <"$OUT/job_costs.txt") jobs, $(awk '{ s += $1 } END { printf "%.1f", s }' "$OUT/job_costs.txt") s of measured job cost (fit + eval + latency pass) in the -np 1 run"
+echo "$(wc -l <"$OUT/job_costs.txt") jobs, $(awk '{ s += $1 } END { printf "%.1f", s }' "$OUT/job_costs.txt") s of measured job cost (fit + eval + latency pass) in the -np 1 run; the longest job $(sort -gr "$OUT/job_costs.txt" | awk "NR == 1 { printf \"%.1f\", \$1 }") s"
