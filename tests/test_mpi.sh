@@ -2,8 +2,8 @@
 # sbr run and sbr tune over MPI (eval/cli/mpi_pool.c), end to end with Debian's OpenMPI:
 #  1. identity: a 58-job experiment (with --per-session ranks) at mpirun -np 1 and -np 4 and
 #     without mpirun (and with the sbr of a build without MPI, when given) gives the same
-#     metrics.csv rows apart from the timing and peak-memory columns, the same datasets.csv
-#     and the same stored ranks; a 16-trial TPE search gives the same trials.csv (apart from
+#     metrics.csv rows apart from the timing, peak-memory and version columns, the same
+#     datasets.csv and the same stored ranks; a 16-trial TPE search gives the same trials.csv (apart from
 #     its seconds column) and the same winner;
 #  2. kill and resume: a worker killed with SIGKILL mid-run, then a rerun: every job once,
 #     the rows equal to the one-process run's, and the rerun ran only the missing jobs.
@@ -77,9 +77,10 @@ spec = vmis:m=200,k=100
 datasets = b
 EOF
 }
-# Everything but fit_s, eval_s, the latency columns and peak_rss_bytes, sorted: the rows of
-# two runs compare whatever order their jobs finished in.
-stable() { cut -d, -f1-18,27,29-31 "$1" | sort; }
+# Everything but fit_s, eval_s, the latency columns, peak_rss_bytes and version (two build
+# folders configured at different commits name different versions), sorted: the rows of two
+# runs compare whatever order their jobs finished in.
+stable() { cut -d, -f1-18,27,29-30 "$1" | sort; }
 ranks() { sqlite3 "$1/metrics.db" "SELECT dataset, split, algorithm, params, n_predictions,
     hex(ranks) FROM ranks ORDER BY 1, 2, 3, 4"; }
 counts() { sed -n 's/.*: \([0-9]*\) jobs: \([0-9]*\) run, \([0-9]*\) already done.*/\1 \2 \3/p' "$1"; }
@@ -104,6 +105,8 @@ for run in $runs; do
     stable "$TMP/$run/metrics.csv" >"$TMP/$run.rows"
     sort "$TMP/$run/datasets.csv" >"$TMP/$run.parts"
     ranks "$TMP/$run" >"$TMP/$run.ranks"
+    echo "identity: $run: $(wc -l <"$TMP/$run.rows") rows $(md5sum <"$TMP/$run.rows" | cut -c1-12)," \
+        "datasets.csv $(md5sum <"$TMP/$run.parts" | cut -c1-12), ranks $(md5sum <"$TMP/$run.ranks" | cut -c1-12)"
 done
 check "ranks stored" "$(wc -l <"$TMP/plain.ranks")" 58
 for run in $runs; do
@@ -137,6 +140,10 @@ if [ -n "$PLAIN" ]; then
     tune tune-nompi "$PLAIN"
     truns="$truns nompi"
 fi
+for run in plain $truns; do
+    echo "identity: tune $run: trials.csv $(md5sum <"$TMP/tune-$run.trials" | cut -c1-12)," \
+        "best: $(sed -n 's/^spec = //p' "$TMP/tune-$run.best")"
+done
 check "tune: 16 trials" "$(($(wc -l <"$TMP/tune-plain.trials") - 1))" 16
 for run in $truns; do
     same "trials.csv, tune $run vs one process" "$TMP/tune-plain.trials" "$TMP/tune-$run.trials"
