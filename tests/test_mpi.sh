@@ -3,8 +3,8 @@
 #  1. identity: a 58-job experiment (with --per-session ranks) at mpirun -np 1 and -np 4 and
 #     without mpirun (and with the sbr of a build without MPI, when given) gives the same
 #     metrics.csv rows apart from the timing, peak-memory and version columns, the same
-#     datasets.csv and the same stored ranks; a 16-trial TPE search gives the same trials.csv (apart from
-#     its seconds column) and the same winner;
+#     datasets.csv and the same stored ranks; a 16-trial TPE search gives the same
+#     trials.csv (apart from its seconds column) and the same winner;
 #  2. kill and resume: a worker killed with SIGKILL mid-run, then a rerun: every job once,
 #     the rows equal to the one-process run's, and the rerun ran only the missing jobs.
 # Nothing here asserts on time; the waits are bounded.
