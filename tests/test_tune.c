@@ -1,5 +1,6 @@
-/* Hyperparameter search: spaces, bounds and choices, grids, determinism across threads, and
- * TPE beating random search on a synthetic objective. */
+/* Hyperparameter search: spaces, bounds and choices, grids, determinism across threads and
+ * across processes sharing the batches, and TPE beating random search on a synthetic
+ * objective. */
 #include <CUnit/CUnit.h>
 #include <math.h>
 #include <stdbool.h>
@@ -258,9 +259,82 @@ static void test_a_wide_integer_range_is_drawn_over_its_width(void)
     CU_ASSERT_EQUAL(sbr_space_parse("k=logint:1:1e300", &sp, &e), SBR_EINVAL);
 }
 
+/* The objective, counting its calls (one thread). */
+static sbr_rc counted_peak(void *user, const double *x, double *value, sbr_err *err)
+{
+    (*(size_t *)user)++;
+    return peak(NULL, x, value, err);
+}
+
+/* The other ranks of a search spread over `size` processes, played in this one: the gather
+ * hook evaluates the trials of the ranks this process is not, checking that this process
+ * left them alone, and reports trial fail_at (when it is not this rank's) as failed. */
+typedef struct fake_world {
+    size_t rank, size, fail_at, gathers;
+} fake_world;
+
+static void fake_gather(void *user, sbr_trial *t, size_t start, size_t end, size_t *bad,
+                        sbr_err *err)
+{
+    fake_world *w = user;
+    w->gathers++;
+    for (size_t i = start; i < end; i++) {
+        if ((i - start) % w->size == w->rank)
+            continue;
+        CU_ASSERT(t[i].value == 0 && t[i].seconds == 0);
+        sbr_err e;
+        peak(NULL, t[i].x, &t[i].value, &e);
+        if (i == w->fail_at && i < *bad) {
+            *bad = i;
+            sbr_err_set(err, SBR_EINVAL, "failed on rank %zu", (i - start) % w->size);
+        }
+    }
+}
+
+static void test_a_search_shared_over_processes_gives_the_trials_of_one(void)
+{
+    sbr_space sp;
+    sbr_err e;
+    CU_ASSERT_EQUAL_FATAL(sbr_space_parse(peak_space, &sp, &e), SBR_OK);
+    sbr_tune_options opt;
+    sbr_tune_options_init(&opt);
+    opt.seed = 5;
+    sbr_trial one[40], shared[40];
+    CU_ASSERT_EQUAL_FATAL(sbr_tune_run(&sp, &opt, 40, 8, 1, peak, NULL, one, &e), SBR_OK);
+    for (size_t rank = 0; rank < 3; rank++) {
+        fake_world w = {rank, 3, 1000, 0};
+        sbr_tune_share share = {rank, 3, fake_gather, &w};
+        size_t calls = 0;
+        CU_ASSERT_EQUAL_FATAL(
+            sbr_tune_run_shared(&sp, &opt, 40, 8, 1, &share, counted_peak, &calls, shared, &e),
+            SBR_OK);
+        /* Of each batch of 8 this rank evaluates k = rank, rank + 3, ...: 3, 3, 2. */
+        CU_ASSERT_EQUAL(calls, 5 * (rank < 2 ? 3 : 2));
+        CU_ASSERT_EQUAL(w.gathers, 5);
+        size_t same = 0;
+        for (int i = 0; i < 40; i++)
+            same += memcmp(one[i].x, shared[i].x, sizeof one[i].x) == 0 &&
+                    one[i].value == shared[i].value;
+        CU_ASSERT_EQUAL(same, 40);
+    }
+    /* A trial failing on another rank fails the search with its error. */
+    fake_world w = {0, 3, 17, 0};
+    sbr_tune_share share = {0, 3, fake_gather, &w};
+    CU_ASSERT_EQUAL(sbr_tune_run_shared(&sp, &opt, 40, 8, 1, &share, peak, NULL, shared, &e),
+                    SBR_EINVAL);
+    CU_ASSERT_STRING_EQUAL(e.msg, "trial 17: failed on rank 1");
+    CU_ASSERT_EQUAL(w.gathers, 3);
+    /* A share that names no process. */
+    sbr_tune_share none = {3, 3, fake_gather, &w};
+    CU_ASSERT_EQUAL(sbr_tune_run_shared(&sp, &opt, 40, 8, 1, &none, peak, NULL, shared, &e),
+                    SBR_EINVAL);
+}
+
 static CU_TestInfo tests[] = {
     {"every proposal passes the feasibility rule", test_every_proposal_passes_the_feasibility_rule},
     {"spaces parse and reject bad text", test_spaces_parse_and_reject_bad_text},
+    {"a search shared over processes gives the trials of one",
+     test_a_search_shared_over_processes_gives_the_trials_of_one},
     {"points respect bounds, integers and choices",
      test_points_respect_bounds_integers_and_choices},
     {"a full grid visits every point once", test_a_full_grid_visits_every_point_once},
