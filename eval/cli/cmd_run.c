@@ -11,6 +11,7 @@
 #include "data/output.h"
 #include "data/synth.h"
 #include "eval/cli/cli.h"
+#include "eval/exp_tune.h"
 #include "eval/experiment.h"
 #include "eval/harness.h"
 #include "eval/job.h"
@@ -20,7 +21,7 @@
 
 static const char run_usage[] =
     "Usage: sbr run EXPERIMENT.ini [--threads N] [--force] [--only PATTERN]...\n"
-    "               [--per-session] [--dry-run]\n"
+    "               [--per-session] [--tune-trials N] [--dry-run]\n"
     "\n"
     "Runs every (dataset x slice x algorithm x parameter combination) job of an experiment\n"
     "file. Each job's rows (one per cutoff) go in one transaction into the results store\n"
@@ -37,6 +38,13 @@ static const char run_usage[] =
     "A copy of the experiment file is saved beside the results. The file format is\n"
     "described in eval/experiment.h and experiments/README.md.\n"
     "\n"
+    "With a [tune] section, each dataset's first slice gives a validation split (the latest\n"
+    "share of its training sessions, [tune] valid) on which every tuned [algo LABEL] gets\n"
+    "the same number of search trials over its algorithm's default space, maximising MRR at\n"
+    "the first cutoff; the winner then runs on every slice as [algo LABEL-tuned]. Winners\n"
+    "are kept in <output>/tuned.csv (reused while the inputs are the same), each search's\n"
+    "trials in <output>/tuned/DATASET.LABEL.csv.\n"
+    "\n"
     "  --threads N     override [run] threads\n"
     "  --force         run every selected job again, finished or not\n"
     "  --only PATTERN  run only the jobs PATTERN matches (repeatable: any of them): a shell\n"
@@ -46,6 +54,7 @@ static const char run_usage[] =
     "  --per-session   also store each prediction's rank of its target (as [run]\n"
     "                  per_session = yes), so any metric can be recomputed without running\n"
     "                  again; a finished job without stored ranks then runs again\n"
+    "  --tune-trials N override [tune] trials (0: no tuning)\n"
     "  --dry-run       list the jobs and whether they are done, run nothing (it reads no\n"
     "                  data, so it does not see a changed input)\n"
     "  -h, --help      this help\n"
@@ -64,6 +73,8 @@ typedef struct runner {
     char datasets_csv[4096];
     sbr_job_spec *specs;
     size_t n_specs;
+    sbr_job_spec *tuned; /* the current dataset's tuned sections ([tune]) */
+    size_t n_tuned;
     sbr_rstore *store;
     char metrics[4096], store_path[4096];
     char fingerprint[SBR_RSTORE_FINGERPRINT]; /* of the current slice */
@@ -117,12 +128,11 @@ static void show_progress(const runner *r, const char *what)
     fflush(stderr);
 }
 
-/* Runs (or, when done or dry, skips) job i on one train/test pair and prints its outcome. */
-static sbr_rc run_job(runner *r, const char *dataset, const char *split, size_t i,
+/* Runs (or, when done or dry, skips) job j on one train/test pair and prints its outcome. */
+static sbr_rc run_job(runner *r, const char *dataset, const char *split, const sbr_job_spec *j,
                       const sbr_dataset *train, const sbr_dataset *test, sbr_err *err)
 {
     const sbr_experiment *x = r->x;
-    const sbr_job_spec *j = &r->specs[i];
     char what[768];
     snprintf(what, sizeof what, "%s/%s %s %s", dataset, split, j->spec.algo->name, j->params);
     if (!sbr_exp_algo_runs_on(&r->x->algos[j->section], dataset))
@@ -167,10 +177,9 @@ static sbr_rc run_job(runner *r, const char *dataset, const char *split, size_t 
         fprintf(stderr, "\r\033[K");
     char shown[512];
     sbr_specs_short_params(j->spec.algo->name, j->params, ',', shown, sizeof shown);
-    printf("%-14s %-12s %-7s %-40s MRR@%zu %.4f  HR@%zu %.4f  p90 %.1f us  %.1fs\n", dataset, split,
-           j->spec.algo->name, shown[0] ? shown : "(defaults)", x->cutoffs[x->n_cutoffs - 1],
-           m->mrr, x->cutoffs[x->n_cutoffs - 1], m->hr, res.latency_us[SBR_LAT_P90],
-           sbr_now_s() - t0);
+    printf("%-14s %-12s %-14s %-40s MRR@%zu %.4f  HR@%zu %.4f  p90 %.1f us  %.1fs\n", dataset,
+           split, j->label, shown[0] ? shown : "(defaults)", x->cutoffs[x->n_cutoffs - 1], m->mrr,
+           x->cutoffs[x->n_cutoffs - 1], m->hr, res.latency_us[SBR_LAT_P90], sbr_now_s() - t0);
     fflush(stdout);
     sbr_eval_result_fini(&res);
     if (rc != SBR_OK)
@@ -245,7 +254,68 @@ static sbr_rc run_loaded_slice(runner *r, const sbr_exp_dataset *d, size_t s, co
     if (rc == SBR_OK)
         rc = sbr_rstore_export_parts(r->store, r->datasets_csv, err);
     for (size_t i = 0; i < r->n_specs && rc == SBR_OK; i++)
-        rc = run_job(r, d->name, split, i, js->train, js->test, err);
+        rc = run_job(r, d->name, split, &r->specs[i], js->train, js->test, err);
+    for (size_t i = 0; i < r->n_tuned && rc == SBR_OK; i++)
+        rc = run_job(r, d->name, split, &r->tuned[i], js->train, js->test, err);
+    return rc;
+}
+
+/* The number of sections [tune] tunes on dataset d. */
+static size_t tuned_sections(const sbr_experiment *x, const sbr_exp_dataset *d)
+{
+    size_t n = 0;
+    for (size_t a = 0; a < x->n_algos; a++)
+        n += sbr_exp_tune_wanted(x, &x->algos[a], d->name);
+    return n;
+}
+
+/* [tune]: searches each tuned section's parameters on a validation split of the first slice's
+ * training set (eval/exp_tune.h) and keeps the winners in r->tuned for every slice. */
+static sbr_rc tune_dataset(runner *r, const sbr_exp_dataset *d, const sbr_dataset *train,
+                           sbr_err *err)
+{
+    const sbr_experiment *x = r->x;
+    size_t wanted = tuned_sections(x, d);
+    if (wanted == 0)
+        return SBR_OK;
+    r->tuned = calloc(wanted, sizeof *r->tuned);
+    if (r->tuned == NULL)
+        return sbr_err_set(err, SBR_ENOMEM, "run: out of memory");
+    sbr_split vs;
+    sbr_rc rc = sbr_split_last_sessions(train, x->tune.valid, &vs, err);
+    if (rc == SBR_OK)
+        printf("%-14s tuning %zu algorithms, %zu %s trials each: fit on %zu sessions, validate on "
+               "the latest %zu\n",
+               d->name, wanted, x->tune.trials, x->tune.tpe ? "TPE" : "random",
+               vs.train->n_sessions, vs.test->n_sessions);
+    for (size_t a = 0; a < x->n_algos && rc == SBR_OK; a++) {
+        const sbr_exp_algo *sec = &x->algos[a];
+        if (!sbr_exp_tune_wanted(x, sec, d->name))
+            continue;
+        if (isatty(STDERR_FILENO))
+            fprintf(stderr, "\r\033[K%s: tuning %s ...", d->name, sec->label);
+        sbr_tuned t;
+        rc = sbr_exp_tune_section(x, d->name, sec, &vs, &t, err);
+        if (isatty(STDERR_FILENO))
+            fprintf(stderr, "\r\033[K");
+        if (rc != SBR_OK)
+            break;
+        sbr_job_spec *j = &r->tuned[r->n_tuned];
+        j->spec = (sbr_spec)SBR_SPEC_EMPTY;
+        if ((rc = sbr_spec_parse(&j->spec, t.spec, err)) != SBR_OK)
+            break;
+        r->n_tuned++;
+        sbr_algo_format_params(j->spec.algo, j->spec.config, j->params, sizeof j->params);
+        sbr_exp_tuned_label(sec, j->label);
+        j->section = a;
+        char shown[512];
+        sbr_specs_short_params(j->spec.algo->name, j->params, ',', shown, sizeof shown);
+        printf("%-14s tuned  %-14s valid MRR@%zu %.4f at trial %zu of %zu, %.1f s%s: %s\n", d->name,
+               sec->label, x->cutoffs[0], t.valid, t.best_trial + 1, x->tune.trials, t.seconds,
+               t.cached ? " (earlier search, same inputs)" : "", shown[0] ? shown : "(defaults)");
+        fflush(stdout);
+    }
+    sbr_split_fini(&vs);
     return rc;
 }
 
@@ -263,8 +333,9 @@ static sbr_rc run_dataset(runner *r, const sbr_exp_dataset *d, sbr_err *err)
         if (!d->optional)
             return sbr_err_set(err, SBR_EIO, "dataset %s: %s not found", d->name, missing);
         printf("%-14s skipped: %s not found\n", d->name, missing);
-        r->skipped_missing += n_slices * r->n_specs;
-        r->finished += n_slices * r->n_specs;
+        size_t jobs = n_slices * (r->n_specs + (r->dry ? 0 : tuned_sections(r->x, d)));
+        r->skipped_missing += jobs;
+        r->finished += jobs;
         return SBR_OK;
     }
     sbr_job_slices js;
@@ -274,15 +345,20 @@ static sbr_rc run_dataset(runner *r, const sbr_exp_dataset *d, sbr_err *err)
         sbr_job_slice_name(d, s, synth_path, split, sizeof split);
         if (r->dry) {
             for (size_t i = 0; i < r->n_specs && rc == SBR_OK; i++)
-                rc = run_job(r, d->name, split, i, NULL, NULL, err);
+                rc = run_job(r, d->name, split, &r->specs[i], NULL, NULL, err);
             continue;
         }
         rc = sbr_job_slice_load(&js, d, s, synth_path, err);
+        if (rc == SBR_OK && s == 0)
+            rc = tune_dataset(r, d, js.train, err);
         if (rc == SBR_OK)
             rc = run_loaded_slice(r, d, s, split, &js, err);
         sbr_job_slice_release(&js);
     }
     sbr_job_slices_fini(&js);
+    sbr_job_specs_free(r->tuned, r->n_tuned);
+    r->tuned = NULL;
+    r->n_tuned = 0;
     return rc;
 }
 
@@ -313,7 +389,7 @@ static sbr_rc save_copy(const sbr_experiment *x, sbr_err *err)
 
 /* Parses the options. Returns -1 to go on, else the exit status (help, usage). */
 typedef struct run_args {
-    long threads;
+    long threads, tune_trials; /* -1: not given */
     bool dry, force, per_session;
     const char *only[MAX_ONLY];
     size_t n_only;
@@ -322,21 +398,34 @@ typedef struct run_args {
 
 static int parse_run_args(int argc, char **argv, run_args *a)
 {
-    enum { OPT_THREADS = CLI_OPT_FIRST_FREE, OPT_DRY, OPT_FORCE, OPT_ONLY, OPT_PER_SESSION };
-    static const struct option longopts[] = {{"threads", required_argument, NULL, OPT_THREADS},
-                                             {"dry-run", no_argument, NULL, OPT_DRY},
-                                             {"force", no_argument, NULL, OPT_FORCE},
-                                             {"only", required_argument, NULL, OPT_ONLY},
-                                             {"per-session", no_argument, NULL, OPT_PER_SESSION},
-                                             {"help", no_argument, NULL, 'h'},
-                                             {NULL, 0, NULL, 0}};
+    enum {
+        OPT_THREADS = CLI_OPT_FIRST_FREE,
+        OPT_DRY,
+        OPT_FORCE,
+        OPT_ONLY,
+        OPT_PER_SESSION,
+        OPT_TUNE_TRIALS
+    };
+    static const struct option longopts[] = {
+        {"threads", required_argument, NULL, OPT_THREADS},
+        {"dry-run", no_argument, NULL, OPT_DRY},
+        {"force", no_argument, NULL, OPT_FORCE},
+        {"only", required_argument, NULL, OPT_ONLY},
+        {"per-session", no_argument, NULL, OPT_PER_SESSION},
+        {"tune-trials", required_argument, NULL, OPT_TUNE_TRIALS},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
     memset(a, 0, sizeof *a);
+    a->tune_trials = -1;
     int c, rc;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         if (c == 'h') {
             fputs(run_usage, stdout);
             return SBR_EXIT_OK;
+        } else if (c == OPT_TUNE_TRIALS) {
+            if ((rc = cli_count("run", "tune-trials", optarg, 0, 100000, &a->tune_trials)) != 0)
+                return rc;
         } else if (c == OPT_THREADS) {
             if ((rc = cli_count("run", "threads", optarg, 1, 1024, &a->threads)) != 0)
                 return rc;
@@ -400,11 +489,22 @@ static int open_runner(runner *r, sbr_experiment *x, const run_args *a)
     if (status == SBR_EXIT_OK &&
         sbr_rstore_open(r->store_path, r->metrics, r->datasets_csv, &r->store, &err) != SBR_OK)
         status = cli_fail(&err);
-    for (size_t d = 0; d < x->n_datasets; d++)
+    for (size_t d = 0; d < x->n_datasets; d++) {
+        size_t slices = sbr_exp_dataset_slices(&x->datasets[d]);
         for (size_t i = 0; i < r->n_specs; i++)
             r->total += sbr_exp_algo_runs_on(&x->algos[r->specs[i].section], x->datasets[d].name)
-                            ? sbr_exp_dataset_slices(&x->datasets[d])
+                            ? slices
                             : 0;
+        r->total += dry ? 0 : tuned_sections(x, &x->datasets[d]) * slices;
+    }
+    if (status == SBR_EXIT_OK && !dry && x->tune.trials > 0) {
+        char tuned_dir[4096];
+        snprintf(tuned_dir, sizeof tuned_dir, "%s/tuned", x->output);
+        if (cli_make_dirs(tuned_dir) != 0) {
+            fprintf(stderr, "sbr: %s: cannot create: %s\n", tuned_dir, strerror(errno));
+            status = SBR_EXIT_RUNTIME;
+        }
+    }
     if (status == SBR_EXIT_OK && !dry && save_copy(x, &err) != SBR_OK)
         status = cli_fail(&err);
     return status;
@@ -434,6 +534,8 @@ int sbr_cmd_run(int argc, char **argv)
         x->threads = (int)a.threads;
     if (a.per_session)
         x->per_session = true;
+    if (a.tune_trials >= 0)
+        x->tune.trials = (size_t)a.tune_trials;
     runner r;
     status = open_runner(&r, x, &a);
     for (size_t d = 0; d < x->n_datasets && status == SBR_EXIT_OK; d++)
