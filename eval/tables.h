@@ -39,6 +39,14 @@ sbr_rc sbr_tables_latency(const char *dir, const sbr_summary *s, const char *cut
  * `sbr run` writes (path). */
 sbr_rc sbr_tables_datasets(const char *dir, const char *path, sbr_err *err);
 
+/* tuned.{md,tex}: one row per row of the tuned.csv of `sbr run`'s [tune] (path,
+ * eval/exp_tune.h): dataset, label, the winner's parameters that differ from the algorithm's
+ * defaults, its validation MRR, and at the cutoff the test MRR of the section's own
+ * configuration (the group with its label) and of the winner (the group with its params),
+ * "–" where none ran. */
+sbr_rc sbr_tables_tuned(const char *dir, const sbr_summary *s, const char *tuned,
+                        const char *cutoff, sbr_err *err);
+
 /* reproduction.{md,tex}: each row of the published-values file (columns dataset, algorithm,
  * params, cutoff, metric, value, source) beside the mean of the matching group ("not run"
  * when none matches; see sbr_params_match). */

@@ -170,7 +170,7 @@ static void test_bad_results_are_named(void)
 {
     sbr_err e = {SBR_OK, ""};
     sbr_sheet sh;
-    sbr_summary s = {NULL, NULL, 0, {0, 0, 0, 0}};
+    sbr_summary s = {NULL, NULL, 0, {0, 0, 0, 0}, -1};
     const char *path = test_write_text("nokey.csv", "dataset,algorithm,cutoff,mrr\nd,a,20,0.1\n");
     CU_ASSERT_EQUAL_FATAL(sbr_sheet_read(path, &sh, &e), SBR_OK);
     CU_ASSERT_EQUAL(sbr_summary_build(&sh, &s, &e), SBR_EPARSE);

@@ -21,7 +21,8 @@
 
 static const char run_usage[] =
     "Usage: sbr run EXPERIMENT.ini [--threads N] [--force] [--only PATTERN]...\n"
-    "               [--per-session] [--tune-trials N] [--dry-run]\n"
+    "               [--per-session] [--tune-trials N]\n"
+    "               [--tune-datasets 'A B'] [--dry-run]\n"
     "\n"
     "Runs every (dataset x slice x algorithm x parameter combination) job of an experiment\n"
     "file. Each job's rows (one per cutoff) go in one transaction into the results store\n"
@@ -55,6 +56,7 @@ static const char run_usage[] =
     "                  per_session = yes), so any metric can be recomputed without running\n"
     "                  again; a finished job without stored ranks then runs again\n"
     "  --tune-trials N override [tune] trials (0: no tuning)\n"
+    "  --tune-datasets 'A B'  override [tune] datasets ('all': every dataset)\n"
     "  --dry-run       list the jobs and whether they are done, run nothing (it reads no\n"
     "                  data, so it does not see a changed input)\n"
     "  -h, --help      this help\n"
@@ -308,11 +310,17 @@ static sbr_rc tune_dataset(runner *r, const sbr_exp_dataset *d, const sbr_datase
         sbr_algo_format_params(j->spec.algo, j->spec.config, j->params, sizeof j->params);
         sbr_exp_tuned_label(sec, j->label);
         j->section = a;
+        size_t dropped; /* the rows of an earlier winner (say, of a smaller budget) */
+        if ((rc = sbr_rstore_drop_label(r->store, d->name, j->label, j->params, &dropped, err)) !=
+            SBR_OK)
+            break;
         char shown[512];
         sbr_specs_short_params(j->spec.algo->name, j->params, ',', shown, sizeof shown);
         printf("%-14s tuned  %-14s valid MRR@%zu %.4f at trial %zu of %zu, %.1f s%s: %s\n", d->name,
                sec->label, x->cutoffs[0], t.valid, t.best_trial + 1, x->tune.trials, t.seconds,
                t.cached ? " (earlier search, same inputs)" : "", shown[0] ? shown : "(defaults)");
+        if (dropped > 0)
+            printf("%-14s removed %zu rows of an earlier %s winner\n", d->name, dropped, j->label);
         fflush(stdout);
     }
     sbr_split_fini(&vs);
@@ -390,6 +398,7 @@ static sbr_rc save_copy(const sbr_experiment *x, sbr_err *err)
 /* Parses the options. Returns -1 to go on, else the exit status (help, usage). */
 typedef struct run_args {
     long threads, tune_trials; /* -1: not given */
+    const char *tune_datasets; /* NULL: not given */
     bool dry, force, per_session;
     const char *only[MAX_ONLY];
     size_t n_only;
@@ -404,7 +413,8 @@ static int parse_run_args(int argc, char **argv, run_args *a)
         OPT_FORCE,
         OPT_ONLY,
         OPT_PER_SESSION,
-        OPT_TUNE_TRIALS
+        OPT_TUNE_TRIALS,
+        OPT_TUNE_DATASETS
     };
     static const struct option longopts[] = {
         {"threads", required_argument, NULL, OPT_THREADS},
@@ -413,6 +423,7 @@ static int parse_run_args(int argc, char **argv, run_args *a)
         {"only", required_argument, NULL, OPT_ONLY},
         {"per-session", no_argument, NULL, OPT_PER_SESSION},
         {"tune-trials", required_argument, NULL, OPT_TUNE_TRIALS},
+        {"tune-datasets", required_argument, NULL, OPT_TUNE_DATASETS},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     memset(a, 0, sizeof *a);
@@ -426,6 +437,8 @@ static int parse_run_args(int argc, char **argv, run_args *a)
         } else if (c == OPT_TUNE_TRIALS) {
             if ((rc = cli_count("run", "tune-trials", optarg, 0, 100000, &a->tune_trials)) != 0)
                 return rc;
+        } else if (c == OPT_TUNE_DATASETS) {
+            a->tune_datasets = optarg;
         } else if (c == OPT_THREADS) {
             if ((rc = cli_count("run", "threads", optarg, 1, 1024, &a->threads)) != 0)
                 return rc;
@@ -516,6 +529,27 @@ static void close_runner(runner *r)
     sbr_job_specs_free(r->specs, r->n_specs);
 }
 
+/* --tune-datasets: 'all', or names of [dataset]s. Returns the exit status. */
+static int tune_datasets_option(sbr_experiment *x, const char *names)
+{
+    if (strcmp(names, "all") == 0)
+        names = "";
+    if (strlen(names) >= sizeof x->tune.datasets)
+        return cli_usage_error("run", "--tune-datasets: too long");
+    char list[sizeof x->tune.datasets];
+    snprintf(list, sizeof list, "%s", names);
+    char *save = NULL;
+    for (char *p = strtok_r(list, " \t", &save); p != NULL; p = strtok_r(NULL, " \t", &save)) {
+        bool known = false;
+        for (size_t d = 0; d < x->n_datasets && !known; d++)
+            known = strcmp(x->datasets[d].name, p) == 0;
+        if (!known)
+            return cli_usage_error("run", "--tune-datasets: %s has no [dataset %s]", x->path, p);
+    }
+    snprintf(x->tune.datasets, sizeof x->tune.datasets, "%s", names);
+    return SBR_EXIT_OK;
+}
+
 int sbr_cmd_run(int argc, char **argv)
 {
     run_args a;
@@ -536,6 +570,11 @@ int sbr_cmd_run(int argc, char **argv)
         x->per_session = true;
     if (a.tune_trials >= 0)
         x->tune.trials = (size_t)a.tune_trials;
+    if (a.tune_datasets != NULL &&
+        (status = tune_datasets_option(x, a.tune_datasets)) != SBR_EXIT_OK) {
+        free(x);
+        return status;
+    }
     runner r;
     status = open_runner(&r, x, &a);
     for (size_t d = 0; d < x->n_datasets && status == SBR_EXIT_OK; d++)
