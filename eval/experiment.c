@@ -642,6 +642,11 @@ sbr_rc sbr_experiment_load(const char *path, sbr_experiment *x, sbr_err *err)
         if (!d->train[0] && d->split == SBR_EXP_GIVEN)
             return sbr_err_set(err, SBR_EINVAL, "%s: dataset %s: say how to split it (split = ...)",
                                path, d->name);
+        if (d->synthetic_time && d->split != SBR_EXP_GIVEN)
+            return sbr_err_set(err, SBR_EINVAL,
+                               "%s: dataset %s: a split by days needs real time, and its time is "
+                               "synthetic (synthetic_time = yes): give train and test",
+                               path, d->name);
         if (d->split == SBR_EXP_WINDOWS && d->n_files > 1 && !d->joined)
             return sbr_err_set(err, SBR_EINVAL,
                                "%s: dataset %s: windows cut one dataset: use `file = A B` to "

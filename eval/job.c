@@ -149,11 +149,13 @@ static void part_cells(char cells[9][64], const char *dataset, const char *split
 }
 
 sbr_rc sbr_job_store_part(sbr_rstore *st, const char *dataset, const char *split, const char *part,
-                          const sbr_dataset *ds, sbr_err *err)
+                          const sbr_dataset *ds, bool synthetic_time, sbr_err *err)
 {
     char cells[9][64];
     const char *ptrs[9];
     part_cells(cells, dataset, split, part, ds);
+    for (int k = 6; k < 9 && synthetic_time; k++)
+        cells[k][0] = '\0'; /* an ordering, not dates: no first and last time, no span */
     for (int k = 0; k < 9; k++)
         ptrs[k] = cells[k];
     return sbr_rstore_put_part(st, ptrs, err);

@@ -374,8 +374,12 @@ static sbr_rc insert_part(sbr_rstore *st, const char *const *cells, sbr_err *err
                            "INSERT OR REPLACE INTO parts VALUES(?,?,?,?,?,?,?,?,?,"
                            "(SELECT coalesce(max(seq), 0) + 1 FROM parts))",
                            &s, err);
-    for (int c = 0; c < SBR_RSTORE_PART_COLS && rc == SBR_OK; c++)
-        rc = bind_cell(s, c + 1, part_kinds[c], cells[c], part_header[c], err);
+    for (int c = 0; c < SBR_RSTORE_PART_COLS && rc == SBR_OK; c++) {
+        if (c >= SBR_RSTORE_PART_FIRST_TIME && cells[c][0] == '\0')
+            sqlite3_bind_null(s, c + 1); /* synthetic time: no dates */
+        else
+            rc = bind_cell(s, c + 1, part_kinds[c], cells[c], part_header[c], err);
+    }
     if (rc == SBR_OK && !step_done(s))
         rc = db_fail(st, err, "insert into parts");
     sqlite3_finalize(s);

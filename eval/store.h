@@ -34,8 +34,9 @@
 typedef struct sbr_rstore sbr_rstore;
 
 enum {
-    SBR_RSTORE_FINGERPRINT = 33, /* 32 hex digits and a NUL */
-    SBR_RSTORE_PART_COLS = 9     /* the columns of datasets.csv */
+    SBR_RSTORE_FINGERPRINT = 33,   /* 32 hex digits and a NUL */
+    SBR_RSTORE_PART_COLS = 9,      /* the columns of datasets.csv */
+    SBR_RSTORE_PART_FIRST_TIME = 6 /* first_time, then last_time and span_days */
 };
 
 /* The store that belongs to the CSV file `csv`: its path with a ".csv" ending replaced by
@@ -84,7 +85,8 @@ sbr_rc sbr_rstore_put_job(sbr_rstore *st, const sbr_rstore_job *job, sbr_err *er
 
 /* Writes one datasets.csv row (SBR_RSTORE_PART_COLS cells: dataset, split, part, sessions,
  * clicks, items, first_time, last_time, span_days), replacing the row of the same (dataset,
- * split, part). Errors: as sbr_rstore_put_job. */
+ * split, part). Empty time cells (a dataset with synthetic time) are stored as NULL and
+ * exported empty. Errors: as sbr_rstore_put_job. */
 sbr_rc sbr_rstore_put_part(sbr_rstore *st, const char *const *cells, sbr_err *err);
 
 /* Removes the rows of dataset whose label is `label` and whose params differ from keep_params

@@ -329,12 +329,17 @@ sbr_rc sbr_tables_datasets(const char *dir, const char *path, sbr_err *err)
             uint64_t v;
             if (c >= 3 && c <= 5 && sbr_parse_u64(t, strlen(t), &v) == NULL)
                 sbr_fmt_count(cells[r * NC + (size_t)c], SBR_TABLE_CELL, v);
+            else if (c == 6 && t[0] == '\0')
+                snprintf(cells[r * NC + (size_t)c], SBR_TABLE_CELL, "synthetic time");
             else
                 snprintf(cells[r * NC + (size_t)c], SBR_TABLE_CELL, "%s", t);
         }
     }
-    rc = sbr_tables_write(dir, "datasets", "Datasets: sessions, clicks and items per split", head,
-                          NC, cells, sh.n_rows, err);
+    rc = sbr_tables_write(dir, "datasets",
+                          "Datasets: sessions, clicks and items per split, and the days a part "
+                          "spans (\"synthetic time\": the data's Time column orders the clicks "
+                          "but is not a date, so it has no span in days)",
+                          head, NC, cells, sh.n_rows, err);
     free(cells);
     sbr_sheet_fini(&sh);
     return rc;

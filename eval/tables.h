@@ -36,7 +36,8 @@ sbr_rc sbr_tables_accuracy(const char *dir, const sbr_summary *s, const char *cu
 sbr_rc sbr_tables_latency(const char *dir, const sbr_summary *s, const char *cutoff, sbr_err *err);
 
 /* datasets.{md,tex}: sessions, clicks, items and days per split, from the datasets.csv that
- * `sbr run` writes (path). */
+ * `sbr run` writes (path); "synthetic time" in the days column where span_days is empty (a
+ * [dataset] with synthetic_time = yes). */
 sbr_rc sbr_tables_datasets(const char *dir, const char *path, sbr_err *err);
 
 /* tuned.{md,tex}: one row per row of the tuned.csv of `sbr run`'s [tune] (path,

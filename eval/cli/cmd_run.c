@@ -250,9 +250,10 @@ static sbr_rc run_loaded_slice(runner *r, const sbr_exp_dataset *d, size_t s, co
     char settings[512];
     sbr_job_settings(r->x, d, s, settings, sizeof settings);
     sbr_rstore_fingerprint(js->train, js->test, settings, r->fingerprint);
-    sbr_rc rc = sbr_job_store_part(r->store, d->name, split, "train", js->train, err);
+    sbr_rc rc =
+        sbr_job_store_part(r->store, d->name, split, "train", js->train, d->synthetic_time, err);
     if (rc == SBR_OK)
-        rc = sbr_job_store_part(r->store, d->name, split, "test", js->test, err);
+        rc = sbr_job_store_part(r->store, d->name, split, "test", js->test, d->synthetic_time, err);
     if (rc == SBR_OK)
         rc = sbr_rstore_export_parts(r->store, r->datasets_csv, err);
     for (size_t i = 0; i < r->n_specs && rc == SBR_OK; i++)
