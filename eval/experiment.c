@@ -191,22 +191,15 @@ static int on_section(parser *ps, const char *section)
     ps->n_keys = 0;
     ps->prev_name[0] = '\0';
     char line[32];
-    if (strcmp(section, "run") == 0) {
-        if (ps->run_line != 0) {
-            snprintf(line, sizeof line, "%d", ps->run_line);
-            return fail(ps, "[run] repeats the section of line %s%s", line, "");
+    bool is_run = strcmp(section, "run") == 0;
+    if (is_run || strcmp(section, "tune") == 0) { /* a section given once, without a name */
+        int *seen = is_run ? &ps->run_line : &ps->tune_line;
+        if (*seen != 0) {
+            snprintf(line, sizeof line, "%d", *seen);
+            return fail(ps, "[%s] repeats the section of line %s", section, line);
         }
-        ps->run_line = ps->line;
-        ps->kind = SEC_RUN;
-        return 1;
-    }
-    if (strcmp(section, "tune") == 0) {
-        if (ps->tune_line != 0) {
-            snprintf(line, sizeof line, "%d", ps->tune_line);
-            return fail(ps, "[tune] repeats the section of line %s%s", line, "");
-        }
-        ps->tune_line = ps->line;
-        ps->kind = SEC_TUNE;
+        *seen = ps->line;
+        ps->kind = is_run ? SEC_RUN : SEC_TUNE;
         return 1;
     }
     bool is_dataset = strncmp(section, "dataset ", 8) == 0;

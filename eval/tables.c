@@ -108,15 +108,17 @@ static size_t distinct(const sbr_summary *s, sbr_summary_key key, const char *cu
 enum { MAX_ROWS = 512, MAX_DS = 16 };
 
 /* The group of dataset and cutoff in the same table row as c0 (sbr_summary_same_config), or
- * NULL. */
+ * with c0 NULL the one labelled `label`; NULL when there is none. */
 static const sbr_summary_group *find_row(const sbr_summary *s, const char *dataset,
-                                         const sbr_summary_group *c0, const char *cutoff)
+                                         const sbr_summary_group *c0, const char *label,
+                                         const char *cutoff)
 {
     for (size_t i = 0; i < s->n; i++) {
         const sbr_summary_group *g = &s->g[i];
         if (strcmp(sbr_summary_key_of(s, g, SBR_KEY_DATASET), dataset) == 0 &&
             strcmp(sbr_summary_key_of(s, g, SBR_KEY_CUTOFF), cutoff) == 0 &&
-            sbr_summary_same_config(s, g, c0))
+            (c0 != NULL ? sbr_summary_same_config(s, g, c0)
+                        : strcmp(sbr_summary_label_of(s, g), label) == 0))
             return g;
     }
     return NULL;
@@ -132,20 +134,6 @@ static void mrr_cell(const sbr_summary_group *g, char *out, size_t size)
                  sbr_summary_spread(g, SBR_SUM_MRR).sd);
     else
         snprintf(out, size, "%.4f", sbr_summary_mean(g, SBR_SUM_MRR));
-}
-
-/* The group of dataset and cutoff labelled `label`, or NULL. */
-static const sbr_summary_group *find_label(const sbr_summary *s, const char *dataset,
-                                           const char *label, const char *cutoff)
-{
-    for (size_t i = 0; i < s->n; i++) {
-        const sbr_summary_group *g = &s->g[i];
-        if (strcmp(sbr_summary_key_of(s, g, SBR_KEY_DATASET), dataset) == 0 &&
-            strcmp(sbr_summary_key_of(s, g, SBR_KEY_CUTOFF), cutoff) == 0 &&
-            strcmp(sbr_summary_label_of(s, g), label) == 0)
-            return g;
-    }
-    return NULL;
 }
 
 sbr_rc sbr_tables_tuned(const char *dir, const sbr_summary *s, const char *tuned,
@@ -184,7 +172,7 @@ sbr_rc sbr_tables_tuned(const char *dir, const sbr_summary *s, const char *tuned
         snprintf(cells[r * NC + 1], SBR_TABLE_CELL, "%s", label);
         snprintf(cells[r * NC + 2], SBR_TABLE_CELL, "%s", shown[0] ? shown : "(defaults)");
         snprintf(cells[r * NC + 3], SBR_TABLE_CELL, "%.4f", sbr_sheet_num(&sh, r, col[4]));
-        mrr_cell(find_label(s, dataset, label, cutoff), cells[r * NC + 4], SBR_TABLE_CELL);
+        mrr_cell(find_row(s, dataset, NULL, label, cutoff), cells[r * NC + 4], SBR_TABLE_CELL);
         mrr_cell(sbr_summary_find(s, dataset, algo, params, cutoff), cells[r * NC + 5],
                  SBR_TABLE_CELL);
         snprintf(trials, sizeof trials, "%s", sbr_sheet_cell(&sh, r, col[5]));
@@ -234,7 +222,7 @@ sbr_rc sbr_tables_accuracy(const char *dir, const sbr_summary *s, const char *cu
         snprintf(cells[r * n_cols], SBR_TABLE_CELL, "%s", lab);
         const sbr_summary_group *c0 = &s->g[conf[r]];
         for (size_t d = 0; d < n_ds; d++) {
-            const sbr_summary_group *g = find_row(s, datasets[d], c0, cutoff);
+            const sbr_summary_group *g = find_row(s, datasets[d], c0, "", cutoff);
             char *cell = cells[r * n_cols + 1 + d];
             if (g == NULL) {
                 snprintf(cell, SBR_TABLE_CELL, "–");

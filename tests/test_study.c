@@ -110,10 +110,11 @@ static void test_the_trials_file_holds_every_trial(void)
     free(text);
 }
 
-static void test_a_study_runs_the_same_for_any_thread_count(void)
+/* 400 synthetic sessions over 60 items and 4 days, written to `name` and read back. */
+static sbr_dataset *small_synthetic(const char *name)
 {
     char path[4096];
-    snprintf(path, sizeof path, "%s/study.tsv", test_tmpdir());
+    snprintf(path, sizeof path, "%s/%s", test_tmpdir(), name);
     sbr_synth_options so;
     sbr_synth_options_init(&so);
     so.sessions = 400;
@@ -126,6 +127,13 @@ static void test_a_study_runs_the_same_for_any_thread_count(void)
     sbr_dataset *ds = NULL;
     sbr_load_stats ls;
     CU_ASSERT_EQUAL_FATAL(sbr_load_sessions(path, &lo, &ds, &ls, &e), SBR_OK);
+    return ds;
+}
+
+static void test_a_study_runs_the_same_for_any_thread_count(void)
+{
+    sbr_dataset *ds = small_synthetic("study.tsv");
+    sbr_err e = {SBR_OK, ""};
     sbr_split sp;
     CU_ASSERT_EQUAL_FATAL(sbr_split_last_days(ds, 1, &sp, &e), SBR_OK);
     sbr_study st;
@@ -167,20 +175,8 @@ static void test_an_experiment_tunes_once_per_inputs(void)
     mkdir(path, 0777);
     snprintf(path, sizeof path, "%s/tuned.csv", dir);
     remove(path);
-    sbr_synth_options so;
-    sbr_synth_options_init(&so);
-    so.sessions = 400;
-    so.items = 60;
-    so.days = 4;
+    sbr_dataset *ds = small_synthetic("exptune.tsv");
     sbr_err e = {SBR_OK, ""};
-    char data[4096];
-    snprintf(data, sizeof data, "%s/exptune.tsv", test_tmpdir());
-    CU_ASSERT_EQUAL_FATAL(sbr_synth_write(&so, data, NULL, NULL, NULL, &e), SBR_OK);
-    sbr_load_options lo;
-    sbr_load_options_init(&lo);
-    sbr_dataset *ds = NULL;
-    sbr_load_stats ls;
-    CU_ASSERT_EQUAL_FATAL(sbr_load_sessions(data, &lo, &ds, &ls, &e), SBR_OK);
     sbr_split sp;
     CU_ASSERT_EQUAL_FATAL(sbr_split_last_sessions(ds, 0.2, &sp, &e), SBR_OK);
     static sbr_experiment x;
