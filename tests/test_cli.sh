@@ -309,6 +309,10 @@ contains "$TMP/out" "4 already done" "and runs nothing"
 expect 0 "report with --tuned" -- "$SBR" report --metrics "$TMP/tuneout/metrics.csv" --tuned "$TMP/tuneout/tuned.csv" --out "$TMP/rep"
 contains "$TMP/rep/tables/tuned.md" "3 trials (tpe)" "the tuned table states the budget"
 contains "$TMP/rep/tables/accuracy.md" "| sr-tuned |" "the accuracy table has the tuned row by its label"
+expect 0 "--only selects the tuned sections too" -- "$SBR" run "$TMP/tune.ini" --force --only 'sr-tuned'
+contains "$TMP/out" "tuning 1 algorithms" "only sr is tuned"
+grep -q "tuned  spop" "$TMP/out" && bad "--only sr-tuned tuned spop" || ok
+contains "$TMP/out" "3 jobs: 1 run, 0 already done, 0 skipped (data not found), 2 not selected by --only" "only sr-tuned runs"
 expect 0 "--tune-trials 0 turns tuning off" -- "$SBR" run "$TMP/tune.ini" --tune-trials 0
 contains "$TMP/out" "2 jobs: 0 run, 2 already done" "no tuning, no tuned jobs"
 expect 2 "--tune-datasets must name datasets" -- "$SBR" run "$TMP/tune.ini" --tune-datasets nope

@@ -89,19 +89,24 @@ typedef struct runner {
 
 enum { MAX_ONLY = 32 };
 
-/* Whether --only selects the job (no --only selects every job). */
-static bool job_selected(const runner *r, const char *dataset, const sbr_job_spec *j)
+/* Whether --only selects the job of this label and algorithm on dataset (no --only selects
+ * every job). */
+static bool selected(const runner *r, const char *dataset, const char *label, const char *algo)
 {
     if (r->n_only == 0)
         return true;
     char both[256];
-    snprintf(both, sizeof both, "%s/%s", dataset, j->label);
+    snprintf(both, sizeof both, "%s/%s", dataset, label);
     for (size_t i = 0; i < r->n_only; i++)
-        if (fnmatch(r->only[i], j->label, 0) == 0 ||
-            fnmatch(r->only[i], j->spec.algo->name, 0) == 0 ||
+        if (fnmatch(r->only[i], label, 0) == 0 || fnmatch(r->only[i], algo, 0) == 0 ||
             fnmatch(r->only[i], dataset, 0) == 0 || fnmatch(r->only[i], both, 0) == 0)
             return true;
     return false;
+}
+
+static bool job_selected(const runner *r, const char *dataset, const sbr_job_spec *j)
+{
+    return selected(r, dataset, j->label, j->spec.algo->name);
 }
 
 /* Whether the store holds the job with the current slice's fingerprint (a dry run reads no
@@ -263,12 +268,22 @@ static sbr_rc run_loaded_slice(runner *r, const sbr_exp_dataset *d, size_t s, co
     return rc;
 }
 
-/* The number of sections [tune] tunes on dataset d. */
-static size_t tuned_sections(const sbr_experiment *x, const sbr_exp_dataset *d)
+/* Whether section a is tuned on dataset d: [tune] wants it and --only selects its tuned job
+ * (by the section's algorithm: its spec's name). */
+static bool tune_selected(const runner *r, const sbr_exp_dataset *d, const sbr_exp_algo *a)
+{
+    char label[64], algo[64];
+    sbr_exp_tuned_label(a, label);
+    snprintf(algo, sizeof algo, "%.*s", (int)strcspn(a->spec, ":"), a->spec);
+    return sbr_exp_tune_wanted(r->x, a, d->name) && selected(r, d->name, label, algo);
+}
+
+/* The number of sections tuned on dataset d. */
+static size_t tuned_sections(const runner *r, const sbr_exp_dataset *d)
 {
     size_t n = 0;
-    for (size_t a = 0; a < x->n_algos; a++)
-        n += sbr_exp_tune_wanted(x, &x->algos[a], d->name);
+    for (size_t a = 0; a < r->x->n_algos; a++)
+        n += tune_selected(r, d, &r->x->algos[a]);
     return n;
 }
 
@@ -278,7 +293,7 @@ static sbr_rc tune_dataset(runner *r, const sbr_exp_dataset *d, const sbr_datase
                            sbr_err *err)
 {
     const sbr_experiment *x = r->x;
-    size_t wanted = tuned_sections(x, d);
+    size_t wanted = tuned_sections(r, d);
     if (wanted == 0)
         return SBR_OK;
     r->tuned = calloc(wanted, sizeof *r->tuned);
@@ -293,7 +308,7 @@ static sbr_rc tune_dataset(runner *r, const sbr_exp_dataset *d, const sbr_datase
                vs.train->n_sessions, vs.test->n_sessions);
     for (size_t a = 0; a < x->n_algos && rc == SBR_OK; a++) {
         const sbr_exp_algo *sec = &x->algos[a];
-        if (!sbr_exp_tune_wanted(x, sec, d->name))
+        if (!tune_selected(r, d, sec))
             continue;
         if (isatty(STDERR_FILENO))
             fprintf(stderr, "\r\033[K%s: tuning %s ...", d->name, sec->label);
@@ -342,7 +357,7 @@ static sbr_rc run_dataset(runner *r, const sbr_exp_dataset *d, sbr_err *err)
         if (!d->optional)
             return sbr_err_set(err, SBR_EIO, "dataset %s: %s not found", d->name, missing);
         printf("%-14s skipped: %s not found\n", d->name, missing);
-        size_t jobs = n_slices * (r->n_specs + (r->dry ? 0 : tuned_sections(r->x, d)));
+        size_t jobs = n_slices * (r->n_specs + (r->dry ? 0 : tuned_sections(r, d)));
         r->skipped_missing += jobs;
         r->finished += jobs;
         return SBR_OK;
@@ -509,7 +524,7 @@ static int open_runner(runner *r, sbr_experiment *x, const run_args *a)
             r->total += sbr_exp_algo_runs_on(&x->algos[r->specs[i].section], x->datasets[d].name)
                             ? slices
                             : 0;
-        r->total += dry ? 0 : tuned_sections(x, &x->datasets[d]) * slices;
+        r->total += dry ? 0 : tuned_sections(r, &x->datasets[d]) * slices;
     }
     if (status == SBR_EXIT_OK && !dry && x->tune.trials > 0) {
         char tuned_dir[4096];
