@@ -192,8 +192,36 @@ sbr_rc sbr_tables_tuned(const char *dir, const sbr_summary *s, const char *tuned
     return rc;
 }
 
+/* The group of a "LABEL-tuned" row on dataset whose winner (tuned.csv's row of dataset and
+ * LABEL) ran under another label: the group of the winner's params; NULL when there is none. */
+static const sbr_summary_group *tuned_winner(const sbr_summary *s, const sbr_sheet *tuned,
+                                             const char *dataset, const sbr_summary_group *c0,
+                                             const char *cutoff)
+{
+    const char *label = sbr_summary_label_of(s, c0);
+    size_t n = strlen(label), suffix = strlen("-tuned");
+    if (tuned == NULL || n <= suffix || strcmp(label + n - suffix, "-tuned") != 0)
+        return NULL;
+    int c_ds = sbr_sheet_col(tuned, "dataset"), c_label = sbr_sheet_col(tuned, "label");
+    for (size_t r = 0; r < tuned->n_rows; r++) {
+        const char *l = sbr_sheet_cell(tuned, r, c_label);
+        if (strcmp(sbr_sheet_cell(tuned, r, c_ds), dataset) == 0 && strlen(l) == n - suffix &&
+            strncmp(l, label, n - suffix) == 0)
+            return sbr_summary_find(
+                s, dataset, sbr_sheet_cell(tuned, r, sbr_sheet_col(tuned, "algorithm")),
+                sbr_sheet_cell(tuned, r, sbr_sheet_col(tuned, "params")), cutoff);
+    }
+    return NULL;
+}
+
 sbr_rc sbr_tables_accuracy(const char *dir, const sbr_summary *s, const char *cutoff,
                            const sbr_compare *c, sbr_err *err)
+{
+    return sbr_tables_accuracy_tuned(dir, s, cutoff, c, NULL, err);
+}
+
+sbr_rc sbr_tables_accuracy_tuned(const char *dir, const sbr_summary *s, const char *cutoff,
+                                 const sbr_compare *c, const sbr_sheet *tuned, sbr_err *err)
 {
     const char *datasets[MAX_DS];
     size_t n_ds = distinct(s, SBR_KEY_DATASET, cutoff, datasets, MAX_DS);
@@ -223,6 +251,8 @@ sbr_rc sbr_tables_accuracy(const char *dir, const sbr_summary *s, const char *cu
         const sbr_summary_group *c0 = &s->g[conf[r]];
         for (size_t d = 0; d < n_ds; d++) {
             const sbr_summary_group *g = find_row(s, datasets[d], c0, "", cutoff);
+            if (g == NULL)
+                g = tuned_winner(s, tuned, datasets[d], c0, cutoff);
             char *cell = cells[r * n_cols + 1 + d];
             if (g == NULL) {
                 snprintf(cell, SBR_TABLE_CELL, "–");

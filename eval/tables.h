@@ -31,6 +31,13 @@ sbr_rc sbr_tables_write(const char *dir, const char *name, const char *caption,
 sbr_rc sbr_tables_accuracy(const char *dir, const sbr_summary *s, const char *cutoff,
                            const sbr_compare *c, sbr_err *err);
 
+/* sbr_tables_accuracy, and where a "LABEL-tuned" row has no group on a dataset because its
+ * winner is a configuration that ran there under another label (the store keeps one row per
+ * configuration), the cell of that configuration, found through the tuned sheet (tuned.csv
+ * of eval/exp_tune.h; NULL: no such lookups). */
+sbr_rc sbr_tables_accuracy_tuned(const char *dir, const sbr_summary *s, const char *cutoff,
+                                 const sbr_compare *c, const sbr_sheet *tuned, sbr_err *err);
+
 /* latency.{md,tex}: per group at the cutoff, mean p50/p90/p99.5/max latency, fit time and
  * model size in MiB. */
 sbr_rc sbr_tables_latency(const char *dir, const sbr_summary *s, const char *cutoff, sbr_err *err);

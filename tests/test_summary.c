@@ -238,6 +238,42 @@ static void test_labels_are_the_rows_of_the_tables(void)
     free(md);
     sbr_summary_fini(&s);
     sbr_sheet_fini(&sh);
+    /* On ds2 sr's winner is its own configuration (steps=10), which ran as "sr": the store
+     * keeps one row per configuration, so the sr-tuned cell of ds2 shows that run, found
+     * through tuned.csv; without it the cell is "–". */
+    CU_ASSERT_EQUAL_FATAL(
+        sbr_sheet_read(test_write_text("l2.csv", "dataset,split,algorithm,params,cutoff,"
+                                                 "mrr,hr,label\n"
+                                                 "ds1,w0,sr,steps=10,20,0.30,0.5,sr\n"
+                                                 "ds2,w0,sr,steps=10,20,0.40,0.6,sr\n"
+                                                 "ds1,w0,sr,steps=20,20,0.34,0.5,"
+                                                 "sr-tuned\n"),
+                       &sh, &e),
+        SBR_OK);
+    CU_ASSERT_EQUAL_FATAL(sbr_summary_build(&sh, &s, &e), SBR_OK);
+    sbr_sheet tsh;
+    CU_ASSERT_EQUAL_FATAL(
+        sbr_sheet_read(test_write_text("tuned2.csv", "dataset,label,algorithm,params\n"
+                                                     "ds1,sr,sr,steps=20\n"
+                                                     "ds2,sr,sr,steps=10\n"),
+                       &tsh, &e),
+        SBR_OK);
+    snprintf(path, sizeof path, "%s/accuracy.md", test_tmpdir());
+    CU_ASSERT_EQUAL_FATAL(sbr_tables_accuracy(test_tmpdir(), &s, "20", NULL, &e), SBR_OK);
+    md = test_read_file(path, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(md);
+    CU_ASSERT_PTR_NOT_NULL(strstr(md, "| sr-tuned | 0.3400 / 0.5000 | – |\n"));
+    free(md);
+    CU_ASSERT_EQUAL_FATAL(sbr_tables_accuracy_tuned(test_tmpdir(), &s, "20", NULL, &tsh, &e),
+                          SBR_OK);
+    md = test_read_file(path, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(md);
+    CU_ASSERT_PTR_NOT_NULL(strstr(md, "| sr-tuned | 0.3400 / 0.5000 | 0.4000 / 0.6000 |\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(md, "| sr | 0.3000 / 0.5000 | 0.4000 / 0.6000 |\n"));
+    free(md);
+    sbr_sheet_fini(&tsh);
+    sbr_summary_fini(&s);
+    sbr_sheet_fini(&sh);
 }
 
 /* A part with empty time cells (a dataset with synthetic time) shows "synthetic time", not a

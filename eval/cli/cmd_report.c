@@ -140,8 +140,13 @@ static sbr_rc write_report(const report_options *o, const char *tables, sbr_summ
         rc = sbr_compare_build(s, cut, o->alpha, store_ranks, store, &cmp, err);
     if (rc == SBR_OK)
         rc = sbr_compare_write_csv(o->out, s, &cmp, err);
+    sbr_sheet tuned;
+    memset(&tuned, 0, sizeof tuned);
+    if (rc == SBR_OK && o->tuned != NULL)
+        rc = sbr_sheet_read(o->tuned, &tuned, err);
     if (rc == SBR_OK)
-        rc = sbr_tables_accuracy(tables, s, cut, &cmp, err);
+        rc = sbr_tables_accuracy_tuned(tables, s, cut, &cmp, o->tuned ? &tuned : NULL, err);
+    sbr_sheet_fini(&tuned);
     sbr_compare_fini(&cmp);
     sbr_rstore_free(store);
     if (rc == SBR_OK)
