@@ -136,6 +136,30 @@ static void mrr_cell(const sbr_summary_group *g, char *out, size_t size)
         snprintf(out, size, "%.4f", sbr_summary_mean(g, SBR_SUM_MRR));
 }
 
+/* "lmbd=16.851136088371277 k=500" -> "lmbd=16.85 k=500": every value that is a number but
+ * not an integer to 4 significant digits, for reading (the params stay exact in tuned.csv). */
+static void round_reals(char *text, size_t size)
+{
+    char out[SBR_TABLE_CELL] = "", copy[SBR_TABLE_CELL];
+    snprintf(copy, sizeof copy, "%s", text);
+    char *save = NULL;
+    size_t used = 0;
+    for (char *kv = strtok_r(copy, " ", &save); kv != NULL && used < sizeof out;
+         kv = strtok_r(NULL, " ", &save)) {
+        char *eq = strchr(kv, '=');
+        double v;
+        if (eq != NULL && strpbrk(eq + 1, ".eE") != NULL &&
+            sbr_parse_double(eq + 1, strlen(eq + 1), &v) == NULL) {
+            *eq = '\0';
+            used += (size_t)snprintf(out + used, sizeof out - used, "%s%s=%.4g", used ? " " : "",
+                                     kv, v);
+        } else {
+            used += (size_t)snprintf(out + used, sizeof out - used, "%s%s", used ? " " : "", kv);
+        }
+    }
+    snprintf(text, size, "%s", out);
+}
+
 sbr_rc sbr_tables_tuned(const char *dir, const sbr_summary *s, const char *tuned,
                         const char *cutoff, sbr_err *err)
 {
@@ -168,6 +192,7 @@ sbr_rc sbr_tables_tuned(const char *dir, const sbr_summary *s, const char *tuned
         const char *algo = sbr_sheet_cell(&sh, r, col[2]), *params = sbr_sheet_cell(&sh, r, col[3]);
         char shown[SBR_TABLE_CELL];
         sbr_specs_short_params(algo, params, ' ', shown, sizeof shown);
+        round_reals(shown, sizeof shown);
         snprintf(cells[r * NC + 0], SBR_TABLE_CELL, "%s", dataset);
         snprintf(cells[r * NC + 1], SBR_TABLE_CELL, "%s", label);
         snprintf(cells[r * NC + 2], SBR_TABLE_CELL, "%s", shown[0] ? shown : "(defaults)");
@@ -182,7 +207,8 @@ sbr_rc sbr_tables_tuned(const char *dir, const sbr_summary *s, const char *tuned
     snprintf(caption, sizeof caption,
              "Per-dataset tuning: %s trials (%s) per dataset and algorithm on a validation split "
              "of the first slice's training set (its latest sessions); the parameters of the "
-             "winner that differ from the algorithm's defaults, its validation MRR@%s, and the "
+             "winner that differ from the algorithm's defaults (reals to 4 digits; exact in "
+             "tuned.csv), its validation MRR@%s, and the "
              "test MRR@%s of the section as configured and of the winner (mean over splits, ±sd "
              "where there are several)",
              sh.n_rows > 0 ? trials : "no", sh.n_rows > 0 ? method : "-", cutoff, cutoff);

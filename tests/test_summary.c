@@ -225,7 +225,9 @@ static void test_labels_are_the_rows_of_the_tables(void)
     const char *tuned = test_write_text(
         "tuned.csv", "dataset,label,algorithm,params,objective,valid_value,trials,method\n"
                      "ds1,sr,sr,steps=20,mrr@20,0.5,8,tpe\n"
-                     "ds2,sr,sr,steps=5,mrr@20,0.25,8,tpe\n");
+                     "ds2,sr,sr,steps=5,mrr@20,0.25,8,tpe\n"
+                     "ds2,iknn,iknn,lmbd=16.851136088371277;alpha=1e-05;n_sims=500,mrr@20,0.1,8,"
+                     "tpe\n");
     CU_ASSERT_EQUAL_FATAL(sbr_tables_tuned(test_tmpdir(), &s, tuned, "20", &e), SBR_OK);
     snprintf(path, sizeof path, "%s/tuned.md", test_tmpdir());
     md = test_read_file(path, NULL);
@@ -235,6 +237,7 @@ static void test_labels_are_the_rows_of_the_tables(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(md, "| ds1 | sr | steps=20 | 0.5000 | 0.3100±0.0141 | "
                                       "0.3500±0.0141 |\n"));
     CU_ASSERT_PTR_NOT_NULL(strstr(md, "| ds2 | sr | steps=5 | 0.2500 | 0.4000 | 0.4500 |\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(md, "| ds2 | iknn | lmbd=16.85 alpha=1e-05 n_sims=500 | "));
     free(md);
     sbr_summary_fini(&s);
     sbr_sheet_fini(&sh);
