@@ -1,5 +1,6 @@
 # Thin entry point over CMake. The two commands a new user needs:
-#   make experiments   installs what is missing, builds, runs the main job
+#   make experiments   installs what is missing, builds, runs the main job (< 15 min on 2 cores)
+#   make study         the same with the full tuning budget (50 trials on every dataset)
 #   make test          installs what is missing, builds, runs every test suite
 # Other targets: make (Release build into build/; with MPI when found), make sanitize
 # (ASan+UBSan build without MPI and its unit tests in build-asan/), make fuzz (libFuzzer targets built with clang in build-fuzz/, each run
@@ -18,7 +19,7 @@ SBR_DATA    ?= $(if $(wildcard ../shared/data),../shared/data,data/raw)
 override SBR_DATA := $(abspath $(SBR_DATA))
 export SBR_DATA
 
-.PHONY: all deps test sanitize fuzz experiments paper golden clean
+.PHONY: all deps test sanitize fuzz experiments study paper golden clean
 
 all: $(BUILD)/Makefile
 	cmake --build $(BUILD) -j $(JOBS)
@@ -48,6 +49,10 @@ fuzz: deps
 experiments: deps
 	$(MAKE) all
 	sh experiments/run.sh
+
+study: deps
+	$(MAKE) all
+	TUNE_TRIALS=50 TUNE_DATASETS=all sh experiments/run.sh
 
 paper:
 	sh paper/build.sh results

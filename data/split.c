@@ -218,6 +218,41 @@ sbr_rc sbr_split_last_days(const sbr_dataset *ds, double days_test, sbr_split *o
     return run_cut(ds, &plan, out, err);
 }
 
+static int compare_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+sbr_rc sbr_split_last_sessions(const sbr_dataset *ds, double share, sbr_split *out, sbr_err *err)
+{
+    memset(out, 0, sizeof *out);
+    if (ds == NULL)
+        return sbr_err_set(err, SBR_EINVAL, "split: no dataset");
+    if (!(share > 0 && share < 1))
+        return sbr_err_set(err, SBR_EINVAL,
+                           "split: share=%g of the latest sessions must be in (0, 1)", share);
+    if (ds->n_sessions == 0)
+        return sbr_err_set(err, SBR_EINVAL, "split: the latest sessions: the dataset is empty");
+    double *ends = sbr_alloc_array(ds->n_sessions, sizeof *ends);
+    if (ends == NULL)
+        return sbr_err_set(err, SBR_ENOMEM, "split: out of memory");
+    for (size_t s = 0; s < ds->n_sessions; s++)
+        ends[s] = sbr_dataset_session_end(ds, s);
+    qsort(ends, ds->n_sessions, sizeof *ends, compare_double);
+    size_t n_test = (size_t)ceil(share * (double)ds->n_sessions);
+    if (n_test < 1)
+        n_test = 1;
+    cut_plan plan;
+    plan.start = ends[0];
+    plan.middle = ends[ds->n_sessions - n_test];
+    plan.end = ends[ds->n_sessions - 1];
+    free(ends);
+    plan.what = "the latest-sessions split";
+    plan.hint = "choose a smaller share";
+    return run_cut(ds, &plan, out, err);
+}
+
 void sbr_split_fini(sbr_split *split)
 {
     if (split == NULL)

@@ -54,6 +54,14 @@ sbr_rc sbr_split_window(const sbr_dataset *ds, const sbr_window_options *opt, un
 /* The single time split: the last days_test days are test. Errors as sbr_split_window. */
 sbr_rc sbr_split_last_days(const sbr_dataset *ds, double days_test, sbr_split *out, sbr_err *err);
 
+/* A validation split that needs no clock: the latest `share` (0 < share < 1) of the sessions
+ * by last click time are test (at least one), the others train; with t the last click time of
+ * the earliest of those, it is the single split at middle = t (so sessions ending at t too are
+ * test, and the unseen-item and length rules apply). For data whose Time is an ordering and
+ * not seconds, where "the last N days" has no meaning. Errors as sbr_split_window, and
+ * SBR_EINVAL for a share outside (0, 1). */
+sbr_rc sbr_split_last_sessions(const sbr_dataset *ds, double share, sbr_split *out, sbr_err *err);
+
 /* session-rec's window parameters for a dataset (conf/preprocess/session_based/window):
  * rsc15, retailrocket, diginetica, nowplaying, 30music, tmall. Returns false for an unknown
  * name. sbr_window_preset_name(i) lists them (NULL after the last). */

@@ -9,7 +9,7 @@
 #include "data/parse.h"
 #include "data/synth.h"
 
-typedef enum section_kind { SEC_NONE, SEC_RUN, SEC_DATASET, SEC_ALGO } section_kind;
+typedef enum section_kind { SEC_NONE, SEC_RUN, SEC_TUNE, SEC_DATASET, SEC_ALGO } section_kind;
 
 enum { MAX_SECTION_KEYS = 16 };
 
@@ -21,6 +21,7 @@ typedef struct parser {
     sbr_exp_dataset *dataset; /* SEC_DATASET */
     sbr_exp_algo *algo;       /* SEC_ALGO */
     int run_line;             /* where [run] was, 0 before */
+    int tune_line;            /* where [tune] was, 0 before */
     int dataset_line[SBR_EXP_MAX_DATASETS], algo_line[SBR_EXP_MAX_ALGOS];
     const char *keys[MAX_SECTION_KEYS]; /* the current section's keys (static names) */
     int key_line[MAX_SECTION_KEYS];
@@ -29,18 +30,24 @@ typedef struct parser {
     char why[SBR_ERR_MSG_SIZE - 64];
 } parser;
 
+/* The length of the $SBR_DATA / ${SBR_DATA} reference at p, 0 when there is none. */
+static size_t data_reference(const char *p)
+{
+    return strncmp(p, "${SBR_DATA}", 11) == 0 ? 11 : strncmp(p, "$SBR_DATA", 9) == 0 ? 9 : 0;
+}
+
 /* Writes value with $SBR_DATA / ${SBR_DATA} replaced into out (when not NULL) and returns the
- * length of the result. */
+ * length of the result; SIZE_MAX when value refers to SBR_DATA and it is unset or empty. */
 static size_t expand(const char *value, char *out)
 {
     const char *data = getenv("SBR_DATA");
-    if (data == NULL || *data == '\0')
-        data = "../shared/data";
+    if (data == NULL)
+        data = "";
     size_t n = 0, k = strlen(data);
     for (const char *p = value; *p;) {
-        size_t skip = strncmp(p, "${SBR_DATA}", 11) == 0 ? 11
-                      : strncmp(p, "$SBR_DATA", 9) == 0  ? 9
-                                                         : 0;
+        size_t skip = data_reference(p);
+        if (skip > 0 && k == 0)
+            return SIZE_MAX;
         if (skip > 0) {
             if (out != NULL)
                 memcpy(out + n, data, k);
@@ -69,9 +76,10 @@ static int fail(parser *ps, const char *fmt, const char *a, const char *b)
 static bool first_time(parser *ps, const char *name)
 {
     static const char *const known[] = {
-        "output",     "threads", "seed", "cutoffs", "latency", "per_session",
-        "algorithms", "train",   "test", "file",    "synth",   "split",
-        "optional",   "spec",    "grid", "where",   "datasets"};
+        "output",     "threads", "seed",  "cutoffs",       "latency",  "per_session",
+        "algorithms", "train",   "test",  "file",          "synth",    "split",
+        "optional",   "spec",    "grid",  "where",         "datasets", "trials",
+        "method",     "valid",   "algos", "synthetic_time"};
     const char *key = strcmp(name, "files") == 0 ? "file" : name;
     const char *stored = NULL;
     for (size_t i = 0; i < sizeof known / sizeof known[0] && stored == NULL; i++)
@@ -183,20 +191,22 @@ static int on_section(parser *ps, const char *section)
     ps->n_keys = 0;
     ps->prev_name[0] = '\0';
     char line[32];
-    if (strcmp(section, "run") == 0) {
-        if (ps->run_line != 0) {
-            snprintf(line, sizeof line, "%d", ps->run_line);
-            return fail(ps, "[run] repeats the section of line %s%s", line, "");
+    bool is_run = strcmp(section, "run") == 0;
+    if (is_run || strcmp(section, "tune") == 0) { /* a section given once, without a name */
+        int *seen = is_run ? &ps->run_line : &ps->tune_line;
+        if (*seen != 0) {
+            snprintf(line, sizeof line, "%d", *seen);
+            return fail(ps, "[%s] repeats the section of line %s", section, line);
         }
-        ps->run_line = ps->line;
-        ps->kind = SEC_RUN;
+        *seen = ps->line;
+        ps->kind = is_run ? SEC_RUN : SEC_TUNE;
         return 1;
     }
     bool is_dataset = strncmp(section, "dataset ", 8) == 0;
     bool is_algo = strncmp(section, "algo ", 5) == 0;
     if (!is_dataset && !is_algo)
-        return fail(ps, "unknown section [%s] (use [run], [dataset NAME], [algo LABEL])%s", section,
-                    "");
+        return fail(ps, "unknown section [%s] (use [run], [tune], [dataset NAME], [algo LABEL])%s",
+                    section, "");
     const char *name = section + (is_dataset ? 8 : 5);
     if (strlen(name) >= sizeof x->datasets[0].name)
         return fail(ps, "[%s]: the name is longer than 63 bytes%s", section, "");
@@ -282,6 +292,27 @@ static int on_value(parser *ps, const char *name, char *v, bool continued)
                         name, v);
         return 1;
     }
+    if (ps->kind == SEC_TUNE) {
+        sbr_exp_tune *t = &x->tune;
+        double share;
+        if (strcmp(name, "trials") == 0 && sbr_parse_long(v, 0, 100000, &n) == NULL)
+            t->trials = (size_t)n;
+        else if (strcmp(name, "method") == 0 && (strcmp(v, "tpe") == 0 || strcmp(v, "random") == 0))
+            t->tpe = strcmp(v, "tpe") == 0;
+        else if (strcmp(name, "valid") == 0 && sbr_parse_double(v, strlen(v), &share) == NULL &&
+                 share > 0 && share < 1)
+            t->valid = share;
+        else if (strcmp(name, "algos") == 0 && copy_text(t->algos, sizeof t->algos, v))
+            ;
+        else if (strcmp(name, "datasets") == 0 && copy_text(t->datasets, sizeof t->datasets, v))
+            ;
+        else
+            return fail(ps,
+                        "[tune] %s = '%s': unknown key or bad value (trials = 0..100000, method = "
+                        "tpe|random, valid = a share in (0, 1), algos, datasets)",
+                        name, v);
+        return 1;
+    }
     if (ps->dataset != NULL) {
         sbr_exp_dataset *d = ps->dataset;
         if (strcmp(name, "train") == 0 && copy_text(d->train, sizeof d->train, v))
@@ -304,10 +335,12 @@ static int on_value(parser *ps, const char *name, char *v, bool continued)
                             v, "");
         } else if (strcmp(name, "optional") == 0 && is_true(v, &d->optional))
             ;
+        else if (strcmp(name, "synthetic_time") == 0 && is_true(v, &d->synthetic_time))
+            ;
         else
             return fail(ps,
                         "[dataset] %s = '%s': unknown key or bad value (train, test, file, "
-                        "files, synth, split, optional)",
+                        "files, synth, split, optional, synthetic_time)",
                         name, v);
         return 1;
     }
@@ -371,15 +404,65 @@ static int read_line(FILE *f, char *buf)
     return c == EOF && n == 0 ? 0 : 1;
 }
 
-/* Expands value and passes it to on_value. */
+/* Whether key `name` holds paths (one, or a list for file/files). */
+static bool is_path_key(const parser *ps, const char *name)
+{
+    if (ps->kind == SEC_RUN)
+        return strcmp(name, "output") == 0;
+    return ps->kind == SEC_DATASET && (strcmp(name, "train") == 0 || strcmp(name, "test") == 0 ||
+                                       strcmp(name, "file") == 0 || strcmp(name, "files") == 0);
+}
+
+/* value with every relative path (separated by spaces or tabs) that does not start with
+ * $SBR_DATA prefixed by the experiment file's folder, malloc'ed; NULL when out of memory. */
+static char *relative_to_file(const parser *ps, const char *value)
+{
+    const char *slash = strrchr(ps->x->path, '/');
+    size_t dir = slash != NULL ? (size_t)(slash - ps->x->path) + 1 : 0, words = 1;
+    for (const char *p = value; *p; p++)
+        words += *p == ' ' || *p == '\t';
+    char *out = malloc(strlen(value) + words * dir + 1);
+    if (out == NULL)
+        return NULL;
+    size_t n = 0;
+    for (const char *p = value; *p;) {
+        bool word_start = p == value || p[-1] == ' ' || p[-1] == '\t';
+        if (word_start && *p != ' ' && *p != '\t' && *p != '/' && data_reference(p) == 0) {
+            memcpy(out + n, ps->x->path, dir);
+            n += dir;
+        }
+        out[n++] = *p++;
+    }
+    out[n] = '\0';
+    return out;
+}
+
+/* Resolves relative paths, expands $SBR_DATA and passes the value to on_value. */
 static int handle(parser *ps, const char *name, const char *value, bool continued)
 {
-    char *v = malloc(expand(value, NULL) + 1);
-    if (v == NULL)
+    char *resolved = is_path_key(ps, name) ? relative_to_file(ps, value) : NULL;
+    if (is_path_key(ps, name) && resolved == NULL)
         return fail(ps, "out of memory%s%s", "", "");
-    expand(value, v);
-    int ok = on_value(ps, name, v, continued);
+    const char *text = resolved != NULL ? resolved : value;
+    size_t len = expand(text, NULL);
+    if (len == SIZE_MAX) {
+        free(resolved);
+        return fail(ps,
+                    "%s = '%s' uses $SBR_DATA, which is not set: export SBR_DATA=/path/to/datasets "
+                    "(the folder holding rsc15-100k/ and the others; make sets it to "
+                    "../shared/data)",
+                    name, value);
+    }
+    char *v = malloc(len + 1);
+    int ok = 0;
+    if (v == NULL)
+        fail(ps, "out of memory%s%s", "", "");
+    else {
+        expand(text, v);
+        ok = on_value(ps, name, v, continued);
+    }
     free(v);
+    free(resolved);
     return ok;
 }
 
@@ -470,6 +553,27 @@ static int parse_file(const char *path, parser *ps)
     return bad;
 }
 
+/* Every name of [tune] algos is an [algo] label and every name of datasets a [dataset]. */
+static sbr_rc check_tune_names(const sbr_experiment *x, sbr_err *err)
+{
+    for (int list = 0; list < 2; list++) {
+        char names[512];
+        snprintf(names, sizeof names, "%s", list == 0 ? x->tune.algos : x->tune.datasets);
+        char *save = NULL;
+        for (char *p = strtok_r(names, " \t", &save); p != NULL; p = strtok_r(NULL, " \t", &save)) {
+            bool known = false;
+            size_t n = list == 0 ? x->n_algos : x->n_datasets;
+            for (size_t k = 0; k < n && !known; k++)
+                known = strcmp(list == 0 ? x->algos[k].label : x->datasets[k].name, p) == 0;
+            if (!known)
+                return sbr_err_set(err, SBR_EINVAL, "%s: [tune] %s: no [%s %s]", x->path,
+                                   list == 0 ? "algos" : "datasets", list == 0 ? "algo" : "dataset",
+                                   p);
+        }
+    }
+    return SBR_OK;
+}
+
 /* `algorithms = registry`: an [algo NAME] section with the defaults for every registered
  * algorithm that no section's spec names, in registry order, after the listed ones. */
 static sbr_rc add_unlisted_algorithms(sbr_experiment *x, sbr_err *err)
@@ -507,6 +611,8 @@ sbr_rc sbr_experiment_load(const char *path, sbr_experiment *x, sbr_err *err)
     x->cutoffs[0] = 20;
     x->n_cutoffs = 1;
     x->latency = true;
+    x->tune.tpe = true;
+    x->tune.valid = 0.1;
     parser ps;
     memset(&ps, 0, sizeof ps);
     ps.x = x;
@@ -528,6 +634,11 @@ sbr_rc sbr_experiment_load(const char *path, sbr_experiment *x, sbr_err *err)
                                d->name);
         if (!d->train[0] && d->split == SBR_EXP_GIVEN)
             return sbr_err_set(err, SBR_EINVAL, "%s: dataset %s: say how to split it (split = ...)",
+                               path, d->name);
+        if (d->synthetic_time && d->split != SBR_EXP_GIVEN)
+            return sbr_err_set(err, SBR_EINVAL,
+                               "%s: dataset %s: a split by days needs real time, and its time is "
+                               "synthetic (synthetic_time = yes): give train and test",
                                path, d->name);
         if (d->split == SBR_EXP_WINDOWS && d->n_files > 1 && !d->joined)
             return sbr_err_set(err, SBR_EINVAL,
@@ -554,6 +665,9 @@ sbr_rc sbr_experiment_load(const char *path, sbr_experiment *x, sbr_err *err)
         if (rc != SBR_OK)
             return rc;
     }
+    sbr_rc named = check_tune_names(x, err);
+    if (named != SBR_OK)
+        return named;
     size_t combinations = 0;
     for (size_t i = 0; i < x->n_algos; i++) {
         sbr_exp_grid g;
@@ -728,7 +842,12 @@ sbr_rc sbr_exp_expand(const sbr_exp_algo *a, char (**specs)[SBR_EXP_SPEC], size_
 
 bool sbr_exp_algo_runs_on(const sbr_exp_algo *a, const char *dataset)
 {
-    const char *p = a->datasets;
+    return sbr_exp_list_has(a->datasets, dataset);
+}
+
+bool sbr_exp_list_has(const char *list, const char *name)
+{
+    const char *p = list, *dataset = name;
     if (*p == '\0')
         return true;
     size_t len = strlen(dataset);

@@ -34,7 +34,19 @@
  *   where    = k<=m                              # optional: keep combinations with k <= m
  *   datasets = rsc15-100k serenade-toy           # optional: only on these [dataset]s
  *
- * `$SBR_DATA` and `${SBR_DATA}` expand from the environment. The file is read as libinih reads
+ *   [tune]                      # optional: per-dataset tuning (eval/exp_tune.h)
+ *   trials   = 8                # trials per dataset x algorithm (0: no tuning)
+ *   method   = tpe              # tpe or random
+ *   valid    = 0.1              # the latest share of each training set's sessions validates
+ *   algos    = vmis sr          # optional: only these [algo] labels (default: every section
+ *                               # without a grid whose algorithm has a tuning space)
+ *   datasets = rsc15-100k       # optional: only on these [dataset]s
+ *   synthetic_time = yes        # (in a [dataset]) its Time column is an ordering, not dates
+ *
+ * `$SBR_DATA` and `${SBR_DATA}` expand from the environment; using it while SBR_DATA is unset
+ * is an error that says how to set it. A relative path (train, test, file, files, output)
+ * that does not start with $SBR_DATA is relative to the experiment file's folder, not to the
+ * current directory. The file is read as libinih reads
  * INI files (comments start with ';' or '#'; an inline comment with ';' after whitespace;
  * `key: value` also works), without its limits and merges. Every error names the file and line
  * and stops the reading (the first error wins):
@@ -92,6 +104,7 @@ typedef struct sbr_exp_dataset {
     double last_days;
     sbr_window_options windows;
     bool optional;
+    bool synthetic_time; /* synthetic_time = yes: Time orders the clicks but is not a date */
 } sbr_exp_dataset;
 
 typedef struct sbr_exp_algo {
@@ -101,6 +114,15 @@ typedef struct sbr_exp_algo {
     char where[64];          /* "" or "A<=B" */
     char datasets[512];      /* "" (every dataset) or the [dataset] names it runs on */
 } sbr_exp_algo;
+
+/* The [tune] section: per-dataset tuning of the algorithm sections (eval/exp_tune.h). */
+typedef struct sbr_exp_tune {
+    size_t trials;      /* per dataset x algorithm; 0: no tuning */
+    bool tpe;           /* method = tpe (default), else random */
+    double valid;       /* share of a training set's latest sessions that validate (0.1) */
+    char algos[512];    /* "" (every tunable section) or the [algo] labels to tune */
+    char datasets[512]; /* "" (every dataset) or the [dataset] names to tune on */
+} sbr_exp_tune;
 
 typedef struct sbr_experiment {
     char path[SBR_EXP_PATH];
@@ -115,6 +137,7 @@ typedef struct sbr_experiment {
     size_t n_datasets;
     sbr_exp_algo algos[SBR_EXP_MAX_ALGOS];
     size_t n_algos;
+    sbr_exp_tune tune;
 } sbr_experiment;
 
 /* Reads and checks the experiment file. *x is the caller's (it is large: allocate it).
@@ -151,5 +174,8 @@ sbr_rc sbr_exp_expand(const sbr_exp_algo *a, char (**specs)[SBR_EXP_SPEC], size_
 /* Whether algorithm section a runs on the dataset named `dataset` (its `datasets` list, or
  * every dataset when it has none). */
 bool sbr_exp_algo_runs_on(const sbr_exp_algo *a, const char *dataset);
+
+/* Whether the space- or tab-separated list holds name ("" holds every name). */
+bool sbr_exp_list_has(const char *list, const char *name);
 
 #endif

@@ -132,7 +132,8 @@ void sbr_job_settings(const sbr_experiment *x, const sbr_exp_dataset *d, size_t 
 }
 
 void sbr_job_part_cells(char cells[SBR_RSTORE_PART_COLS][SBR_JOB_PART_CELL], const char *dataset,
-                        const char *split, const char *part, const sbr_dataset *ds)
+                        const char *split, const char *part, const sbr_dataset *ds,
+                        bool synthetic_time)
 {
     double first, last;
     sbr_dataset_time_range(ds, &first, &last);
@@ -145,14 +146,16 @@ void sbr_job_part_cells(char cells[SBR_RSTORE_PART_COLS][SBR_JOB_PART_CELL], con
     sbr_format_double(cells[6], 64, first);
     sbr_format_double(cells[7], 64, last);
     snprintf(cells[8], 64, "%.3f", (last - first) / 86400.0);
+    for (int k = 6; k < 9 && synthetic_time; k++)
+        cells[k][0] = '\0'; /* an ordering, not dates: no first and last time, no span */
 }
 
 sbr_rc sbr_job_store_part(sbr_rstore *st, const char *dataset, const char *split, const char *part,
-                          const sbr_dataset *ds, sbr_err *err)
+                          const sbr_dataset *ds, bool synthetic_time, sbr_err *err)
 {
     char cells[9][64];
     const char *ptrs[9];
-    sbr_job_part_cells(cells, dataset, split, part, ds);
+    sbr_job_part_cells(cells, dataset, split, part, ds, synthetic_time);
     for (int k = 0; k < 9; k++)
         ptrs[k] = cells[k];
     return sbr_rstore_put_part(st, ptrs, err);
@@ -167,7 +170,7 @@ sbr_rc sbr_job_record_part(const char *path, const char *dataset, const char *sp
 {
     char cells[9][64];
     const char *ptrs[9];
-    sbr_job_part_cells(cells, dataset, split, part, ds);
+    sbr_job_part_cells(cells, dataset, split, part, ds, false);
     for (int k = 0; k < 9; k++)
         ptrs[k] = cells[k];
     return sbr_csv_append(path, dataset_header, 9, 3, ptrs, 1, err);

@@ -86,14 +86,16 @@ void sbr_job_settings(const sbr_experiment *x, const sbr_exp_dataset *d, size_t 
 enum { SBR_JOB_PART_CELL = 64 };
 
 /* The cells of one datasets.csv row (SBR_RSTORE_PART_COLS of them) for one part of a slice,
- * as sbr_job_store_part writes it. */
+ * as sbr_job_store_part writes it; with synthetic_time (the dataset's Time is an ordering, not
+ * seconds) first_time, last_time and span_days are empty. */
 void sbr_job_part_cells(char cells[SBR_RSTORE_PART_COLS][SBR_JOB_PART_CELL], const char *dataset,
-                        const char *split, const char *part, const sbr_dataset *ds);
+                        const char *split, const char *part, const sbr_dataset *ds,
+                        bool synthetic_time);
 
-/* sbr_job_record_part into the results store instead of a CSV file. Errors: those of
- * sbr_rstore_put_part. */
+/* sbr_job_record_part into the results store instead of a CSV file; with synthetic_time the
+ * time cells are left empty (NULL in the store). Errors: those of sbr_rstore_put_part. */
 sbr_rc sbr_job_store_part(sbr_rstore *st, const char *dataset, const char *split, const char *part,
-                          const sbr_dataset *ds, sbr_err *err);
+                          const sbr_dataset *ds, bool synthetic_time, sbr_err *err);
 
 /* Writes the job's rows, one per cutoff, to the results store in one transaction (replacing
  * rows of the same key), with the job's label, the slice's fingerprint and, when not NULL,

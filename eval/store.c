@@ -374,8 +374,12 @@ static sbr_rc insert_part(sbr_rstore *st, const char *const *cells, sbr_err *err
                            "INSERT OR REPLACE INTO parts VALUES(?,?,?,?,?,?,?,?,?,"
                            "(SELECT coalesce(max(seq), 0) + 1 FROM parts))",
                            &s, err);
-    for (int c = 0; c < SBR_RSTORE_PART_COLS && rc == SBR_OK; c++)
-        rc = bind_cell(s, c + 1, part_kinds[c], cells[c], part_header[c], err);
+    for (int c = 0; c < SBR_RSTORE_PART_COLS && rc == SBR_OK; c++) {
+        if (c >= SBR_RSTORE_PART_FIRST_TIME && cells[c][0] == '\0')
+            sqlite3_bind_null(s, c + 1); /* synthetic time: no dates */
+        else
+            rc = bind_cell(s, c + 1, part_kinds[c], cells[c], part_header[c], err);
+    }
     if (rc == SBR_OK && !step_done(s))
         rc = db_fail(st, err, "insert into parts");
     sqlite3_finalize(s);
@@ -390,12 +394,16 @@ typedef struct importer {
     const char *const *header;
     size_t n_cols;
     bool metrics;
+    bool labelled; /* the metrics file has the label column after the others */
 } importer;
 
 static sbr_rc import_row(void *user, const sbr_row *row, sbr_err *err)
 {
     importer *im = user;
-    if (row->n_fields != im->n_cols)
+    if (row->index == 0 && im->metrics && row->n_fields == im->n_cols + 1 &&
+        strcmp(row->fields[im->n_cols], "label") == 0)
+        im->labelled = true; /* an export of a store: its last column is the label */
+    if (row->n_fields != im->n_cols + im->labelled)
         return sbr_err_set(err, row->index == 0 ? SBR_EINVAL : SBR_EPARSE,
                            "%s:%llu: %zu cells where the results have %zu columns", im->path,
                            (unsigned long long)row->line, row->n_fields, im->n_cols);
@@ -409,7 +417,8 @@ static sbr_rc import_row(void *user, const sbr_row *row, sbr_err *err)
         return SBR_OK;
     }
     sbr_err why = {SBR_OK, ""};
-    sbr_rc rc = im->metrics ? insert_result(im->st, row->fields, row->fields[2], "", -1, &why)
+    const char *label = row->fields[im->labelled ? im->n_cols : 2];
+    sbr_rc rc = im->metrics ? insert_result(im->st, row->fields, label, "", -1, &why)
                             : insert_part(im->st, row->fields, &why);
     if (rc != SBR_OK)
         return sbr_err_set(err, rc, "%s:%llu: %s", im->path, (unsigned long long)row->line,
@@ -422,8 +431,12 @@ static sbr_rc import_csv(sbr_rstore *st, const char *path, bool metrics, sbr_err
     struct stat sb;
     if (path == NULL || stat(path, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size == 0)
         return SBR_OK;
-    importer im = {st, path, metrics ? sbr_metrics_header : part_header,
-                   metrics ? SBR_METRICS_COLS : SBR_RSTORE_PART_COLS, metrics};
+    importer im = {st,
+                   path,
+                   metrics ? sbr_metrics_header : part_header,
+                   metrics ? SBR_METRICS_COLS : SBR_RSTORE_PART_COLS,
+                   metrics,
+                   false};
     sbr_table_options topt;
     sbr_table_options_init(&topt);
     topt.delimiter = ',';
@@ -575,6 +588,28 @@ sbr_rc sbr_rstore_put_part(sbr_rstore *st, const char *const *cells, sbr_err *er
     return rc;
 }
 
+sbr_rc sbr_rstore_drop_label(sbr_rstore *st, const char *dataset, const char *label,
+                             const char *keep_params, size_t *dropped, sbr_err *err)
+{
+    *dropped = 0;
+    sbr_rc rc = db_exec(st, "BEGIN IMMEDIATE", err);
+    if (rc != SBR_OK)
+        return rc;
+    sqlite3_stmt *s;
+    rc = db_prepare(st, "DELETE FROM results WHERE dataset=? AND label=? AND params<>?", &s, err);
+    if (rc == SBR_OK) {
+        const char *bind[3] = {dataset, label, keep_params};
+        for (int k = 0; k < 3; k++)
+            sqlite3_bind_text(s, k + 1, bind[k], -1, SQLITE_TRANSIENT);
+        if (sqlite3_step(s) != SQLITE_DONE)
+            rc = db_fail(st, err, "delete from results");
+        else
+            *dropped = (size_t)sqlite3_changes(st->db);
+        sqlite3_finalize(s);
+    }
+    return db_end(st, rc, err);
+}
+
 /* ---- reading ------------------------------------------------------------------------------ */
 
 sbr_rc sbr_rstore_has_job(sbr_rstore *st, const char *dataset, const char *split,
@@ -709,8 +744,15 @@ static sbr_rc export_table(sbr_rstore *st, const char *path, const char *table,
 
 sbr_rc sbr_rstore_export_metrics(sbr_rstore *st, const char *path, sbr_err *err)
 {
-    return export_table(st, path, "results", sbr_metrics_header, metric_kinds, SBR_METRICS_COLS,
-                        err);
+    const char *cols[SBR_METRICS_COLS + 1];
+    col_kind kinds[SBR_METRICS_COLS + 1];
+    for (int c = 0; c < SBR_METRICS_COLS; c++) {
+        cols[c] = sbr_metrics_header[c];
+        kinds[c] = metric_kinds[c];
+    }
+    cols[SBR_METRICS_COLS] = "label";
+    kinds[SBR_METRICS_COLS] = K_TEXT;
+    return export_table(st, path, "results", cols, kinds, SBR_METRICS_COLS + 1, err);
 }
 
 sbr_rc sbr_rstore_export_parts(sbr_rstore *st, const char *path, sbr_err *err)

@@ -34,8 +34,9 @@
 typedef struct sbr_rstore sbr_rstore;
 
 enum {
-    SBR_RSTORE_FINGERPRINT = 33, /* 32 hex digits and a NUL */
-    SBR_RSTORE_PART_COLS = 9     /* the columns of datasets.csv */
+    SBR_RSTORE_FINGERPRINT = 33,   /* 32 hex digits and a NUL */
+    SBR_RSTORE_PART_COLS = 9,      /* the columns of datasets.csv */
+    SBR_RSTORE_PART_FIRST_TIME = 6 /* first_time, then last_time and span_days */
 };
 
 /* The store that belongs to the CSV file `csv`: its path with a ".csv" ending replaced by
@@ -84,8 +85,15 @@ sbr_rc sbr_rstore_put_job(sbr_rstore *st, const sbr_rstore_job *job, sbr_err *er
 
 /* Writes one datasets.csv row (SBR_RSTORE_PART_COLS cells: dataset, split, part, sessions,
  * clicks, items, first_time, last_time, span_days), replacing the row of the same (dataset,
- * split, part). Errors: as sbr_rstore_put_job. */
+ * split, part). Empty time cells (a dataset with synthetic time) are stored as NULL and
+ * exported empty. Errors: as sbr_rstore_put_job. */
 sbr_rc sbr_rstore_put_part(sbr_rstore *st, const char *const *cells, sbr_err *err);
+
+/* Removes the rows of dataset whose label is `label` and whose params differ from keep_params
+ * (a tuned label's rows of an earlier winner), in one transaction; *dropped counts them.
+ * Errors: SBR_EIO. */
+sbr_rc sbr_rstore_drop_label(sbr_rstore *st, const char *dataset, const char *label,
+                             const char *keep_params, size_t *dropped, sbr_err *err);
 
 /* Whether the store holds the job (dataset, split, algorithm, params) at every one of the
  * n_cutoffs cutoffs. With fingerprint non-NULL, every row must also carry that fingerprint;
@@ -102,7 +110,8 @@ sbr_rc sbr_rstore_has_ranks(sbr_rstore *st, const char *dataset, const char *spl
                             const char *algorithm, const char *params, const char *fingerprint,
                             bool *has, sbr_err *err);
 
-/* Rewrites metrics.csv (the columns of eval/report.h, rows by seq; NULL latency as "0.000",
+/* Rewrites metrics.csv (the columns of eval/report.h and then `label`, rows by seq; NULL
+ * latency as "0.000",
  * as an evaluation without latency always wrote it) or datasets.csv at path from the store,
  * atomically (data/output.h). The export holds the store's write lock while it reads and
  * renames, so concurrent exporters run one after another and the last one writes the latest

@@ -113,6 +113,47 @@ static bool same_group(const sbr_summary *s, size_t a, size_t b)
     return true;
 }
 
+/* Whether a and b have the same (algorithm, params). */
+static bool same_params(const sbr_summary *s, const sbr_summary_group *a,
+                        const sbr_summary_group *b)
+{
+    return strcmp(sbr_summary_key_of(s, a, SBR_KEY_ALGORITHM),
+                  sbr_summary_key_of(s, b, SBR_KEY_ALGORITHM)) == 0 &&
+           strcmp(sbr_summary_key_of(s, a, SBR_KEY_PARAMS),
+                  sbr_summary_key_of(s, b, SBR_KEY_PARAMS)) == 0;
+}
+
+/* Sets shared_label on the groups whose label another group of the same dataset and cutoff
+ * has with other params. */
+static void mark_shared_labels(sbr_summary *s)
+{
+    if (s->label < 0)
+        return;
+    for (size_t i = 0; i < s->n; i++)
+        for (size_t j = i + 1; j < s->n; j++) {
+            sbr_summary_group *a = &s->g[i], *b = &s->g[j];
+            if (strcmp(sbr_summary_label_of(s, a), sbr_summary_label_of(s, b)) == 0 &&
+                strcmp(sbr_summary_key_of(s, a, SBR_KEY_DATASET),
+                       sbr_summary_key_of(s, b, SBR_KEY_DATASET)) == 0 &&
+                strcmp(sbr_summary_key_of(s, a, SBR_KEY_CUTOFF),
+                       sbr_summary_key_of(s, b, SBR_KEY_CUTOFF)) == 0 &&
+                !same_params(s, a, b))
+                a->shared_label = b->shared_label = true;
+        }
+    /* A label is shared everywhere once it is shared on one dataset. */
+    for (size_t i = 0; i < s->n; i++)
+        for (size_t j = 0; j < s->n; j++)
+            if (s->g[j].shared_label &&
+                strcmp(sbr_summary_label_of(s, &s->g[i]), sbr_summary_label_of(s, &s->g[j])) == 0)
+                s->g[i].shared_label = true;
+}
+
+const char *sbr_summary_label_of(const sbr_summary *s, const sbr_summary_group *g)
+{
+    const char *label = s->label >= 0 ? sbr_sheet_cell(s->sheet, g->first_row, s->label) : "";
+    return label[0] != '\0' ? label : sbr_summary_key_of(s, g, SBR_KEY_ALGORITHM);
+}
+
 sbr_rc sbr_summary_build(const sbr_sheet *sh, sbr_summary *s, sbr_err *err)
 {
     static const char *const keys[SBR_KEY_N] = {"dataset", "algorithm", "params", "cutoff"};
@@ -124,6 +165,7 @@ sbr_rc sbr_summary_build(const sbr_sheet *sh, sbr_summary *s, sbr_err *err)
     int mc[SBR_SUM_N];
     for (int m = 0; m < SBR_SUM_N; m++)
         mc[m] = sbr_sheet_col(sh, sbr_summary_metric_cols[m]);
+    s->label = sbr_sheet_col(sh, "label");
     s->g = calloc(sh->n_rows + 1, sizeof *s->g);
     if (s->g == NULL)
         return sbr_err_set(err, SBR_ENOMEM, "report: out of memory");
@@ -150,6 +192,7 @@ sbr_rc sbr_summary_build(const sbr_sheet *sh, sbr_summary *s, sbr_err *err)
             G->m2[m] += delta * (v - G->wmean[m]);
         }
     }
+    mark_shared_labels(s);
     return SBR_OK;
 }
 
@@ -173,10 +216,10 @@ sbr_spread sbr_summary_spread(const sbr_summary_group *g, sbr_summary_metric m)
 bool sbr_summary_same_config(const sbr_summary *s, const sbr_summary_group *a,
                              const sbr_summary_group *b)
 {
-    return strcmp(sbr_summary_key_of(s, a, SBR_KEY_ALGORITHM),
-                  sbr_summary_key_of(s, b, SBR_KEY_ALGORITHM)) == 0 &&
-           strcmp(sbr_summary_key_of(s, a, SBR_KEY_PARAMS),
-                  sbr_summary_key_of(s, b, SBR_KEY_PARAMS)) == 0;
+    if (s->label < 0)
+        return same_params(s, a, b);
+    return strcmp(sbr_summary_label_of(s, a), sbr_summary_label_of(s, b)) == 0 &&
+           (!(a->shared_label || b->shared_label) || same_params(s, a, b));
 }
 
 size_t sbr_summary_config_index(const sbr_summary *s, const sbr_summary_group *g)
@@ -198,10 +241,11 @@ size_t sbr_summary_config_index(const sbr_summary *s, const sbr_summary_group *g
 void sbr_summary_label(const sbr_summary *s, const sbr_summary_group *g, char *out, size_t size)
 {
     const char *algo = sbr_summary_key_of(s, g, SBR_KEY_ALGORITHM);
-    char shown[1024];
-    sbr_specs_short_params(algo, sbr_summary_key_of(s, g, SBR_KEY_PARAMS), ' ', shown,
-                           sizeof shown);
-    int n = snprintf(out, size, "%s", algo);
+    char shown[1024] = "";
+    if (s->label < 0 || g->shared_label)
+        sbr_specs_short_params(algo, sbr_summary_key_of(s, g, SBR_KEY_PARAMS), ' ', shown,
+                               sizeof shown);
+    int n = snprintf(out, size, "%s", sbr_summary_label_of(s, g));
     if (shown[0] != '\0' && n >= 0 && (size_t)n + 1 < size)
         snprintf(out + n, size - (size_t)n, " %s", shown);
 }

@@ -83,6 +83,8 @@ typedef struct sbr_summary_group {
     size_t n;         /* rows (splits) in the group, >= 1 */
     double sum[SBR_SUM_N], min[SBR_SUM_N], max[SBR_SUM_N];
     double wmean[SBR_SUM_N], m2[SBR_SUM_N]; /* Welford's running mean and squared deviations */
+    bool shared_label; /* another group of its dataset and cutoff has its label but another
+                          configuration (a grid): its label then shows its params too */
 } sbr_summary_group;
 
 typedef struct sbr_summary {
@@ -90,6 +92,7 @@ typedef struct sbr_summary {
     sbr_summary_group *g;   /* n groups in first-seen order */
     size_t n;
     int key[SBR_KEY_N]; /* sheet columns of dataset, algorithm, params, cutoff */
+    int label;          /* the sheet's `label` column ([algo] labels), or -1 */
 } sbr_summary;
 
 /* Groups the rows of sh into *s (which borrows sh). Errors: SBR_EPARSE "report: the results
@@ -110,7 +113,13 @@ sbr_spread sbr_summary_spread(const sbr_summary_group *g, sbr_summary_metric m);
 /* The key cell k of group g. */
 const char *sbr_summary_key_of(const sbr_summary *s, const sbr_summary_group *g, sbr_summary_key k);
 
-/* Whether groups a and b have the same (algorithm, params): the same configuration. */
+/* The [algo] label of g (the sheet's label column), or its algorithm when there is none. */
+const char *sbr_summary_label_of(const sbr_summary *s, const sbr_summary_group *g);
+
+/* Whether groups a and b are one row of a table (one x position of a figure): without a label
+ * column, the same (algorithm, params); with one, the same label, and also the same
+ * (algorithm, params) when either label has several configurations on one dataset (a grid).
+ * So a label tuned per dataset ("vmis-tuned") is one row whatever each dataset's winner. */
 bool sbr_summary_same_config(const sbr_summary *s, const sbr_summary_group *a,
                              const sbr_summary_group *b);
 
@@ -118,8 +127,10 @@ bool sbr_summary_same_config(const sbr_summary *s, const sbr_summary_group *a,
  * the x position of a configuration in the figures, the same on every dataset. */
 size_t sbr_summary_config_index(const sbr_summary *s, const sbr_summary_group *g);
 
-/* The short label of g's configuration, "vmis m=100 remind=1": the algorithm, then the params
- * that differ from its defaults (sbr_specs_short_params), space-separated; cut to size. */
+/* The short label of g's row: without a label column "vmis m=100 remind=1", the algorithm
+ * and then the params that differ from its defaults (sbr_specs_short_params), space-separated;
+ * with one, the [algo] label ("vmis-remind"), followed by those params only when the label
+ * has several configurations on a dataset. Cut to size. */
 void sbr_summary_label(const sbr_summary *s, const sbr_summary_group *g, char *out, size_t size);
 
 /* The group with this key, or NULL. */

@@ -8,6 +8,7 @@
 #include "data/output.h"
 #include "data/parse.h"
 #include "eval/report.h"
+#include "eval/specs.h"
 
 /* Writes a table as Markdown and as a LaTeX tabular (booktabs). cells is n_rows x n_cols. */
 sbr_rc sbr_tables_write(const char *dir, const char *name, const char *caption,
@@ -106,8 +107,147 @@ static size_t distinct(const sbr_summary *s, sbr_summary_key key, const char *cu
 
 enum { MAX_ROWS = 512, MAX_DS = 16 };
 
+/* The group of dataset and cutoff in the same table row as c0 (sbr_summary_same_config), or
+ * with c0 NULL the one labelled `label`; NULL when there is none. */
+static const sbr_summary_group *find_row(const sbr_summary *s, const char *dataset,
+                                         const sbr_summary_group *c0, const char *label,
+                                         const char *cutoff)
+{
+    for (size_t i = 0; i < s->n; i++) {
+        const sbr_summary_group *g = &s->g[i];
+        if (strcmp(sbr_summary_key_of(s, g, SBR_KEY_DATASET), dataset) == 0 &&
+            strcmp(sbr_summary_key_of(s, g, SBR_KEY_CUTOFF), cutoff) == 0 &&
+            (c0 != NULL ? sbr_summary_same_config(s, g, c0)
+                        : strcmp(sbr_summary_label_of(s, g), label) == 0))
+            return g;
+    }
+    return NULL;
+}
+
+/* "0.3472" or "0.3472±0.0012" (sd over splits when there are several): g's mean MRR. */
+static void mrr_cell(const sbr_summary_group *g, char *out, size_t size)
+{
+    if (g == NULL)
+        snprintf(out, size, "–");
+    else if (g->n > 1)
+        snprintf(out, size, "%.4f±%.4f", sbr_summary_mean(g, SBR_SUM_MRR),
+                 sbr_summary_spread(g, SBR_SUM_MRR).sd);
+    else
+        snprintf(out, size, "%.4f", sbr_summary_mean(g, SBR_SUM_MRR));
+}
+
+/* "lmbd=16.851136088371277 k=500" -> "lmbd=16.85 k=500": every value that is a number but
+ * not an integer to 4 significant digits, for reading (the params stay exact in tuned.csv). */
+static void round_reals(char *text, size_t size)
+{
+    char out[SBR_TABLE_CELL] = "", copy[SBR_TABLE_CELL];
+    snprintf(copy, sizeof copy, "%s", text);
+    char *save = NULL;
+    size_t used = 0;
+    for (char *kv = strtok_r(copy, " ", &save); kv != NULL && used < sizeof out;
+         kv = strtok_r(NULL, " ", &save)) {
+        char *eq = strchr(kv, '=');
+        double v;
+        if (eq != NULL && strpbrk(eq + 1, ".eE") != NULL &&
+            sbr_parse_double(eq + 1, strlen(eq + 1), &v) == NULL) {
+            *eq = '\0';
+            used += (size_t)snprintf(out + used, sizeof out - used, "%s%s=%.4g", used ? " " : "",
+                                     kv, v);
+        } else {
+            used += (size_t)snprintf(out + used, sizeof out - used, "%s%s", used ? " " : "", kv);
+        }
+    }
+    snprintf(text, size, "%s", out);
+}
+
+sbr_rc sbr_tables_tuned(const char *dir, const sbr_summary *s, const char *tuned,
+                        const char *cutoff, sbr_err *err)
+{
+    sbr_sheet sh;
+    sbr_rc rc = sbr_sheet_read(tuned, &sh, err);
+    if (rc != SBR_OK) {
+        sbr_sheet_fini(&sh);
+        return rc;
+    }
+    static const char *const head[] = {"dataset",
+                                       "algorithm",
+                                       "tuned parameters (not default)",
+                                       "valid MRR",
+                                       "test MRR, as configured",
+                                       "test MRR, tuned"};
+    enum { NC = 6 };
+    int col[6];
+    const char *names[6] = {"dataset", "label", "algorithm", "params", "valid_value", "trials"};
+    for (int k = 0; k < 6; k++)
+        col[k] = sbr_sheet_col(&sh, names[k]);
+    char(*cells)[SBR_TABLE_CELL] = calloc(sh.n_rows * NC + 1, SBR_TABLE_CELL);
+    if (cells == NULL) {
+        sbr_sheet_fini(&sh);
+        return sbr_err_set(err, SBR_ENOMEM, "report: out of memory");
+    }
+    char trials[32] = "?", method[32] = "?";
+    for (size_t r = 0; r < sh.n_rows; r++) {
+        const char *dataset = sbr_sheet_cell(&sh, r, col[0]),
+                   *label = sbr_sheet_cell(&sh, r, col[1]);
+        const char *algo = sbr_sheet_cell(&sh, r, col[2]), *params = sbr_sheet_cell(&sh, r, col[3]);
+        char shown[SBR_TABLE_CELL];
+        sbr_specs_short_params(algo, params, ' ', shown, sizeof shown);
+        round_reals(shown, sizeof shown);
+        snprintf(cells[r * NC + 0], SBR_TABLE_CELL, "%s", dataset);
+        snprintf(cells[r * NC + 1], SBR_TABLE_CELL, "%s", label);
+        snprintf(cells[r * NC + 2], SBR_TABLE_CELL, "%s", shown[0] ? shown : "(defaults)");
+        snprintf(cells[r * NC + 3], SBR_TABLE_CELL, "%.4f", sbr_sheet_num(&sh, r, col[4]));
+        mrr_cell(find_row(s, dataset, NULL, label, cutoff), cells[r * NC + 4], SBR_TABLE_CELL);
+        mrr_cell(sbr_summary_find(s, dataset, algo, params, cutoff), cells[r * NC + 5],
+                 SBR_TABLE_CELL);
+        snprintf(trials, sizeof trials, "%s", sbr_sheet_cell(&sh, r, col[5]));
+        snprintf(method, sizeof method, "%s", sbr_sheet_cell(&sh, r, sbr_sheet_col(&sh, "method")));
+    }
+    char caption[512];
+    snprintf(caption, sizeof caption,
+             "Per-dataset tuning: %s trials (%s) per dataset and algorithm on a validation split "
+             "of the first slice's training set (its latest sessions); the parameters of the "
+             "winner that differ from the algorithm's defaults (reals to 4 digits; exact in "
+             "tuned.csv), its validation MRR@%s, and the "
+             "test MRR@%s of the section as configured and of the winner (mean over splits, ±sd "
+             "where there are several)",
+             sh.n_rows > 0 ? trials : "no", sh.n_rows > 0 ? method : "-", cutoff, cutoff);
+    rc = sbr_tables_write(dir, "tuned", caption, head, NC, cells, sh.n_rows, err);
+    free(cells);
+    sbr_sheet_fini(&sh);
+    return rc;
+}
+
+/* The group of a "LABEL-tuned" row on dataset whose winner (tuned.csv's row of dataset and
+ * LABEL) ran under another label: the group of the winner's params; NULL when there is none. */
+static const sbr_summary_group *tuned_winner(const sbr_summary *s, const sbr_sheet *tuned,
+                                             const char *dataset, const sbr_summary_group *c0,
+                                             const char *cutoff)
+{
+    const char *label = sbr_summary_label_of(s, c0);
+    size_t n = strlen(label), suffix = strlen("-tuned");
+    if (tuned == NULL || n <= suffix || strcmp(label + n - suffix, "-tuned") != 0)
+        return NULL;
+    int c_ds = sbr_sheet_col(tuned, "dataset"), c_label = sbr_sheet_col(tuned, "label");
+    for (size_t r = 0; r < tuned->n_rows; r++) {
+        const char *l = sbr_sheet_cell(tuned, r, c_label);
+        if (strcmp(sbr_sheet_cell(tuned, r, c_ds), dataset) == 0 && strlen(l) == n - suffix &&
+            strncmp(l, label, n - suffix) == 0)
+            return sbr_summary_find(
+                s, dataset, sbr_sheet_cell(tuned, r, sbr_sheet_col(tuned, "algorithm")),
+                sbr_sheet_cell(tuned, r, sbr_sheet_col(tuned, "params")), cutoff);
+    }
+    return NULL;
+}
+
 sbr_rc sbr_tables_accuracy(const char *dir, const sbr_summary *s, const char *cutoff,
                            const sbr_compare *c, sbr_err *err)
+{
+    return sbr_tables_accuracy_tuned(dir, s, cutoff, c, NULL, err);
+}
+
+sbr_rc sbr_tables_accuracy_tuned(const char *dir, const sbr_summary *s, const char *cutoff,
+                                 const sbr_compare *c, const sbr_sheet *tuned, sbr_err *err)
 {
     const char *datasets[MAX_DS];
     size_t n_ds = distinct(s, SBR_KEY_DATASET, cutoff, datasets, MAX_DS);
@@ -136,9 +276,9 @@ sbr_rc sbr_tables_accuracy(const char *dir, const sbr_summary *s, const char *cu
         snprintf(cells[r * n_cols], SBR_TABLE_CELL, "%s", lab);
         const sbr_summary_group *c0 = &s->g[conf[r]];
         for (size_t d = 0; d < n_ds; d++) {
-            const sbr_summary_group *g =
-                sbr_summary_find(s, datasets[d], sbr_summary_key_of(s, c0, SBR_KEY_ALGORITHM),
-                                 sbr_summary_key_of(s, c0, SBR_KEY_PARAMS), cutoff);
+            const sbr_summary_group *g = find_row(s, datasets[d], c0, "", cutoff);
+            if (g == NULL)
+                g = tuned_winner(s, tuned, datasets[d], c0, cutoff);
             char *cell = cells[r * n_cols + 1 + d];
             if (g == NULL) {
                 snprintf(cell, SBR_TABLE_CELL, "–");
@@ -233,12 +373,17 @@ sbr_rc sbr_tables_datasets(const char *dir, const char *path, sbr_err *err)
             uint64_t v;
             if (c >= 3 && c <= 5 && sbr_parse_u64(t, strlen(t), &v) == NULL)
                 sbr_fmt_count(cells[r * NC + (size_t)c], SBR_TABLE_CELL, v);
+            else if (c == 6 && t[0] == '\0')
+                snprintf(cells[r * NC + (size_t)c], SBR_TABLE_CELL, "synthetic time");
             else
                 snprintf(cells[r * NC + (size_t)c], SBR_TABLE_CELL, "%s", t);
         }
     }
-    rc = sbr_tables_write(dir, "datasets", "Datasets: sessions, clicks and items per split", head,
-                          NC, cells, sh.n_rows, err);
+    rc = sbr_tables_write(dir, "datasets",
+                          "Datasets: sessions, clicks and items per split, and the days a part "
+                          "spans (\"synthetic time\": the data's Time column orders the clicks "
+                          "but is not a date, so it has no span in days)",
+                          head, NC, cells, sh.n_rows, err);
     free(cells);
     sbr_sheet_fini(&sh);
     return rc;

@@ -31,13 +31,29 @@ sbr_rc sbr_tables_write(const char *dir, const char *name, const char *caption,
 sbr_rc sbr_tables_accuracy(const char *dir, const sbr_summary *s, const char *cutoff,
                            const sbr_compare *c, sbr_err *err);
 
+/* sbr_tables_accuracy, and where a "LABEL-tuned" row has no group on a dataset because its
+ * winner is a configuration that ran there under another label (the store keeps one row per
+ * configuration), the cell of that configuration, found through the tuned sheet (tuned.csv
+ * of eval/exp_tune.h; NULL: no such lookups). */
+sbr_rc sbr_tables_accuracy_tuned(const char *dir, const sbr_summary *s, const char *cutoff,
+                                 const sbr_compare *c, const sbr_sheet *tuned, sbr_err *err);
+
 /* latency.{md,tex}: per group at the cutoff, mean p50/p90/p99.5/max latency, fit time and
  * model size in MiB. */
 sbr_rc sbr_tables_latency(const char *dir, const sbr_summary *s, const char *cutoff, sbr_err *err);
 
 /* datasets.{md,tex}: sessions, clicks, items and days per split, from the datasets.csv that
- * `sbr run` writes (path). */
+ * `sbr run` writes (path); "synthetic time" in the days column where span_days is empty (a
+ * [dataset] with synthetic_time = yes). */
 sbr_rc sbr_tables_datasets(const char *dir, const char *path, sbr_err *err);
+
+/* tuned.{md,tex}: one row per row of the tuned.csv of `sbr run`'s [tune] (path,
+ * eval/exp_tune.h): dataset, label, the winner's parameters that differ from the algorithm's
+ * defaults, its validation MRR, and at the cutoff the test MRR of the section's own
+ * configuration (the group with its label) and of the winner (the group with its params),
+ * "–" where none ran. */
+sbr_rc sbr_tables_tuned(const char *dir, const sbr_summary *s, const char *tuned,
+                        const char *cutoff, sbr_err *err);
 
 /* reproduction.{md,tex}: each row of the published-values file (columns dataset, algorithm,
  * params, cutoff, metric, value, source) beside the mean of the matching group ("not run"

@@ -10,7 +10,8 @@
 # Threads: rank 0 only coordinates, so -np N has N - 1 workers (-np 1 runs in one process);
 # each working process gets OMP_NUM_THREADS = --threads = max(1, cores / workers), so the
 # runs share this machine's cores alike (oversubscribed where workers outnumber cores).
-# The runs hold /tmp/sbr-cpu.lock (the machine is shared). Results: results/scaling/.
+# The [tune] section is left out (--tune-trials 0): sbr run does not spread tuning over
+# ranks yet. The runs hold /tmp/sbr-cpu.lock (the machine is shared). Results: results/scaling/.
 #
 # The simulation: each job's cost is its fit_s + eval_s + n_predictions x lat_p50_us (the
 # single-threaded latency pass) from the -np 1 run's metrics.csv; the jobs are handed out
@@ -40,11 +41,11 @@ if ! $simulate_only; then
         threads=$((CORES / workers))
         [ "$threads" -lt 1 ] && threads=1
         rm -rf "$OUT/np$np"
-        sed "s#^output = .*#output = $OUT/np$np#" experiments/main.ini >"$OUT/main-np$np.ini"
+        sed "s#^output = .*#output = $(pwd)/$OUT/np$np#" experiments/main.ini >"$OUT/main-np$np.ini"
         start=$(date +%s.%N)
         load=$(cut -d' ' -f1-3 /proc/loadavg)
         OMP_NUM_THREADS=$threads mpirun $ROOT --oversubscribe --bind-to none -np "$np" \
-            "$SBR" run "$OUT/main-np$np.ini" --threads "$threads" >"$OUT/np$np.log" 2>&1
+            "$SBR" run "$OUT/main-np$np.ini" --threads "$threads" --tune-trials 0 >"$OUT/np$np.log" 2>&1
         end=$(date +%s.%N)
         echo "$np $workers $threads $(echo "$end - $start" | bc) $load" >>"$OUT/walltimes.txt"
         echo "np $np: $(tail -1 "$OUT/np$np.log")"

@@ -2,17 +2,26 @@
 # The main job (`make experiments`): runs the three studies, summarises them, draws the
 # figures and builds the paper. Resumable: rerunning skips finished jobs. Real datasets are
 # read from $SBR_DATA when present; the synthetic data always runs.
+# TUNE_TRIALS and TUNE_DATASETS override main.ini's [tune] trials and datasets (`make study`:
+# 50 trials on every dataset).
 set -eu
 cd "$(dirname "$0")/.."
 SBR=build/sbr
 start=$(date +%s)
 load_before=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)
-for exp in main sensitivity latency; do
+set --
+[ -n "${TUNE_TRIALS:-}" ] && set -- "$@" --tune-trials "$TUNE_TRIALS"
+[ -n "${TUNE_DATASETS:-}" ] && set -- "$@" --tune-datasets "$TUNE_DATASETS"
+echo "== experiments/main.ini $*"
+"$SBR" run experiments/main.ini "$@"
+tuned=""
+[ -f results/tuned.csv ] && tuned="--tuned results/tuned.csv"
+for exp in sensitivity latency; do
     echo "== experiments/$exp.ini"
     "$SBR" run "experiments/$exp.ini"
 done
 "$SBR" report --metrics results/metrics.csv --datasets results/datasets.csv \
-    --published paper/published.csv --out results
+    --published paper/published.csv $tuned --out results
 "$SBR" report --metrics results/sensitivity/metrics.csv --out results/sensitivity
 "$SBR" report --metrics results/latency/metrics.csv --out results/latency
 sh plots/make.sh results 20

@@ -263,5 +263,69 @@ grep -E '^sessions +5$' "$TMP/out" >/dev/null && ok || bad "--columns twice: 5 s
 expect 2 "--columns naming a key twice" -- "$SBR" stats --columns session=SessionId --columns session=2 "$FIX/sessions-small.tsv"
 contains "$TMP/err" "--columns 'session=2': session is given twice" "the repeated key is named"
 
+# SBR_DATA: an experiment that uses it while it is unset says so, at its line, and how to set it
+# (it used to fall back to ../shared/data without a word).
+printf '[dataset d]\ntrain = $SBR_DATA/a.tsv\ntest = $SBR_DATA/b.tsv\n[algo pop]\nspec = pop\n' >"$TMP/data.ini"
+expect 1 "run names an unset SBR_DATA" -- env -u SBR_DATA "$SBR" run "$TMP/data.ini"
+contains "$TMP/err" "data.ini:2: train = '\$SBR_DATA/a.tsv' uses \$SBR_DATA, which is not set: export SBR_DATA=" "the unset SBR_DATA is named with its fix"
+expect 1 "an empty SBR_DATA is unset too" -- env SBR_DATA= "$SBR" run "$TMP/data.ini"
+contains "$TMP/err" "which is not set" "an empty SBR_DATA is named"
+
+# Paths in an experiment file are relative to the file, whatever the current directory.
+mkdir -p "$TMP/sub"
+printf '[run]\noutput = out\nlatency = no\n[dataset d]\ntrain = ../tr.tsv\ntest = ../te.tsv\n[algo pop]\nspec = pop\n' >"$TMP/sub/rel.ini"
+expect 0 "run with paths relative to the experiment file" -- sh -c "cd / && '$SBR' run '$TMP/sub/rel.ini'"
+[ -s "$TMP/sub/out/metrics.csv" ] && ok || bad "the output folder is beside the experiment file"
+
+# [tune]: each dataset's sections get the same number of trials on a validation split of the
+# training set, the winners run as LABEL-tuned; a rerun reuses the search; the report shows it.
+cat >"$TMP/tune.ini" <<EOF2
+[run]
+output = tuneout
+latency = no
+cutoffs = 20
+[tune]
+trials = 3
+valid = 0.2
+[dataset d]
+train = tr.tsv
+test = te.tsv
+[algo sr]
+spec = sr
+[algo spop]
+spec = spop
+EOF2
+expect 0 "run with a [tune] section" -- "$SBR" run "$TMP/tune.ini"
+contains "$TMP/out" "tuning 2 algorithms, 3 TPE trials each" "the budget is stated"
+contains "$TMP/out" "tuned  sr" "sr is tuned"
+contains "$TMP/out" "4 jobs: 4 run" "the tuned jobs run beside the others"
+[ "$(grep -c ',sr-tuned$' "$TMP/tuneout/metrics.csv")" -eq 1 ] && ok || bad "metrics.csv holds the sr-tuned row with its label"
+[ "$(grep -c ',sr$' "$TMP/tuneout/metrics.csv")" -eq 1 ] && ok || bad "metrics.csv holds the sr row with its label"
+[ "$(wc -l <"$TMP/tuneout/tuned.csv")" -eq 3 ] && ok || bad "tuned.csv: a header and 2 searches"
+[ "$(wc -l <"$TMP/tuneout/tuned/d.sr.csv")" -eq 4 ] && ok || bad "the trials of the sr search"
+expect 0 "a rerun with a [tune] section" -- "$SBR" run "$TMP/tune.ini"
+contains "$TMP/out" "(earlier search, same inputs)" "the rerun reuses the search"
+contains "$TMP/out" "4 already done" "and runs nothing"
+expect 0 "report with --tuned" -- "$SBR" report --metrics "$TMP/tuneout/metrics.csv" --tuned "$TMP/tuneout/tuned.csv" --out "$TMP/rep"
+contains "$TMP/rep/tables/tuned.md" "3 trials (tpe)" "the tuned table states the budget"
+contains "$TMP/rep/tables/accuracy.md" "| sr-tuned |" "the accuracy table has the tuned row by its label"
+expect 0 "--only selects the tuned sections too" -- "$SBR" run "$TMP/tune.ini" --force --only 'sr-tuned'
+contains "$TMP/out" "tuning 1 algorithms" "only sr is tuned"
+grep -q "tuned  spop" "$TMP/out" && bad "--only sr-tuned tuned spop" || ok
+contains "$TMP/out" "3 jobs: 1 run, 0 already done, 0 skipped (data not found), 2 not selected by --only" "only sr-tuned runs"
+expect 0 "--tune-trials 0 turns tuning off" -- "$SBR" run "$TMP/tune.ini" --tune-trials 0
+contains "$TMP/out" "2 jobs: 0 run, 2 already done" "no tuning, no tuned jobs"
+expect 2 "--tune-datasets must name datasets" -- "$SBR" run "$TMP/tune.ini" --tune-datasets nope
+contains "$TMP/err" "no [dataset nope]" "the unknown dataset is named"
+
+# Synthetic time: sbr stats shows no dates for an ordering, and hints at it for pre-1990 data.
+expect 0 "stats --synthetic-time" -- "$SBR" stats --synthetic-time "$TMP/tr.tsv"
+contains "$TMP/out" "synthetic time" "no dates for synthetic time"
+grep -q "1970" "$TMP/out" && bad "stats --synthetic-time shows a 1970 date" || ok
+expect 0 "stats of pre-1990 times" -- "$SBR" stats "$TMP/tr.tsv"
+contains "$TMP/out" "tr.tsv ends before 1990; if its Time orders the clicks" "the hint for synthetic time"
+expect 0 "stats --csv --synthetic-time" -- "$SBR" stats --csv --synthetic-time "$TMP/tr.tsv"
+tail -1 "$TMP/out" | grep -q ',,,,' && ok || bad "the CSV leaves the times empty"
+
 echo "cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

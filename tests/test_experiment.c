@@ -3,8 +3,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "algorithms/algo.h"
+#include "eval/exp_tune.h"
 #include "eval/experiment.h"
 #include "test_util.h"
 
@@ -29,7 +31,9 @@ static void test_a_full_experiment_file_is_read(void)
     if (rc != SBR_OK)
         fprintf(stderr, "\n%s\n", e.msg);
     CU_ASSERT_EQUAL_FATAL(rc, SBR_OK);
-    CU_ASSERT_STRING_EQUAL(x->output, "out");
+    char out[4096];
+    snprintf(out, sizeof out, "%s/out", test_tmpdir()); /* beside the experiment file */
+    CU_ASSERT_STRING_EQUAL(x->output, out);
     CU_ASSERT_EQUAL(x->threads, 3);
     CU_ASSERT_EQUAL(x->seed, 9);
     CU_ASSERT_EQUAL(x->n_cutoffs, 2);
@@ -390,7 +394,138 @@ static void test_an_algorithm_can_be_limited_to_some_datasets(void)
     CU_ASSERT(!sbr_exp_algo_runs_on(&x.algos[1], "smal"));
 }
 
+/* Relative paths are relative to the experiment file's folder; absolute ones and those that
+ * start with $SBR_DATA (relative to the current directory when SBR_DATA is) stay as given. */
+static void test_paths_are_relative_to_the_experiment_file(void)
+{
+    setenv("SBR_DATA", "rel/data", 1);
+    static sbr_experiment x;
+    sbr_err e = {SBR_OK, ""};
+    char dir[2048], want[4096];
+    snprintf(dir, sizeof dir, "%s/sub", test_tmpdir());
+    mkdir(dir, 0777);
+    const char *text = "[run]\noutput = ../results\n[dataset a]\ntrain = a/train.tsv\n"
+                       "test = /abs/test.tsv\n[dataset b]\nfiles = s0.tsv $SBR_DATA/s1.tsv\n"
+                       "  ${SBR_DATA}/s2.tsv /abs/s3.tsv\nsplit = last-days 1\n[algo pop]\n"
+                       "spec = pop\n";
+    CU_ASSERT_EQUAL_FATAL(load("sub/paths.ini", text, &x, &e), SBR_OK);
+    snprintf(want, sizeof want, "%s/../results", dir);
+    CU_ASSERT_STRING_EQUAL(x.output, want);
+    snprintf(want, sizeof want, "%s/a/train.tsv", dir);
+    CU_ASSERT_STRING_EQUAL(x.datasets[0].train, want);
+    CU_ASSERT_STRING_EQUAL(x.datasets[0].test, "/abs/test.tsv");
+    CU_ASSERT_EQUAL_FATAL(x.datasets[1].n_files, 4);
+    snprintf(want, sizeof want, "%s/s0.tsv", dir);
+    CU_ASSERT_STRING_EQUAL(x.datasets[1].files[0], want);
+    CU_ASSERT_STRING_EQUAL(x.datasets[1].files[1], "rel/data/s1.tsv");
+    CU_ASSERT_STRING_EQUAL(x.datasets[1].files[2], "rel/data/s2.tsv");
+    CU_ASSERT_STRING_EQUAL(x.datasets[1].files[3], "/abs/s3.tsv");
+    /* A file named without a folder: relative to the current directory, its folder. */
+    CU_ASSERT_EQUAL_FATAL(sbr_experiment_load("no-such-dir-file.ini", &x, &e), SBR_EIO);
+    setenv("SBR_DATA", "/data", 1);
+}
+
+/* $SBR_DATA unset (or empty) is an error naming the line and saying how to set it; before,
+ * it silently became ../shared/data. A file that does not use it needs no SBR_DATA. */
+static void test_an_unset_sbr_data_is_named(void)
+{
+    const char *text = "[dataset a]\ntrain = $SBR_DATA/a.tsv\ntest = /b.tsv\n[algo pop]\n"
+                       "spec = pop\n";
+    for (int empty = 0; empty < 2; empty++) {
+        if (empty)
+            setenv("SBR_DATA", "", 1);
+        else
+            unsetenv("SBR_DATA");
+        expect_error(
+            "unset.ini", text, SBR_EPARSE,
+            (const char *[]){"unset.ini:2:", "$SBR_DATA", "not set", "export SBR_DATA=", NULL});
+    }
+    static sbr_experiment x;
+    sbr_err e = {SBR_OK, ""};
+    CU_ASSERT_EQUAL(load("nodata.ini",
+                         "[dataset a]\ntrain = /a.tsv\ntest = /b.tsv\n"
+                         "[algo pop]\nspec = pop\n",
+                         &x, &e),
+                    SBR_OK);
+    setenv("SBR_DATA", "/data", 1);
+}
+
+/* [tune]: its keys, defaults and checks, and which sections it tunes where. */
+static void test_the_tune_section_is_read_and_checked(void)
+{
+    static sbr_experiment x;
+    sbr_err e = {SBR_OK, ""};
+    const char *base = "[dataset a]\ntrain = /a.tsv\ntest = /b.tsv\n[dataset b]\n"
+                       "train = /a.tsv\ntest = /b.tsv\n[algo vmis]\nspec = vmis:m=100,k=50\n"
+                       "[algo vg]\nspec = vmis\ngrid = m=100|200\n[algo sr]\nspec = sr\n"
+                       "datasets = b\n";
+    char text[2048];
+    CU_ASSERT_EQUAL_FATAL(load("notune.ini", base, &x, &e), SBR_OK);
+    CU_ASSERT_EQUAL(x.tune.trials, 0); /* no [tune]: no tuning */
+    CU_ASSERT(!sbr_exp_tune_wanted(&x, &x.algos[0], "a"));
+    snprintf(text, sizeof text, "[tune]\ntrials = 8\n%s", base);
+    CU_ASSERT_EQUAL_FATAL(load("tune.ini", text, &x, &e), SBR_OK);
+    CU_ASSERT_EQUAL(x.tune.trials, 8);
+    CU_ASSERT(x.tune.tpe);
+    CU_ASSERT_DOUBLE_EQUAL(x.tune.valid, 0.1, 0);
+    CU_ASSERT(sbr_exp_tune_wanted(&x, &x.algos[0], "a"));
+    CU_ASSERT(!sbr_exp_tune_wanted(&x, &x.algos[1], "a")); /* a grid is not tuned */
+    CU_ASSERT(!sbr_exp_tune_wanted(&x, &x.algos[2], "a")); /* sr does not run on a */
+    CU_ASSERT(sbr_exp_tune_wanted(&x, &x.algos[2], "b"));
+    char label[64];
+    sbr_exp_tuned_label(&x.algos[0], label);
+    CU_ASSERT_STRING_EQUAL(label, "vmis-tuned");
+    snprintf(text, sizeof text,
+             "[tune]\ntrials = 3\nmethod = random\nvalid = 0.25\nalgos = sr\ndatasets = a b\n%s",
+             base);
+    CU_ASSERT_EQUAL_FATAL(load("tune2.ini", text, &x, &e), SBR_OK);
+    CU_ASSERT(!x.tune.tpe);
+    CU_ASSERT_DOUBLE_EQUAL(x.tune.valid, 0.25, 0);
+    CU_ASSERT(!sbr_exp_tune_wanted(&x, &x.algos[0], "a")); /* not in algos */
+    CU_ASSERT(sbr_exp_tune_wanted(&x, &x.algos[2], "b"));
+    snprintf(text, sizeof text, "[tune]\ntrials = 3\ndatasets = a\n%s", base);
+    CU_ASSERT_EQUAL_FATAL(load("tune3.ini", text, &x, &e), SBR_OK);
+    CU_ASSERT(!sbr_exp_tune_wanted(&x, &x.algos[2], "b")); /* b is not tuned */
+    /* Bad values and names. */
+    const char *bad[][2] = {{"valid = 1", "valid"},
+                            {"valid = 0", "valid"},
+                            {"trials = -1", "trials"},
+                            {"method = grid", "method"},
+                            {"colour = red", "colour"},
+                            {"algos = nope", "no [algo nope]"},
+                            {"datasets = c", "no [dataset c]"}};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        snprintf(text, sizeof text, "[tune]\n%s\n%s", bad[i][0], base);
+        expect_error("badtune.ini", text, i < 5 ? SBR_EPARSE : SBR_EINVAL,
+                     (const char *[]){bad[i][1], NULL});
+    }
+    snprintf(text, sizeof text, "[tune]\ntrials = 1\n[tune]\n%s", base);
+    expect_error("twotune.ini", text, SBR_EPARSE,
+                 (const char *[]){"twotune.ini:3:", "[tune] repeats", NULL});
+}
+
+/* synthetic_time = yes: read, and refused with a split by days. */
+static void test_synthetic_time_needs_a_given_split(void)
+{
+    static sbr_experiment x;
+    sbr_err e = {SBR_OK, ""};
+    CU_ASSERT_EQUAL_FATAL(load("syn.ini",
+                               "[dataset a]\ntrain = /a.tsv\ntest = /b.tsv\nsynthetic_time = yes\n"
+                               "[algo pop]\nspec = pop\n",
+                               &x, &e),
+                          SBR_OK);
+    CU_ASSERT(x.datasets[0].synthetic_time);
+    expect_error("synsplit.ini",
+                 "[dataset a]\nfile = /a.tsv\nsplit = last-days 1\nsynthetic_time = yes\n"
+                 "[algo pop]\nspec = pop\n",
+                 SBR_EINVAL, (const char *[]){"dataset a", "synthetic", "train and test", NULL});
+}
+
 static CU_TestInfo tests[] = {
+    {"paths are relative to the experiment file", test_paths_are_relative_to_the_experiment_file},
+    {"an unset SBR_DATA is named", test_an_unset_sbr_data_is_named},
+    {"the tune section is read and checked", test_the_tune_section_is_read_and_checked},
+    {"synthetic time needs a given split", test_synthetic_time_needs_a_given_split},
     {"an algorithm can be limited to some datasets",
      test_an_algorithm_can_be_limited_to_some_datasets},
     {"the registry fills in unlisted algorithms", test_the_registry_fills_in_unlisted_algorithms},

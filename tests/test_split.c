@@ -449,7 +449,44 @@ static void test_fini_accepts_null_a_failed_split_and_a_second_call(void)
     sbr_dataset_free(ds);
 }
 
+/* The latest share of sessions by last click: with times that are an ordering (synthetic
+ * time, session ordinal x 1000 + position) and no notion of days. */
+static void test_the_latest_sessions_validate(void)
+{
+    /* Session ends: 1 -> 1001, 2 -> 3000, 3 -> 2001, 4 -> 4001, 5 -> 5002. Sorted ends: 1001,
+     * 2001, 3000, 4001, 5002; share 0.4 of 5 = 2 sessions: middle = 4001, so sessions 4 and 5
+     * are test. Session 5's item 109 is not in train: removed, 2 clicks left. */
+    sbr_click clicks[] = {{1, 100, 1000, 0}, {1, 101, 1001, 0}, {2, 101, 2999, 0},
+                          {2, 102, 3000, 0}, {3, 100, 2000, 0}, {3, 102, 2001, 0},
+                          {4, 100, 4000, 0}, {4, 101, 4001, 0}, {5, 102, 5000, 0},
+                          {5, 109, 5001, 0}, {5, 100, 5002, 0}};
+    sbr_dataset *ds = build(clicks, sizeof clicks / sizeof clicks[0]);
+    sbr_split sp;
+    sbr_err err = {SBR_OK, ""};
+    CU_ASSERT_EQUAL_FATAL(sbr_split_last_sessions(ds, 0.4, &sp, &err), SBR_OK);
+    expect_clicks(
+        sp.train,
+        (const expect_click[]){{1, 100}, {1, 101}, {2, 101}, {2, 102}, {3, 100}, {3, 102}}, 6);
+    expect_clicks(sp.test, (const expect_click[]){{4, 100}, {4, 101}, {5, 102}, {5, 100}}, 4);
+    CU_ASSERT_EQUAL(sp.test_clicks_unseen, 1);
+    CU_ASSERT_DOUBLE_EQUAL(sp.middle, 4001, 0);
+    sbr_split_fini(&sp);
+    /* A tiny share still takes one session (the latest, 5). */
+    CU_ASSERT_EQUAL_FATAL(sbr_split_last_sessions(ds, 0.01, &sp, &err), SBR_OK);
+    expect_clicks(sp.test, (const expect_click[]){{5, 102}, {5, 100}}, 2);
+    sbr_split_fini(&sp);
+    /* A share outside (0, 1) or one that leaves no training session is an error. */
+    CU_ASSERT_EQUAL(sbr_split_last_sessions(ds, 1, &sp, &err), SBR_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "(0, 1)"));
+    CU_ASSERT_EQUAL(sbr_split_last_sessions(ds, 0, &sp, &err), SBR_EINVAL);
+    CU_ASSERT_EQUAL(sbr_split_last_sessions(ds, 0.99, &sp, &err), SBR_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "no training session"));
+    CU_ASSERT_PTR_NULL(sp.train);
+    sbr_dataset_free(ds);
+}
+
 static CU_TestInfo tests[] = {
+    {"the latest sessions validate", test_the_latest_sessions_validate},
     {"only the last click places a session in the window",
      test_only_the_last_click_places_a_session_in_the_window},
     {"window boundaries include start and end and middle is test",

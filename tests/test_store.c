@@ -112,6 +112,26 @@ static void make_rows(rows2 *r, const char *algorithm, const char *params, doubl
         r->ptrs[k] = r->cells[k];
 }
 
+/* text (lines ending in '\n') with ",<cells[i]>" appended to line i (malloc'ed). */
+static char *with_last_column(const char *text, const char *const *cells)
+{
+    size_t n = strlen(text), extra = 0, lines = 0;
+    for (const char *p = text; *p; p++)
+        if (*p == '\n')
+            extra += strlen(cells[lines++]) + 1;
+    char *out = malloc(n + extra + 1), *o = out;
+    if (out == NULL)
+        return NULL;
+    lines = 0;
+    for (const char *p = text; *p; p++) {
+        if (*p == '\n')
+            o += sprintf(o, ",%s", cells[lines++]);
+        *o++ = *p;
+    }
+    *o = '\0';
+    return out;
+}
+
 static sbr_rstore *open_store(const char *name, const char *csv)
 {
     char path[4096];
@@ -137,7 +157,7 @@ static void test_rows_are_keyed_replaced_and_exported_as_the_csv_was(void)
     make_rows(&b, "sr", "steps=2;weighting=div", 0.31, 3.5);
     make_rows(&a2, "sr", "steps=1;weighting=div", 0.4, 4.5);
     sbr_rstore_job ja = {a.ptrs, 2, "sr", "fp1", true, NULL};
-    sbr_rstore_job jb = {b.ptrs, 2, "sr", "fp1", true, NULL};
+    sbr_rstore_job jb = {b.ptrs, 2, "sr-b", "fp1", true, NULL};
     sbr_rstore_job ja2 = {a2.ptrs, 2, "sr", "fp1", true, NULL};
     bool done, changed;
     CU_ASSERT_EQUAL(sbr_rstore_has_job(st, "ds", "s0", "sr", "steps=1;weighting=div", cutoffs, 2,
@@ -174,11 +194,15 @@ static void test_rows_are_keyed_replaced_and_exported_as_the_csv_was(void)
     CU_ASSERT_EQUAL(sbr_csv_append(expected, sbr_metrics_header, SBR_METRICS_COLS,
                                    SBR_METRICS_KEY_COLS, a2.ptrs, 2, &e),
                     SBR_OK);
-    char *got = test_read_file(exported, NULL), *want = test_read_file(expected, NULL);
+    /* ... with each row's [algo] label after the other columns. */
+    char *got = test_read_file(exported, NULL), *plain = test_read_file(expected, NULL);
     CU_ASSERT_PTR_NOT_NULL_FATAL(got);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(want);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(plain);
+    const char *labels[] = {"label", "sr-b", "sr-b", "sr", "sr"};
+    char *want = with_last_column(plain, labels);
     CU_ASSERT_STRING_EQUAL(got, want);
     free(got);
+    free(plain);
     free(want);
     sbr_rstore_free(st);
     sbr_rstore_free(NULL);
@@ -259,7 +283,30 @@ static void test_a_csv_from_before_the_store_is_imported(void)
     char *after = test_read_file(csv, NULL);
     CU_ASSERT_PTR_NOT_NULL_FATAL(before);
     CU_ASSERT_PTR_NOT_NULL_FATAL(after);
-    CU_ASSERT_STRING_EQUAL(before, after);
+    /* The rows as they were, labelled with their algorithm (the old file had no labels). */
+    const char *labels[] = {"label", "pop", "pop"};
+    char *want = with_last_column(before, labels);
+    CU_ASSERT_STRING_EQUAL(after, want);
+    free(want);
+    sbr_rstore_free(st);
+    /* An export (labelled) imports into a new store with its labels. */
+    sbr_rstore_job j = {r.ptrs, 2, "pop-tuned", "fp", true, NULL};
+    st = open_store("labelled.db", NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+    CU_ASSERT_EQUAL(sbr_rstore_put_job(st, &j, &e), SBR_OK);
+    CU_ASSERT_EQUAL(sbr_rstore_export_metrics(st, csv, &e), SBR_OK);
+    sbr_rstore_free(st);
+    char *labelled = test_read_file(csv, NULL);
+    st = open_store("relabelled.db", csv);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+    CU_ASSERT_EQUAL(sbr_rstore_export_metrics(st, csv, &e), SBR_OK);
+    char *again = test_read_file(csv, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(labelled);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(again);
+    CU_ASSERT_STRING_EQUAL(again, labelled);
+    CU_ASSERT_PTR_NOT_NULL(strstr(again, ",pop-tuned\n"));
+    free(labelled);
+    free(again);
     free(before);
     free(after);
     sbr_rstore_free(st);

@@ -4,10 +4,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "data/load.h"
 #include "data/split.h"
 #include "data/synth.h"
+#include "eval/exp_tune.h"
 #include "eval/study.h"
 #include "test_util.h"
 
@@ -108,10 +110,11 @@ static void test_the_trials_file_holds_every_trial(void)
     free(text);
 }
 
-static void test_a_study_runs_the_same_for_any_thread_count(void)
+/* 400 synthetic sessions over 60 items and 4 days, written to `name` and read back. */
+static sbr_dataset *small_synthetic(const char *name)
 {
     char path[4096];
-    snprintf(path, sizeof path, "%s/study.tsv", test_tmpdir());
+    snprintf(path, sizeof path, "%s/%s", test_tmpdir(), name);
     sbr_synth_options so;
     sbr_synth_options_init(&so);
     so.sessions = 400;
@@ -124,6 +127,13 @@ static void test_a_study_runs_the_same_for_any_thread_count(void)
     sbr_dataset *ds = NULL;
     sbr_load_stats ls;
     CU_ASSERT_EQUAL_FATAL(sbr_load_sessions(path, &lo, &ds, &ls, &e), SBR_OK);
+    return ds;
+}
+
+static void test_a_study_runs_the_same_for_any_thread_count(void)
+{
+    sbr_dataset *ds = small_synthetic("study.tsv");
+    sbr_err e = {SBR_OK, ""};
     sbr_split sp;
     CU_ASSERT_EQUAL_FATAL(sbr_split_last_days(ds, 1, &sp, &e), SBR_OK);
     sbr_study st;
@@ -153,7 +163,77 @@ static void test_a_study_runs_the_same_for_any_thread_count(void)
     sbr_dataset_free(ds);
 }
 
+/* [tune] of sbr run (eval/exp_tune.h): the winner is the best trial's spec and scores its
+ * validation value; a second search with the same inputs is read back from tuned.csv; a
+ * changed budget searches again and replaces the row. */
+static void test_an_experiment_tunes_once_per_inputs(void)
+{
+    char path[4096], dir[1000];
+    snprintf(dir, sizeof dir, "%s/exptune", test_tmpdir());
+    snprintf(path, sizeof path, "%s/tuned", dir);
+    mkdir(dir, 0777);
+    mkdir(path, 0777);
+    snprintf(path, sizeof path, "%s/tuned.csv", dir);
+    remove(path);
+    sbr_dataset *ds = small_synthetic("exptune.tsv");
+    sbr_err e = {SBR_OK, ""};
+    sbr_split sp;
+    CU_ASSERT_EQUAL_FATAL(sbr_split_last_sessions(ds, 0.2, &sp, &e), SBR_OK);
+    static sbr_experiment x;
+    memset(&x, 0, sizeof x);
+    snprintf(x.output, sizeof x.output, "%s", dir);
+    x.threads = 2;
+    x.seed = 3;
+    x.cutoffs[0] = 5;
+    x.n_cutoffs = 1;
+    x.tune.trials = 4;
+    x.tune.valid = 0.2;
+    sbr_exp_algo a;
+    memset(&a, 0, sizeof a);
+    snprintf(a.label, sizeof a.label, "sr");
+    snprintf(a.spec, sizeof a.spec, "sr:weighting=div");
+    sbr_tuned t, again;
+    CU_ASSERT_EQUAL_FATAL(sbr_exp_tune_section(&x, "syn", &a, &sp, &t, &e), SBR_OK);
+    CU_ASSERT(!t.cached);
+    CU_ASSERT(t.best_trial < 4);
+    CU_ASSERT_EQUAL(strncmp(t.spec, "sr:", 3), 0);
+    /* The winner, scored again on its own, gives its validation value. */
+    sbr_study st;
+    CU_ASSERT_EQUAL_FATAL(sbr_study_init(&st, "sr", NULL, SBR_OBJ_MRR, 5, &e), SBR_OK);
+    double v = -1;
+    CU_ASSERT_EQUAL(sbr_study_score(&st, t.spec, sp.train, sp.test, &v, NULL, &e), SBR_OK);
+    CU_ASSERT_DOUBLE_EQUAL(v, t.valid, 1e-12);
+    char trials[4096];
+    snprintf(trials, sizeof trials, "%s/tuned/syn.sr.csv", dir);
+    char *text = test_read_file(trials, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+    size_t lines = 0;
+    for (const char *p = text; *p; p++)
+        lines += *p == '\n';
+    CU_ASSERT_EQUAL(lines, 5); /* header and 4 trials */
+    free(text);
+    CU_ASSERT_EQUAL(sbr_exp_tune_section(&x, "syn", &a, &sp, &again, &e), SBR_OK);
+    CU_ASSERT(again.cached);
+    CU_ASSERT_STRING_EQUAL(again.spec, t.spec);
+    CU_ASSERT_DOUBLE_EQUAL(again.valid, t.valid, 1e-15);
+    x.tune.trials = 5;
+    CU_ASSERT_EQUAL(sbr_exp_tune_section(&x, "syn", &a, &sp, &again, &e), SBR_OK);
+    CU_ASSERT(!again.cached);
+    CU_ASSERT(again.valid >= t.valid); /* the same first 4 random trials and one more */
+    text = test_read_file(path, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+    lines = 0;
+    for (const char *p = text; *p; p++)
+        lines += *p == '\n';
+    CU_ASSERT_EQUAL(lines, 2); /* header and the one (syn, sr) row, replaced */
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, ",5,random,3,"));
+    free(text);
+    sbr_split_fini(&sp);
+    sbr_dataset_free(ds);
+}
+
 static CU_TestInfo tests[] = {
+    {"an experiment tunes once per inputs", test_an_experiment_tunes_once_per_inputs},
     {"objectives parse as METRIC@N", test_objectives_parse_as_metric_at_cutoff},
     {"a study checks its spec and space", test_a_study_checks_its_spec_and_space},
     {"the best trial is the first largest", test_the_best_trial_is_the_first_largest},

@@ -170,7 +170,7 @@ static void test_bad_results_are_named(void)
 {
     sbr_err e = {SBR_OK, ""};
     sbr_sheet sh;
-    sbr_summary s = {NULL, NULL, 0, {0, 0, 0, 0}};
+    sbr_summary s = {NULL, NULL, 0, {0, 0, 0, 0}, -1};
     const char *path = test_write_text("nokey.csv", "dataset,algorithm,cutoff,mrr\nd,a,20,0.1\n");
     CU_ASSERT_EQUAL_FATAL(sbr_sheet_read(path, &sh, &e), SBR_OK);
     CU_ASSERT_EQUAL(sbr_summary_build(&sh, &s, &e), SBR_EPARSE);
@@ -183,7 +183,125 @@ static void test_bad_results_are_named(void)
     sbr_sheet_fini(&sh);
 }
 
+/* With a label column, a row is a label: "sr-tuned" is one row whatever each dataset's
+ * winner; a label with two configurations on one dataset (a grid: "vg") shows its params. */
+static const char labelled_csv[] = "dataset,split,algorithm,params,cutoff,mrr,hr,label\n"
+                                   "ds1,w0,sr,steps=10,20,0.30,0.5,sr\n"
+                                   "ds1,w1,sr,steps=10,20,0.32,0.5,sr\n"
+                                   "ds2,w0,sr,steps=10,20,0.40,0.6,sr\n"
+                                   "ds1,w0,sr,steps=20,20,0.34,0.5,sr-tuned\n"
+                                   "ds1,w1,sr,steps=20,20,0.36,0.5,sr-tuned\n"
+                                   "ds2,w0,sr,steps=5,20,0.45,0.6,sr-tuned\n"
+                                   "ds1,w0,vmis,m=100,20,0.2,0.4,vg\n"
+                                   "ds1,w0,vmis,m=200,20,0.25,0.4,vg\n";
+
+static void test_labels_are_the_rows_of_the_tables(void)
+{
+    sbr_sheet sh;
+    sbr_summary s;
+    sbr_err e = {SBR_OK, ""};
+    CU_ASSERT_EQUAL_FATAL(sbr_sheet_read(test_write_text("l.csv", labelled_csv), &sh, &e), SBR_OK);
+    CU_ASSERT_EQUAL_FATAL(sbr_summary_build(&sh, &s, &e), SBR_OK);
+    CU_ASSERT_EQUAL_FATAL(s.n, 6);
+    CU_ASSERT(sbr_summary_same_config(&s, &s.g[2], &s.g[3]));  /* sr-tuned, ds1 and ds2 */
+    CU_ASSERT(!sbr_summary_same_config(&s, &s.g[4], &s.g[5])); /* vg m=100 and m=200 */
+    CU_ASSERT_EQUAL(sbr_summary_config_index(&s, &s.g[3]), 1);
+    char lab[128];
+    sbr_summary_label(&s, &s.g[3], lab, sizeof lab);
+    CU_ASSERT_STRING_EQUAL(lab, "sr-tuned");
+    sbr_summary_label(&s, &s.g[5], lab, sizeof lab);
+    CU_ASSERT_STRING_EQUAL(lab, "vg m=200");
+    CU_ASSERT_EQUAL_FATAL(sbr_tables_accuracy(test_tmpdir(), &s, "20", NULL, &e), SBR_OK);
+    char path[4096];
+    snprintf(path, sizeof path, "%s/accuracy.md", test_tmpdir());
+    char *md = test_read_file(path, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(md);
+    /* ds1: (0.34 + 0.36) / 2 = 0.35, sd = sqrt(2 * 0.01^2 / 1) = 0.0141. */
+    CU_ASSERT_PTR_NOT_NULL(strstr(md, "| sr-tuned | 0.3500±0.0141 / 0.5000 | 0.4500 / 0.6000 |\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(md, "| sr | 0.3100±0.0141 / 0.5000 | 0.4000 / 0.6000 |\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(md, "| vg m=100 | 0.2000 / 0.4000 | – |\n"));
+    free(md);
+    /* The tuned-parameters table: the winner's params beside both test MRRs. */
+    const char *tuned = test_write_text(
+        "tuned.csv", "dataset,label,algorithm,params,objective,valid_value,trials,method\n"
+                     "ds1,sr,sr,steps=20,mrr@20,0.5,8,tpe\n"
+                     "ds2,sr,sr,steps=5,mrr@20,0.25,8,tpe\n"
+                     "ds2,iknn,iknn,lmbd=16.851136088371277;alpha=1e-05;n_sims=500,mrr@20,0.1,8,"
+                     "tpe\n");
+    CU_ASSERT_EQUAL_FATAL(sbr_tables_tuned(test_tmpdir(), &s, tuned, "20", &e), SBR_OK);
+    snprintf(path, sizeof path, "%s/tuned.md", test_tmpdir());
+    md = test_read_file(path, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(md);
+    CU_ASSERT_PTR_NOT_NULL(strstr(md, "8 trials (tpe)"));
+    /* sr's default steps is 10, so both winners' steps are shown. */
+    CU_ASSERT_PTR_NOT_NULL(strstr(md, "| ds1 | sr | steps=20 | 0.5000 | 0.3100±0.0141 | "
+                                      "0.3500±0.0141 |\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(md, "| ds2 | sr | steps=5 | 0.2500 | 0.4000 | 0.4500 |\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(md, "| ds2 | iknn | lmbd=16.85 alpha=1e-05 n_sims=500 | "));
+    free(md);
+    sbr_summary_fini(&s);
+    sbr_sheet_fini(&sh);
+    /* On ds2 sr's winner is its own configuration (steps=10), which ran as "sr": the store
+     * keeps one row per configuration, so the sr-tuned cell of ds2 shows that run, found
+     * through tuned.csv; without it the cell is "–". */
+    CU_ASSERT_EQUAL_FATAL(
+        sbr_sheet_read(test_write_text("l2.csv", "dataset,split,algorithm,params,cutoff,"
+                                                 "mrr,hr,label\n"
+                                                 "ds1,w0,sr,steps=10,20,0.30,0.5,sr\n"
+                                                 "ds2,w0,sr,steps=10,20,0.40,0.6,sr\n"
+                                                 "ds1,w0,sr,steps=20,20,0.34,0.5,"
+                                                 "sr-tuned\n"),
+                       &sh, &e),
+        SBR_OK);
+    CU_ASSERT_EQUAL_FATAL(sbr_summary_build(&sh, &s, &e), SBR_OK);
+    sbr_sheet tsh;
+    CU_ASSERT_EQUAL_FATAL(
+        sbr_sheet_read(test_write_text("tuned2.csv", "dataset,label,algorithm,params\n"
+                                                     "ds1,sr,sr,steps=20\n"
+                                                     "ds2,sr,sr,steps=10\n"),
+                       &tsh, &e),
+        SBR_OK);
+    snprintf(path, sizeof path, "%s/accuracy.md", test_tmpdir());
+    CU_ASSERT_EQUAL_FATAL(sbr_tables_accuracy(test_tmpdir(), &s, "20", NULL, &e), SBR_OK);
+    md = test_read_file(path, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(md);
+    CU_ASSERT_PTR_NOT_NULL(strstr(md, "| sr-tuned | 0.3400 / 0.5000 | – |\n"));
+    free(md);
+    CU_ASSERT_EQUAL_FATAL(sbr_tables_accuracy_tuned(test_tmpdir(), &s, "20", NULL, &tsh, &e),
+                          SBR_OK);
+    md = test_read_file(path, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(md);
+    CU_ASSERT_PTR_NOT_NULL(strstr(md, "| sr-tuned | 0.3400 / 0.5000 | 0.4000 / 0.6000 |\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(md, "| sr | 0.3000 / 0.5000 | 0.4000 / 0.6000 |\n"));
+    free(md);
+    sbr_sheet_fini(&tsh);
+    sbr_summary_fini(&s);
+    sbr_sheet_fini(&sh);
+}
+
+/* A part with empty time cells (a dataset with synthetic time) shows "synthetic time", not a
+ * span computed from an ordering. */
+static void test_synthetic_time_shows_no_days(void)
+{
+    const char *csv = test_write_text(
+        "parts.csv", "dataset,split,part,sessions,clicks,items,first_time,last_time,span_days\n"
+                     "rr,train,train,126168,685984,36968,,,\n"
+                     "rsc,train_full,train,17794,70278,2933,1396310000,1396827300,5.987\n");
+    sbr_err e = {SBR_OK, ""};
+    CU_ASSERT_EQUAL_FATAL(sbr_tables_datasets(test_tmpdir(), csv, &e), SBR_OK);
+    char path[4096];
+    snprintf(path, sizeof path, "%s/datasets.md", test_tmpdir());
+    char *md = test_read_file(path, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(md);
+    CU_ASSERT_PTR_NOT_NULL(strstr(md, "| rr | train | train | 126,168 | 685,984 | 36,968 | "
+                                      "synthetic time |\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(md, "| 5.987 |\n"));
+    free(md);
+}
+
 static CU_TestInfo tests[] = {
+    {"labels are the rows of the tables", test_labels_are_the_rows_of_the_tables},
+    {"synthetic time shows no days", test_synthetic_time_shows_no_days},
     {"rows group by dataset, algorithm, params and cutoff",
      test_rows_group_by_dataset_algorithm_params_and_cutoff},
     {"configurations are numbered in first-seen order",

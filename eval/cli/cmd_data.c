@@ -29,15 +29,20 @@ static const char stats_usage[] =
     "by side.\n"
     "\n"
     "  --csv             one CSV row per file instead of the table (header included)\n"
+    "  --synthetic-time  the Time column orders the clicks but is not a date (as in the\n"
+    "                    SR-GNN/GCE-GNN splits of retailrocket, diginetica, nowplaying and\n"
+    "                    tmall): no dates and no span in days are shown (CSV: empty cells)\n"
     "  -h, --help        this help\n"
     "\n" CLI_LOAD_OPTIONS_HELP "\n"
     "Example:\n"
-    "  sbr stats $SBR_DATA/retailrocket/train.tsv.gz $SBR_DATA/retailrocket/test.tsv.gz\n";
+    "  sbr stats --synthetic-time $SBR_DATA/retailrocket/train.tsv.gz \\\n"
+    "            $SBR_DATA/retailrocket/test.tsv.gz\n";
 
 typedef struct file_stats {
     const char *path;
     sbr_load_stats load;
     sbr_stats st;
+    bool synthetic_time; /* --synthetic-time */
 } file_stats;
 
 /* The last two components of a path: "retailrocket/train.tsv.gz". */
@@ -84,11 +89,20 @@ static int stats_cells(const file_stats *f, const char *labels[STATS_ROWS],
     }
 #undef ROW_COUNT
     labels[r] = "first click (UTC)";
-    sbr_format_utc(cells[r++], CELL, f->st.first_time);
+    if (f->synthetic_time)
+        snprintf(cells[r++], CELL, "synthetic time");
+    else
+        sbr_format_utc(cells[r++], CELL, f->st.first_time);
     labels[r] = "last click (UTC)";
-    sbr_format_utc(cells[r++], CELL, f->st.last_time);
+    if (f->synthetic_time)
+        snprintf(cells[r++], CELL, "synthetic time");
+    else
+        sbr_format_utc(cells[r++], CELL, f->st.last_time);
     labels[r] = "time span (days)";
-    snprintf(cells[r++], CELL, "%.2f", f->st.span_days);
+    if (f->synthetic_time)
+        snprintf(cells[r++], CELL, "-");
+    else
+        snprintf(cells[r++], CELL, "%.2f", f->st.span_days);
     labels[r] = "repeat clicks (%)";
     snprintf(cells[r++], CELL, "%.2f", 100.0 * f->st.repeat_share);
     return r;
@@ -155,22 +169,30 @@ static void print_stats_csv(const file_stats *files, int n)
         printf(",%.6f", f->st.item_clicks_mean);
         for (int k = 0; k < SBR_STATS_N_PCT; k++)
             printf(",%zu", f->st.item_clicks_pct[k]);
-        printf(",%s,%s,%.6f,%.6f\n", sbr_format_double(t0, sizeof t0, f->st.first_time),
-               sbr_format_double(t1, sizeof t1, f->st.last_time), f->st.span_days,
-               f->st.repeat_share);
+        char span[32];
+        snprintf(span, sizeof span, "%.6f", f->st.span_days);
+        if (f->synthetic_time)
+            t0[0] = t1[0] = span[0] = '\0';
+        else {
+            sbr_format_double(t0, sizeof t0, f->st.first_time);
+            sbr_format_double(t1, sizeof t1, f->st.last_time);
+        }
+        printf(",%s,%s,%s,%.6f\n", t0, t1, span, f->st.repeat_share);
     }
 }
 
 int sbr_cmd_stats(int argc, char **argv)
 {
-    enum { OPT_CSV = CLI_OPT_FIRST_FREE };
-    static const struct option longopts[] = {CLI_LOAD_LONG_OPTIONS,
-                                             {"csv", no_argument, NULL, OPT_CSV},
-                                             {"help", no_argument, NULL, 'h'},
-                                             {NULL, 0, NULL, 0}};
+    enum { OPT_CSV = CLI_OPT_FIRST_FREE, OPT_SYNTHETIC_TIME };
+    static const struct option longopts[] = {
+        CLI_LOAD_LONG_OPTIONS,
+        {"csv", no_argument, NULL, OPT_CSV},
+        {"synthetic-time", no_argument, NULL, OPT_SYNTHETIC_TIME},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
     sbr_load_options lo;
     sbr_load_options_init(&lo);
-    bool csv = false;
+    bool csv = false, synthetic_time = false;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -179,6 +201,8 @@ int sbr_cmd_stats(int argc, char **argv)
             return SBR_EXIT_OK;
         } else if (c == OPT_CSV) {
             csv = true;
+        } else if (c == OPT_SYNTHETIC_TIME) {
+            synthetic_time = true;
         } else if (c >= CLI_OPT_DELIMITER && c < CLI_OPT_FIRST_FREE) {
             int rc = cli_load_option("stats", c, optarg, &lo);
             if (rc != SBR_EXIT_OK)
@@ -198,6 +222,7 @@ int sbr_cmd_stats(int argc, char **argv)
         sbr_err err = {SBR_OK, ""};
         sbr_dataset *ds = NULL;
         files[i].path = argv[optind + i];
+        files[i].synthetic_time = synthetic_time;
         if (cli_load(files[i].path, &lo, true, &ds, &files[i].load, &err) != SBR_OK ||
             sbr_stats_compute(ds, &files[i].st, &err) != SBR_OK)
             status = cli_fail(&err);
@@ -208,6 +233,13 @@ int sbr_cmd_stats(int argc, char **argv)
             print_stats_csv(files, n);
         else
             print_stats_table(files, n);
+        for (int i = 0; i < n && !csv && !synthetic_time; i++)
+            if (files[i].st.clicks > 0 && files[i].st.last_time < 631152000.0) { /* 1990 */
+                printf("note: %s ends before 1990; if its Time orders the clicks but is not "
+                       "seconds, give --synthetic-time\n",
+                       short_name(files[i].path));
+                break;
+            }
     }
     free(files);
     return status;

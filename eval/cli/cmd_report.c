@@ -13,7 +13,7 @@
 
 static const char report_usage[] =
     "Usage: sbr report --metrics FILE --out DIR [--datasets FILE] [--published FILE]\n"
-    "                  [--cutoff N]\n"
+    "                  [--tuned FILE] [--cutoff N]\n"
     "\n"
     "Summarises a results file over its splits (slices) and writes, for figures and papers:\n"
     "  DIR/summary.csv                 per (dataset, algorithm, params, cutoff): the number of\n"
@@ -30,6 +30,12 @@ static const char report_usage[] =
     "  DIR/tables/latency.{md,tex}     p50/p90/p99.5 latency, fit time and model size\n"
     "  DIR/tables/datasets.{md,tex}    sessions, clicks, items, days per split (--datasets)\n"
     "  DIR/tables/reproduction.{md,tex} our values beside published ones (--published)\n"
+    "  DIR/tables/tuned.{md,tex}       per dataset and tuned algorithm: the winner's\n"
+    "                                  non-default parameters, validation MRR, and test MRR\n"
+    "                                  as configured and tuned (--tuned: the tuned.csv of\n"
+    "                                  'sbr run' with a [tune] section)\n"
+    "Rows are the [algo] labels of the results (their label column); a label with several\n"
+    "configurations on one dataset (a grid) shows its non-default parameters too.\n"
     "The published-values file has the columns dataset,algorithm,params,cutoff,metric,value,\n"
     "source; its params (key=value;...) must all appear in a result's params to match.\n"
     "\n"
@@ -38,7 +44,7 @@ static const char report_usage[] =
     "  -h, --help    this help\n";
 
 typedef struct report_options {
-    const char *metrics, *out, *datasets, *published;
+    const char *metrics, *out, *datasets, *published, *tuned;
     long cutoff;
     double alpha;
 } report_options;
@@ -52,7 +58,8 @@ static int parse_report_options(int argc, char **argv, report_options *o)
         OPT_DATASETS,
         OPT_PUBLISHED,
         OPT_CUTOFF,
-        OPT_ALPHA
+        OPT_ALPHA,
+        OPT_TUNED
     };
     static const struct option longopts[] = {{"metrics", required_argument, NULL, OPT_METRICS},
                                              {"out", required_argument, NULL, OPT_OUT},
@@ -60,9 +67,10 @@ static int parse_report_options(int argc, char **argv, report_options *o)
                                              {"published", required_argument, NULL, OPT_PUBLISHED},
                                              {"cutoff", required_argument, NULL, OPT_CUTOFF},
                                              {"alpha", required_argument, NULL, OPT_ALPHA},
+                                             {"tuned", required_argument, NULL, OPT_TUNED},
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
-    *o = (report_options){NULL, NULL, NULL, NULL, 20, 0.05};
+    *o = (report_options){NULL, NULL, NULL, NULL, NULL, 20, 0.05};
     int c, rc;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -73,6 +81,8 @@ static int parse_report_options(int argc, char **argv, report_options *o)
             o->metrics = optarg;
         } else if (c == OPT_OUT) {
             o->out = optarg;
+        } else if (c == OPT_TUNED) {
+            o->tuned = optarg;
         } else if (c == OPT_DATASETS) {
             o->datasets = optarg;
         } else if (c == OPT_PUBLISHED) {
@@ -130,8 +140,13 @@ static sbr_rc write_report(const report_options *o, const char *tables, sbr_summ
         rc = sbr_compare_build(s, cut, o->alpha, store_ranks, store, &cmp, err);
     if (rc == SBR_OK)
         rc = sbr_compare_write_csv(o->out, s, &cmp, err);
+    sbr_sheet tuned;
+    memset(&tuned, 0, sizeof tuned);
+    if (rc == SBR_OK && o->tuned != NULL)
+        rc = sbr_sheet_read(o->tuned, &tuned, err);
     if (rc == SBR_OK)
-        rc = sbr_tables_accuracy(tables, s, cut, &cmp, err);
+        rc = sbr_tables_accuracy_tuned(tables, s, cut, &cmp, o->tuned ? &tuned : NULL, err);
+    sbr_sheet_fini(&tuned);
     sbr_compare_fini(&cmp);
     sbr_rstore_free(store);
     if (rc == SBR_OK)
@@ -140,6 +155,8 @@ static sbr_rc write_report(const report_options *o, const char *tables, sbr_summ
         rc = sbr_tables_datasets(tables, o->datasets, err);
     if (rc == SBR_OK && o->published != NULL)
         rc = sbr_tables_reproduction(tables, s, o->published, err);
+    if (rc == SBR_OK && o->tuned != NULL)
+        rc = sbr_tables_tuned(tables, s, o->tuned, cut, err);
     s->sheet = NULL; /* the sheet goes now; the count of groups stays for the message */
     sbr_sheet_fini(&sh);
     return rc;
@@ -158,7 +175,7 @@ int sbr_cmd_report(int argc, char **argv)
         return SBR_EXIT_RUNTIME;
     }
     sbr_err err = {SBR_OK, ""};
-    sbr_summary s = {NULL, NULL, 0, {0, 0, 0, 0}};
+    sbr_summary s = {NULL, NULL, 0, {0, 0, 0, 0}, -1};
     sbr_rc rc = write_report(&o, tables, &s, &err);
     size_t n_groups = s.n;
     sbr_summary_fini(&s);

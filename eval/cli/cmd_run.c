@@ -13,6 +13,7 @@
 #include "data/synth.h"
 #include "eval/cli/cli.h"
 #include "eval/cli/mpi_pool.h"
+#include "eval/exp_tune.h"
 #include "eval/experiment.h"
 #include "eval/harness.h"
 #include "eval/job.h"
@@ -22,7 +23,8 @@
 
 static const char run_usage[] =
     "Usage: sbr run EXPERIMENT.ini [--threads N] [--force] [--only PATTERN]...\n"
-    "               [--per-session] [--dry-run]\n"
+    "               [--per-session] [--tune-trials N]\n"
+    "               [--tune-datasets 'A B'] [--dry-run]\n"
     "\n"
     "Runs every (dataset x slice x algorithm x parameter combination) job of an experiment\n"
     "file. Each job's rows (one per cutoff) go in one transaction into the results store\n"
@@ -43,7 +45,15 @@ static const char run_usage[] =
     "hands out the jobs, largest estimated cost first, to ranks 1..N-1 as they become free\n"
     "and alone writes the store; each rank loads a file once and keeps its slices. The\n"
     "rows are those of a one-process run (in the order the jobs finished). A rank that dies\n"
-    "ends the run; the rows stored stay, and a rerun runs only the jobs not stored.\n"
+    "ends the run; the rows stored stay, and a rerun runs only the jobs not stored. A\n"
+    "[tune] section is not spread over ranks yet: give --tune-trials 0 under mpirun.\n"
+    "\n"
+    "With a [tune] section, each dataset's first slice gives a validation split (the latest\n"
+    "share of its training sessions, [tune] valid) on which every tuned [algo LABEL] gets\n"
+    "the same number of search trials over its algorithm's default space, maximising MRR at\n"
+    "the first cutoff; the winner then runs on every slice as [algo LABEL-tuned]. Winners\n"
+    "are kept in <output>/tuned.csv (reused while the inputs are the same), each search's\n"
+    "trials in <output>/tuned/DATASET.LABEL.csv.\n"
     "\n"
     "  --threads N     override [run] threads\n"
     "  --force         run every selected job again, finished or not\n"
@@ -54,6 +64,8 @@ static const char run_usage[] =
     "  --per-session   also store each prediction's rank of its target (as [run]\n"
     "                  per_session = yes), so any metric can be recomputed without running\n"
     "                  again; a finished job without stored ranks then runs again\n"
+    "  --tune-trials N override [tune] trials (0: no tuning)\n"
+    "  --tune-datasets 'A B'  override [tune] datasets ('all': every dataset)\n"
     "  --dry-run       list the jobs and whether they are done, run nothing (it reads no\n"
     "                  data, so it does not see a changed input)\n"
     "  -h, --help      this help\n"
@@ -73,6 +85,8 @@ typedef struct runner {
     char datasets_csv[4096];
     sbr_job_spec *specs;
     size_t n_specs;
+    sbr_job_spec *tuned; /* the current dataset's tuned sections ([tune]) */
+    size_t n_tuned;
     sbr_rstore *store;
     char metrics[4096], store_path[4096];
     char fingerprint[SBR_RSTORE_FINGERPRINT]; /* of the current slice */
@@ -85,19 +99,24 @@ typedef struct runner {
 
 enum { MAX_ONLY = 32 };
 
-/* Whether --only selects the job (no --only selects every job). */
-static bool job_selected(const runner *r, const char *dataset, const sbr_job_spec *j)
+/* Whether --only selects the job of this label and algorithm on dataset (no --only selects
+ * every job). */
+static bool selected(const runner *r, const char *dataset, const char *label, const char *algo)
 {
     if (r->n_only == 0)
         return true;
     char both[256];
-    snprintf(both, sizeof both, "%s/%s", dataset, j->label);
+    snprintf(both, sizeof both, "%s/%s", dataset, label);
     for (size_t i = 0; i < r->n_only; i++)
-        if (fnmatch(r->only[i], j->label, 0) == 0 ||
-            fnmatch(r->only[i], j->spec.algo->name, 0) == 0 ||
+        if (fnmatch(r->only[i], label, 0) == 0 || fnmatch(r->only[i], algo, 0) == 0 ||
             fnmatch(r->only[i], dataset, 0) == 0 || fnmatch(r->only[i], both, 0) == 0)
             return true;
     return false;
+}
+
+static bool job_selected(const runner *r, const char *dataset, const sbr_job_spec *j)
+{
+    return selected(r, dataset, j->label, j->spec.algo->name);
 }
 
 /* Whether the store holds the job with the current slice's fingerprint (a dry run reads no
@@ -140,18 +159,17 @@ static void print_outcome(const runner *r, const char *dataset, const char *spli
         fprintf(stderr, "\r\033[K");
     char shown[512];
     sbr_specs_short_params(j->spec.algo->name, j->params, ',', shown, sizeof shown);
-    printf("%-14s %-12s %-7s %-40s MRR@%zu %.4f  HR@%zu %.4f  p90 %.1f us  %.1fs\n", dataset, split,
-           j->spec.algo->name, shown[0] ? shown : "(defaults)", x->cutoffs[x->n_cutoffs - 1],
+    printf("%-14s %-12s %-14s %-40s MRR@%zu %.4f  HR@%zu %.4f  p90 %.1f us  %.1fs\n", dataset, split,
+           j->label, shown[0] ? shown : "(defaults)", x->cutoffs[x->n_cutoffs - 1],
            o->mrr, x->cutoffs[x->n_cutoffs - 1], o->hr, o->p90_us, o->seconds);
     fflush(stdout);
 }
 
-/* Runs (or, when done or dry, skips) job i on one train/test pair and prints its outcome. */
-static sbr_rc run_job(runner *r, const char *dataset, const char *split, size_t i,
+/* Runs (or, when done or dry, skips) job j on one train/test pair and prints its outcome. */
+static sbr_rc run_job(runner *r, const char *dataset, const char *split, const sbr_job_spec *j,
                       const sbr_dataset *train, const sbr_dataset *test, sbr_err *err)
 {
     const sbr_experiment *x = r->x;
-    const sbr_job_spec *j = &r->specs[i];
     char what[768];
     snprintf(what, sizeof what, "%s/%s %s %s", dataset, split, j->spec.algo->name, j->params);
     if (!sbr_exp_algo_runs_on(&r->x->algos[j->section], dataset))
@@ -261,13 +279,91 @@ static sbr_rc run_loaded_slice(runner *r, const sbr_exp_dataset *d, size_t s, co
     char settings[512];
     sbr_job_settings(r->x, d, s, settings, sizeof settings);
     sbr_rstore_fingerprint(js->train, js->test, settings, r->fingerprint);
-    sbr_rc rc = sbr_job_store_part(r->store, d->name, split, "train", js->train, err);
+    sbr_rc rc =
+        sbr_job_store_part(r->store, d->name, split, "train", js->train, d->synthetic_time, err);
     if (rc == SBR_OK)
-        rc = sbr_job_store_part(r->store, d->name, split, "test", js->test, err);
+        rc = sbr_job_store_part(r->store, d->name, split, "test", js->test, d->synthetic_time, err);
     if (rc == SBR_OK)
         rc = sbr_rstore_export_parts(r->store, r->datasets_csv, err);
     for (size_t i = 0; i < r->n_specs && rc == SBR_OK; i++)
-        rc = run_job(r, d->name, split, i, js->train, js->test, err);
+        rc = run_job(r, d->name, split, &r->specs[i], js->train, js->test, err);
+    for (size_t i = 0; i < r->n_tuned && rc == SBR_OK; i++)
+        rc = run_job(r, d->name, split, &r->tuned[i], js->train, js->test, err);
+    return rc;
+}
+
+/* Whether section a is tuned on dataset d: [tune] wants it and --only selects its tuned job
+ * (by the section's algorithm: its spec's name). */
+static bool tune_selected(const runner *r, const sbr_exp_dataset *d, const sbr_exp_algo *a)
+{
+    char label[64], algo[64];
+    sbr_exp_tuned_label(a, label);
+    snprintf(algo, sizeof algo, "%.*s", (int)strcspn(a->spec, ":"), a->spec);
+    return sbr_exp_tune_wanted(r->x, a, d->name) && selected(r, d->name, label, algo);
+}
+
+/* The number of sections tuned on dataset d. */
+static size_t tuned_sections(const runner *r, const sbr_exp_dataset *d)
+{
+    size_t n = 0;
+    for (size_t a = 0; a < r->x->n_algos; a++)
+        n += tune_selected(r, d, &r->x->algos[a]);
+    return n;
+}
+
+/* [tune]: searches each tuned section's parameters on a validation split of the first slice's
+ * training set (eval/exp_tune.h) and keeps the winners in r->tuned for every slice. */
+static sbr_rc tune_dataset(runner *r, const sbr_exp_dataset *d, const sbr_dataset *train,
+                           sbr_err *err)
+{
+    const sbr_experiment *x = r->x;
+    size_t wanted = tuned_sections(r, d);
+    if (wanted == 0)
+        return SBR_OK;
+    r->tuned = calloc(wanted, sizeof *r->tuned);
+    if (r->tuned == NULL)
+        return sbr_err_set(err, SBR_ENOMEM, "run: out of memory");
+    sbr_split vs;
+    sbr_rc rc = sbr_split_last_sessions(train, x->tune.valid, &vs, err);
+    if (rc == SBR_OK)
+        printf("%-14s tuning %zu algorithms, %zu %s trials each: fit on %zu sessions, validate on "
+               "the latest %zu\n",
+               d->name, wanted, x->tune.trials, x->tune.tpe ? "TPE" : "random",
+               vs.train->n_sessions, vs.test->n_sessions);
+    for (size_t a = 0; a < x->n_algos && rc == SBR_OK; a++) {
+        const sbr_exp_algo *sec = &x->algos[a];
+        if (!tune_selected(r, d, sec))
+            continue;
+        if (isatty(STDERR_FILENO))
+            fprintf(stderr, "\r\033[K%s: tuning %s ...", d->name, sec->label);
+        sbr_tuned t;
+        rc = sbr_exp_tune_section(x, d->name, sec, &vs, &t, err);
+        if (isatty(STDERR_FILENO))
+            fprintf(stderr, "\r\033[K");
+        if (rc != SBR_OK)
+            break;
+        sbr_job_spec *j = &r->tuned[r->n_tuned];
+        j->spec = (sbr_spec)SBR_SPEC_EMPTY;
+        if ((rc = sbr_spec_parse(&j->spec, t.spec, err)) != SBR_OK)
+            break;
+        r->n_tuned++;
+        sbr_algo_format_params(j->spec.algo, j->spec.config, j->params, sizeof j->params);
+        sbr_exp_tuned_label(sec, j->label);
+        j->section = a;
+        size_t dropped; /* the rows of an earlier winner (say, of a smaller budget) */
+        if ((rc = sbr_rstore_drop_label(r->store, d->name, j->label, j->params, &dropped, err)) !=
+            SBR_OK)
+            break;
+        char shown[512];
+        sbr_specs_short_params(j->spec.algo->name, j->params, ',', shown, sizeof shown);
+        printf("%-14s tuned  %-14s valid MRR@%zu %.4f at trial %zu of %zu, %.1f s%s: %s\n", d->name,
+               sec->label, x->cutoffs[0], t.valid, t.best_trial + 1, x->tune.trials, t.seconds,
+               t.cached ? " (earlier search, same inputs)" : "", shown[0] ? shown : "(defaults)");
+        if (dropped > 0)
+            printf("%-14s removed %zu rows of an earlier %s winner\n", d->name, dropped, j->label);
+        fflush(stdout);
+    }
+    sbr_split_fini(&vs);
     return rc;
 }
 
@@ -285,8 +381,9 @@ static sbr_rc run_dataset(runner *r, const sbr_exp_dataset *d, sbr_err *err)
         if (!d->optional)
             return sbr_err_set(err, SBR_EIO, "dataset %s: %s not found", d->name, missing);
         printf("%-14s skipped: %s not found\n", d->name, missing);
-        r->skipped_missing += n_slices * r->n_specs;
-        r->finished += n_slices * r->n_specs;
+        size_t jobs = n_slices * (r->n_specs + (r->dry ? 0 : tuned_sections(r, d)));
+        r->skipped_missing += jobs;
+        r->finished += jobs;
         return SBR_OK;
     }
     sbr_job_slices js;
@@ -296,15 +393,20 @@ static sbr_rc run_dataset(runner *r, const sbr_exp_dataset *d, sbr_err *err)
         sbr_job_slice_name(d, s, synth_path, split, sizeof split);
         if (r->dry) {
             for (size_t i = 0; i < r->n_specs && rc == SBR_OK; i++)
-                rc = run_job(r, d->name, split, i, NULL, NULL, err);
+                rc = run_job(r, d->name, split, &r->specs[i], NULL, NULL, err);
             continue;
         }
         rc = sbr_job_slice_load(&js, d, s, synth_path, err);
+        if (rc == SBR_OK && s == 0)
+            rc = tune_dataset(r, d, js.train, err);
         if (rc == SBR_OK)
             rc = run_loaded_slice(r, d, s, split, &js, err);
         sbr_job_slice_release(&js);
     }
     sbr_job_slices_fini(&js);
+    sbr_job_specs_free(r->tuned, r->n_tuned);
+    r->tuned = NULL;
+    r->n_tuned = 0;
     return rc;
 }
 
@@ -335,7 +437,8 @@ static sbr_rc save_copy(const sbr_experiment *x, sbr_err *err)
 
 /* Parses the options. Returns -1 to go on, else the exit status (help, usage). */
 typedef struct run_args {
-    long threads;
+    long threads, tune_trials; /* -1: not given */
+    const char *tune_datasets; /* NULL: not given */
     bool dry, force, per_session;
     const char *only[MAX_ONLY];
     size_t n_only;
@@ -344,21 +447,38 @@ typedef struct run_args {
 
 static int parse_run_args(int argc, char **argv, run_args *a)
 {
-    enum { OPT_THREADS = CLI_OPT_FIRST_FREE, OPT_DRY, OPT_FORCE, OPT_ONLY, OPT_PER_SESSION };
-    static const struct option longopts[] = {{"threads", required_argument, NULL, OPT_THREADS},
-                                             {"dry-run", no_argument, NULL, OPT_DRY},
-                                             {"force", no_argument, NULL, OPT_FORCE},
-                                             {"only", required_argument, NULL, OPT_ONLY},
-                                             {"per-session", no_argument, NULL, OPT_PER_SESSION},
-                                             {"help", no_argument, NULL, 'h'},
-                                             {NULL, 0, NULL, 0}};
+    enum {
+        OPT_THREADS = CLI_OPT_FIRST_FREE,
+        OPT_DRY,
+        OPT_FORCE,
+        OPT_ONLY,
+        OPT_PER_SESSION,
+        OPT_TUNE_TRIALS,
+        OPT_TUNE_DATASETS
+    };
+    static const struct option longopts[] = {
+        {"threads", required_argument, NULL, OPT_THREADS},
+        {"dry-run", no_argument, NULL, OPT_DRY},
+        {"force", no_argument, NULL, OPT_FORCE},
+        {"only", required_argument, NULL, OPT_ONLY},
+        {"per-session", no_argument, NULL, OPT_PER_SESSION},
+        {"tune-trials", required_argument, NULL, OPT_TUNE_TRIALS},
+        {"tune-datasets", required_argument, NULL, OPT_TUNE_DATASETS},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
     memset(a, 0, sizeof *a);
+    a->tune_trials = -1;
     int c, rc;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         if (c == 'h') {
             fputs(run_usage, stdout);
             return SBR_EXIT_OK;
+        } else if (c == OPT_TUNE_TRIALS) {
+            if ((rc = cli_count("run", "tune-trials", optarg, 0, 100000, &a->tune_trials)) != 0)
+                return rc;
+        } else if (c == OPT_TUNE_DATASETS) {
+            a->tune_datasets = optarg;
         } else if (c == OPT_THREADS) {
             if ((rc = cli_count("run", "threads", optarg, 1, 1024, &a->threads)) != 0)
                 return rc;
@@ -422,11 +542,22 @@ static int open_runner(runner *r, sbr_experiment *x, const run_args *a)
     if (status == SBR_EXIT_OK &&
         sbr_rstore_open(r->store_path, r->metrics, r->datasets_csv, &r->store, &err) != SBR_OK)
         status = cli_fail(&err);
-    for (size_t d = 0; d < x->n_datasets; d++)
+    for (size_t d = 0; d < x->n_datasets; d++) {
+        size_t slices = sbr_exp_dataset_slices(&x->datasets[d]);
         for (size_t i = 0; i < r->n_specs; i++)
             r->total += sbr_exp_algo_runs_on(&x->algos[r->specs[i].section], x->datasets[d].name)
-                            ? sbr_exp_dataset_slices(&x->datasets[d])
+                            ? slices
                             : 0;
+        r->total += dry ? 0 : tuned_sections(r, &x->datasets[d]) * slices;
+    }
+    if (status == SBR_EXIT_OK && !dry && x->tune.trials > 0) {
+        char tuned_dir[4096];
+        snprintf(tuned_dir, sizeof tuned_dir, "%s/tuned", x->output);
+        if (cli_make_dirs(tuned_dir) != 0) {
+            fprintf(stderr, "sbr: %s: cannot create: %s\n", tuned_dir, strerror(errno));
+            status = SBR_EXIT_RUNTIME;
+        }
+    }
     if (status == SBR_EXIT_OK && !dry && save_copy(x, &err) != SBR_OK)
         status = cli_fail(&err);
     return status;
@@ -768,8 +899,8 @@ static sbr_rc cache_slice(const sbr_experiment *x, worker_cache *wc, const job_r
     sbr_job_settings(x, d, jr->s, settings, sizeof settings);
     sbr_rstore_fingerprint(s->train, s->test, settings, m->fingerprint);
     split_name_of(x, jr, split, sizeof split);
-    sbr_job_part_cells(m->parts[0], d->name, split, "train", s->train);
-    sbr_job_part_cells(m->parts[1], d->name, split, "test", s->test);
+    sbr_job_part_cells(m->parts[0], d->name, split, "train", s->train, d->synthetic_time);
+    sbr_job_part_cells(m->parts[1], d->name, split, "test", s->test, d->synthetic_time);
     wc->loaded[jr->slice] = true;
     return SBR_OK;
 }
@@ -880,6 +1011,27 @@ static int work(const sbr_experiment *x)
     return rc == SBR_OK ? SBR_EXIT_OK : SBR_EXIT_RUNTIME;
 }
 
+/* --tune-datasets: 'all', or names of [dataset]s. Returns the exit status. */
+static int tune_datasets_option(sbr_experiment *x, const char *names)
+{
+    if (strcmp(names, "all") == 0)
+        names = "";
+    if (strlen(names) >= sizeof x->tune.datasets)
+        return cli_usage_error("run", "--tune-datasets: too long");
+    char list[sizeof x->tune.datasets];
+    snprintf(list, sizeof list, "%s", names);
+    char *save = NULL;
+    for (char *p = strtok_r(list, " \t", &save); p != NULL; p = strtok_r(NULL, " \t", &save)) {
+        bool known = false;
+        for (size_t d = 0; d < x->n_datasets && !known; d++)
+            known = strcmp(x->datasets[d].name, p) == 0;
+        if (!known)
+            return cli_usage_error("run", "--tune-datasets: %s has no [dataset %s]", x->path, p);
+    }
+    snprintf(x->tune.datasets, sizeof x->tune.datasets, "%s", names);
+    return SBR_EXIT_OK;
+}
+
 int sbr_cmd_run(int argc, char **argv)
 {
     run_args a;
@@ -898,8 +1050,25 @@ int sbr_cmd_run(int argc, char **argv)
         x->threads = (int)a.threads;
     if (a.per_session)
         x->per_session = true;
+    if (a.tune_trials >= 0)
+        x->tune.trials = (size_t)a.tune_trials;
+    if (a.tune_datasets != NULL &&
+        (status = tune_datasets_option(x, a.tune_datasets)) != SBR_EXIT_OK) {
+        free(x);
+        return status;
+    }
     /* Under MPI with workers: rank 0 coordinates, the others work; a dry run is rank 0's. */
     bool pooled = cli_mpi_size() > 1 && !a.dry;
+    if (pooled && x->tune.trials > 0) {
+        if (cli_mpi_rank() == 0)
+            fprintf(stderr,
+                    "sbr run: %s has a [tune] section, which sbr run does not spread over MPI "
+                    "ranks yet: run it without mpirun, or with --tune-trials 0 (the tuned jobs "
+                    "left out)\n",
+                    x->path);
+        free(x);
+        return SBR_EXIT_USAGE;
+    }
     if (cli_mpi_rank() != 0) {
         status = pooled ? work(x) : SBR_EXIT_OK;
         free(x);

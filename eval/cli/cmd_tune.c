@@ -1,5 +1,7 @@
 /* `sbr tune`: hyperparameter search on a validation split. */
+#define _XOPEN_SOURCE 700 /* realpath */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -226,10 +228,19 @@ static void free_tune_data(tune_data *d)
     sbr_split_fini(&d->vs);
 }
 
-/* best.ini: the winner as an experiment file for `sbr run`. */
+/* path made absolute (the file exists: it was read), for best.ini, whose relative paths
+ * would be read relative to its own folder; path itself when that fails. */
+static const char *absolute(const char *path, char buf[PATH_MAX])
+{
+    return realpath(path, buf) != NULL ? buf : path;
+}
+
+/* best.ini: the winner as an experiment file for `sbr run`, in --out, with its output folder
+ * beside it (best/) and the data files by absolute path. */
 static sbr_rc write_best_ini(const tune_args *a, const sbr_study *st, double value,
                              const char *spec, sbr_err *err)
 {
+    char train[PATH_MAX], test[PATH_MAX];
     char path[4096];
     snprintf(path, sizeof path, "%s/best.ini", a->out);
     sbr_out *o;
@@ -238,13 +249,13 @@ static sbr_rc write_best_ini(const tune_args *a, const sbr_study *st, double val
         return rc;
     sbr_out_printf(o,
                    "# written by sbr tune (%s, %ld trials, seed %ld): validation "
-                   "%s@%zu %.6f\n[run]\noutput = %s/best\ncutoffs = %zu\n\n"
+                   "%s@%zu %.6f\n[run]\noutput = best\ncutoffs = %zu\n\n"
                    "[dataset tuned]\ntrain = %s\ntest = %s\n\n[algo best]\n"
                    "spec = %s\n",
                    sbr_tune_method_name(a->to.method), a->trials, a->seed,
-                   sbr_objective_name(st->metric), st->cutoff, value, a->out, st->cutoff,
-                   a->full ? a->full : a->train,
-                   a->test ? a->test : (a->valid ? a->valid : a->train), spec);
+                   sbr_objective_name(st->metric), st->cutoff, value, st->cutoff,
+                   absolute(a->full ? a->full : a->train, train),
+                   absolute(a->test ? a->test : (a->valid ? a->valid : a->train), test), spec);
     return sbr_out_commit(o, err);
 }
 
