@@ -760,3 +760,30 @@ sbr_rc sbr_rstore_get_ranks(sbr_rstore *st, const char *dataset, const char *spl
     sqlite3_finalize(s);
     return rc;
 }
+
+sbr_rc sbr_rstore_get_label(sbr_rstore *st, const char *dataset, const char *algorithm,
+                            const char *params, char *out, size_t size, sbr_err *err)
+{
+    out[0] = '\0';
+    sqlite3_stmt *s;
+    sbr_rc rc = db_prepare(st,
+                           "SELECT label FROM results WHERE dataset=? AND algorithm=? AND params=? "
+                           "ORDER BY seq LIMIT 1",
+                           &s, err);
+    if (rc != SBR_OK)
+        return rc;
+    const char *key[3] = {dataset, algorithm, params};
+    for (int k = 0; k < 3; k++)
+        sqlite3_bind_text(s, k + 1, key[k], -1, SQLITE_TRANSIENT);
+    int step = sqlite3_step(s);
+    const unsigned char *text = step == SQLITE_ROW ? sqlite3_column_text(s, 0) : NULL;
+    if (step == SQLITE_ROW && text != NULL && text[0] != '\0')
+        snprintf(out, size, "%s", (const char *)text);
+    else if (step == SQLITE_ROW || step == SQLITE_DONE)
+        rc = sbr_err_set(err, SBR_EINVAL, "%s: no label stored for %s %s %s", st->path, dataset,
+                         algorithm, params);
+    else
+        rc = db_fail(st, err, "select a label from results");
+    sqlite3_finalize(s);
+    return rc;
+}

@@ -117,6 +117,11 @@ sbr_rc sbr_rstore_get_ranks(sbr_rstore *st, const char *dataset, const char *spl
                             const char *algorithm, const char *params, uint32_t **out, size_t *n,
                             sbr_err *err);
 
+/* The [algo] label stored with the rows of (dataset, algorithm, params) (the first written), into
+ * out (cut to size). Errors: SBR_EINVAL (no such row, or an empty label), SBR_EIO. */
+sbr_rc sbr_rstore_get_label(sbr_rstore *st, const char *dataset, const char *algorithm,
+                            const char *params, char *out, size_t size, sbr_err *err);
+
 /* The fingerprint of a job's inputs: a 128-bit hash, as 32 hex digits, of the train and the
  * test set actually used (every column of each loaded dataset: offsets, dense items, times,
  * row ordinals, session and item ids, and the counts), followed by `settings` (the split

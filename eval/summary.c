@@ -113,6 +113,11 @@ static bool same_group(const sbr_summary *s, size_t a, size_t b)
     return true;
 }
 
+bool sbr_summary_row_in(const sbr_summary *s, const sbr_summary_group *g, size_t r)
+{
+    return same_group(s, g->first_row, r);
+}
+
 sbr_rc sbr_summary_build(const sbr_sheet *sh, sbr_summary *s, sbr_err *err)
 {
     static const char *const keys[SBR_KEY_N] = {"dataset", "algorithm", "params", "cutoff"};
