@@ -74,21 +74,23 @@ figure() { [ -f "$P/figures/$2.png" ] && printf '![%s](figures/%s.png)\n\n*%s*\n
     section "Reproduction of published results" reproduction
     section "Datasets" datasets
     section "Accuracy" accuracy
-    figure "Accuracy per algorithm and dataset: MRR@20 and HR@20, mean over slices with min..max bars" accuracy
+    figure "Accuracy per dataset (one panel each): MRR@20 and HR@20, mean over slices with ±sd bars" accuracy
+    figure "MRR@k for k = 1..20 per dataset, from the stored rank of every prediction" accuracy_at_k_mrr
+    figure "HR@k for k = 1..20 per dataset" accuracy_at_k_hr
     section "Latency" latency
-    figure "Latency distribution per algorithm (one thread, log scale)" latency
-    figure "Accuracy versus p90 latency" accuracy_latency
-    printf '## VMIS-kNN: sensitivity to m and k, and latency (Serenade, SIGMOD 2022)\n\n'
-    for f in "$P"/figures/sensitivity_*.png; do
+    figure "Latency per dataset (one thread, log scale): p90, p50..p99.5 and the maximum" latency
+    figure "MRR@20 against p90 latency per dataset, with the Pareto front" accuracy_latency
+    figure "MRR@20 against catalogue coverage per dataset" coverage
+    figure "MRR@20 against the popularity of the recommended items per dataset" popularity
+    printf '## Grids: VMIS-kNN sensitivity to m and k, and latency (Serenade, SIGMOD 2022)\n\n'
+    for f in "$P"/figures/*grid_*.png; do
         [ -f "$f" ] || continue
         b=$(basename "$f" .png)
-        figure "VMIS-kNN MRR@20 and Precision@20 over m x k on ${b#sensitivity_}" "$b"
+        figure "Heat map $b: one colour scale across datasets, the best MRR@20 cell outlined" "$b"
     done
-    for f in "$P"/figures/latency_mk_*.png; do
-        [ -f "$f" ] || continue
-        b=$(basename "$f" .png)
-        figure "VMIS-kNN p90 latency over m and k on ${b#latency_mk_}, V-SKNN for comparison" "$b"
-    done
+    printf '## Cost against training size\n\n'
+    figure "Fit time and model size against training clicks (sbr synth series, experiments/scale_fit.sh)" scale_fit
+    figure "Evaluation throughput at 1 and 2 threads" throughput
     if [ -f "$R/tune/summary.csv" ]; then
         printf '## Hyperparameter search (VMIS-kNN on serenade-toy, 50 trials per search)\n\n'
         printf '| method | seed | best validation MRR@20 | test MRR@20 (refitted) | best configuration |\n|---|---:|---:|---:|---|\n'
