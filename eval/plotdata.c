@@ -19,6 +19,7 @@ typedef struct plot_set {
     size_t n_ds, n_cfg;
     char (*label)[SBR_PLOT_LABEL]; /* n_cfg labels */
     unsigned char *ds_ranks;       /* n_ds: whether accuracy@k has a value there */
+    unsigned char *ds_len;         /* n_ds: whether latency by length has a value there */
 } plot_set;
 
 static const char *key(const plot_set *p, const sbr_summary_group *g, sbr_summary_key k)
@@ -35,6 +36,7 @@ static void plot_set_fini(plot_set *p)
     free(p->cfg_first);
     free(p->label);
     free(p->ds_ranks);
+    free(p->ds_len);
 }
 
 /* The configurations' labels: the user's names where they are unique, else the summary's. */
@@ -69,7 +71,7 @@ static sbr_rc make_labels(plot_set *p, sbr_err *err)
 static sbr_rc plot_set_build(const sbr_plotdata_in *in, plot_set *p, sbr_err *err)
 {
     const sbr_summary *s = in->s;
-    *p = (plot_set){in, s, NULL, NULL, NULL, 0, NULL, NULL, 0, 0, NULL, NULL};
+    *p = (plot_set){in, s, NULL, NULL, NULL, 0, NULL, NULL, 0, 0, NULL, NULL, NULL};
     size_t cap = s->n + 1;
     p->gi = calloc(cap, sizeof *p->gi);
     p->ds_of = calloc(cap, sizeof *p->ds_of);
@@ -77,8 +79,9 @@ static sbr_rc plot_set_build(const sbr_plotdata_in *in, plot_set *p, sbr_err *er
     p->ds_first = calloc(cap, sizeof *p->ds_first);
     p->cfg_first = calloc(cap, sizeof *p->cfg_first);
     p->ds_ranks = calloc(cap, sizeof *p->ds_ranks);
+    p->ds_len = calloc(cap, sizeof *p->ds_len);
     if (p->gi == NULL || p->ds_of == NULL || p->cfg_of == NULL || p->ds_first == NULL ||
-        p->cfg_first == NULL || p->ds_ranks == NULL)
+        p->cfg_first == NULL || p->ds_ranks == NULL || p->ds_len == NULL)
         return sbr_err_set(err, SBR_ENOMEM, "report: out of memory for the plot data");
     for (size_t i = 0; i < s->n; i++) {
         const sbr_summary_group *g = &s->g[i];
@@ -378,6 +381,95 @@ static sbr_rc write_atk(const char *dir, plot_set *p, sbr_plotdata_out *out, sbr
                 for (size_t m = 0; m < 2; m++)
                     for (size_t c = 0; c < nc; c++)
                         num(o, " %.6f", v[(d * nc + c) * per + m * SBR_PLOT_MAX_K + k]);
+                sbr_out_printf(o, "\n");
+            }
+        }
+        rc = sbr_out_commit(o, err);
+        out->files += rc == SBR_OK;
+    }
+    free(v);
+    free(cfg_has);
+    return rc;
+}
+
+/* ---- latency by prefix length ----------------------------------------------------------- */
+
+/* p50 and p90 per bucket of group g (p50[b], p90[b]): the mean over its splits that have
+ * predictions in the bucket; NaN where none. *has: some split had them stored. */
+static sbr_rc len_of(const plot_set *p, const sbr_summary_group *g, double *p50, double *p90,
+                     bool *has, sbr_err *err)
+{
+    const sbr_sheet *sh = p->s->sheet;
+    int c_split = sbr_sheet_col(sh, "split");
+    size_t n[SBR_LEN_BUCKETS] = {0};
+    for (size_t b = 0; b < SBR_LEN_BUCKETS; b++)
+        p50[b] = p90[b] = 0;
+    *has = false;
+    for (size_t r = g->first_row; r < sh->n_rows && c_split >= 0; r++) {
+        if (!sbr_summary_row_in(p->s, g, r))
+            continue;
+        sbr_lat_len l[SBR_LEN_BUCKETS];
+        sbr_rc rc = p->in->latlen(p->in->latlen_user, key(p, g, SBR_KEY_DATASET),
+                                  sbr_sheet_cell(sh, r, c_split), key(p, g, SBR_KEY_ALGORITHM),
+                                  key(p, g, SBR_KEY_PARAMS), l, err);
+        if (rc == SBR_EINVAL)
+            continue;
+        if (rc != SBR_OK)
+            return rc;
+        *has = true;
+        for (size_t b = 0; b < SBR_LEN_BUCKETS; b++)
+            if (l[b].n > 0) {
+                p50[b] += l[b].p50_us;
+                p90[b] += l[b].p90_us;
+                n[b]++;
+            }
+    }
+    for (size_t b = 0; b < SBR_LEN_BUCKETS; b++) {
+        p50[b] = n[b] > 0 ? p50[b] / (double)n[b] : NAN;
+        p90[b] = n[b] > 0 ? p90[b] / (double)n[b] : NAN;
+    }
+    *err = (sbr_err){SBR_OK, ""}; /* a job without them is not an error */
+    return SBR_OK;
+}
+
+static sbr_rc write_len(const char *dir, plot_set *p, sbr_plotdata_out *out, sbr_err *err)
+{
+    size_t nc = p->n_cfg, per = 2 * SBR_LEN_BUCKETS;
+    double *v = calloc(p->n_ds * nc * per + 1, sizeof *v);
+    bool *cfg_has = calloc(nc + 1, sizeof *cfg_has);
+    sbr_rc rc = SBR_OK;
+    if (v == NULL || cfg_has == NULL)
+        rc = sbr_err_set(err, SBR_ENOMEM, "report: out of memory for latency by length");
+    for (size_t i = 0; i < p->n_ds * nc * per && rc == SBR_OK; i++)
+        v[i] = NAN;
+    for (size_t i = 0; i < p->n && rc == SBR_OK && p->in->latlen != NULL; i++) {
+        double *at = v + (p->ds_of[i] * nc + p->cfg_of[i]) * per;
+        bool has;
+        rc = len_of(p, &p->s->g[p->gi[i]], at, at + SBR_LEN_BUCKETS, &has, err);
+        cfg_has[p->cfg_of[i]] |= has;
+        p->ds_len[p->ds_of[i]] |= has;
+    }
+    out->with_len = 0;
+    for (size_t c = 0; c < nc; c++)
+        out->with_len += cfg_has[c];
+    sbr_out *o = NULL;
+    if (rc == SBR_OK && out->with_len > 0)
+        rc = open_file(dir, "latency_len.dat", &o, err);
+    if (rc == SBR_OK && o != NULL) {
+        sbr_out_printf(o, "# Latency (us) by prefix length per dataset: the mean over splits of "
+                          "each split's percentile\n# len_lo len_hi");
+        for (int m = 0; m < 2; m++)
+            for (size_t c = 1; c <= nc; c++)
+                sbr_out_printf(o, " %s%zu", m == 0 ? "p50_" : "p90_", c);
+        sbr_out_printf(o, "\n");
+        for (size_t d = 0; d < p->n_ds; d++) {
+            block(o, p, d);
+            for (size_t b = 0; b < SBR_LEN_BUCKETS; b++) {
+                sbr_out_printf(o, "%u %u", sbr_len_bucket_lo[b],
+                               b + 1 < SBR_LEN_BUCKETS ? sbr_len_bucket_lo[b + 1] - 1 : 0);
+                for (size_t m = 0; m < 2; m++)
+                    for (size_t c = 0; c < nc; c++)
+                        num(o, " %.3f", v[(d * nc + c) * per + m * SBR_LEN_BUCKETS + b]);
                 sbr_out_printf(o, "\n");
             }
         }
@@ -719,7 +811,7 @@ static void gp_array(sbr_out *o, const char *name, size_t n, const char *const *
 enum { META_TEXT = 1024 };
 
 static sbr_rc write_meta(const char *dir, const plot_set *p, const grid *grids, size_t n_grids,
-                         bool has_ranks, sbr_err *err)
+                         bool has_ranks, bool has_len, sbr_err *err)
 {
     size_t n = p->n_ds + 2 * p->n_cfg + 5 * n_grids + 1;
     char(*text)[META_TEXT] = calloc(n, sizeof *text);
@@ -741,20 +833,21 @@ static sbr_rc write_meta(const char *dir, const plot_set *p, const grid *grids, 
                           "data files beside it.\n");
         sbr_out_printf(o,
                        "cutoff = %s\nn_datasets = %zu\nn_configs = %zu\nhas_ranks = %d\n"
-                       "has_latency = %d\nn_grids = %zu\n",
-                       p->in->cutoff, p->n_ds, p->n_cfg, has_ranks, has_latency, n_grids);
+                       "has_latency = %d\nn_grids = %zu\nhas_len = %d\n",
+                       p->in->cutoff, p->n_ds, p->n_cfg, has_ranks, has_latency, n_grids, has_len);
         for (size_t d = 0; d < p->n_ds; d++)
             snprintf(text[d], META_TEXT, "%s", key(p, p->ds_first[d], SBR_KEY_DATASET));
         gp_array(o, "dataset", p->n_ds, ptr);
         /* Per dataset: whether it has accuracy@k values and latency (a panel without them
          * says so instead of plotting nothing). */
-        sbr_out_printf(o, "array ranks_on[%zu]\narray latency_on[%zu]\n", p->n_ds, p->n_ds);
+        sbr_out_printf(o, "array ranks_on[%zu]\narray latency_on[%zu]\narray len_on[%zu]\n",
+                       p->n_ds, p->n_ds, p->n_ds);
         for (size_t d = 0; d < p->n_ds; d++) {
             bool lat = false;
             for (size_t i = 0; i < p->n; i++)
                 lat |= p->ds_of[i] == d && isfinite(latency(&p->s->g[p->gi[i]], SBR_SUM_P90));
-            sbr_out_printf(o, "ranks_on[%zu] = %d\nlatency_on[%zu] = %d\n", d + 1, p->ds_ranks[d],
-                           d + 1, lat);
+            sbr_out_printf(o, "ranks_on[%zu] = %d\nlatency_on[%zu] = %d\nlen_on[%zu] = %d\n", d + 1,
+                           p->ds_ranks[d], d + 1, lat, d + 1, p->ds_len[d]);
         }
         char(*lab)[META_TEXT] = text + p->n_ds;
         for (size_t c = 0; c < p->n_cfg; c++) {
@@ -812,7 +905,7 @@ enum { MAX_GRIDS = 16 };
 sbr_rc sbr_plotdata_write(const char *dir, const sbr_plotdata_in *in, sbr_plotdata_out *out,
                           sbr_err *err)
 {
-    *out = (sbr_plotdata_out){0, 0, 0, 0, 0};
+    *out = (sbr_plotdata_out){0, 0, 0, 0, 0, 0};
     plot_set p;
     sbr_rc rc = plot_set_build(in, &p, err);
     grid *grids = calloc(MAX_GRIDS, sizeof *grids);
@@ -827,14 +920,16 @@ sbr_rc sbr_plotdata_write(const char *dir, const sbr_plotdata_in *in, sbr_plotda
     if (rc == SBR_OK)
         rc = write_atk(dir, &p, out, err);
     if (rc == SBR_OK)
+        rc = write_len(dir, &p, out, err);
+    if (rc == SBR_OK)
         out->grids = find_grids(&p, grids, MAX_GRIDS);
     for (size_t i = 0; i < out->grids && rc == SBR_OK; i++)
         if ((rc = write_grid(dir, &p, &grids[i], err)) == SBR_OK)
             out->files++;
     if (rc == SBR_OK && (rc = write_cost(dir, &p, err)) == SBR_OK)
         out->files++;
-    if (rc == SBR_OK &&
-        (rc = write_meta(dir, &p, grids, out->grids, out->with_ranks > 0, err)) == SBR_OK)
+    if (rc == SBR_OK && (rc = write_meta(dir, &p, grids, out->grids, out->with_ranks > 0,
+                                         out->with_len > 0, err)) == SBR_OK)
         out->files++;
     free(grids);
     plot_set_fini(&p);

@@ -29,6 +29,11 @@
  *                  (grid_datasets in meta.gp), x y xi yi mrr hr precision p90_us best, by x then
  *                  y; xi, yi: the positions of x and y among the grid's values (0-based, over
  *                  all datasets); best is 1 on the dataset's highest MRR (the first on ties).
+ *   latency_len.dat per dataset: one row per prefix-length bucket (eval/harness.h): len_lo
+ *                  len_hi (0: no end), then p50 of configurations 1..n, then p90 of 1..n, in
+ *                  microseconds: the mean over splits of each split's percentile in the bucket
+ *                  (splits with no prediction there left out); NaN where a configuration has
+ *                  none. Written only when some job has them (meta.gp: has_len, len_on[]).
  *   cost.dat       per configuration: train_clicks fit_s model_bytes n_predictions eval_s
  *                  events_per_s threads dataset, by train_clicks ascending; train_clicks is the
  *                  mean over splits of the training part's clicks (from the datasets file; NaN
@@ -42,6 +47,7 @@
 
 #include "data/common.h"
 #include "eval/compare.h"
+#include "eval/harness.h"
 #include "eval/summary.h"
 
 enum { SBR_PLOT_MAX_K = 20, SBR_PLOT_LABEL = 256 };
@@ -51,6 +57,12 @@ enum { SBR_PLOT_MAX_K = 20, SBR_PLOT_LABEL = 256 };
 typedef sbr_rc (*sbr_label_fn)(void *user, const char *dataset, const char *algorithm,
                                const char *params, char *out, size_t size, sbr_err *err);
 
+/* A job's latency by prefix length (eval/harness.h), into out; SBR_EINVAL: none stored (NaN);
+ * other errors stop the writing. */
+typedef sbr_rc (*sbr_latlen_fn)(void *user, const char *dataset, const char *split,
+                                const char *algorithm, const char *params,
+                                sbr_lat_len out[SBR_LEN_BUCKETS], sbr_err *err);
+
 typedef struct sbr_plotdata_in {
     const sbr_summary *s;   /* with its sheet, which needs a "split" column for ranks */
     const char *cutoff;     /* the cutoff the figures show, e.g. "20" */
@@ -59,6 +71,8 @@ typedef struct sbr_plotdata_in {
     const sbr_sheet *parts; /* datasets.csv (dataset, split, part, clicks, ...); may be NULL */
     sbr_label_fn label;     /* NULL: every label is sbr_summary_label's */
     void *label_user;
+    sbr_latlen_fn latlen; /* NULL: no latency_len.dat */
+    void *latlen_user;
 } sbr_plotdata_in;
 
 typedef struct sbr_plotdata_out {
@@ -67,6 +81,7 @@ typedef struct sbr_plotdata_out {
     size_t configs;    /* configurations */
     size_t grids;      /* grid_*.dat files */
     size_t with_ranks; /* configurations with accuracy@k on some dataset */
+    size_t with_len;   /* configurations with latency by prefix length on some dataset */
 } sbr_plotdata_out;
 
 /* Writes the files above into dir (which must exist). Errors: SBR_EINVAL (path too long),

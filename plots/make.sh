@@ -1,7 +1,7 @@
 #!/bin/sh
 # Renders every figure of a results folder as PNG and PDF into <results>/figures/, from the plot
 # data `sbr report` writes (<folder>/plots/meta.gp and *.dat; eval/plotdata.h):
-#   RESULTS_DIR/plots           accuracy, latency, accuracy_latency, coverage, popularity,
+#   RESULTS_DIR/plots           accuracy, latency, latency_length, accuracy_latency, coverage, popularity,
 #                               accuracy_at_k_mrr/hr (with stored ranks), and any grid
 #   RESULTS_DIR/<study>/plots   the grids of that study (sensitivity, latency): heat maps
 #   RESULTS_DIR/scale/plots     scale_fit; with scale/threads1/plots: throughput
@@ -52,6 +52,11 @@ echo "figures from $P:"
 figure accuracy accuracy "$P" accuracy.dat ""
 if [ "$(meta "$P" has_latency)" = 1 ]; then
     figure latency latency "$P" tradeoff.dat ""
+    if [ "$(meta "$P" has_len)" = 1 ]; then
+        figure latency_length latency_len "$P" latency_len.dat ""
+    else
+        echo "  (no latency by prefix length stored: no latency_length figure; rerun the jobs with this sbr)" >&2
+    fi
     figure accuracy_latency tradeoff "$P" pareto.dat "xcol=3; xname='p90 latency per prediction (µs, log)'; logx=1; front=1; what='p90 latency'"
 else
     echo "  (no latency measured: no latency or accuracy_latency figure)" >&2

@@ -7,7 +7,7 @@ pw = 420
 ph = 360
 eval start_figure
 f = data."/cost.dat"
-set multiplot layout rows, cols title "Cost against training size (sbr synth logs; fit on 2 threads where the algorithm uses them)" font ",11"
+set multiplot layout rows, cols title "Fit time and model size against training size (sbr synth click logs, 100 days each)" font ",11"
 set logscale xy
 set format x "%.0s%c"
 set xlabel "training clicks"

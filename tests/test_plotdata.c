@@ -3,6 +3,7 @@
  * the program's output. */
 #include <CUnit/CUnit.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +48,28 @@ static sbr_rc fetch(void *user, const char *ds, const char *split, const char *a
     memcpy(*out, strcmp(split, "w0") == 0 ? w0 : w1, sizeof w0);
     *n = 4;
     return SBR_OK;
+}
+
+/* Latency by prefix length: A on d1 w0 {bucket 0: n 2, p50 1, p90 3; bucket 1: n 1, 5, 5}, w1
+ * {bucket 0: n 1, 3, 7; bucket 1: none}; C on d1 w0 only {bucket 2: n 4, 10, 20}. */
+static sbr_rc by_len(void *user, const char *ds, const char *split, const char *algo,
+                     const char *params, sbr_lat_len out[SBR_LEN_BUCKETS], sbr_err *err)
+{
+    (void)user;
+    (void)params;
+    memset(out, 0, SBR_LEN_BUCKETS * sizeof *out);
+    bool w0 = strcmp(split, "w0") == 0;
+    if (strcmp(ds, "d1") == 0 && strcmp(algo, "A") == 0) {
+        out[0] = w0 ? (sbr_lat_len){2, 1, 3} : (sbr_lat_len){1, 3, 7};
+        if (w0)
+            out[1] = (sbr_lat_len){1, 5, 5};
+        return SBR_OK;
+    }
+    if (strcmp(ds, "d1") == 0 && strcmp(algo, "C") == 0 && w0) {
+        out[2] = (sbr_lat_len){4, 10, 20};
+        return SBR_OK;
+    }
+    return sbr_err_set(err, SBR_EINVAL, "none");
 }
 
 /* A is called "alpha" by the user; B and C have no name. */
@@ -112,7 +135,7 @@ static void write_all(const char *csv, sbr_plotdata_out *po, const char **dir)
     snprintf(path, sizeof path, "%s/plotdata%d", test_tmpdir(), calls++);
     mkdir(path, 0700);
     *dir = path;
-    sbr_plotdata_in in = {&s, "20", fetch, NULL, &parts, name, NULL};
+    sbr_plotdata_in in = {&s, "20", fetch, NULL, &parts, name, NULL, by_len, NULL};
     CU_ASSERT_EQUAL(sbr_plotdata_write(*dir, &in, po, &e), SBR_OK);
     sbr_summary_fini(&s);
     sbr_sheet_fini(&sh);
@@ -159,10 +182,43 @@ static void test_accuracy_tradeoff_and_front(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(meta, "\nn_datasets = 2\nn_configs = 3\nhas_ranks = 1\n"
                                         "has_latency = 1\nn_grids = 0\n"));
     CU_ASSERT_PTR_NOT_NULL(strstr(meta, "dataset[1] = \"d1\"\ndataset[2] = \"d2\"\n"));
-    CU_ASSERT_PTR_NOT_NULL(strstr(meta, "ranks_on[1] = 1\nlatency_on[1] = 1\nranks_on[2] = 0\n"
-                                        "latency_on[2] = 0\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(meta, "ranks_on[1] = 1\nlatency_on[1] = 1\nlen_on[1] = 1\n"
+                                        "ranks_on[2] = 0\nlatency_on[2] = 0\nlen_on[2] = 0\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(meta, "\nhas_len = 1\n"));
     CU_ASSERT_PTR_NOT_NULL(strstr(meta, "label[1] = \"alpha\"\nlabel[2] = \"B\"\n"));
     free(meta);
+}
+
+static void test_latency_by_prefix_length(void)
+{
+    sbr_plotdata_out po;
+    const char *dir;
+    write_all(metrics_csv, &po, &dir);
+    CU_ASSERT_EQUAL(po.with_len, 2);
+    /* Columns: the bucket's prefix lengths, p50 of configurations 1..3, p90 of 1..3. A: bucket
+     * 0 over both splits, p50 (1 + 3) / 2, p90 (3 + 7) / 2; bucket 1 only w0 had predictions
+     * there. C: bucket 2 from w0 (w1 has none stored). Buckets 6-7 ... 31+ (len_hi 0) empty. */
+    char *text = read_out(dir, "latency_len.dat");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+    char *got = data_lines(text);
+    const char *want = "1 1 2.000 NaN NaN 5.000 NaN NaN\n"
+                       "2 2 5.000 NaN NaN 5.000 NaN NaN\n"
+                       "3 3 NaN NaN 10.000 NaN NaN 20.000\n"
+                       "4 4 NaN NaN NaN NaN NaN NaN\n"
+                       "5 5 NaN NaN NaN NaN NaN NaN\n"
+                       "6 7 NaN NaN NaN NaN NaN NaN\n"
+                       "8 10 NaN NaN NaN NaN NaN NaN\n"
+                       "11 15 NaN NaN NaN NaN NaN NaN\n"
+                       "16 20 NaN NaN NaN NaN NaN NaN\n"
+                       "21 30 NaN NaN NaN NaN NaN NaN\n"
+                       "31 0 NaN NaN NaN NaN NaN NaN\n"
+                       "\n\n"
+                       "1 1 NaN NaN NaN NaN NaN NaN\n";
+    CU_ASSERT_EQUAL(strncmp(got, want, strlen(want)), 0);
+    if (strncmp(got, want, strlen(want)) != 0)
+        fprintf(stderr, "\nlatency_len.dat: got\n%s\n", got);
+    free(got);
+    free(text);
 }
 
 static void test_accuracy_at_every_k(void)
@@ -239,6 +295,7 @@ static void test_grids(void)
 static CU_TestInfo tests[] = {
     {"accuracy, trade-off and the Pareto front", test_accuracy_tradeoff_and_front},
     {"accuracy at every k from the ranks", test_accuracy_at_every_k},
+    {"latency by prefix length", test_latency_by_prefix_length},
     {"grids of two numeric parameters", test_grids},
     CU_TEST_INFO_NULL,
 };

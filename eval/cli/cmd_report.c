@@ -114,6 +114,14 @@ static sbr_rc store_label(void *user, const char *dataset, const char *algorithm
     return sbr_rstore_get_label(user, dataset, algorithm, params, out, size, err);
 }
 
+/* A job's latency by prefix length, from the results store (user). */
+static sbr_rc store_latency_len(void *user, const char *dataset, const char *split,
+                                const char *algorithm, const char *params,
+                                sbr_lat_len out[SBR_LEN_BUCKETS], sbr_err *err)
+{
+    return sbr_rstore_get_latency_len(user, dataset, split, algorithm, params, out, err);
+}
+
 /* Writes DIR/plots/ from the summary (and the datasets file, when given); *plots: what. */
 static sbr_rc write_plot_data(const report_options *o, const sbr_summary *s, const char *cut,
                               sbr_rstore *store, sbr_plotdata_out *plots, sbr_err *err)
@@ -132,6 +140,8 @@ static sbr_rc write_plot_data(const report_options *o, const sbr_summary *s, con
                           store,
                           o->datasets != NULL ? &parts : NULL,
                           store != NULL ? store_label : NULL,
+                          store,
+                          store != NULL ? store_latency_len : NULL,
                           store};
     if (rc == SBR_OK)
         rc = sbr_plotdata_write(dir, &in, plots, err);
@@ -199,7 +209,7 @@ int sbr_cmd_report(int argc, char **argv)
     }
     sbr_err err = {SBR_OK, ""};
     sbr_summary s = {NULL, NULL, 0, {0, 0, 0, 0}};
-    sbr_plotdata_out plots = {0, 0, 0, 0, 0};
+    sbr_plotdata_out plots = {0, 0, 0, 0, 0, 0};
     sbr_rc rc = write_report(&o, tables, &s, &plots, &err);
     size_t n_groups = s.n;
     sbr_summary_fini(&s);
