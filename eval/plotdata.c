@@ -154,34 +154,42 @@ static double latency(const sbr_summary_group *g, sbr_summary_metric m)
     return v > 0 ? v : NAN;
 }
 
-static sbr_rc write_accuracy(const char *dir, const plot_set *p, sbr_err *err)
+/* Writes one row of a per-dataset file: group p->gi[i]'s values after its configuration. */
+typedef void (*row_fn)(sbr_out *o, const plot_set *p, size_t i);
+
+/* Writes file: the header lines `what` (after "# <title> at cutoff N ..."), then per dataset a
+ * block of one row per group: its configuration, row's values, its label. */
+static sbr_rc write_rows(const char *dir, const plot_set *p, const char *file, const char *title,
+                         const char *cols, row_fn row, sbr_err *err)
 {
     sbr_out *o;
-    sbr_rc rc = open_file(dir, "accuracy.dat", &o, err);
+    sbr_rc rc = open_file(dir, file, &o, err);
     if (rc != SBR_OK)
         return rc;
-    sbr_out_printf(o,
-                   "# Accuracy at cutoff %s per dataset (one block each; written by sbr report)\n"
-                   "# config mrr mrr_sd hr hr_sd n_splits label\n",
-                   p->in->cutoff);
+    sbr_out_printf(o, "# %s at cutoff %s, one block per dataset (written by sbr report)\n# %s\n",
+                   title, p->in->cutoff, cols);
     for (size_t d = 0; d < p->n_ds; d++) {
         block(o, p, d);
         for (size_t i = 0; i < p->n; i++) {
             if (p->ds_of[i] != d)
                 continue;
-            const sbr_summary_group *g = &p->s->g[p->gi[i]];
-            const char *lab = p->label[p->cfg_of[i]];
             sbr_out_printf(o, "%zu", p->cfg_of[i] + 1);
-            num(o, " %.6f", mean(g, SBR_SUM_MRR));
-            num(o, " %.6f", sbr_summary_spread(g, SBR_SUM_MRR).sd);
-            num(o, " %.6f", mean(g, SBR_SUM_HR));
-            num(o, " %.6f", sbr_summary_spread(g, SBR_SUM_HR).sd);
-            sbr_out_printf(o, " %zu", g->n);
-            quoted(o, lab);
+            row(o, p, i);
+            quoted(o, p->label[p->cfg_of[i]]);
             sbr_out_printf(o, "\n");
         }
     }
     return sbr_out_commit(o, err);
+}
+
+static void accuracy_row(sbr_out *o, const plot_set *p, size_t i)
+{
+    const sbr_summary_group *g = &p->s->g[p->gi[i]];
+    num(o, " %.6f", mean(g, SBR_SUM_MRR));
+    num(o, " %.6f", sbr_summary_spread(g, SBR_SUM_MRR).sd);
+    num(o, " %.6f", mean(g, SBR_SUM_HR));
+    num(o, " %.6f", sbr_summary_spread(g, SBR_SUM_HR).sd);
+    sbr_out_printf(o, " %zu", g->n);
 }
 
 /* Whether group a is dominated by another of its dataset in (p90 lower, MRR higher). */
@@ -206,39 +214,28 @@ static bool on_front(const plot_set *p, size_t a)
     return isfinite(latency(g, SBR_SUM_P90)) && isfinite(mean(g, SBR_SUM_MRR)) && !dominated(p, a);
 }
 
-static sbr_rc write_tradeoff(const char *dir, const plot_set *p, sbr_err *err)
+static void tradeoff_row(sbr_out *o, const plot_set *p, size_t i)
 {
-    sbr_out *o;
-    sbr_rc rc = open_file(dir, "tradeoff.dat", &o, err);
-    if (rc != SBR_OK)
-        return rc;
-    sbr_out_printf(o,
-                   "# Accuracy at cutoff %s against latency, coverage and popularity per dataset\n"
-                   "# (one block each; latency in microseconds, NaN when not measured)\n"
-                   "# config p50_us p90_us p995_us max_us mrr hr coverage popularity pareto "
-                   "label\n",
-                   p->in->cutoff);
     static const sbr_summary_metric lat[] = {SBR_SUM_P50, SBR_SUM_P90, SBR_SUM_P995, SBR_SUM_MAX};
     static const sbr_summary_metric acc[] = {SBR_SUM_MRR, SBR_SUM_HR, SBR_SUM_COVERAGE,
                                              SBR_SUM_POPULARITY};
-    for (size_t d = 0; d < p->n_ds; d++) {
-        block(o, p, d);
-        for (size_t i = 0; i < p->n; i++) {
-            if (p->ds_of[i] != d)
-                continue;
-            const sbr_summary_group *g = &p->s->g[p->gi[i]];
-            const char *lab = p->label[p->cfg_of[i]];
-            sbr_out_printf(o, "%zu", p->cfg_of[i] + 1);
-            for (size_t l = 0; l < sizeof lat / sizeof lat[0]; l++)
-                num(o, " %.3f", latency(g, lat[l]));
-            for (size_t a = 0; a < sizeof acc / sizeof acc[0]; a++)
-                num(o, " %.6f", mean(g, acc[a]));
-            sbr_out_printf(o, " %d", on_front(p, i));
-            quoted(o, lab);
-            sbr_out_printf(o, "\n");
-        }
-    }
-    rc = sbr_out_commit(o, err);
+    const sbr_summary_group *g = &p->s->g[p->gi[i]];
+    for (size_t l = 0; l < sizeof lat / sizeof lat[0]; l++)
+        num(o, " %.3f", latency(g, lat[l]));
+    for (size_t a = 0; a < sizeof acc / sizeof acc[0]; a++)
+        num(o, " %.6f", mean(g, acc[a]));
+    sbr_out_printf(o, " %d", on_front(p, i));
+}
+
+static sbr_rc write_tradeoff(const char *dir, const plot_set *p, sbr_err *err)
+{
+    sbr_rc rc = write_rows(dir, p, "tradeoff.dat",
+                           "Accuracy against latency (us; NaN when not measured), coverage and "
+                           "popularity",
+                           "config p50_us p90_us p995_us max_us mrr hr coverage popularity pareto "
+                           "label",
+                           tradeoff_row, err);
+    sbr_out *o;
     if (rc == SBR_OK)
         rc = open_file(dir, "pareto.dat", &o, err);
     if (rc != SBR_OK)
@@ -344,52 +341,89 @@ static sbr_rc at_k(const plot_set *p, const sbr_summary_group *g, double *mrr, d
     return SBR_OK;
 }
 
-static sbr_rc write_atk(const char *dir, plot_set *p, sbr_plotdata_out *out, sbr_err *err)
+/* ---- per-dataset tables with a column per configuration (atk.dat, latency_len.dat) ----- */
+
+/* Two values per row (e.g. MRR@k and HR@k) of group g into a[rows] and b[rows]; *has: found. */
+typedef sbr_rc (*group_fn)(const plot_set *p, const sbr_summary_group *g, double *a, double *b,
+                           bool *has, sbr_err *err);
+
+typedef struct wide_spec {
+    const char *file, *header;       /* the file name; the first header line (without '#') */
+    const char *key_cols, *names[2]; /* the row's key columns; the two value columns' prefix */
+    size_t rows;
+    group_fn fn;
+    void (*key)(sbr_out *o, size_t row); /* writes the row's key columns */
+    const char *fmt;                     /* of the values */
+} wide_spec;
+
+/* Writes w->file when some configuration has values: per dataset, w->rows rows of the key and
+ * the two values of configurations 1..n. *with: configurations with values; has_ds[d]: dataset
+ * d has some. */
+static sbr_rc write_wide(const char *dir, const plot_set *p, const wide_spec *w,
+                         unsigned char *has_ds, size_t *with, size_t *files, sbr_err *err)
 {
-    size_t nc = p->n_cfg, per = 2 * SBR_PLOT_MAX_K;
+    size_t nc = p->n_cfg, per = 2 * w->rows;
     double *v = calloc(p->n_ds * nc * per + 1, sizeof *v);
     bool *cfg_has = calloc(nc + 1, sizeof *cfg_has);
     sbr_rc rc = SBR_OK;
     if (v == NULL || cfg_has == NULL)
-        rc = sbr_err_set(err, SBR_ENOMEM, "report: out of memory for accuracy@k");
+        rc = sbr_err_set(err, SBR_ENOMEM, "report: out of memory for %s", w->file);
     for (size_t i = 0; i < p->n_ds * nc * per && rc == SBR_OK; i++)
         v[i] = NAN;
     for (size_t i = 0; i < p->n && rc == SBR_OK; i++) {
         double *at = v + (p->ds_of[i] * nc + p->cfg_of[i]) * per;
         bool has;
-        rc = at_k(p, &p->s->g[p->gi[i]], at, at + SBR_PLOT_MAX_K, &has, err);
+        rc = w->fn(p, &p->s->g[p->gi[i]], at, at + w->rows, &has, err);
         cfg_has[p->cfg_of[i]] |= has;
-        p->ds_ranks[p->ds_of[i]] |= has;
+        has_ds[p->ds_of[i]] |= has;
     }
-    out->with_ranks = 0;
+    *with = 0;
     for (size_t c = 0; c < nc; c++)
-        out->with_ranks += cfg_has[c];
+        *with += cfg_has[c];
     sbr_out *o = NULL;
-    if (rc == SBR_OK && out->with_ranks > 0)
-        rc = open_file(dir, "atk.dat", &o, err);
+    if (rc == SBR_OK && *with > 0)
+        rc = open_file(dir, w->file, &o, err);
     if (rc == SBR_OK && o != NULL) {
-        sbr_out_printf(o, "# MRR@k and HR@k per dataset from the stored per-prediction ranks "
-                          "(mean over splits)\n# k");
+        sbr_out_printf(o, "# %s\n# %s", w->header, w->key_cols);
         for (int m = 0; m < 2; m++)
             for (size_t c = 1; c <= nc; c++)
-                sbr_out_printf(o, " %s%zu", m == 0 ? "mrr_" : "hr_", c);
+                sbr_out_printf(o, " %s%zu", w->names[m], c);
         sbr_out_printf(o, "\n");
         for (size_t d = 0; d < p->n_ds; d++) {
             block(o, p, d);
-            for (size_t k = 0; k < SBR_PLOT_MAX_K; k++) {
-                sbr_out_printf(o, "%zu", k + 1);
+            for (size_t r = 0; r < w->rows; r++) {
+                w->key(o, r);
                 for (size_t m = 0; m < 2; m++)
                     for (size_t c = 0; c < nc; c++)
-                        num(o, " %.6f", v[(d * nc + c) * per + m * SBR_PLOT_MAX_K + k]);
+                        num(o, w->fmt, v[(d * nc + c) * per + m * w->rows + r]);
                 sbr_out_printf(o, "\n");
             }
         }
         rc = sbr_out_commit(o, err);
-        out->files += rc == SBR_OK;
+        *files += rc == SBR_OK;
     }
     free(v);
     free(cfg_has);
     return rc;
+}
+
+static void k_key(sbr_out *o, size_t row)
+{
+    sbr_out_printf(o, "%zu", row + 1);
+}
+
+static sbr_rc write_atk(const char *dir, plot_set *p, sbr_plotdata_out *out, sbr_err *err)
+{
+    static const wide_spec w = {"atk.dat",
+                                "MRR@k and HR@k per dataset from the stored per-prediction ranks "
+                                "(mean over splits)",
+                                "k",
+                                {"mrr_", "hr_"},
+                                SBR_PLOT_MAX_K,
+                                at_k,
+                                k_key,
+                                " %.6f"};
+    return write_wide(dir, p, &w, p->ds_ranks, &out->with_ranks, &out->files, err);
 }
 
 /* ---- latency by prefix length ----------------------------------------------------------- */
@@ -432,53 +466,27 @@ static sbr_rc len_of(const plot_set *p, const sbr_summary_group *g, double *p50,
     return SBR_OK;
 }
 
+static void bucket_key(sbr_out *o, size_t b)
+{
+    sbr_out_printf(o, "%u %u", sbr_len_bucket_lo[b],
+                   b + 1 < SBR_LEN_BUCKETS ? sbr_len_bucket_lo[b + 1] - 1 : 0);
+}
+
 static sbr_rc write_len(const char *dir, plot_set *p, sbr_plotdata_out *out, sbr_err *err)
 {
-    size_t nc = p->n_cfg, per = 2 * SBR_LEN_BUCKETS;
-    double *v = calloc(p->n_ds * nc * per + 1, sizeof *v);
-    bool *cfg_has = calloc(nc + 1, sizeof *cfg_has);
-    sbr_rc rc = SBR_OK;
-    if (v == NULL || cfg_has == NULL)
-        rc = sbr_err_set(err, SBR_ENOMEM, "report: out of memory for latency by length");
-    for (size_t i = 0; i < p->n_ds * nc * per && rc == SBR_OK; i++)
-        v[i] = NAN;
-    for (size_t i = 0; i < p->n && rc == SBR_OK && p->in->latlen != NULL; i++) {
-        double *at = v + (p->ds_of[i] * nc + p->cfg_of[i]) * per;
-        bool has;
-        rc = len_of(p, &p->s->g[p->gi[i]], at, at + SBR_LEN_BUCKETS, &has, err);
-        cfg_has[p->cfg_of[i]] |= has;
-        p->ds_len[p->ds_of[i]] |= has;
-    }
+    static const wide_spec w = {"latency_len.dat",
+                                "Latency (us) by prefix length per dataset: the mean over splits "
+                                "of each split's percentile",
+                                "len_lo len_hi",
+                                {"p50_", "p90_"},
+                                SBR_LEN_BUCKETS,
+                                len_of,
+                                bucket_key,
+                                " %.3f"};
     out->with_len = 0;
-    for (size_t c = 0; c < nc; c++)
-        out->with_len += cfg_has[c];
-    sbr_out *o = NULL;
-    if (rc == SBR_OK && out->with_len > 0)
-        rc = open_file(dir, "latency_len.dat", &o, err);
-    if (rc == SBR_OK && o != NULL) {
-        sbr_out_printf(o, "# Latency (us) by prefix length per dataset: the mean over splits of "
-                          "each split's percentile\n# len_lo len_hi");
-        for (int m = 0; m < 2; m++)
-            for (size_t c = 1; c <= nc; c++)
-                sbr_out_printf(o, " %s%zu", m == 0 ? "p50_" : "p90_", c);
-        sbr_out_printf(o, "\n");
-        for (size_t d = 0; d < p->n_ds; d++) {
-            block(o, p, d);
-            for (size_t b = 0; b < SBR_LEN_BUCKETS; b++) {
-                sbr_out_printf(o, "%u %u", sbr_len_bucket_lo[b],
-                               b + 1 < SBR_LEN_BUCKETS ? sbr_len_bucket_lo[b + 1] - 1 : 0);
-                for (size_t m = 0; m < 2; m++)
-                    for (size_t c = 0; c < nc; c++)
-                        num(o, " %.3f", v[(d * nc + c) * per + m * SBR_LEN_BUCKETS + b]);
-                sbr_out_printf(o, "\n");
-            }
-        }
-        rc = sbr_out_commit(o, err);
-        out->files += rc == SBR_OK;
-    }
-    free(v);
-    free(cfg_has);
-    return rc;
+    if (p->in->latlen == NULL)
+        return SBR_OK;
+    return write_wide(dir, p, &w, p->ds_len, &out->with_len, &out->files, err);
 }
 
 /* ---- grids ------------------------------------------------------------------------------ */
@@ -913,7 +921,9 @@ sbr_rc sbr_plotdata_write(const char *dir, const sbr_plotdata_in *in, sbr_plotda
         rc = sbr_err_set(err, SBR_ENOMEM, "report: out of memory for the plot data");
     out->datasets = p.n_ds;
     out->configs = p.n_cfg;
-    if (rc == SBR_OK && (rc = write_accuracy(dir, &p, err)) == SBR_OK)
+    if (rc == SBR_OK &&
+        (rc = write_rows(dir, &p, "accuracy.dat", "Accuracy",
+                         "config mrr mrr_sd hr hr_sd n_splits label", accuracy_row, err)) == SBR_OK)
         out->files++;
     if (rc == SBR_OK && (rc = write_tradeoff(dir, &p, err)) == SBR_OK)
         out->files += 2;
