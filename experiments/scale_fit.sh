@@ -9,6 +9,7 @@
 #                       about a minute of CPU); SBR_SCALE=big uses
 #                       "100000 400000 1000000 3500000" (0.5M..19M clicks, several minutes)
 set -eu
+SBR=${SBR:-build/sbr}
 cd "$(dirname "$0")/.."
 OUT=${1:-results/scale}
 case $OUT in /*) ;; *) OUT=$(pwd)/$OUT ;; esac
@@ -34,9 +35,9 @@ ini() { # OUT THREADS SIZES
 ini "$OUT" 2 "$SIZES" >"$OUT/scale.ini"
 ini "$OUT/threads1" 1 "$MID" >"$OUT/threads1/scale.ini"
 start=$(date +%s)
-build/sbr run "$OUT/scale.ini"
-build/sbr run "$OUT/threads1/scale.ini"
-build/sbr report --metrics "$OUT/metrics.csv" --datasets "$OUT/datasets.csv" --out "$OUT"
-build/sbr report --metrics "$OUT/threads1/metrics.csv" --datasets "$OUT/threads1/datasets.csv" \
+"$SBR" run "$OUT/scale.ini"
+"$SBR" run "$OUT/threads1/scale.ini"
+"$SBR" report --metrics "$OUT/metrics.csv" --datasets "$OUT/datasets.csv" --out "$OUT"
+"$SBR" report --metrics "$OUT/threads1/metrics.csv" --datasets "$OUT/threads1/datasets.csv" \
     --out "$OUT/threads1"
 echo "scale_fit: sizes $SIZES sessions (threads 1 on $MID) in $(( $(date +%s) - start )) s; plot data in $OUT/plots"

@@ -79,6 +79,7 @@ figure() { [ -f "$P/figures/$2.png" ] && printf '![%s](figures/%s.png)\n\n*%s*\n
     figure "HR@k for k = 1..20 per dataset" accuracy_at_k_hr
     section "Latency" latency
     figure "Latency per dataset (one thread, log scale): p90, p50..p99.5 and the maximum" latency
+    figure "Latency by the number of clicks a prediction sees (p90 solid, p50 dotted), per dataset" latency_length
     figure "MRR@20 against p90 latency per dataset, with the Pareto front" accuracy_latency
     figure "MRR@20 against catalogue coverage per dataset" coverage
     figure "MRR@20 against the popularity of the recommended items per dataset" popularity
