@@ -116,9 +116,19 @@ figure() { [ -f "$P/figures/$2.png" ] && printf '![%s](figures/%s.png)\n\n*%s*\n
     for t in reproduction datasets accuracy latency; do
         [ -f "$P/tables/$t.tex" ] && printf '\\input{tables/%s.tex}\n' "$t"
     done
+    # A figure wider than the text at its own size is scaled to the text width, or, when it is
+    # much wider than high (the small multiples), turned on its own page to the text height.
     for f in "$P"/figures/*.pdf; do
         [ -f "$f" ] || continue
-        printf '\\begin{figure}[ht]\\centering\\includegraphics[width=\\textwidth]{figures/%s}\\end{figure}\n' "$(basename "$f")"
+        # MediaBox [ 0 0 WIDTH HEIGHT ], in points: $3 and $4.
+        set -- $(grep -a -o 'MediaBox \[[^]]*\]' "$f" | head -1 | sed 's/.*\[ *//; s/ *\].*//; s/\.[0-9]*//g') 0 0 0 0
+        if [ "$3" -gt 700 ] && [ "$3" -gt $(($4 * 3 / 2)) ]; then
+            printf '\\begin{figure}[p]\\centering\\includegraphics[angle=90,width=\\textheight,height=\\textwidth,keepaspectratio]{figures/%s}\\end{figure}\n' "$(basename "$f")"
+        elif [ "$3" -gt 490 ]; then
+            printf '\\begin{figure}[ht]\\centering\\includegraphics[width=\\textwidth]{figures/%s}\\end{figure}\n' "$(basename "$f")"
+        else
+            printf '\\begin{figure}[ht]\\centering\\includegraphics{figures/%s}\\end{figure}\n' "$(basename "$f")"
+        fi
     done
     printf '\\end{document}\n'
 } >"$P/report.tex"

@@ -7,7 +7,7 @@ if (exists("data")) load data."/meta.gp"
 if (!exists("pw")) pw = 340
 if (!exists("ph")) ph = 260
 # After setting rows and cols (the panel grid): `eval start_figure` opens the output.
-start_figure = 'if (fmt eq "pdf") { set terminal pdfcairo size (cols * pw / 110.0), (rows * ph / 110.0) font "Helvetica,6.5" noenhanced } else { set terminal pngcairo size cols * pw, rows * ph font "Helvetica,9" noenhanced }; set output out.".".fmt'
+start_figure = 'if (fmt eq "pdf") { set terminal pdfcairo size (cols * pw / 110.0), (rows * ph / 110.0) font "Helvetica,8" noenhanced } else { set terminal pngcairo size cols * pw, rows * ph font "Helvetica,9" noenhanced }; set output out.".".fmt'
 set grid lc rgb "#e4e4e4"
 set border lc rgb "#555555"
 set tics textcolor rgb "#333333"
