@@ -24,7 +24,11 @@ lo = STATS_min
 hi = STATS_max
 if (hi <= lo) { hi = lo + 1 }
 set cbrange [lo:hi]
-if (logc) { set logscale cb }
+if (logc) {
+    set logscale cb
+    mid = sqrt(lo * hi)
+    set cbtics (sprintf("%.3g", lo) lo, sprintf("%.3g", mid) mid, sprintf("%.3g", hi) hi)
+}
 set palette defined (0 "#f7fbff", 0.35 "#c6dbef", 0.7 "#6baed6", 1 "#08306b")
 set xrange [-0.5:nx - 0.5]
 set yrange [-0.5:ny - 0.5]
