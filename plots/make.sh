@@ -61,8 +61,8 @@ if [ "$(meta "$P" has_latency)" = 1 ]; then
 else
     echo "  (no latency measured: no latency or accuracy_latency figure)" >&2
 fi
-figure coverage tradeoff "$P" tradeoff.dat "xcol=8; xname='coverage@%d (share of the catalogue ever listed)'; logx=0; front=0; what='catalogue coverage'"
-figure popularity tradeoff "$P" tradeoff.dat "xcol=9; xname='popularity@%d (mean normalised popularity of the listed items)'; logx=0; front=0; what='popularity of the recommendations'"
+figure coverage tradeoff "$P" tradeoff.dat "xcol=8; xname='coverage@%d'; logx=0; front=0; what='catalogue coverage (share of the items ever listed)'"
+figure popularity tradeoff "$P" tradeoff.dat "xcol=9; xname='popularity@%d'; logx=0; front=0; what='popularity of the listed items (mean, normalised by the most popular)'"
 if [ "$(meta "$P" has_ranks)" = 1 ]; then
     figure accuracy_at_k_mrr atk "$P" atk.dat "metric='mrr'"
     figure accuracy_at_k_hr atk "$P" atk.dat "metric='hr'"

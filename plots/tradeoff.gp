@@ -13,7 +13,7 @@ rows = layout_rows(n_datasets)
 eval start_figure
 set multiplot layout rows, cols title sprintf("MRR@%d against %s per dataset%s", cutoff, what, front ? " (line: the Pareto front; up and left is better)" : "") font ",11"
 f = data."/tradeoff.dat"
-if (logx) { set logscale x; set format x "%g"; set xtics 100 }
+if (logx) { set logscale x; set format x "%g"; set xtics 100 } else { set xrange [0:*]; set xtics rotate by 45 right; set format x "%.2g" }
 set xlabel xname
 set ylabel sprintf("MRR@%d", cutoff)
 set offsets graph 0.05, graph 0.05, graph 0.08, 0
