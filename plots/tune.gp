@@ -4,6 +4,8 @@
 load "plots/common.gp"
 set datafile separator ','
 set datafile columnheaders
+cols = 1
+rows = 1
 pw = 1100
 ph = 660
 eval start_figure
