@@ -123,7 +123,7 @@ figure() { [ -f "$P/figures/$2.png" ] && printf '![%s](figures/%s.png)\n\n*%s*\n
         # MediaBox [ 0 0 WIDTH HEIGHT ], in points: $3 and $4.
         set -- $(grep -a -o 'MediaBox \[[^]]*\]' "$f" | head -1 | sed 's/.*\[ *//; s/ *\].*//; s/\.[0-9]*//g') 0 0 0 0
         if [ "$3" -gt 700 ] && [ "$3" -gt $(($4 * 3 / 2)) ]; then
-            printf '\\begin{figure}[p]\\centering\\includegraphics[angle=90,width=\\textheight,height=\\textwidth,keepaspectratio]{figures/%s}\\end{figure}\n' "$(basename "$f")"
+            printf '\\begin{figure}[p]\\centering\\includegraphics[width=\\textheight,height=\\textwidth,keepaspectratio,angle=90]{figures/%s}\\end{figure}\n' "$(basename "$f")"
         elif [ "$3" -gt 490 ]; then
             printf '\\begin{figure}[ht]\\centering\\includegraphics[width=\\textwidth]{figures/%s}\\end{figure}\n' "$(basename "$f")"
         else
