@@ -4,7 +4,7 @@
 #   RESULTS_DIR/plots           accuracy, latency, latency_length, accuracy_latency, coverage, popularity,
 #                               accuracy_at_k_mrr/hr (with stored ranks), and any grid
 #   RESULTS_DIR/<study>/plots   the grids of that study (sensitivity, latency): heat maps
-#   RESULTS_DIR/scale/plots     scale_fit; with scale/threads1/plots: throughput
+#   RESULTS_DIR/scale/plots     scale_fit; from scale/threads1/plots and threads2/plots: throughput
 # Fails when a figure's data file is missing or has no data.
 # Usage: plots/make.sh RESULTS_DIR
 set -eu
@@ -77,10 +77,10 @@ for d in "$R"/*/; do
     echo "figures from $d/plots:"
     if [ "$s" = scale ]; then
         figure scale_fit scale_fit "$d/plots" cost.dat ""
-        if [ -f "$d/threads1/plots/meta.gp" ]; then
+        if [ -f "$d/threads1/plots/meta.gp" ] && [ -f "$d/threads2/plots/meta.gp" ]; then
             ds=$(meta "$d/threads1/plots" "dataset[1]")
             has_rows "$d/threads1/plots/cost.dat" || fail "throughput: $d/threads1/plots/cost.dat has no data"
-            figure throughput throughput "$d/plots" cost.dat "data1='$d/threads1/plots'; ds='$ds'"
+            figure throughput throughput "$d/threads2/plots" cost.dat "data1='$d/threads1/plots'; ds='$ds'"
         fi
     else
         grids "$d/plots" "${s}_"

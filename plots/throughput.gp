@@ -1,5 +1,6 @@
 # Evaluation throughput (predictions per second of the harness's OpenMP metric pass) at 1 and
 # 2 threads per configuration, on one dataset. Reads two cost.dat files. Extra variables:
+#   data  = the plot data folder of the 2-thread run (its cost.dat)
 #   data1 = the plot data folder of the 1-thread run, ds = the dataset both runs share
 load "plots/common.gp"
 cols = 1
