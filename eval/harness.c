@@ -8,6 +8,16 @@
 #include <time.h>
 
 const double sbr_latency_levels[SBR_LAT_N] = {50, 90, 95, 99, 99.5, 100};
+const unsigned sbr_len_bucket_lo[SBR_LEN_BUCKETS] = {1, 2, 3, 4, 5, 6, 8, 11, 16, 21, 31};
+
+/* The bucket of a prefix of len clicks (len >= 1). */
+static size_t len_bucket(size_t len)
+{
+    size_t b = 0;
+    while (b + 1 < SBR_LEN_BUCKETS && len >= sbr_len_bucket_lo[b + 1])
+        b++;
+    return b;
+}
 
 void sbr_eval_options_init(sbr_eval_options *opt)
 {
@@ -201,15 +211,40 @@ static int u64_cmp(const void *a, const void *b)
 }
 
 /* Times every prediction on one thread, after an untimed warm-up over the first 1,000. */
+/* The nearest-rank percentile `level` of the n sorted values ns, in microseconds. */
+static double percentile_us(const uint64_t *ns, size_t n, double level)
+{
+    double rank = ceil(level / 100.0 * (double)n);
+    size_t r = rank < 1 ? 1 : (size_t)rank;
+    return (double)ns[(r > n ? n : r) - 1] / 1000.0;
+}
+
+/* res->latency_by_len from the timed calls ns (in evaluation order; sorted into by_len). */
+static void latency_by_len(const test_view *v, const uint64_t *ns, uint64_t *by_len,
+                           sbr_eval_result *res)
+{
+    for (size_t b = 0; b < SBR_LEN_BUCKETS; b++) {
+        size_t n = 0, p = 0;
+        for (size_t k = 0; k < v->n_sessions; k++)
+            for (size_t t = 1; t < v->offsets[k + 1] - v->offsets[k]; t++, p++)
+                if (len_bucket(t) == b)
+                    by_len[n++] = ns[p];
+        qsort(by_len, n, sizeof *by_len, u64_cmp);
+        res->latency_by_len[b] = (sbr_lat_len){n, n > 0 ? percentile_us(by_len, n, 50) : 0,
+                                               n > 0 ? percentile_us(by_len, n, 90) : 0};
+    }
+}
+
 static sbr_rc latency_pass(const sbr_model *model, const test_view *v, const sbr_eval_options *opt,
                            size_t n_pred, sbr_eval_result *res, sbr_err *err)
 {
     size_t max_cut = opt->cutoffs[opt->n_cutoffs - 1];
     uint64_t *ns = sbr_alloc_array(n_pred, sizeof *ns);
+    uint64_t *by_len = sbr_alloc_array(n_pred, sizeof *by_len);
     sbr_scored *top = sbr_alloc_array(max_cut, sizeof *top);
     void *scratch = model->algo->scratch_new(model);
     sbr_rc rc = SBR_OK;
-    if (ns == NULL || top == NULL || scratch == NULL) {
+    if (ns == NULL || by_len == NULL || top == NULL || scratch == NULL) {
         rc = sbr_err_set(err, SBR_ENOMEM, "eval: out of memory for the latency pass");
         goto done;
     }
@@ -242,15 +277,14 @@ static sbr_rc latency_pass(const sbr_model *model, const test_view *v, const sbr
         for (size_t p = 0; p < n_pred; p++)
             total += ns[p];
         res->latency_total_s = (double)total * 1e-9;
+        latency_by_len(v, ns, by_len, res);
         qsort(ns, n_pred, sizeof *ns, u64_cmp);
-        for (int l = 0; l < SBR_LAT_N; l++) {
-            double rank = ceil(sbr_latency_levels[l] / 100.0 * (double)n_pred);
-            size_t r = rank < 1 ? 1 : (size_t)rank;
-            res->latency_us[l] = (double)ns[(r > n_pred ? n_pred : r) - 1] / 1000.0;
-        }
+        for (int l = 0; l < SBR_LAT_N; l++)
+            res->latency_us[l] = percentile_us(ns, n_pred, sbr_latency_levels[l]);
     }
 done:
     free(ns);
+    free(by_len);
     free(top);
     model->algo->scratch_free(scratch);
     return rc;

@@ -48,6 +48,17 @@ enum { SBR_LAT_P50, SBR_LAT_P90, SBR_LAT_P95, SBR_LAT_P99, SBR_LAT_P995, SBR_LAT
 /* The latency percentile levels reported: 50, 90, 95, 99, 99.5, 100. */
 extern const double sbr_latency_levels[SBR_LAT_N];
 
+/* Latency by prefix length (the number of session clicks a prediction sees): buckets 1, 2, 3,
+ * 4, 5, 6-7, 8-10, 11-15, 16-20, 21-30 and 31 or more. sbr_len_bucket_lo[b] is bucket b's
+ * shortest prefix; its longest is sbr_len_bucket_lo[b + 1] - 1 (the last has no end). */
+enum { SBR_LEN_BUCKETS = 11 };
+extern const unsigned sbr_len_bucket_lo[SBR_LEN_BUCKETS];
+
+typedef struct sbr_lat_len {
+    size_t n;              /* timed predictions with a prefix in the bucket */
+    double p50_us, p90_us; /* their exact percentiles (nearest rank); 0 when n = 0 */
+} sbr_lat_len;
+
 /* A kept recommendation list (keep_lists): the query's session and position. */
 typedef struct sbr_eval_list {
     size_t session;  /* index into the test dataset */
@@ -64,6 +75,7 @@ typedef struct sbr_eval_result {
     double eval_s;                /* wall time of the metric pass */
     double latency_us[SBR_LAT_N]; /* of predict, single-threaded; 0 without latency */
     double latency_total_s;       /* sum of the timed predict calls, seconds */
+    sbr_lat_len latency_by_len[SBR_LEN_BUCKETS]; /* the same calls by prefix length */
     /* keep_lists: n_predictions lists in evaluation order; list p has lists[p].len items at
      * items[p * max_cutoff], with scores alongside. Owned; freed by sbr_eval_result_fini. */
     sbr_eval_list *lists;

@@ -246,6 +246,9 @@ sbr_rc sbr_job_store_rows(sbr_rstore *st, const sbr_experiment *x, const sbr_run
         sbr_rstore_job job = {ptrs, x->n_cutoffs, j->label, fingerprint, x->latency, ranks};
         rc = sbr_rstore_put_job(st, &job, err);
     }
+    if (rc == SBR_OK && x->latency) /* for the latency-by-length figure */
+        rc = sbr_rstore_put_latency_len(st, ri->dataset, ri->split, j->spec.algo->name, j->params,
+                                        fingerprint, res->latency_by_len, err);
     free(ptrs);
     free(cells);
     return rc;

@@ -483,6 +483,15 @@ static sbr_rc ensure_schema(sbr_rstore *st, const char *metrics_csv, const char 
         if (rc == SBR_OK)
             rc = import_csv(st, parts_csv, false, err);
     }
+    /* Added to schema 1 later: stores made before it get the table when next opened. */
+    if (rc == SBR_OK)
+        rc = db_exec(st,
+                     "CREATE TABLE IF NOT EXISTS latency_len(dataset TEXT NOT NULL, split TEXT NOT "
+                     "NULL, algorithm TEXT NOT NULL, params TEXT NOT NULL, fingerprint TEXT NOT "
+                     "NULL, bucket INTEGER NOT NULL, n INTEGER NOT NULL, p50_us REAL NOT NULL, "
+                     "p90_us REAL NOT NULL, PRIMARY KEY(dataset, split, algorithm, params, "
+                     "bucket))",
+                     err);
     return db_end(st, rc, err);
 }
 
@@ -799,6 +808,100 @@ sbr_rc sbr_rstore_get_ranks(sbr_rstore *st, const char *dataset, const char *spl
             *n = (size_t)count;
         }
     }
+    sqlite3_finalize(s);
+    return rc;
+}
+
+sbr_rc sbr_rstore_get_label(sbr_rstore *st, const char *dataset, const char *algorithm,
+                            const char *params, char *out, size_t size, sbr_err *err)
+{
+    out[0] = '\0';
+    sqlite3_stmt *s;
+    sbr_rc rc = db_prepare(st,
+                           "SELECT label FROM results WHERE dataset=? AND algorithm=? AND params=? "
+                           "ORDER BY seq LIMIT 1",
+                           &s, err);
+    if (rc != SBR_OK)
+        return rc;
+    const char *key[3] = {dataset, algorithm, params};
+    for (int k = 0; k < 3; k++)
+        sqlite3_bind_text(s, k + 1, key[k], -1, SQLITE_TRANSIENT);
+    int step = sqlite3_step(s);
+    const unsigned char *text = step == SQLITE_ROW ? sqlite3_column_text(s, 0) : NULL;
+    if (step == SQLITE_ROW && text != NULL && text[0] != '\0')
+        snprintf(out, size, "%s", (const char *)text);
+    else if (step == SQLITE_ROW || step == SQLITE_DONE)
+        rc = sbr_err_set(err, SBR_EINVAL, "%s: no label stored for %s %s %s", st->path, dataset,
+                         algorithm, params);
+    else
+        rc = db_fail(st, err, "select a label from results");
+    sqlite3_finalize(s);
+    return rc;
+}
+
+/* Binds the job key (dataset, split, algorithm, params) to parameters 1..4. */
+static void bind_key(sqlite3_stmt *s, const char *dataset, const char *split, const char *algorithm,
+                     const char *params)
+{
+    const char *key[4] = {dataset, split, algorithm, params};
+    for (int k = 0; k < 4; k++)
+        sqlite3_bind_text(s, k + 1, key[k], -1, SQLITE_TRANSIENT);
+}
+
+sbr_rc sbr_rstore_put_latency_len(sbr_rstore *st, const char *dataset, const char *split,
+                                  const char *algorithm, const char *params,
+                                  const char *fingerprint,
+                                  const sbr_lat_len buckets[SBR_LEN_BUCKETS], sbr_err *err)
+{
+    sbr_rc rc = db_exec(st, "BEGIN IMMEDIATE", err);
+    if (rc != SBR_OK)
+        return rc;
+    sqlite3_stmt *s;
+    rc = db_prepare(st, "INSERT OR REPLACE INTO latency_len VALUES(?,?,?,?,?,?,?,?,?)", &s, err);
+    for (int b = 0; b < SBR_LEN_BUCKETS && rc == SBR_OK; b++) {
+        sqlite3_reset(s);
+        bind_key(s, dataset, split, algorithm, params);
+        sqlite3_bind_text(s, 5, fingerprint, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int(s, 6, b);
+        sqlite3_bind_int64(s, 7, (sqlite3_int64)buckets[b].n);
+        sqlite3_bind_double(s, 8, buckets[b].p50_us);
+        sqlite3_bind_double(s, 9, buckets[b].p90_us);
+        if (!step_done(s))
+            rc = db_fail(st, err, "insert into latency_len");
+    }
+    if (s != NULL)
+        sqlite3_finalize(s);
+    return db_end(st, rc, err);
+}
+
+sbr_rc sbr_rstore_get_latency_len(sbr_rstore *st, const char *dataset, const char *split,
+                                  const char *algorithm, const char *params,
+                                  sbr_lat_len out[SBR_LEN_BUCKETS], sbr_err *err)
+{
+    memset(out, 0, SBR_LEN_BUCKETS * sizeof *out);
+    sqlite3_stmt *s;
+    sbr_rc rc = db_prepare(st,
+                           "SELECT bucket, n, p50_us, p90_us FROM latency_len WHERE dataset=? AND "
+                           "split=? AND algorithm=? AND params=?",
+                           &s, err);
+    if (rc != SBR_OK)
+        return rc;
+    bind_key(s, dataset, split, algorithm, params);
+    int step, rows = 0;
+    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+        int b = sqlite3_column_int(s, 0);
+        if (b < 0 || b >= SBR_LEN_BUCKETS)
+            continue; /* a bucket of another layout: not ours */
+        sqlite3_int64 n = sqlite3_column_int64(s, 1);
+        out[b] = (sbr_lat_len){n > 0 ? (size_t)n : 0, sqlite3_column_double(s, 2),
+                               sqlite3_column_double(s, 3)};
+        rows++;
+    }
+    if (step != SQLITE_DONE)
+        rc = db_fail(st, err, "select from latency_len");
+    else if (rows == 0)
+        rc = sbr_err_set(err, SBR_EINVAL, "%s: no latency by length stored for %s/%s %s %s",
+                         st->path, dataset, split, algorithm, params);
     sqlite3_finalize(s);
     return rc;
 }

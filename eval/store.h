@@ -17,6 +17,10 @@
  *   ranks    one row per job (dataset, split, algorithm, params): n_predictions and the rank
  *            of every target as a BLOB of unsigned LEB128 varints (0 = not in the list),
  *            in evaluation order; written only with --per-session.
+ *   latency_len  one row per (dataset, split, algorithm, params, bucket): the timed predictions
+ *            with a prefix length in the bucket (eval/harness.h) and their p50 and p90 in
+ *            microseconds; written by `sbr run` after a job measured latency (added to schema 1
+ *            later: opening an older store creates the table).
  *   meta     key/value text: "created_by" (the version that created the store).
  *
  * A store handle is not thread-safe: use one per thread (or process). The prefix is sbr_rstore_
@@ -30,6 +34,7 @@
 
 #include "data/common.h"
 #include "data/dataset.h"
+#include "eval/harness.h"
 
 typedef struct sbr_rstore sbr_rstore;
 
@@ -125,6 +130,24 @@ sbr_rc sbr_rstore_export_parts(sbr_rstore *st, const char *path, sbr_err *err);
 sbr_rc sbr_rstore_get_ranks(sbr_rstore *st, const char *dataset, const char *split,
                             const char *algorithm, const char *params, uint32_t **out, size_t *n,
                             sbr_err *err);
+
+/* Writes a job's latency by prefix length (all SBR_LEN_BUCKETS buckets, replacing earlier ones)
+ * in one transaction. Errors: SBR_EIO (SQLite's message); the store is then unchanged. */
+sbr_rc sbr_rstore_put_latency_len(sbr_rstore *st, const char *dataset, const char *split,
+                                  const char *algorithm, const char *params,
+                                  const char *fingerprint,
+                                  const sbr_lat_len buckets[SBR_LEN_BUCKETS], sbr_err *err);
+
+/* A job's latency by prefix length into out[SBR_LEN_BUCKETS] (buckets without a row: n = 0).
+ * Errors: SBR_EINVAL (none stored), SBR_EIO. */
+sbr_rc sbr_rstore_get_latency_len(sbr_rstore *st, const char *dataset, const char *split,
+                                  const char *algorithm, const char *params,
+                                  sbr_lat_len out[SBR_LEN_BUCKETS], sbr_err *err);
+
+/* The [algo] label stored with the rows of (dataset, algorithm, params) (the first written), into
+ * out (cut to size). Errors: SBR_EINVAL (no such row, or an empty label), SBR_EIO. */
+sbr_rc sbr_rstore_get_label(sbr_rstore *st, const char *dataset, const char *algorithm,
+                            const char *params, char *out, size_t size, sbr_err *err);
 
 /* The fingerprint of a job's inputs: a 128-bit hash, as 32 hex digits, of the train and the
  * test set actually used (every column of each loaded dataset: offsets, dense items, times,

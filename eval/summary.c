@@ -154,6 +154,11 @@ const char *sbr_summary_label_of(const sbr_summary *s, const sbr_summary_group *
     return label[0] != '\0' ? label : sbr_summary_key_of(s, g, SBR_KEY_ALGORITHM);
 }
 
+bool sbr_summary_row_in(const sbr_summary *s, const sbr_summary_group *g, size_t r)
+{
+    return same_group(s, g->first_row, r);
+}
+
 sbr_rc sbr_summary_build(const sbr_sheet *sh, sbr_summary *s, sbr_err *err)
 {
     static const char *const keys[SBR_KEY_N] = {"dataset", "algorithm", "params", "cutoff"};

@@ -133,6 +133,9 @@ size_t sbr_summary_config_index(const sbr_summary *s, const sbr_summary_group *g
  * has several configurations on a dataset. Cut to size. */
 void sbr_summary_label(const sbr_summary *s, const sbr_summary_group *g, char *out, size_t size);
 
+/* Whether sheet row r belongs to group g (has its key). */
+bool sbr_summary_row_in(const sbr_summary *s, const sbr_summary_group *g, size_t r);
+
 /* The group with this key, or NULL. */
 const sbr_summary_group *sbr_summary_find(const sbr_summary *s, const char *dataset,
                                           const char *algorithm, const char *params,

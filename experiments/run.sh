@@ -24,6 +24,8 @@ done
     --published paper/published.csv $tuned --out results
 "$SBR" report --metrics results/sensitivity/metrics.csv --out results/sensitivity
 "$SBR" report --metrics results/latency/metrics.csv --out results/latency
+# Fit time, model size and throughput against training size (the small default series).
+sh experiments/scale_fit.sh results/scale
 sh plots/make.sh results 20
 # What the paper's setup section states about this run.
 {

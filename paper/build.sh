@@ -107,21 +107,24 @@ figure() { [ -f "$P/figures/$2.png" ] && printf '![%s](figures/%s.png)\n\n*%s*\n
     section "Datasets" datasets
     section "Accuracy" accuracy
     section "Tuned parameters" tuned
-    figure "Accuracy per algorithm and dataset: MRR@20 and HR@20, mean over slices with min..max bars" accuracy
+    figure "Accuracy per dataset (one panel each): MRR@20 and HR@20, mean over slices with ±sd bars" accuracy
+    figure "MRR@k for k = 1..20 per dataset, from the stored rank of every prediction" accuracy_at_k_mrr
+    figure "HR@k for k = 1..20 per dataset" accuracy_at_k_hr
     section "Latency" latency
-    figure "Latency distribution per algorithm (one thread, log scale)" latency
-    figure "Accuracy versus p90 latency" accuracy_latency
-    printf '## VMIS-kNN: sensitivity to m and k, and latency (Serenade, SIGMOD 2022)\n\n'
-    for f in "$P"/figures/sensitivity_*.png; do
+    figure "Latency per dataset (one thread, log scale): p90, p50..p99.5 and the maximum" latency
+    figure "Latency by the number of clicks a prediction sees (p90 solid, p50 dotted), per dataset" latency_length
+    figure "MRR@20 against p90 latency per dataset, with the Pareto front" accuracy_latency
+    figure "MRR@20 against catalogue coverage per dataset" coverage
+    figure "MRR@20 against the popularity of the recommended items per dataset" popularity
+    printf '## Grids: VMIS-kNN sensitivity to m and k, and latency (Serenade, SIGMOD 2022)\n\n'
+    for f in "$P"/figures/*grid_*.png; do
         [ -f "$f" ] || continue
         b=$(basename "$f" .png)
-        figure "VMIS-kNN MRR@20 and Precision@20 over m x k on ${b#sensitivity_}" "$b"
+        figure "Heat map $b: one colour scale across datasets, the best MRR@20 cell outlined" "$b"
     done
-    for f in "$P"/figures/latency_mk_*.png; do
-        [ -f "$f" ] || continue
-        b=$(basename "$f" .png)
-        figure "VMIS-kNN p90 latency over m and k on ${b#latency_mk_}, V-SKNN for comparison" "$b"
-    done
+    printf '## Cost against training size\n\n'
+    figure "Fit time and model size against training clicks (sbr synth series, experiments/scale_fit.sh)" scale_fit
+    figure "Evaluation throughput at 1 and 2 threads" throughput
     if [ -f "$R/tune/summary.csv" ]; then
         printf '## Hyperparameter search (VMIS-kNN on serenade-toy, 50 trials per search)\n\n'
         printf '| method | seed | best validation MRR@20 | test MRR@20 (refitted) | best configuration |\n|---|---:|---:|---:|---|\n'
@@ -146,9 +149,19 @@ figure() { [ -f "$P/figures/$2.png" ] && printf '![%s](figures/%s.png)\n\n*%s*\n
     for t in reproduction datasets accuracy tuned latency; do
         [ -f "$P/tables/$t.tex" ] && printf '\\input{tables/%s.tex}\n' "$t"
     done
+    # A figure wider than the text at its own size is scaled to the text width, or, when it is
+    # much wider than high (the small multiples), turned on its own page to the text height.
     for f in "$P"/figures/*.pdf; do
         [ -f "$f" ] || continue
-        printf '\\begin{figure}[ht]\\centering\\includegraphics[width=\\textwidth]{figures/%s}\\end{figure}\n' "$(basename "$f")"
+        # MediaBox [ 0 0 WIDTH HEIGHT ], in points: $3 and $4.
+        set -- $(grep -a -o 'MediaBox \[[^]]*\]' "$f" | head -1 | sed 's/.*\[ *//; s/ *\].*//; s/\.[0-9]*//g') 0 0 0 0
+        if [ "$3" -gt 700 ] && [ "$3" -gt $(($4 * 3 / 2)) ]; then
+            printf '\\begin{figure}[p]\\centering\\includegraphics[width=\\textheight,height=\\textwidth,keepaspectratio,angle=90]{figures/%s}\\end{figure}\n' "$(basename "$f")"
+        elif [ "$3" -gt 490 ]; then
+            printf '\\begin{figure}[ht]\\centering\\includegraphics[width=\\textwidth]{figures/%s}\\end{figure}\n' "$(basename "$f")"
+        else
+            printf '\\begin{figure}[ht]\\centering\\includegraphics{figures/%s}\\end{figure}\n' "$(basename "$f")"
+        fi
     done
     printf '\\end{document}\n'
 } >"$P/report.tex"

@@ -1,21 +1,40 @@
-# Latency distribution per algorithm (log scale): boxes from p50 to p90, whiskers to p99.5,
-# a cross at the maximum; one colour per dataset. Extra variables: datasets, cutoff, labels.
+# Prediction latency per configuration as small multiples: one panel per dataset, the
+# configurations on the y axis (as in accuracy.gp), a dot at p90 with a bar from p50 to p99.5
+# and a cross at the maximum (one thread, log scale). Reads tradeoff.dat.
 load "plots/common.gp"
-n = words(datasets)
-nc = words(labels)
-set logscale y
-set ylabel "latency per prediction (µs, log scale)"
-set xrange [-0.6:nc - 0.4]
-set xtics rotate by 40 right nomirror
-set xtics ()
-do for [i = 1:nc] { set xtics add (system("echo ".word(labels, i)." | tr '~' ' '") i - 1) }
-set bmargin 12
-set title "Prediction latency, one thread: box p50..p90, whiskers to p99.5, x = maximum"
-set style fill solid 0.35 border
-set boxwidth 0.5 / n
-off(j) = (j - (n + 1) / 2.0) * (0.8 / n)
-plot for [j = 1:n] summary using (column("config") + off(j)):(pick(word(datasets, j), column("lat_p50_us"))):\
-     (column("lat_p50_us")):(column("lat_p995_us")):(column("lat_p90_us")) \
-     with candlesticks whiskerbars ls j title word(datasets, j), \
-     for [j = 1:n] summary using (column("config") + off(j)):(pick(word(datasets, j), column("lat_max_us"))) \
-     with points ls j pt 2 notitle
+cols = n_datasets <= 4 ? n_datasets : (n_datasets <= 6 ? 3 : (n_datasets <= 8 ? 4 : 5))
+rows = int(ceil(1.0 * n_datasets / cols))
+pw = 300
+ph = 40 + 15 * n_configs
+eval start_figure
+set multiplot layout rows, cols title "Prediction latency per dataset (µs, one thread, log scale): dot p90, bar p50..p99.5, cross maximum" font ",11"
+set yrange [n_configs + 0.7:0.3]
+set logscale x
+set xtics 100
+set format x "%g"
+set grid xtics ytics
+unset key
+f = data."/tradeoff.dat"
+do for [d = 1:n_datasets] {
+    set title dataset[d] font ",10"
+    if ((d - 1) % cols == 0) {
+        set ytics ()
+        do for [c = 1:n_configs] { set ytics add (label[c] c) }
+        set lmargin 14
+    } else {
+        set ytics ()
+        do for [c = 1:n_configs] { set ytics add ("" c) }
+        set lmargin 2
+    }
+    if (latency_on[d]) {
+        set xrange [*:*]
+        plot f index (d - 1) using 3:1:2:4:(cfg_rgb($1)) with xerrorbars lc rgb variable pt 7 ps 0.8, \
+             f index (d - 1) using 5:1:(cfg_rgb($1)) with points lc rgb variable pt 2 ps 0.7
+    } else {
+        set xrange [1:10]
+        set label 99 "latency not measured" at graph 0.5, 0.5 center
+        plot 2 notitle
+        unset label 99
+    }
+}
+unset multiplot

@@ -2,6 +2,13 @@
 # `sbr tune`). Extra variables: files (space-separated trials.csv paths), titles (the same
 # number of words, '~' for spaces), objective (axis label, e.g. "MRR@20").
 load "plots/common.gp"
+set datafile separator ','
+set datafile columnheaders
+cols = 1
+rows = 1
+pw = 1100
+ph = 660
+eval start_figure
 n = words(files)
 set xlabel "trial"
 set ylabel sprintf("best validation %s so far", objective)

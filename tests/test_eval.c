@@ -205,6 +205,39 @@ static void test_keep_unseen_counts_unseen_targets_as_misses(void)
     sbr_dataset_free(test);
 }
 
+static void test_latency_is_bucketed_by_prefix_length(void)
+{
+    /* Test sessions of 2, 3 and 12 clicks: prefixes of length 1; 1, 2; 1..11. Buckets 1, 2,
+     * 3, 4, 5, 6-7, 8-10, 11-15, ...: 3, 2, 1, 1, 1, 2, 3, 1 predictions, the rest none. */
+    sbr_click tr[] = {{1, 1, 0, 0}, {1, 2, 1, 1}, {1, 3, 2, 2}};
+    sbr_click te[17];
+    size_t n = 0;
+    const size_t lens[] = {2, 3, 12};
+    for (size_t s = 0; s < 3; s++)
+        for (size_t i = 0; i < lens[s]; i++, n++)
+            te[n] = (sbr_click){10 + s, 1 + (uint64_t)(i % 3), (double)(100 * s + i), (uint64_t)n};
+    sbr_dataset *train = NULL, *test = NULL;
+    sbr_err e;
+    CU_ASSERT_EQUAL_FATAL(sbr_dataset_from_clicks(tr, 3, &train, &e), SBR_OK);
+    CU_ASSERT_EQUAL_FATAL(sbr_dataset_from_clicks(te, n, &test, &e), SBR_OK);
+    sbr_model *m = test_fit("markov", train);
+    sbr_eval_options opt;
+    sbr_eval_options_init(&opt);
+    sbr_eval_result r;
+    CU_ASSERT_EQUAL_FATAL(sbr_evaluate(m, train, test, &opt, &r, &e), SBR_OK);
+    CU_ASSERT_EQUAL(r.n_predictions, 14);
+    const size_t want[SBR_LEN_BUCKETS] = {3, 2, 1, 1, 1, 2, 3, 1, 0, 0, 0};
+    for (size_t b = 0; b < SBR_LEN_BUCKETS; b++) {
+        CU_ASSERT_EQUAL(r.latency_by_len[b].n, want[b]);
+        CU_ASSERT(r.latency_by_len[b].p50_us <= r.latency_by_len[b].p90_us);
+        CU_ASSERT(r.latency_by_len[b].p90_us <= r.latency_us[SBR_LAT_MAX]);
+    }
+    sbr_eval_result_fini(&r);
+    m->algo->free(m);
+    sbr_dataset_free(train);
+    sbr_dataset_free(test);
+}
+
 static void test_bad_eval_options_are_rejected(void)
 {
     sbr_dataset *train = random_dataset(1, 10, 5, 1);
@@ -285,6 +318,7 @@ static CU_TestInfo tests[] = {
     {"keep_unseen counts unseen targets as misses",
      test_keep_unseen_counts_unseen_targets_as_misses},
     {"bad eval options are rejected", test_bad_eval_options_are_rejected},
+    {"latency is bucketed by prefix length", test_latency_is_bucketed_by_prefix_length},
     {"CSV append creates, appends and replaces same keys",
      test_csv_append_creates_appends_and_replaces_same_keys},
     {"CSV append refuses a different header and keeps the file",

@@ -28,10 +28,18 @@ mkdir -p elsewhere
 check "plots/make.sh ../run exits 0" [ $? -eq 0 ]
 check "  it drew PNG figures" [ "$(ls run/figures/*.png 2>/dev/null | wc -l)" -gt 0 ]
 check "  and PDF figures" [ "$(ls run/figures/*.pdf 2>/dev/null | wc -l)" -gt 0 ]
+check "  among them the accuracy small multiples" test -s run/figures/accuracy.png
 mkdir -p empty
 sh "$SRC/plots/make.sh" empty >plots2.out 2>&1
-check "plots/make.sh on a folder without summaries fails" [ $? -ne 0 ]
-check "  saying it drew nothing" grep -q "drew nothing" plots2.out
+check "plots/make.sh on a folder without plot data fails" [ $? -ne 0 ]
+check "  naming what is missing" grep -q "meta.gp is missing" plots2.out
+# A figure whose data file has no rows fails, naming the file.
+mkdir -p nodata
+cp -r run/plots nodata/
+grep '^#' run/plots/accuracy.dat >nodata/plots/accuracy.dat
+sh "$SRC/plots/make.sh" nodata >plots4.out 2>&1
+check "plots/make.sh with an empty data file fails" [ $? -ne 0 ]
+check "  naming it" grep -q "accuracy.dat is missing or has no data" plots4.out
 sh "$SRC/plots/make.sh" missing >plots3.out 2>&1
 check "plots/make.sh on a missing folder fails, naming it" grep -q "no results folder missing" plots3.out
 

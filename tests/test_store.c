@@ -369,6 +369,34 @@ static void test_ranks_round_trip(void)
     sbr_rstore_free(st);
 }
 
+static void test_labels_and_latency_by_length_round_trip(void)
+{
+    sbr_rstore *st = open_store("lenlat.db", NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+    rows2 r;
+    make_rows(&r, "pop", "", 0.1, 1);
+    sbr_rstore_job j = {r.ptrs, 2, "pop-label", "fp", true, NULL};
+    sbr_err e = {SBR_OK, ""};
+    CU_ASSERT_EQUAL_FATAL(sbr_rstore_put_job(st, &j, &e), SBR_OK);
+    char label[64];
+    CU_ASSERT_EQUAL(sbr_rstore_get_label(st, "ds", "pop", "", label, sizeof label, &e), SBR_OK);
+    CU_ASSERT_STRING_EQUAL(label, "pop-label");
+    CU_ASSERT_EQUAL(sbr_rstore_get_label(st, "ds", "ar", "", label, sizeof label, &e), SBR_EINVAL);
+    sbr_lat_len in[SBR_LEN_BUCKETS] = {{0, 0, 0}};
+    in[0] = (sbr_lat_len){7, 1.5, 2.25};
+    in[SBR_LEN_BUCKETS - 1] = (sbr_lat_len){2, 30, 40};
+    sbr_lat_len out[SBR_LEN_BUCKETS];
+    CU_ASSERT_EQUAL(sbr_rstore_get_latency_len(st, "ds", "s0", "pop", "", out, &e), SBR_EINVAL);
+    CU_ASSERT_EQUAL(sbr_rstore_put_latency_len(st, "ds", "s0", "pop", "", "fp", in, &e), SBR_OK);
+    CU_ASSERT_EQUAL(sbr_rstore_get_latency_len(st, "ds", "s0", "pop", "", out, &e), SBR_OK);
+    for (size_t b = 0; b < SBR_LEN_BUCKETS; b++) {
+        CU_ASSERT_EQUAL(out[b].n, in[b].n);
+        CU_ASSERT_DOUBLE_EQUAL(out[b].p50_us, in[b].p50_us, 0);
+        CU_ASSERT_DOUBLE_EQUAL(out[b].p90_us, in[b].p90_us, 0);
+    }
+    sbr_rstore_free(st);
+}
+
 /* A pseudo-random click log (an LCG): n sessions from first_id, 2 to 8 clicks over 150 items,
  * mostly walking to a next item, so that sequential rules find something. */
 static sbr_dataset *lcg_sessions(uint64_t first_id, size_t n, uint64_t seed)
@@ -492,6 +520,7 @@ static CU_TestInfo tests[] = {
     {"a bad number is refused and the job's rows are rolled back",
      test_a_bad_number_is_refused_and_nothing_is_written},
     {"ranks round-trip and go when the inputs change", test_ranks_round_trip},
+    {"labels and latency by length round-trip", test_labels_and_latency_by_length_round_trip},
     {"stored ranks give back the stored MRR@N and HR@N",
      test_stored_ranks_give_back_the_stored_metrics},
     CU_TEST_INFO_NULL};

@@ -7,6 +7,7 @@
 
 #include "eval/cli/cli.h"
 #include "eval/compare.h"
+#include "eval/plotdata.h"
 #include "eval/store.h"
 #include "eval/summary.h"
 #include "eval/tables.h"
@@ -29,6 +30,12 @@ static const char report_usage[] =
     "                                  per-prediction reciprocal ranks, raw and Holm-corrected\n"
     "  DIR/tables/latency.{md,tex}     p50/p90/p99.5 latency, fit time and model size\n"
     "  DIR/tables/datasets.{md,tex}    sessions, clicks, items, days per split (--datasets)\n"
+    "  DIR/plots/*.dat, meta.gp        the data the figures read (plots/make.sh DIR): accuracy\n"
+    "                                  per dataset, accuracy against latency with the Pareto\n"
+    "                                  front, coverage, popularity, heat-map grids, MRR@k and\n"
+    "                                  HR@k for k = 1..20 from the stored ranks, latency by\n"
+    "                                  session length, fit time, model size and throughput\n"
+    "                                  (eval/plotdata.h)\n"
     "  DIR/tables/reproduction.{md,tex} our values beside published ones (--published)\n"
     "  DIR/tables/tuned.{md,tex}       per dataset and tuned algorithm: the winner's\n"
     "                                  non-default parameters, validation MRR, and test MRR\n"
@@ -111,9 +118,51 @@ static sbr_rc store_ranks(void *user, const char *dataset, const char *split, co
     return sbr_rstore_get_ranks(user, dataset, split, algorithm, params, out, n, err);
 }
 
-/* Summarises the results and writes summary.csv and the tables. */
+/* The [algo] label of a configuration, from the results store (user). */
+static sbr_rc store_label(void *user, const char *dataset, const char *algorithm,
+                          const char *params, char *out, size_t size, sbr_err *err)
+{
+    return sbr_rstore_get_label(user, dataset, algorithm, params, out, size, err);
+}
+
+/* A job's latency by prefix length, from the results store (user). */
+static sbr_rc store_latency_len(void *user, const char *dataset, const char *split,
+                                const char *algorithm, const char *params,
+                                sbr_lat_len out[SBR_LEN_BUCKETS], sbr_err *err)
+{
+    return sbr_rstore_get_latency_len(user, dataset, split, algorithm, params, out, err);
+}
+
+/* Writes DIR/plots/ from the summary (and the datasets file, when given); *plots: what. */
+static sbr_rc write_plot_data(const report_options *o, const sbr_summary *s, const char *cut,
+                              sbr_rstore *store, sbr_plotdata_out *plots, sbr_err *err)
+{
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s/plots", o->out);
+    if (cli_make_dirs(dir) != 0)
+        return sbr_err_set(err, SBR_EIO, "%s: cannot create: %s", dir, strerror(errno));
+    sbr_sheet parts = {NULL, 0, 0, 0, {{0}}};
+    sbr_rc rc = SBR_OK;
+    if (o->datasets != NULL)
+        rc = sbr_sheet_read(o->datasets, &parts, err);
+    sbr_plotdata_in in = {s,
+                          cut,
+                          store != NULL ? store_ranks : NULL,
+                          store,
+                          o->datasets != NULL ? &parts : NULL,
+                          store != NULL ? store_label : NULL,
+                          store,
+                          store != NULL ? store_latency_len : NULL,
+                          store};
+    if (rc == SBR_OK)
+        rc = sbr_plotdata_write(dir, &in, plots, err);
+    sbr_sheet_fini(&parts);
+    return rc;
+}
+
+/* Summarises the results and writes summary.csv, the tables and the plot data. */
 static sbr_rc write_report(const report_options *o, const char *tables, sbr_summary *s,
-                           sbr_err *err)
+                           sbr_plotdata_out *plots, sbr_err *err)
 {
     char cut[32];
     snprintf(cut, sizeof cut, "%ld", o->cutoff);
@@ -148,6 +197,8 @@ static sbr_rc write_report(const report_options *o, const char *tables, sbr_summ
         rc = sbr_tables_accuracy_tuned(tables, s, cut, &cmp, o->tuned ? &tuned : NULL, err);
     sbr_sheet_fini(&tuned);
     sbr_compare_fini(&cmp);
+    if (rc == SBR_OK)
+        rc = write_plot_data(o, s, cut, store, plots, err);
     sbr_rstore_free(store);
     if (rc == SBR_OK)
         rc = sbr_tables_latency(tables, s, cut, err);
@@ -176,12 +227,17 @@ int sbr_cmd_report(int argc, char **argv)
     }
     sbr_err err = {SBR_OK, ""};
     sbr_summary s = {NULL, NULL, 0, {0, 0, 0, 0}, -1};
-    sbr_rc rc = write_report(&o, tables, &s, &err);
+    sbr_plotdata_out plots = {0, 0, 0, 0, 0, 0};
+    sbr_rc rc = write_report(&o, tables, &s, &plots, &err);
     size_t n_groups = s.n;
     sbr_summary_fini(&s);
     if (rc != SBR_OK)
         return cli_fail(&err);
     printf("report: %zu configurations from %s -> %s/summary.csv, %s/*.md and *.tex\n", n_groups,
            o.metrics, o.out, tables);
+    printf("report: %zu plot data files in %s/plots (%zu datasets, %zu configurations, %zu "
+           "grids; accuracy@k for %zu configurations%s)\n",
+           plots.files, o.out, plots.datasets, plots.configs, plots.grids, plots.with_ranks,
+           plots.with_ranks == 0 ? ": no per-session ranks stored (sbr run --per-session)" : "");
     return SBR_EXIT_OK;
 }
