@@ -52,6 +52,22 @@ void sbr_nn_adagrad(double lr, float *w, float *acc, const float *g, size_t n)
     }
 }
 
+void sbr_nn_adagradm(double lr, double momentum, double eps, float *w, float *acc, float *mom,
+                     const float *g, size_t n)
+{
+    float l = (float)lr, mu = (float)momentum, e = (float)eps;
+    for (size_t i = 0; i < n; i++) {
+        acc[i] += g[i] * g[i];
+        float step = -l * g[i] / sqrtf(acc[i] + e);
+        if (mom != NULL && momentum > 0) {
+            mom[i] = mu * mom[i] + step;
+            w[i] += mom[i];
+        } else {
+            w[i] += step;
+        }
+    }
+}
+
 double sbr_nn_clip_by_norm(float *g, size_t n, double clip)
 {
     double norm = sbr_nn_norm(g, n);
