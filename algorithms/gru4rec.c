@@ -167,11 +167,6 @@ static void g4r_free(sbr_model *model)
 
 /* ---- the session-parallel trainer --------------------------------------------------------- */
 
-/* One gradient row of a sparse update: its table row and its entry order. */
-typedef struct sp_entry {
-    uint32_t row, k;
-} sp_entry;
-
 /* Per-layer buffers of one step (rows up to the batch). */
 typedef struct layer_buf {
     float *h;     /* [B x hd] the carried state */
@@ -203,9 +198,9 @@ typedef struct trainer {
     double *row_loss;
     float *grad;      /* dense gradient [n_params - off_dense] */
     float *acc, *mom; /* [n_params] */
-    /* sparse update scratch */
-    sp_entry *sp;
-    size_t *sp_runs;
+    /* sparse update scratch: per-item chain heads and tails (head -1: untouched) */
+    int32_t *sp_head, *sp_tail, *sp_next;
+    uint32_t *sp_uniq;
     float **sp_rows;
     bool stop_below_2; /* training with n_sample 0: an epoch ends below 2 slots (official) */
     gsl_rng *sample, *drop;
@@ -244,8 +239,10 @@ static void trainer_fini(trainer *t)
     free(t->grad);
     free(t->acc);
     free(t->mom);
-    free(t->sp);
-    free(t->sp_runs);
+    free(t->sp_head);
+    free(t->sp_tail);
+    free(t->sp_next);
+    free(t->sp_uniq);
     free(t->sp_rows);
     gsl_rng_free(t->sample);
     gsl_rng_free(t->drop);
@@ -324,8 +321,10 @@ static sbr_rc trainer_init(trainer *t, const gru4rec_config *cfg, g4r_net *net,
         ALLOC(t->g_h, B * hd);
         ALLOC(t->row_loss, B);
         ALLOC(t->grad, net->n_params - net->off_dense);
-        ALLOC(t->sp, 2 * M);
-        ALLOC(t->sp_runs, 2 * M + 1);
+        ALLOC(t->sp_head, ni);
+        ALLOC(t->sp_tail, ni);
+        ALLOC(t->sp_next, 2 * M);
+        ALLOC(t->sp_uniq, 2 * M);
         ALLOC(t->sp_rows, 2 * M);
         t->acc = calloc(net->n_params, sizeof *t->acc);
         t->mom = cfg->momentum > 0 ? calloc(net->n_params, sizeof *t->mom) : NULL;
@@ -350,6 +349,8 @@ static sbr_rc trainer_init(trainer *t, const gru4rec_config *cfg, g4r_net *net,
             t->logp[i] = t->logp[i] > 0 ? log(t->logp[i]) : 0;
         }
         t->cdf[ni - 1] = 1;
+        for (size_t i = 0; i < ni; i++)
+            t->sp_head[i] = -1;
     }
     return SBR_OK;
 }
@@ -521,45 +522,45 @@ static double step_loss(trainer *t, size_t n, size_t m)
     return sum;
 }
 
-static int by_row(const void *a, const void *b)
-{
-    const sp_entry *x = a, *y = b;
-    return x->row < y->row ? -1 : x->row > y->row ? 1 : (x->k > y->k) - (x->k < y->k);
-}
-
 /* Adagrad-M on the rows of a table (width floats each) that the step touched: entries k < n1
  * (rows idx1[k], gradients g1 + k width) then n2 (idx2, g2); a row's gradients are summed in
- * that entry order first (the official coalesce). The gradient rows are overwritten. */
+ * that entry order first (the official coalesce), through per-row chains (no sorting, no
+ * allocation). The gradient rows are overwritten. */
 static void sparse_update(trainer *t, size_t off, size_t width, const uint32_t *idx1, float *g1,
                           size_t n1, const uint32_t *idx2, float *g2, size_t n2)
 {
-    size_t n = n1 + n2;
+    size_t n = n1 + n2, n_uniq = 0;
+    int32_t *head = t->sp_head, *tail = t->sp_tail, *next = t->sp_next;
     for (size_t k = 0; k < n; k++) {
-        t->sp[k] = (sp_entry){k < n1 ? idx1[k] : idx2[k - n1], (uint32_t)k};
+        uint32_t row = k < n1 ? idx1[k] : idx2[k - n1];
         t->sp_rows[k] = k < n1 ? g1 + k * width : g2 + (k - n1) * width;
+        next[k] = -1;
+        if (head[row] < 0) {
+            head[row] = (int32_t)k;
+            t->sp_uniq[n_uniq++] = row;
+        } else {
+            next[tail[row]] = (int32_t)k;
+        }
+        tail[row] = (int32_t)k;
     }
-    qsort(t->sp, n, sizeof *t->sp, by_row);
-    size_t n_runs = 0;
-    for (size_t k = 0; k < n; k++)
-        if (k == 0 || t->sp[k].row != t->sp[k - 1].row)
-            t->sp_runs[n_runs++] = k;
-    t->sp_runs[n_runs] = n;
     float *w = t->net->p + off, *acc = t->acc + off, *mom = t->mom != NULL ? t->mom + off : NULL;
     double lr = t->cfg->lr, mu = t->cfg->momentum;
-    const sp_entry *sp = t->sp;
-    const size_t *runs = t->sp_runs;
+    const uint32_t *uniq = t->sp_uniq;
     float **rows = t->sp_rows;
-    long nr = (long)n_runs;
-    bool big = (double)n_runs * (double)width >= 2e5;
+    long nu = (long)n_uniq;
+    bool big = (double)n_uniq * (double)width >= 2e5;
 #pragma omp parallel for if (big) schedule(dynamic, 16) default(none)                              \
-    shared(w, acc, mom, lr, mu, sp, runs, rows, nr, width)
-    for (long q = 0; q < nr; q++) {
-        float *dst = rows[sp[runs[q]].k];
-        for (size_t k = runs[q] + 1; k < runs[q + 1]; k++)
-            sbr_nn_axpy(1.0f, rows[sp[k].k], dst, width);
-        size_t o = (size_t)sp[runs[q]].row * width;
+    shared(w, acc, mom, lr, mu, uniq, rows, head, next, nu, width)
+    for (long q = 0; q < nu; q++) {
+        int32_t k = head[uniq[q]];
+        float *dst = rows[k];
+        for (int32_t j = next[k]; j >= 0; j = next[j])
+            sbr_nn_axpy(1.0f, rows[j], dst, width);
+        size_t o = (size_t)uniq[q] * width;
         sbr_nn_adagradm(lr, mu, 1e-6, w + o, acc + o, mom != NULL ? mom + o : NULL, dst, width);
     }
+    for (size_t q = 0; q < n_uniq; q++)
+        head[uniq[q]] = -1;
 }
 
 /* Column sums of g (n x m) in row order into out (m). */

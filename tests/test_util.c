@@ -219,6 +219,10 @@ static const char *const variants[] = {
     "pop:top_n=7",
     "stamp:variant=stmp,select=none",
     "stamp:add_ms=0,max_norm=0,dim=16",
+    "gru4rec:loss=bpr-max,input=onehot,n_layers=2,layers=16,momentum=0.2,dropout_embed=0.2,"
+    "dropout_hidden=0.3",
+    "gru4rec:input=separate,embedding=12,layers=16,logq=1,n_sample=10",
+    "gru4rec:loss=top1-max,final_act=tanh,layers=8,n_sample=0",
 };
 
 size_t test_algo_specs(const char **specs, size_t cap)
