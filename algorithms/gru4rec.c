@@ -12,6 +12,7 @@
 #include "algorithms/nn/gemm.h"
 #include "algorithms/nn/gru.h"
 #include "algorithms/nn/optim.h"
+#include "algorithms/nn/output.h"
 #include "algorithms/nn/rankloss.h"
 #include "algorithms/nn/softmax.h"
 #include "algorithms/nn/tensor.h"
@@ -843,26 +844,7 @@ static sbr_rc g4r_predict(const sbr_model *model, const sbr_query *q, void *scra
         return SBR_OK;
     run_prefix(net, s, q->items, q->len);
     scores(net, s, s->z);
-    float zmax = -INFINITY, zmin = INFINITY;
-    for (size_t i = 0; i < ni; i++) {
-        zmax = s->z[i] > zmax ? s->z[i] : zmax;
-        zmin = s->z[i] < zmin ? s->z[i] : zmin;
-    }
-    if (!(zmax >= zmin)) /* NaN weights */
-        return SBR_OK;
-    sbr_topn top;
-    sbr_topn_init(&top, out, q->n);
-    for (size_t i = 0; i < ni; i++)
-        sbr_topn_push(&top, (uint32_t)i, (double)s->z[i] - (double)zmin + 1.0);
-    *n_out = sbr_topn_finish(&top, out);
-    for (size_t i = 0; i < ni; i++)
-        s->e[i] = s->z[i] - zmax;
-    sbr_nn_exp_nonpositive(s->e, s->e, ni);
-    double sum = 0;
-    for (size_t i = 0; i < ni; i++)
-        sum += (double)s->e[i];
-    for (size_t k = 0; k < *n_out; k++)
-        out[k].score = exp((double)s->z[out[k].item] - (double)zmax) / sum;
+    *n_out = sbr_nn_top_softmax(s->z, ni, s->e, out, q->n);
     return SBR_OK;
 }
 

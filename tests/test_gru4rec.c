@@ -14,7 +14,6 @@
  *    tests/reference/gru4rec_saved_lists.py) lie within the spread of 5 sbr seeds with
  *    session-rec's settings. */
 #include <CUnit/CUnit.h>
-#include <gsl/gsl_rng.h>
 #include <math.h>
 #include <omp.h>
 #include <stdio.h>
@@ -41,27 +40,10 @@ static bool same_lists(const sbr_scored *a, size_t na, const sbr_scored *b, size
     return true;
 }
 
-/* Sessions of 2..9 clicks over 60 items following item -> 7 item + 3 (mod 60), with a random
- * start, one second apart, sessions 100 s apart. */
+/* Sessions of 2..9 clicks following the successor rule (tests/test_util.h). */
 static sbr_dataset *rule_sessions(uint32_t seed, size_t n_sessions)
 {
-    gsl_rng *r = sbr_rng_new(seed);
-    sbr_click *c = malloc(n_sessions * 10 * sizeof *c);
-    CU_ASSERT_FATAL(c != NULL);
-    size_t n = 0;
-    for (uint64_t s = 1; s <= n_sessions; s++) {
-        uint64_t item = gsl_rng_uniform_int(r, 60), len = 2 + gsl_rng_uniform_int(r, 8);
-        for (uint64_t k = 0; k < len; k++, n++) {
-            c[n] = (sbr_click){s, 1 + item, (double)(s * 100 + k), n};
-            item = (item * 7 + 3) % 60;
-        }
-    }
-    gsl_rng_free(r);
-    sbr_dataset *ds = NULL;
-    sbr_err e;
-    CU_ASSERT_EQUAL_FATAL(sbr_dataset_from_clicks(c, n, &ds, &e), SBR_OK);
-    free(c);
-    return ds;
+    return test_successor_sessions(seed, n_sessions, 9);
 }
 
 /* Port bug "no hidden-state reset between sessions at evaluation": the list for a session's

@@ -497,27 +497,11 @@ static void test_initialisers_draw_what_they_say(void)
 
 /* ---- STAMP: determinism and learning ------------------------------------------------------ */
 
-/* Sessions over 60 items where every item i is followed by (i * 7 + 3) mod 60: the next item is
+/* Sessions of 2..7 clicks following the successor rule (tests/test_util.h): the next item is
  * a function of the last one, which STAMP's h_t term can represent. */
 static sbr_dataset *successor_sessions(uint32_t seed, size_t n_sessions)
 {
-    gsl_rng *r = sbr_rng_new(seed);
-    sbr_click *c = malloc(n_sessions * 8 * sizeof *c);
-    CU_ASSERT_FATAL(c != NULL);
-    size_t n = 0;
-    for (uint64_t s = 1; s <= n_sessions; s++) {
-        uint64_t item = gsl_rng_uniform_int(r, 60), len = 2 + gsl_rng_uniform_int(r, 6);
-        for (uint64_t k = 0; k < len; k++, n++) {
-            c[n] = (sbr_click){s, 1 + item, (double)(s * 100 + k), n};
-            item = (item * 7 + 3) % 60;
-        }
-    }
-    gsl_rng_free(r);
-    sbr_dataset *ds = NULL;
-    sbr_err e;
-    CU_ASSERT_EQUAL_FATAL(sbr_dataset_from_clicks(c, n, &ds, &e), SBR_OK);
-    free(c);
-    return ds;
+    return test_successor_sessions(seed, n_sessions, 7);
 }
 
 static char *fit_and_save(const char *spec, const sbr_dataset *ds, int threads, size_t *len)
