@@ -148,24 +148,7 @@ static void test_training_pass_resets_a_slot_only_when_its_session_changes(void)
 static char *fit_and_save(const char *spec, const sbr_dataset *ds, int threads, size_t *len,
                           char *path, size_t path_size)
 {
-    int before = omp_get_max_threads();
-    omp_set_num_threads(threads);
-    sbr_spec sp = SBR_SPEC_EMPTY;
-    sbr_err e;
-    sbr_vocab v;
-    CU_ASSERT_EQUAL_FATAL(sbr_vocab_from_dataset(ds, &v, &e), SBR_OK);
-    CU_ASSERT_EQUAL_FATAL(sbr_spec_parse(&sp, spec, &e), SBR_OK);
-    sbr_model *m = NULL;
-    CU_ASSERT_EQUAL_FATAL(sbr_algo_fit(sp.algo, sp.config, ds, &m, &e), SBR_OK);
-    omp_set_num_threads(before);
-    snprintf(path, path_size, "%s/gru4rec-%d.sbrm", test_tmpdir(), threads);
-    CU_ASSERT_EQUAL_FATAL(sbr_model_save(m, &sp, &v, path, &e), SBR_OK);
-    char *bytes = test_read_file(path, len);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(bytes);
-    m->algo->free(m);
-    sbr_spec_fini(&sp);
-    sbr_vocab_fini(&v);
-    return bytes;
+    return test_fit_and_save(spec, ds, threads, len, path, path_size);
 }
 
 /* 100 slots, 2048 samples, 256 units: the tiled products, the loss rows and the sparse and

@@ -506,25 +506,8 @@ static sbr_dataset *successor_sessions(uint32_t seed, size_t n_sessions)
 
 static char *fit_and_save(const char *spec, const sbr_dataset *ds, int threads, size_t *len)
 {
-    int before = omp_get_max_threads();
-    omp_set_num_threads(threads);
-    sbr_spec sp = SBR_SPEC_EMPTY;
-    sbr_err e;
-    sbr_vocab v;
-    CU_ASSERT_EQUAL_FATAL(sbr_vocab_from_dataset(ds, &v, &e), SBR_OK);
-    CU_ASSERT_EQUAL_FATAL(sbr_spec_parse(&sp, spec, &e), SBR_OK);
-    sbr_model *m = NULL;
-    CU_ASSERT_EQUAL_FATAL(sbr_algo_fit(sp.algo, sp.config, ds, &m, &e), SBR_OK);
-    omp_set_num_threads(before);
     char path[512];
-    snprintf(path, sizeof path, "%s/stamp-%d.sbrm", test_tmpdir(), threads);
-    CU_ASSERT_EQUAL_FATAL(sbr_model_save(m, &sp, &v, path, &e), SBR_OK);
-    char *bytes = test_read_file(path, len);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(bytes);
-    m->algo->free(m);
-    sbr_spec_fini(&sp);
-    sbr_vocab_fini(&v);
-    return bytes;
+    return test_fit_and_save(spec, ds, threads, len, path, sizeof path);
 }
 
 static void test_stamp_model_file_is_the_same_for_1_and_2_threads(void)

@@ -2,6 +2,7 @@
 
 #include <CUnit/CUnit.h>
 #include <gsl/gsl_rng.h>
+#include <omp.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,9 +11,11 @@
 #include <zlib.h>
 
 #include "algorithms/algo.h"
+#include "algorithms/model_file.h"
 #include "data/load.h"
 #include "data/parse.h"
 #include "data/rng.h"
+#include "data/vocab.h"
 #include "data/table.h"
 
 enum { SLOTS = 16, PATH_BYTES = 4096 };
@@ -257,4 +260,27 @@ sbr_dataset *test_successor_sessions(uint32_t seed, size_t n_sessions, size_t ma
     CU_ASSERT_EQUAL_FATAL(sbr_dataset_from_clicks(c, n, &ds, &e), SBR_OK);
     free(c);
     return ds;
+}
+
+char *test_fit_and_save(const char *spec, const sbr_dataset *ds, int threads, size_t *len,
+                        char *path, size_t path_size)
+{
+    int before = omp_get_max_threads();
+    omp_set_num_threads(threads);
+    sbr_spec sp = SBR_SPEC_EMPTY;
+    sbr_err e;
+    sbr_vocab v;
+    CU_ASSERT_EQUAL_FATAL(sbr_vocab_from_dataset(ds, &v, &e), SBR_OK);
+    CU_ASSERT_EQUAL_FATAL(sbr_spec_parse(&sp, spec, &e), SBR_OK);
+    sbr_model *m = NULL;
+    CU_ASSERT_EQUAL_FATAL(sbr_algo_fit(sp.algo, sp.config, ds, &m, &e), SBR_OK);
+    omp_set_num_threads(before);
+    snprintf(path, path_size, "%s/%s-%d.sbrm", test_tmpdir(), sp.algo->name, threads);
+    CU_ASSERT_EQUAL_FATAL(sbr_model_save(m, &sp, &v, path, &e), SBR_OK);
+    char *bytes = test_read_file(path, len);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(bytes);
+    m->algo->free(m);
+    sbr_spec_fini(&sp);
+    sbr_vocab_fini(&v);
+    return bytes;
 }
