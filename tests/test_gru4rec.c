@@ -350,10 +350,13 @@ enum { N_SEEDS = 5 };
 /* session-rec's settings for its saved lists (conf: top1-max, final_act linear,
  * dropout_p_hidden 0.1, learning_rate 0.08, momentum 0.1, constrained_embedding False,
  * embedding 0 = one-hot input; its GRU4Rec defaults: 100 units, batch 32, n_sample 2048,
- * sample_alpha 0.75, 10 epochs). */
+ * sample_alpha 0.75, 10 epochs). session-rec's Theano code drops out the one-hot layer's
+ * output with dropout_p_hidden, the official PyTorch code (sbr) with dropout_p_embed: so both
+ * are 0.1 here. */
 #define SESSION_REC_SPEC                                                                           \
     "gru4rec:loss=top1-max,final_act=linear,input=onehot,layers=100,batch=32,"                     \
-    "dropout_hidden=0.1,lr=0.08,momentum=0.1,n_sample=2048,sample_alpha=0.75,epochs=10"
+    "dropout_embed=0.1,dropout_hidden=0.1,lr=0.08,momentum=0.1,n_sample=2048,sample_alpha=0.75,"   \
+    "epochs=10"
 
 static void test_session_rec_lies_within_the_spread_of_5_seeds(void)
 {
