@@ -805,29 +805,9 @@ static sbr_rc stamp_predict(const sbr_model *model, const sbr_query *q, void *sc
     sbr_nn_tanh(ht, ht, d);
     for (size_t j = 0; j < d; j++)
         h[j] = hs[j] * ht[j];
-    float zmax = -INFINITY, zmin = INFINITY;
-    for (size_t i = 0; i < ni; i++) {
-        float z = sbr_nn_dot(h, emb + i * d, d);
-        s->z[i] = z;
-        zmax = z > zmax ? z : zmax;
-        zmin = z < zmin ? z : zmin;
-    }
-    if (!(zmax >= zmin)) /* NaN weights (a corrupt model that passed its checksum) */
-        return SBR_OK;
-    /* Top-n by logit (shifted to be positive), then the softmax probability as the score. */
-    sbr_topn top;
-    sbr_topn_init(&top, out, q->n);
     for (size_t i = 0; i < ni; i++)
-        sbr_topn_push(&top, (uint32_t)i, (double)s->z[i] - (double)zmin + 1.0);
-    *n_out = sbr_topn_finish(&top, out);
-    for (size_t i = 0; i < ni; i++)
-        s->e[i] = s->z[i] - zmax;
-    sbr_nn_exp_nonpositive(s->e, s->e, ni);
-    double sum = 0;
-    for (size_t i = 0; i < ni; i++)
-        sum += (double)s->e[i];
-    for (size_t k = 0; k < *n_out; k++)
-        out[k].score = exp((double)s->z[out[k].item] - (double)zmax) / sum;
+        s->z[i] = sbr_nn_dot(h, emb + i * d, d);
+    *n_out = sbr_nn_top_softmax(s->z, ni, s->e, out, q->n);
     return SBR_OK;
 }
 

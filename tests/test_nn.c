@@ -15,9 +15,12 @@
 #include "algorithms/model_file.h"
 #include "algorithms/nn/act.h"
 #include "algorithms/nn/embed.h"
+#include "algorithms/nn/gemm.h"
+#include "algorithms/nn/gru.h"
 #include "algorithms/nn/linear.h"
 #include "algorithms/nn/optim.h"
 #include "algorithms/nn/output.h"
+#include "algorithms/nn/rankloss.h"
 #include "algorithms/nn/softmax.h"
 #include "algorithms/nn/tensor.h"
 #include "algorithms/stamp_int.h"
@@ -494,50 +497,17 @@ static void test_initialisers_draw_what_they_say(void)
 
 /* ---- STAMP: determinism and learning ------------------------------------------------------ */
 
-/* Sessions over 60 items where every item i is followed by (i * 7 + 3) mod 60: the next item is
+/* Sessions of 2..7 clicks following the successor rule (tests/test_util.h): the next item is
  * a function of the last one, which STAMP's h_t term can represent. */
 static sbr_dataset *successor_sessions(uint32_t seed, size_t n_sessions)
 {
-    gsl_rng *r = sbr_rng_new(seed);
-    sbr_click *c = malloc(n_sessions * 8 * sizeof *c);
-    CU_ASSERT_FATAL(c != NULL);
-    size_t n = 0;
-    for (uint64_t s = 1; s <= n_sessions; s++) {
-        uint64_t item = gsl_rng_uniform_int(r, 60), len = 2 + gsl_rng_uniform_int(r, 6);
-        for (uint64_t k = 0; k < len; k++, n++) {
-            c[n] = (sbr_click){s, 1 + item, (double)(s * 100 + k), n};
-            item = (item * 7 + 3) % 60;
-        }
-    }
-    gsl_rng_free(r);
-    sbr_dataset *ds = NULL;
-    sbr_err e;
-    CU_ASSERT_EQUAL_FATAL(sbr_dataset_from_clicks(c, n, &ds, &e), SBR_OK);
-    free(c);
-    return ds;
+    return test_successor_sessions(seed, n_sessions, 7);
 }
 
 static char *fit_and_save(const char *spec, const sbr_dataset *ds, int threads, size_t *len)
 {
-    int before = omp_get_max_threads();
-    omp_set_num_threads(threads);
-    sbr_spec sp = SBR_SPEC_EMPTY;
-    sbr_err e;
-    sbr_vocab v;
-    CU_ASSERT_EQUAL_FATAL(sbr_vocab_from_dataset(ds, &v, &e), SBR_OK);
-    CU_ASSERT_EQUAL_FATAL(sbr_spec_parse(&sp, spec, &e), SBR_OK);
-    sbr_model *m = NULL;
-    CU_ASSERT_EQUAL_FATAL(sbr_algo_fit(sp.algo, sp.config, ds, &m, &e), SBR_OK);
-    omp_set_num_threads(before);
     char path[512];
-    snprintf(path, sizeof path, "%s/stamp-%d.sbrm", test_tmpdir(), threads);
-    CU_ASSERT_EQUAL_FATAL(sbr_model_save(m, &sp, &v, path, &e), SBR_OK);
-    char *bytes = test_read_file(path, len);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(bytes);
-    m->algo->free(m);
-    sbr_spec_fini(&sp);
-    sbr_vocab_fini(&v);
-    return bytes;
+    return test_fit_and_save(spec, ds, threads, len, path, sizeof path);
 }
 
 static void test_stamp_model_file_is_the_same_for_1_and_2_threads(void)
@@ -632,6 +602,161 @@ static void test_stamp_without_validation_data_runs_every_epoch(void)
     sbr_dataset_free(ds);
 }
 
+/* ---- GRU cell, GRU4Rec's losses, Adagrad with momentum, the tiled product ------------------- */
+
+enum { GB = 3, GH = 5 };
+
+typedef struct gru_ctx {
+    float gx[GB * 3 * GH], h[GB * GH], w[GH * 3 * GH], b[3 * GH], c[GB * GH];
+    float u[GB * 3 * GH], gates[GB * 3 * GH], out[GB * GH];
+} gru_ctx;
+
+/* sum c * h' in double. */
+static double gru_loss(void *p)
+{
+    gru_ctx *g = p;
+    sbr_nn_gru_forward(g->gx, g->h, GB, GH, g->w, g->b, g->u, g->gates, g->out);
+    double l = 0;
+    for (size_t i = 0; i < GB * GH; i++)
+        l += (double)g->c[i] * (double)g->out[i];
+    return l;
+}
+
+static void test_gru_backward_matches_finite_differences(void)
+{
+    gsl_rng *r = sbr_rng_new(31);
+    gru_ctx g;
+    fill(g.gx, sizeof g.gx / sizeof *g.gx, r, 0.8);
+    fill(g.h, sizeof g.h / sizeof *g.h, r, 0.8);
+    fill(g.w, sizeof g.w / sizeof *g.w, r, 0.5);
+    fill(g.b, sizeof g.b / sizeof *g.b, r, 0.3);
+    fill(g.c, sizeof g.c / sizeof *g.c, r, 1.0);
+    gru_loss(&g);
+    float g_gx[GB * 3 * GH], g_w[GH * 3 * GH] = {0}, g_b[3 * GH] = {0}, g_h[GB * GH] = {0};
+    sbr_nn_gru_backward(g.h, GB, GH, g.w, g.u, g.gates, g.c, g_gx, g_w, g_b, g_h);
+    fd_result a = fd_check("gru d gx", g.gx, GB * 3 * GH, g_gx, gru_loss, &g, 1e-2f, 2e-3, 2e-4);
+    fd_result b = fd_check("gru d W_hh", g.w, GH * 3 * GH, g_w, gru_loss, &g, 1e-2f, 2e-3, 2e-4);
+    fd_result c = fd_check("gru d b_hh", g.b, 3 * GH, g_b, gru_loss, &g, 1e-2f, 2e-3, 2e-4);
+    fd_result d = fd_check("gru d h", g.h, GB * GH, g_h, gru_loss, &g, 1e-2f, 2e-3, 2e-4);
+    CU_ASSERT_EQUAL(a.n_bad + b.n_bad + c.n_bad + d.n_bad, 0);
+    /* The cell by hand for one unit: gx = (0.5, -0.2, 0.3), h = 0.4, W_hh = (0.1, 0.2, -0.3),
+     * b_hh = 0: r = s(0.5 + 0.04), z = s(-0.2 + 0.08), n = tanh(0.3 + r (-0.12)),
+     * h' = (1 - z) n + z 0.4 = 0.3048719 (worked with Python's math module). */
+    float gx1[3] = {0.5f, -0.2f, 0.3f}, h1 = 0.4f, w1[3] = {0.1f, 0.2f, -0.3f}, u1[3], gt[3], o1;
+    sbr_nn_gru_forward(gx1, &h1, 1, 1, w1, NULL, u1, gt, &o1);
+    CU_ASSERT_DOUBLE_EQUAL(o1, 0.304871911126196, 1e-6);
+    gsl_rng_free(r);
+}
+
+typedef struct loss_ctx {
+    float o[7];
+    size_t pos;
+    int kind;
+} loss_ctx;
+
+static double row_loss(void *p)
+{
+    loss_ctx *c = p;
+    float g[7], work[14];
+    return c->kind == 0   ? sbr_nn_xent_row(c->o, 7, c->pos, 1.0f, g, work)
+           : c->kind == 1 ? sbr_nn_bprmax_row(c->o, 7, c->pos, 0.9, 1.0f, g, work)
+                          : sbr_nn_top1max_row(c->o, 7, c->pos, 1.0f, g, work);
+}
+
+static void test_gru4rec_losses_match_hand_values_and_finite_differences(void)
+{
+    /* o = (0.5, 2.0, -1.0, 0.3), positive at 1, bpreg 0.9, worked with Python's math module:
+     * cross-entropy -log softmax(o)_1 = 0.3754187 (on logits: a softmax applied first, the
+     * port bug, would give 0.9848336); BPR-max with s = softmax of (0.5, -1.0, 0.3):
+     * -log sum s_j sigmoid(2 - o_j) + 0.9 sum s_j o_j^2 = 0.4111725; TOP1-max
+     * sum s_j (sigmoid(o_j - 2) + sigmoid(o_j^2)) = 0.7211780. */
+    float o[4] = {0.5f, 2.0f, -1.0f, 0.3f}, g[4], work[8];
+    CU_ASSERT_DOUBLE_EQUAL(sbr_nn_xent_row(o, 4, 1, 1.0f, g, work), 0.3754187037721042, 1e-6);
+    CU_ASSERT_DOUBLE_EQUAL(sbr_nn_bprmax_row(o, 4, 1, 0.9, 1.0f, g, work), 0.4111724873097312,
+                           1e-6);
+    CU_ASSERT_DOUBLE_EQUAL(sbr_nn_top1max_row(o, 4, 1, 1.0f, g, work), 0.7211780354079376, 1e-6);
+    /* No negatives: nothing to rank against. */
+    CU_ASSERT_DOUBLE_EQUAL(sbr_nn_bprmax_row(o + 1, 1, 0, 0.9, 1.0f, g, work), 0.0, 0.0);
+    CU_ASSERT_DOUBLE_EQUAL(g[0], 0.0, 0.0);
+    gsl_rng *r = sbr_rng_new(37);
+    const char *names[] = {"cross-entropy row", "bpr-max row", "top1-max row"};
+    for (int kind = 0; kind < 3; kind++) {
+        loss_ctx c;
+        fill(c.o, 7, r, 1.5);
+        c.pos = (size_t)kind + 2;
+        c.kind = kind;
+        float grad[7], wk[14];
+        if (kind == 0)
+            sbr_nn_xent_row(c.o, 7, c.pos, 1.0f, grad, wk);
+        else if (kind == 1)
+            sbr_nn_bprmax_row(c.o, 7, c.pos, 0.9, 1.0f, grad, wk);
+        else
+            sbr_nn_top1max_row(c.o, 7, c.pos, 1.0f, grad, wk);
+        fd_result f = fd_check(names[kind], c.o, 7, grad, row_loss, &c, 1e-3f, 2e-3, 1e-5);
+        CU_ASSERT_EQUAL(f.n_bad, 0);
+    }
+    gsl_rng_free(r);
+}
+
+static void test_adagrad_momentum_follows_its_formula(void)
+{
+    /* w = 1, lr 0.1, momentum 0.5, eps 1e-6; g = 0.5 then -0.25. By hand (Python):
+     * acc 0.25, mom -0.1 / sqrt(0.250001) = -0.0999998, w 0.9000002; then acc 0.3125,
+     * mom 0.5 (-0.0999998) + 0.025 / sqrt(0.312501) = -0.0052786, w 0.8947216. */
+    float w = 1, acc = 0, mom = 0, g1 = 0.5f, g2 = -0.25f;
+    sbr_nn_adagradm(0.1, 0.5, 1e-6, &w, &acc, &mom, &g1, 1);
+    CU_ASSERT_DOUBLE_EQUAL(w, 0.9000001999994, 1e-6);
+    CU_ASSERT_DOUBLE_EQUAL(mom, -0.09999980000060002, 1e-7);
+    sbr_nn_adagradm(0.1, 0.5, 1e-6, &w, &acc, &mom, &g2, 1);
+    CU_ASSERT_DOUBLE_EQUAL(acc, 0.3125, 1e-7);
+    CU_ASSERT_DOUBLE_EQUAL(mom, -0.0052786120043077644, 1e-7);
+    CU_ASSERT_DOUBLE_EQUAL(w, 0.8947215879950922, 1e-6);
+    /* Without momentum the step is applied directly (and mom may be NULL). */
+    float v = 1, acc2 = 0;
+    sbr_nn_adagradm(0.1, 0, 1e-6, &v, &acc2, NULL, &g1, 1);
+    CU_ASSERT_DOUBLE_EQUAL(v, 0.9000001999994, 1e-6);
+}
+
+/* The tiled product against a plain double product, for every transpose and sizes that span
+ * several tiles, and the same bits on 1 and 2 threads. */
+static void test_tiled_gemm_is_exact_and_thread_independent(void)
+{
+    size_t m = 130, n = 1030, k = 70;
+    gsl_rng *r = sbr_rng_new(41);
+    float *a = malloc(m * k * sizeof *a), *b = malloc(k * n * sizeof *b);
+    float *c1 = malloc(m * n * sizeof *c1), *c2 = malloc(m * n * sizeof *c2);
+    CU_ASSERT_FATAL(a && b && c1 && c2);
+    fill(a, m * k, r, 1);
+    fill(b, k * n, r, 1);
+    int before = omp_get_max_threads();
+    for (int t = 0; t < 4; t++) {
+        bool ta = t & 1, tb = t & 2;
+        /* the same data read as A (m x k) or A^T stored k x m, B (k x n) or B^T stored n x k */
+        size_t lda = ta ? m : k, ldb = tb ? k : n;
+        omp_set_num_threads(1);
+        sbr_nn_gemm(ta, tb, m, n, k, 1.0f, a, lda, b, ldb, 0.0f, c1, n);
+        omp_set_num_threads(2);
+        sbr_nn_gemm(ta, tb, m, n, k, 1.0f, a, lda, b, ldb, 0.0f, c2, n);
+        CU_ASSERT(memcmp(c1, c2, m * n * sizeof *c1) == 0);
+        double worst = 0;
+        for (size_t i = 0; i < m; i += 7)
+            for (size_t j = 0; j < n; j += 11) {
+                double s = 0;
+                for (size_t q = 0; q < k; q++)
+                    s += (double)(ta ? a[q * lda + i] : a[i * lda + q]) *
+                         (double)(tb ? b[j * ldb + q] : b[q * ldb + j]);
+                worst = fmax(worst, fabs(s - (double)c1[i * n + j]));
+            }
+        CU_ASSERT(worst < 1e-4);
+    }
+    omp_set_num_threads(before);
+    free(a);
+    free(b);
+    free(c1);
+    free(c2);
+    gsl_rng_free(r);
+}
+
 static CU_TestInfo tests[] = {
     {"linear backward matches finite differences", test_linear_backward_matches_finite_differences},
     {"activations match finite differences", test_activations_match_finite_differences},
@@ -650,6 +775,11 @@ static CU_TestInfo tests[] = {
     {"stamp select=test needs the test set", test_stamp_select_test_needs_the_test_set},
     {"stamp without validation data runs every epoch",
      test_stamp_without_validation_data_runs_every_epoch},
+    {"gru backward matches finite differences", test_gru_backward_matches_finite_differences},
+    {"gru4rec losses match hand values and finite differences",
+     test_gru4rec_losses_match_hand_values_and_finite_differences},
+    {"adagrad with momentum follows its formula", test_adagrad_momentum_follows_its_formula},
+    {"tiled gemm is exact and thread independent", test_tiled_gemm_is_exact_and_thread_independent},
     CU_TEST_INFO_NULL};
 
 CU_SuiteInfo sbr_suite_nn = {"nn", NULL, NULL, NULL, NULL, tests};

@@ -1,6 +1,8 @@
 #include "test_util.h"
 
 #include <CUnit/CUnit.h>
+#include <gsl/gsl_rng.h>
+#include <omp.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,8 +11,11 @@
 #include <zlib.h>
 
 #include "algorithms/algo.h"
+#include "algorithms/model_file.h"
 #include "data/load.h"
 #include "data/parse.h"
+#include "data/rng.h"
+#include "data/vocab.h"
 #include "data/table.h"
 
 enum { SLOTS = 16, PATH_BYTES = 4096 };
@@ -219,6 +224,10 @@ static const char *const variants[] = {
     "pop:top_n=7",
     "stamp:variant=stmp,select=none",
     "stamp:add_ms=0,max_norm=0,dim=16",
+    "gru4rec:loss=bpr-max,input=onehot,n_layers=2,layers=16,momentum=0.2,dropout_embed=0.2,"
+    "dropout_hidden=0.3,epochs=2,n_sample=64",
+    "gru4rec:input=separate,embedding=12,layers=16,logq=1,n_sample=10,epochs=2",
+    "gru4rec:loss=top1-max,final_act=tanh,layers=8,n_sample=0,epochs=2",
 };
 
 size_t test_algo_specs(const char **specs, size_t cap)
@@ -230,4 +239,48 @@ size_t test_algo_specs(const char **specs, size_t cap)
     for (size_t i = 0; i < sizeof variants / sizeof variants[0] && n < cap; i++)
         specs[n++] = variants[i];
     return n;
+}
+
+sbr_dataset *test_successor_sessions(uint32_t seed, size_t n_sessions, size_t max_len)
+{
+    gsl_rng *r = sbr_rng_new(seed);
+    sbr_click *c = malloc(n_sessions * max_len * sizeof *c);
+    CU_ASSERT_FATAL(r != NULL && c != NULL);
+    size_t n = 0;
+    for (uint64_t s = 1; s <= n_sessions; s++) {
+        uint64_t item = gsl_rng_uniform_int(r, 60), len = 2 + gsl_rng_uniform_int(r, max_len - 1);
+        for (uint64_t k = 0; k < len; k++, n++) {
+            c[n] = (sbr_click){s, 1 + item, (double)(s * 100 + k), n};
+            item = (item * 7 + 3) % 60;
+        }
+    }
+    gsl_rng_free(r);
+    sbr_dataset *ds = NULL;
+    sbr_err e;
+    CU_ASSERT_EQUAL_FATAL(sbr_dataset_from_clicks(c, n, &ds, &e), SBR_OK);
+    free(c);
+    return ds;
+}
+
+char *test_fit_and_save(const char *spec, const sbr_dataset *ds, int threads, size_t *len,
+                        char *path, size_t path_size)
+{
+    int before = omp_get_max_threads();
+    omp_set_num_threads(threads);
+    sbr_spec sp = SBR_SPEC_EMPTY;
+    sbr_err e;
+    sbr_vocab v;
+    CU_ASSERT_EQUAL_FATAL(sbr_vocab_from_dataset(ds, &v, &e), SBR_OK);
+    CU_ASSERT_EQUAL_FATAL(sbr_spec_parse(&sp, spec, &e), SBR_OK);
+    sbr_model *m = NULL;
+    CU_ASSERT_EQUAL_FATAL(sbr_algo_fit(sp.algo, sp.config, ds, &m, &e), SBR_OK);
+    omp_set_num_threads(before);
+    snprintf(path, path_size, "%s/%s-%d.sbrm", test_tmpdir(), sp.algo->name, threads);
+    CU_ASSERT_EQUAL_FATAL(sbr_model_save(m, &sp, &v, path, &e), SBR_OK);
+    char *bytes = test_read_file(path, len);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(bytes);
+    m->algo->free(m);
+    sbr_spec_fini(&sp);
+    sbr_vocab_fini(&v);
+    return bytes;
 }

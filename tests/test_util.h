@@ -41,6 +41,17 @@ struct sbr_model *test_fit(const char *spec, const sbr_dataset *train);
  * up to cap specs into specs[], returning their count. */
 size_t test_algo_specs(const char **specs, size_t cap);
 
+/* n_sessions sessions over 60 items (ids 1..60) of 2..max_len clicks (uniform), each from a
+ * random item and following item i -> (i * 7 + 3) mod 60, clicks one second apart, sessions
+ * 100 s apart; seeded, the same every run. For the learned models' tests. */
+sbr_dataset *test_successor_sessions(uint32_t seed, size_t n_sessions, size_t max_len);
+
+/* Fits spec on ds with `threads` OpenMP threads, saves the model (with ds's vocabulary) to
+ * path (a file "<algorithm>-<threads>.sbrm" in test_tmpdir(), path_size bytes) and returns the
+ * file's bytes (malloc'ed, *len of them), for the thread-count determinism checks. */
+char *test_fit_and_save(const char *spec, const sbr_dataset *ds, int threads, size_t *len,
+                        char *path, size_t path_size);
+
 /* Loads the shared rsc15-100k sample (train_full and test). Returns 0, or prints the error and
  * returns 1 (a CUnit suite-setup failure). */
 int test_load_rsc15(sbr_dataset **train, sbr_dataset **test);

@@ -17,8 +17,17 @@ void sbr_nn_sigmoid(const float *x, float *y, size_t n)
 
 void sbr_nn_elu(const float *x, float *y, size_t n, float alpha)
 {
-    for (size_t i = 0; i < n; i++)
-        y[i] = x[i] > 0 ? x[i] : alpha * expm1f(x[i]);
+    /* e^min(x, 0) through the vectorised float exp, in chunks on the stack. */
+    enum { CHUNK = 256 };
+    float e[CHUNK];
+    for (size_t lo = 0; lo < n; lo += CHUNK) {
+        size_t len = n - lo < CHUNK ? n - lo : CHUNK;
+        for (size_t i = 0; i < len; i++)
+            e[i] = x[lo + i] < 0 ? x[lo + i] : 0.0f;
+        sbr_nn_exp_nonpositive(e, e, len);
+        for (size_t i = 0; i < len; i++)
+            y[lo + i] = x[lo + i] > 0 ? x[lo + i] : alpha * (e[i] - 1.0f);
+    }
 }
 
 void sbr_nn_tanh_backward(const float *y, const float *gy, float *gx, size_t n)

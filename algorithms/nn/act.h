@@ -1,6 +1,7 @@
 /* Elementwise activations and their backward passes, which take the forward outputs (and, for
  * ELU, its alpha): y = tanh(x), sigmoid(x) = 1 / (1 + e^-x), elu(x) = x for x > 0 else
- * alpha (e^x - 1). In-place use (y == x, gx == gy) is allowed. */
+ * alpha (e^x - 1) (e^x by the float exp of algorithms/nn/softmax.h). In-place use (y == x, gx ==
+ * gy) is allowed. */
 #ifndef SBR_ALGORITHMS_NN_ACT_H
 #define SBR_ALGORITHMS_NN_ACT_H
 

@@ -38,6 +38,14 @@ void sbr_nn_adam_rows(const sbr_nn_adam *a, double lr_t, float *w, float *m, flo
 /* One Adagrad update of w[0..n). */
 void sbr_nn_adagrad(double lr, float *w, float *acc, const float *g, size_t n);
 
+/* Adagrad with momentum as the official GRU4Rec's IndexedAdagradM (eps 1e-6 there):
+ * acc += g^2, step = -lr g / sqrt(acc + eps), then mom = momentum mom + step and w += mom, or
+ * w += step when momentum is 0 (mom unused, may be NULL). Applied to the rows a mini-batch
+ * touched of an embedding table (the official sparse path: other rows keep w, acc and mom) or
+ * to a whole dense tensor. */
+void sbr_nn_adagradm(double lr, double momentum, double eps, float *w, float *acc, float *mom,
+                     const float *g, size_t n);
+
 /* tf.clip_by_norm: scales g[0..n) by clip / |g| when |g| > clip. Returns |g| before. */
 double sbr_nn_clip_by_norm(float *g, size_t n, double clip);
 

@@ -1,6 +1,7 @@
 #include "algorithms/nn/output.h"
 
 #include <cblas.h>
+#include <math.h>
 
 #include "algorithms/nn/softmax.h"
 
@@ -64,4 +65,30 @@ size_t sbr_nn_rank(const float *z, size_t n, uint32_t target)
     for (size_t i = 0; i < n; i++)
         rank += z[i] > zt || (z[i] == zt && i < target);
     return rank;
+}
+
+size_t sbr_nn_top_softmax(const float *z, size_t n_items, float *e, sbr_scored *out, size_t n)
+{
+    float zmax = -INFINITY, zmin = INFINITY;
+    for (size_t i = 0; i < n_items; i++) {
+        zmax = z[i] > zmax ? z[i] : zmax;
+        zmin = z[i] < zmin ? z[i] : zmin;
+    }
+    if (!(zmax >= zmin))
+        return 0;
+    /* Top-n by logit (shifted to be positive), then the softmax probability as the score. */
+    sbr_topn top;
+    sbr_topn_init(&top, out, n);
+    for (size_t i = 0; i < n_items; i++)
+        sbr_topn_push(&top, (uint32_t)i, (double)z[i] - (double)zmin + 1.0);
+    size_t got = sbr_topn_finish(&top, out);
+    for (size_t i = 0; i < n_items; i++)
+        e[i] = z[i] - zmax;
+    sbr_nn_exp_nonpositive(e, e, n_items);
+    double sum = 0;
+    for (size_t i = 0; i < n_items; i++)
+        sum += (double)e[i];
+    for (size_t k = 0; k < got; k++)
+        out[k].score = exp((double)z[out[k].item] - (double)zmax) / sum;
+    return got;
 }

@@ -19,6 +19,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "algorithms/algo.h"
+
 enum { SBR_NN_ITEM_BLOCK = 1024, SBR_NN_ROW_BLOCK = 128 };
 
 /* z (b x n) = h E^T. */
@@ -35,5 +37,11 @@ double sbr_nn_output_xent(const float *h, size_t b, size_t d, const float *e, si
 /* The rank of item target in one row of n logits under the ranking rule (score descending,
  * then index ascending): 1 + the items that score more, or as much with a smaller index. */
 size_t sbr_nn_rank(const float *z, size_t n, uint32_t target);
+
+/* The lists of the neural models' predict: the n best of the logits z[0..n_items) under the
+ * ranking rule (logit descending, then index ascending) into out, each scored by its softmax
+ * probability over all n_items (positive). e is scratch of n_items floats. Returns the count;
+ * 0 when z holds a NaN (a corrupt model that passed its checksum). */
+size_t sbr_nn_top_softmax(const float *z, size_t n_items, float *e, sbr_scored *out, size_t n);
 
 #endif
