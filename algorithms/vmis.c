@@ -374,24 +374,16 @@ static sbr_rc vmis_fit(const void *config, const sbr_dataset *train, const sbr_f
 
 /* ---- predict ------------------------------------------------------------------------------ */
 
-/* A hint to load a line that a later step reads: the candidate search knows the addresses of
- * the session slots a few entries ahead, and those of the neighbours' items long before
- * step 3 reads them. */
-static inline void vmis_prefetch(const void *p)
-{
-#if defined(__GNUC__)
-    __builtin_prefetch(p);
-#else
-    (void)p;
-#endif
-}
+/* How many neighbours ahead step 3 prefetches the item accumulators (twice as far: the
+ * neighbour's items, four times: its offset). */
+enum { VMIS_AHEAD = 4 };
 
 static void vmis_scratch_free(void *p)
 {
     vmis_scratch *sc = p;
     if (sc == NULL)
         return;
-    sbr_knn_gen_fini(&sc->gen); /* sess and item_stamp */
+    sbr_knn_gen_fini(&sc->gen); /* sess */
     free(sc->acc);
     free(sc->heap);
     free(sc->nbr);
@@ -411,15 +403,16 @@ static void *vmis_scratch_new(const sbr_model *model)
     size_t cap_m = md->m < md->n_sessions ? md->m : md->n_sessions;
     size_t cap_k = md->k < cap_m ? md->k : cap_m;
     sc->sess = sbr_knn_gen_alloc(&sc->gen, md->n_sessions, sizeof *sc->sess);
-    sc->item_stamp = sbr_knn_gen_alloc(&sc->gen, md->n_items, sizeof *sc->item_stamp);
-    sc->acc = sbr_alloc_array(md->n_items + 1, sizeof *sc->acc);
-    sc->heap = sbr_alloc_array(cap_m + 1, sizeof *sc->heap);
-    sc->nbr = sbr_alloc_array(cap_k + 1, sizeof *sc->nbr);
-    sc->by_pos = sbr_alloc_array(md->last_items, sizeof *sc->by_pos);
-    sc->by_item = sbr_alloc_array(md->last_items, sizeof *sc->by_item);
-    sc->touched = sbr_alloc_array(md->n_items + 1, sizeof *sc->touched);
-    if (sc->sess == NULL || sc->item_stamp == NULL || sc->acc == NULL || sc->heap == NULL ||
-        sc->nbr == NULL || sc->by_pos == NULL || sc->by_item == NULL || sc->touched == NULL) {
+    /* Pre-faulted, on huge pages where available (sbr_alloc_hot): no timed call takes a page
+     * fault, and the random reads of sess and acc rarely miss the TLB. */
+    sc->acc = sbr_alloc_hot(md->n_items + 1, sizeof *sc->acc);
+    sc->heap = sbr_alloc_hot(cap_m + 1, sizeof *sc->heap);
+    sc->nbr = sbr_alloc_hot(cap_k + 1, sizeof *sc->nbr);
+    sc->by_pos = sbr_alloc_hot(md->last_items, sizeof *sc->by_pos);
+    sc->by_item = sbr_alloc_hot(md->last_items, sizeof *sc->by_item);
+    sc->touched = sbr_alloc_hot(md->n_items + 1, sizeof *sc->touched);
+    if (sc->sess == NULL || sc->acc == NULL || sc->heap == NULL || sc->nbr == NULL ||
+        sc->by_pos == NULL || sc->by_item == NULL || sc->touched == NULL) {
         vmis_scratch_free(sc);
         return NULL;
     }
@@ -429,7 +422,7 @@ static void *vmis_scratch_new(const sbr_model *model)
     const double *idf = md->ix->idf;
     for (size_t i = 0; i < md->n_items; i++) {
         double f = idf != NULL ? idf[i] * md->idf_mult : 0.0;
-        sc->acc[i] = (vmis_item_acc){0.0, md->idf_fallback && !(f > 0) ? 1.0 : f};
+        sc->acc[i] = (vmis_item_acc){0.0, md->idf_fallback && !(f > 0) ? 1.0 : f, 0, {0, 0, 0}};
     }
     return sc;
 }
@@ -546,8 +539,10 @@ static sbr_rc vmis_predict(const sbr_model *model, const sbr_query *q, void *scr
         return SBR_OK;
     const uint32_t now = sbr_knn_gen_next(&sc->gen);
     vmis_sess_slot *sess = sc->sess;
-    uint32_t *item_stamp = sc->item_stamp;
     vmis_item_acc *acc = sc->acc;
+    if (now == 1) /* the first call, or the stamp wrapped (sess is cleared by the generation) */
+        for (size_t i = 0; i < md->n_items; i++)
+            acc[i].stamp = 0;
     const sbr_session_index *ix = md->ix;
     const uint32_t *sess_items = ix->sess_items, *sess_off = ix->sess_off;
 
@@ -561,8 +556,8 @@ static sbr_rc vmis_predict(const sbr_model *model, const sbr_query *q, void *scr
             continue;
         if (L == 0)
             last = i;
-        if (item_stamp[i] != now) {
-            item_stamp[i] = now;
+        if (acc[i].stamp != now) {
+            acc[i].stamp = now;
             acc[i].score = 0.0;
             sc->touched[n_touched++] = i;
             sc->by_pos[U++] = (vmis_qitem){i, (uint32_t)L};
@@ -584,10 +579,8 @@ static sbr_rc vmis_predict(const sbr_model *model, const sbr_query *q, void *scr
         const sbr_sess_ref *list = ix->item_sess + ix->item_off[i];
         const sbr_sess_ref *end = ix->item_sess + ix->item_off[i + 1];
         for (; list < end; list++) {
-            if (list + 16 < end) {
-                vmis_prefetch(&sess[list[16].s]);
-                vmis_prefetch(&sess_off[list[16].s]);
-            }
+            if (list + 16 < end)
+                sbr_knn_prefetch(&sess[list[16].s]);
             uint32_t s = list->s;
             vmis_sess_slot *ss = &sess[s];
             if (ss->stamp == now) {
@@ -599,7 +592,6 @@ static sbr_rc vmis_predict(const sbr_model *model, const sbr_query *q, void *scr
                 ss->stamp = now;
                 ss->sim = w;
                 ss->via = (uint32_t)u;
-                vmis_prefetch(sess_items + sess_off[s]); /* for step 3 */
                 sc->heap[n_cand++] = *list;
                 continue;
             }
@@ -616,7 +608,6 @@ static sbr_rc vmis_predict(const sbr_model *model, const sbr_query *q, void *scr
                 ss->stamp = now;
                 ss->sim = w;
                 ss->via = (uint32_t)u;
-                vmis_prefetch(sess_items + sess_off[s]);
                 sc->heap[0] = *list;
                 heap8_sift_down(sc->heap, n_cand);
             } else {
@@ -635,8 +626,19 @@ static sbr_rc vmis_predict(const sbr_model *model, const sbr_query *q, void *scr
         nbr = sc->nbr;
     }
 
-    /* 3. Item scores (the sessions' items were prefetched in step 1). */
+    /* 3. Item scores. A pipeline of prefetches runs ahead of the scoring: the offset of the
+     * neighbour 4 VMIS_AHEAD places on, the items of the one 2 VMIS_AHEAD on, the accumulators
+     * of the one VMIS_AHEAD on (so the loads of one neighbour overlap the work of another). */
     for (size_t c = 0; c < n_nbr; c++) {
+        if (c + 4 * VMIS_AHEAD < n_nbr)
+            sbr_knn_prefetch(&sess_off[nbr[c + 4 * VMIS_AHEAD].s]);
+        if (c + 2 * VMIS_AHEAD < n_nbr)
+            sbr_knn_prefetch(sess_items + sess_off[nbr[c + 2 * VMIS_AHEAD].s]);
+        if (c + VMIS_AHEAD < n_nbr) {
+            uint32_t a = nbr[c + VMIS_AHEAD].s;
+            for (uint32_t j = sess_off[a]; j < sess_off[a + 1]; j++)
+                sbr_knn_prefetch(&acc[sess_items[j]]);
+        }
         uint32_t s = nbr[c].s;
         const uint32_t *items = sess_items + sess_off[s];
         size_t len = sess_off[s + 1] - sess_off[s];
@@ -655,8 +657,8 @@ static sbr_rc vmis_predict(const sbr_model *model, const sbr_query *q, void *scr
         for (size_t j = 0; j < len; j++) {
             /* Without branches: whether the item is new to this call is a coin flip. */
             uint32_t i = items[j];
-            bool fresh = item_stamp[i] != now;
-            item_stamp[i] = now;
+            bool fresh = acc[i].stamp != now;
+            acc[i].stamp = now;
             sc->touched[n_touched] = i;
             n_touched += fresh;
             double base = fresh ? 0.0 : acc[i].score;
@@ -692,7 +694,7 @@ static size_t vmis_scratch_bytes(const sbr_model *model)
     size_t cap_m = md->m < md->n_sessions ? md->m : md->n_sessions;
     size_t cap_k = md->k < cap_m ? md->k : cap_m;
     return sizeof(vmis_scratch) + (md->n_sessions + 1) * sizeof(vmis_sess_slot) +
-           (md->n_items + 1) * (sizeof(uint32_t) + sizeof(vmis_item_acc) + sizeof(uint32_t)) +
+           (md->n_items + 1) * (sizeof(vmis_item_acc) + sizeof(uint32_t)) +
            (cap_m + 1 + cap_k + 1) * sizeof(sbr_sess_ref) + 2 * md->last_items * sizeof(vmis_qitem);
 }
 

@@ -45,11 +45,13 @@ typedef struct vmis_sess_slot {
     uint32_t via;   /* the index in by_pos of the item whose list brought the session in */
 } vmis_sess_slot;
 
-/* An item's accumulator, with the model's idf copied next to it so that scoring an item
- * touches one cache line. */
+/* An item's accumulator, with its stamp and the model's idf beside it so that scoring an item
+ * touches one cache line (32 bytes, aligned: two per line, none straddling). */
 typedef struct vmis_item_acc {
     double score;
-    double idf; /* the idf, or 1 where the scorer does without it */
+    double idf;     /* the idf, or 1 where the scorer does without it */
+    uint32_t stamp; /* == the generation's stamp: score belongs to the current call */
+    uint32_t spare[3];
 } vmis_item_acc;
 
 /* A distinct item of ev (key) and the position of its most recent click (val, 0 = the last
@@ -57,9 +59,8 @@ typedef struct vmis_item_acc {
 typedef sbr_knn_pair vmis_qitem;
 
 typedef struct vmis_scratch {
-    sbr_knn_gen gen;      /* owns sess and item_stamp, clears them when the stamp wraps */
+    sbr_knn_gen gen;      /* owns sess, clears it when the stamp wraps (acc: predict does) */
     vmis_sess_slot *sess; /* [n_sessions] */
-    uint32_t *item_stamp; /* [n_items] == now: acc belongs to the current call */
     vmis_item_acc *acc;   /* [n_items] */
     sbr_sess_ref *heap;   /* [min(m, n_sessions)] the candidates (a heap once m are in) */
     sbr_sess_ref *nbr;    /* [min(k, m, n_sessions)] the neighbours when candidates exceed k */
