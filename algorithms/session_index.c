@@ -429,11 +429,14 @@ sbr_rc sbr_session_index_build(const sbr_dataset *train, const sbr_session_index
     }
     if (build_sessions(ix, opts, &rd, order, rank_of, stamp, where) != SBR_OK)
         goto oom;
-    if (build_lists(ix, SIZE_MAX, SIZE_MAX, opts->list_counts) != SBR_OK)
+    size_t n_read = rd.n;
+    reading_fini(&rd); /* before the lists: the copy of the clicks is not needed any more */
+    memset(&rd, 0, sizeof rd);
+    if ((!opts->no_lists || opts->pysets) &&
+        build_lists(ix, SIZE_MAX, SIZE_MAX, opts->list_counts) != SBR_OK)
         goto oom;
-    if (opts->pysets && build_pysets(ix, train, rank_of, rd.n) != SBR_OK)
+    if (opts->pysets && build_pysets(ix, train, rank_of, n_read) != SBR_OK)
         goto oom;
-    reading_fini(&rd);
     free(order);
     free(rank_of);
     free(stamp);

@@ -343,7 +343,8 @@ static sbr_rc vmis_fit(const void *config, const sbr_dataset *train, const sbr_f
     /* serenade: Serenade's reading (Q1, Q2) and its 32-bit times as keys, so equal times stay
      * equal for the heap; clean: every row, and the strict (time, index) order as the key. */
     sbr_session_index_opts opts = {.reading = md->serenade ? SBR_READ_SERENADE : SBR_READ_ALL,
-                                   .key = md->serenade ? SBR_KEY_TIME : SBR_KEY_STRICT};
+                                   .key = md->serenade ? SBR_KEY_TIME : SBR_KEY_STRICT,
+                                   .no_lists = true}; /* the prune below builds them */
     sbr_rc rc = sbr_session_index_build(train, &opts, "vmis", &md->ix, err);
     if (rc != SBR_OK) {
         vmis_free(&md->base);
