@@ -267,7 +267,7 @@ contains "$TMP/err" "--columns 'session=2': session is given twice" "the repeate
 # same answers, nothing synthesised), and makes it again when a file changed.
 expect 0 "bench --scale makes the data and measures" -- "$SBR" bench --scale 3K --dir "$TMP/scale" --test-sessions 30
 contains "$TMP/err" "synthesising 3K clicks" "the first run synthesises"
-grep -E '^3K +vmis ' "$TMP/out" >/dev/null && ok || { bad "bench --scale: no 3K vmis row"; cat "$TMP/out"; }
+grep -E '^3K +1.vmis ' "$TMP/out" >/dev/null && ok || { bad "bench --scale: no 3K vmis row"; cat "$TMP/out"; }
 first=$(grep -E '^3K ' "$TMP/out" | awk '{print $NF}')
 expect 0 "bench --scale again" -- "$SBR" bench --scale=3K --dir "$TMP/scale" --test-sessions 30
 grep -q synthesising "$TMP/err" && bad "bench --scale synthesised again instead of reusing" || ok

@@ -495,7 +495,9 @@ int sbr_bench_scale(int argc, char **argv)
     printf("sbr bench --scale: %ld cores of %s, load average %s before the run; measured on "
            "core %ld; data in %s\n",
            sysconf(_SC_NPROCESSORS_ONLN), cpu_name, load, a.cpu, a.dir);
-    printf("%-5s %-8s %10s %9s %7s %7s %9s %9s %7s %7s %8s %8s %8s %7s  %s\n", "size", "algo",
+    for (size_t s = 0; s < a.n_specs; s++)
+        printf("%zu. %s\n", s + 1, a.specs[s]);
+    printf("%-5s %-9s %10s %9s %7s %7s %9s %9s %7s %7s %8s %8s %8s %7s  %s\n", "size", "algo",
            "clicks", "items", "load s", "fit s", "RSS load", "RSS fit", "B/click", "model B",
            "p50 us", "p90 us", "p99 us", "MRR@20", "verify");
     int failed = 0;
@@ -520,9 +522,10 @@ int sbr_bench_scale(int argc, char **argv)
                 failed = 1;
                 continue;
             }
-            char name[32], rl[32], rf[32], nc[32], ni[32];
-            snprintf(name, sizeof name, "%.*s", (int)strcspn(a.specs[s], ":"), a.specs[s]);
-            printf("%-5s %-8s %10s %9s %7.2f %7.2f %9s %9s %7.1f %7.1f %8.2f %8.2f %8.2f %7.4f  "
+            char name[40], rl[32], rf[32], nc[32], ni[32];
+            snprintf(name, sizeof name, "%zu.%.*s", s + 1, (int)strcspn(a.specs[s], ":"),
+                     a.specs[s]);
+            printf("%-5s %-9s %10s %9s %7.2f %7.2f %9s %9s %7.1f %7.1f %8.2f %8.2f %8.2f %7.4f  "
                    "%08lx\n",
                    label, name, sbr_fmt_count(nc, sizeof nc, row.clicks),
                    sbr_fmt_count(ni, sizeof ni, row.items), row.load_s, row.fit_s,
