@@ -196,10 +196,9 @@ double sbr_vmis_td_quantile(const double *v, size_t n, size_t d, double q, doubl
 
 /* ---- the 8-ary candidate heap ------------------------------------------------------------- */
 
-/* The candidates are sbr_sess_ref entries (session, recency key), copied from the item lists.
- * The heap is dary_heap's max-heap under an order in which a smaller key is greater, so the
- * least recent candidate is on top; equal keys compare equal. */
-typedef sbr_sess_ref vmis_entry;
+/* The candidates are vmis_entry entries (session, recency key from the item lists, table
+ * slot). The heap is dary_heap's max-heap under an order in which a smaller key is greater, so
+ * the least recent candidate is on top; equal keys compare equal. */
 
 enum { VMIS_ARITY = 8 };
 
@@ -379,12 +378,40 @@ static sbr_rc vmis_fit(const void *config, const sbr_dataset *train, const sbr_f
  * neighbour's items, four times: its offset). */
 enum { VMIS_AHEAD = 4 };
 
+/* The candidate table's mask: at least twice the sessions one call can meet (each of at most
+ * last_items lists is read once, and no list is longer than the longest in the index), as a
+ * power of two, so linear probing always finds a free slot quickly. */
+static size_t cand_table_mask(const vmis_model *md)
+{
+    const sbr_session_index *ix = md->ix;
+    size_t longest = 0;
+    for (size_t i = 0; i < md->n_items; i++)
+        if (ix->item_off[i + 1] - ix->item_off[i] > longest)
+            longest = ix->item_off[i + 1] - ix->item_off[i];
+    size_t meet = md->last_items * longest, cap = 16;
+    if (meet > md->n_sessions)
+        meet = md->n_sessions;
+    while (cap < 2 * meet)
+        cap *= 2;
+    return cap - 1;
+}
+
+/* The slot of session s in the table: where it is (stamp == now), else the free slot where it
+ * goes. */
+static inline size_t cand_slot(const vmis_cand *tab, size_t mask, uint32_t now, uint32_t s)
+{
+    size_t h = (size_t)(((uint64_t)s * 0x9E3779B97F4A7C15u) >> 32) & mask;
+    while (tab[h].stamp == now && tab[h].s != s)
+        h = (h + 1) & mask;
+    return h;
+}
+
 static void vmis_scratch_free(void *p)
 {
     vmis_scratch *sc = p;
     if (sc == NULL)
         return;
-    sbr_knn_gen_fini(&sc->gen); /* sess */
+    sbr_knn_gen_fini(&sc->gen); /* cand */
     free(sc->acc);
     free(sc->heap);
     free(sc->nbr);
@@ -403,7 +430,8 @@ static void *vmis_scratch_new(const sbr_model *model)
     sbr_knn_gen_init(&sc->gen);
     size_t cap_m = md->m < md->n_sessions ? md->m : md->n_sessions;
     size_t cap_k = md->k < cap_m ? md->k : cap_m;
-    sc->sess = sbr_knn_gen_alloc(&sc->gen, md->n_sessions, sizeof *sc->sess);
+    sc->cand_mask = cand_table_mask(md);
+    sc->cand = sbr_knn_gen_alloc(&sc->gen, sc->cand_mask, sizeof *sc->cand); /* + 1 spare */
     /* Pre-faulted, on huge pages where available (sbr_alloc_hot): no timed call takes a page
      * fault, and the random reads of sess and acc rarely miss the TLB. */
     sc->acc = sbr_alloc_hot(md->n_items + 1, sizeof *sc->acc);
@@ -412,7 +440,7 @@ static void *vmis_scratch_new(const sbr_model *model)
     sc->by_pos = sbr_alloc_hot(md->last_items, sizeof *sc->by_pos);
     sc->by_item = sbr_alloc_hot(md->last_items, sizeof *sc->by_item);
     sc->touched = sbr_alloc_hot(md->n_items + 1, sizeof *sc->touched);
-    if (sc->sess == NULL || sc->acc == NULL || sc->heap == NULL || sc->nbr == NULL ||
+    if (sc->cand == NULL || sc->acc == NULL || sc->heap == NULL || sc->nbr == NULL ||
         sc->by_pos == NULL || sc->by_item == NULL || sc->touched == NULL) {
         vmis_scratch_free(sc);
         return NULL;
@@ -430,9 +458,9 @@ static void *vmis_scratch_new(const sbr_model *model)
 
 /* Neighbour order: a ranks before b (similarity desc, recency key desc, then the session
  * index desc, which among equal keys is the smaller session number). */
-static bool nbr_before(const vmis_sess_slot *sess, vmis_entry a, vmis_entry b)
+static bool nbr_before(const vmis_cand *cand, vmis_entry a, vmis_entry b)
 {
-    double x = sess[a.s].sim, y = sess[b.s].sim;
+    double x = cand[a.slot].sim, y = cand[b.slot].sim;
     if (x != y)
         return x > y;
     if (a.key != b.key)
@@ -441,7 +469,7 @@ static bool nbr_before(const vmis_sess_slot *sess, vmis_entry a, vmis_entry b)
 }
 
 /* Keeps the k best of the n candidates in nbr (a binary heap, worst on top); returns k. */
-static size_t select_neighbours(const vmis_sess_slot *sess, const vmis_entry *cand, size_t n,
+static size_t select_neighbours(const vmis_cand *sess, const vmis_entry *cand, size_t n,
                                 vmis_entry *nbr, size_t k)
 {
     size_t size = 0;
@@ -539,7 +567,8 @@ static sbr_rc vmis_predict(const sbr_model *model, const sbr_query *q, void *scr
     if (q->n == 0)
         return SBR_OK;
     const uint32_t now = sbr_knn_gen_next(&sc->gen);
-    vmis_sess_slot *sess = sc->sess;
+    vmis_cand *tab = sc->cand;
+    const size_t mask = sc->cand_mask;
     vmis_item_acc *acc = sc->acc;
     if (now == 1) /* the first call, or the stamp wrapped (sess is cleared by the generation) */
         for (size_t i = 0; i < md->n_items; i++)
@@ -580,20 +609,19 @@ static sbr_rc vmis_predict(const sbr_model *model, const sbr_query *q, void *scr
         const sbr_sess_ref *list = ix->item_sess + ix->item_off[i];
         const sbr_sess_ref *end = ix->item_sess + ix->item_off[i + 1];
         for (; list < end; list++) {
-            if (list + 16 < end)
-                sbr_knn_prefetch(&sess[list[16].s]);
             uint32_t s = list->s;
-            vmis_sess_slot *ss = &sess[s];
-            if (ss->stamp == now) {
+            size_t slot = cand_slot(tab, mask, now, s);
+            vmis_cand *ss = &tab[slot];
+            if (ss->stamp == now && ss->live) {
                 ss->sim += w;
                 continue;
             }
+            /* New to the call, or evicted earlier (then it is met as a new session). */
             uint32_t key = list->key;
+            vmis_entry e = {s, key, (uint32_t)slot};
             if (n_cand < md->m) {
-                ss->stamp = now;
-                ss->sim = w;
-                ss->via = (uint32_t)u;
-                sc->heap[n_cand++] = *list;
+                *ss = (vmis_cand){w, s, now, (uint32_t)u, 1};
+                sc->heap[n_cand++] = e;
                 continue;
             }
             if (!is_heap) {
@@ -605,11 +633,9 @@ static sbr_rc vmis_predict(const sbr_model *model, const sbr_query *q, void *scr
                 is_heap = true;
             }
             if (key > sc->heap[0].key) {
-                sess[sc->heap[0].s].stamp = 0; /* evicted: its similarity is lost */
-                ss->stamp = now;
-                ss->sim = w;
-                ss->via = (uint32_t)u;
-                sc->heap[0] = *list;
+                tab[sc->heap[0].slot].live = 0; /* evicted: its similarity is lost */
+                *ss = (vmis_cand){w, s, now, (uint32_t)u, 1};
+                sc->heap[0] = e;
                 heap8_sift_down(sc->heap, n_cand);
             } else {
                 /* serenade: Q5, even if later entries with the same time are candidates.
@@ -623,7 +649,7 @@ static sbr_rc vmis_predict(const sbr_model *model, const sbr_query *q, void *scr
     const vmis_entry *nbr = sc->heap;
     size_t n_nbr = n_cand;
     if (n_cand > md->k) {
-        n_nbr = select_neighbours(sess, sc->heap, n_cand, sc->nbr, md->k);
+        n_nbr = select_neighbours(tab, sc->heap, n_cand, sc->nbr, md->k);
         nbr = sc->nbr;
     }
 
@@ -643,7 +669,8 @@ static sbr_rc vmis_predict(const sbr_model *model, const sbr_query *q, void *scr
         uint32_t s = nbr[c].s;
         const uint32_t *items = sess_items + sess_off[s];
         size_t len = sess_off[s + 1] - sess_off[s];
-        uint32_t pos = match_position(items, len, sc->by_pos, sc->by_item, U, sess[s].via);
+        const vmis_cand *nc = &tab[nbr[c].slot];
+        uint32_t pos = match_position(items, len, sc->by_pos, sc->by_item, U, nc->via);
         double p = (double)pos + 1.0, w;
         if (pos >= 99)
             w = 0.0;
@@ -654,7 +681,7 @@ static sbr_rc vmis_predict(const sbr_model *model, const sbr_query *q, void *scr
         }
         if (w == 0.0)
             continue; /* adds nothing */
-        double sim = sess[s].sim;
+        double sim = nc->sim;
         for (size_t j = 0; j < len; j++) {
             /* Without branches: whether the item is new to this call is a coin flip. */
             uint32_t i = items[j];
@@ -694,9 +721,9 @@ static size_t vmis_scratch_bytes(const sbr_model *model)
     const vmis_model *md = (const vmis_model *)model;
     size_t cap_m = md->m < md->n_sessions ? md->m : md->n_sessions;
     size_t cap_k = md->k < cap_m ? md->k : cap_m;
-    return sizeof(vmis_scratch) + (md->n_sessions + 1) * sizeof(vmis_sess_slot) +
+    return sizeof(vmis_scratch) + (cand_table_mask(md) + 2) * sizeof(vmis_cand) +
            (md->n_items + 1) * (sizeof(vmis_item_acc) + sizeof(uint32_t)) +
-           (cap_m + 1 + cap_k + 1) * sizeof(sbr_sess_ref) + 2 * md->last_items * sizeof(vmis_qitem);
+           (cap_m + 1 + cap_k + 1) * sizeof(vmis_entry) + 2 * md->last_items * sizeof(vmis_qitem);
 }
 
 /* The counts the model states (derived in fit, so written rather than derived again) and the
