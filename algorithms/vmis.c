@@ -66,9 +66,13 @@
  * Memory. The index is CSR arrays of 32-bit words: per (session, item) pair one item word and
  * at most one (session, key) list entry, per session an offset, time, key and dataset index,
  * per item an offset, counts and an idf (about 12-13 bytes per training click on the shared
- * data). All per-call state sits in the per-thread scratch (knn_scratch.h), in arrays indexed
- * by session and by item and reset by generation stamps, so a call costs O(touched entries),
- * not O(catalogue), and predict allocates nothing (no qsort: it may call malloc). */
+ * data). All per-call state sits in the per-thread scratch (knn_scratch.h): the sessions a call
+ * meets in a small table keyed by session (a few KiB: it stays in cache), the item scores in an
+ * array by item whose 32-byte slot holds the score, the idf and the stamp (one cache line per
+ * scored item), all reset by generation stamps, pre-faulted and on huge pages where available,
+ * so a call costs O(touched entries), not O(catalogue), takes no page fault, and allocates
+ * nothing (no qsort: it may call malloc). Step 3 prefetches each neighbour's offset, items and
+ * accumulators a few neighbours ahead. */
 #include "algorithms/vmis.h"
 
 #include <math.h>
