@@ -34,8 +34,8 @@ size_t sbr_knn_sampler_bytes(const sbr_session_index *ix, int sampling, int ties
 bool sbr_knn_sampler_init(sbr_knn_sampler *sp, const sbr_session_index *ix, int sampling, int ties)
 {
     memset(sp, 0, sizeof *sp);
-    sp->cursors = sbr_alloc_array(ix->n_items + 1, sizeof *sp->cursors);
-    sp->cand = sbr_alloc_array(ix->n_sessions + 1, sizeof *sp->cand);
+    sp->cursors = sbr_alloc_hot(ix->n_items + 1, sizeof *sp->cursors);
+    sp->cand = sbr_alloc_hot(ix->n_sessions + 1, sizeof *sp->cand);
     bool ok = sp->cursors != NULL && sp->cand != NULL;
     if (sampling == KNN_SAMPLE_RANDOM) {
         sp->rng = sbr_rng_new(1);
@@ -46,9 +46,9 @@ bool sbr_knn_sampler_init(sbr_knn_sampler *sp, const sbr_session_index *ix, int 
             sp->buf[b] = sbr_alloc_array(ix->py_cap, sizeof *sp->buf[b]);
             ok = ok && sp->buf[b] != NULL;
         }
-        sp->keys = sbr_alloc_array(ix->n_sessions + 1, sizeof *sp->keys);
-        sp->slots = sbr_alloc_array(ix->n_sessions + 1, sizeof *sp->slots);
-        sp->pos = sbr_alloc_array(ix->n_sessions + 1, sizeof *sp->pos);
+        sp->keys = sbr_alloc_hot(ix->n_sessions + 1, sizeof *sp->keys);
+        sp->slots = sbr_alloc_hot(ix->n_sessions + 1, sizeof *sp->slots);
+        sp->pos = sbr_alloc_hot(ix->n_sessions + 1, sizeof *sp->pos);
         ok = ok && sp->keys != NULL && sp->slots != NULL && sp->pos != NULL;
     }
     if (!ok)

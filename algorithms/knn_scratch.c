@@ -90,11 +90,11 @@ void *sbr_knn_gen_alloc(sbr_knn_gen *g, size_t n, size_t size)
 {
     if (g->n == SBR_KNN_GEN_MAX || n + 1 == 0)
         return NULL;
-    void *p = calloc(n + 1, size);
+    void *p = sbr_alloc_hot(n + 1, size);
     if (p == NULL)
         return NULL;
     g->region[g->n] = p;
-    g->bytes[g->n++] = (n + 1) * size; /* calloc checked the product */
+    g->bytes[g->n++] = (n + 1) * size; /* sbr_alloc_hot checked the product */
     return p;
 }
 
@@ -117,10 +117,9 @@ void sbr_knn_gen_wrap(sbr_knn_gen *g)
 bool sbr_knn_acc_init(sbr_knn_acc *acc, sbr_knn_gen *g, size_t n)
 {
     memset(acc, 0, sizeof *acc);
-    acc->stamp = sbr_knn_gen_alloc(g, n, sizeof *acc->stamp);
-    acc->val = sbr_alloc_array(n + 1, sizeof *acc->val);
-    acc->list = sbr_alloc_array(n + 1, sizeof *acc->list);
-    if (acc->stamp == NULL || acc->val == NULL || acc->list == NULL) {
+    acc->slot = sbr_knn_gen_alloc(g, n, sizeof *acc->slot);
+    acc->list = sbr_alloc_hot(n + 1, sizeof *acc->list);
+    if (acc->slot == NULL || acc->list == NULL) {
         sbr_knn_acc_fini(acc);
         return false;
     }
@@ -129,7 +128,6 @@ bool sbr_knn_acc_init(sbr_knn_acc *acc, sbr_knn_gen *g, size_t n)
 
 void sbr_knn_acc_fini(sbr_knn_acc *acc)
 {
-    free(acc->val);
     free(acc->list);
     memset(acc, 0, sizeof *acc);
 }
@@ -138,8 +136,8 @@ double sbr_knn_acc_max(const sbr_knn_acc *acc)
 {
     double max = 0;
     for (size_t t = 0; t < acc->n_list; t++)
-        if (acc->val[acc->list[t]] > max)
-            max = acc->val[acc->list[t]];
+        if (acc->slot[acc->list[t]].val > max)
+            max = acc->slot[acc->list[t]].val;
     return max;
 }
 
@@ -149,7 +147,7 @@ size_t sbr_knn_acc_top(const sbr_knn_acc *acc, double div, sbr_scored *out, size
     sbr_topn_init(&top, out, n);
     for (size_t t = 0; t < acc->n_list; t++) {
         uint32_t key = acc->list[t];
-        sbr_topn_push(&top, key, acc->val[key] / div);
+        sbr_topn_push(&top, key, acc->slot[key].val / div);
     }
     return sbr_topn_finish(&top, out);
 }
@@ -182,7 +180,7 @@ void sbr_knn_nbr_sort(sbr_knn_nbr *h, size_t n)
 
 size_t sbr_knn_scratch_bytes(size_t n_items, size_t n_sessions, size_t k, bool with_sessions)
 {
-    const size_t acc = sizeof(uint32_t) + sizeof(double) + sizeof(uint32_t); /* stamp, val, list */
+    const size_t acc = sizeof(sbr_knn_slot) + sizeof(uint32_t); /* slot, list */
     size_t nbr_cap = k < n_sessions ? k : n_sessions;
     size_t b = (n_items + 1) * (2 * sizeof(uint32_t) + acc) + (nbr_cap + 1) * sizeof(sbr_knn_nbr);
     return with_sessions ? b + (n_sessions + 1) * acc : b;
@@ -195,8 +193,8 @@ bool sbr_knn_scratch_init(sbr_knn_scratch *sc, size_t n_items, size_t n_sessions
     sbr_knn_gen_init(&sc->gen);
     sc->nbr_cap = k < n_sessions ? k : n_sessions;
     sc->in_q = sbr_knn_gen_alloc(&sc->gen, n_items, sizeof *sc->in_q);
-    sc->q_items = sbr_alloc_array(n_items + 1, sizeof *sc->q_items);
-    sc->nbr = sbr_alloc_array(sc->nbr_cap + 1, sizeof *sc->nbr);
+    sc->q_items = sbr_alloc_hot(n_items + 1, sizeof *sc->q_items);
+    sc->nbr = sbr_alloc_hot(sc->nbr_cap + 1, sizeof *sc->nbr);
     bool ok = sc->in_q != NULL && sc->q_items != NULL && sc->nbr != NULL &&
               sbr_knn_acc_init(&sc->score, &sc->gen, n_items);
     if (ok && with_sessions)

@@ -14,6 +14,20 @@
 
 #include "algorithms/algo.h"
 
+/* ---- prefetch ---------------------------------------------------------------------------- */
+
+/* A hint to load the cache line of p, which a later step of the same call reads: predict loops
+ * know the addresses of the session slots, session items and item accumulators a few entries
+ * ahead. No effect on results. */
+static inline void sbr_knn_prefetch(const void *p)
+{
+#if defined(__GNUC__)
+    __builtin_prefetch(p);
+#else
+    (void)p;
+#endif
+}
+
 /* ---- comparators (for qsort at fit time) ------------------------------------------------- */
 
 /* A session with its time, for the recency order. */
@@ -61,8 +75,9 @@ typedef struct sbr_knn_gen {
 /* An empty generation (no regions, now = 0). */
 void sbr_knn_gen_init(sbr_knn_gen *g);
 
-/* A zeroed array of n (+1 spare) elements of `size` bytes that g owns and clears on wrap.
- * NULL when out of memory or when g already holds SBR_KNN_GEN_MAX regions. */
+/* A zeroed array of n (+1 spare) elements of `size` bytes that g owns and clears on wrap,
+ * pre-faulted and on huge pages where available (sbr_alloc_hot). NULL when out of memory or
+ * when g already holds SBR_KNN_GEN_MAX regions. */
 void *sbr_knn_gen_alloc(sbr_knn_gen *g, size_t n, size_t size);
 
 /* Frees the regions of g (accepts a zero-initialised g). */
@@ -82,31 +97,39 @@ static inline uint32_t sbr_knn_gen_next(sbr_knn_gen *g)
 
 /* ---- accumulators ------------------------------------------------------------------------ */
 
-/* A sparse vector over a key space of n (items or sessions): val[key] is valid where
- * stamp[key] == the generation's stamp, and `list` holds the keys touched in this call, in
+/* One key's accumulator: its stamp beside its value, so that touching a key reads one cache
+ * line (16 bytes: a slot never straddles one). */
+typedef struct sbr_knn_slot {
+    double val;
+    uint32_t stamp;
+    uint32_t spare;
+} sbr_knn_slot;
+
+/* A sparse vector over a key space of n (items or sessions): slot[key].val is valid where
+ * slot[key].stamp == the generation's stamp, and `list` holds the keys touched in this call, in
  * first-touch order. */
 typedef struct sbr_knn_acc {
-    uint32_t *stamp; /* [n] owned by the generation */
-    double *val;     /* [n] */
-    uint32_t *list;  /* [n] */
+    sbr_knn_slot *slot; /* [n] owned by the generation */
+    uint32_t *list;     /* [n] */
     size_t n_list;
 } sbr_knn_acc;
 
-/* Allocates acc over n keys with its stamps in g. False when out of memory (acc is then
- * empty; g may hold the stamp array, freed by sbr_knn_gen_fini). */
+/* Allocates acc over n keys with its slots in g. False when out of memory (acc is then
+ * empty; g may hold the slot array, freed by sbr_knn_gen_fini). */
 bool sbr_knn_acc_init(sbr_knn_acc *acc, sbr_knn_gen *g, size_t n);
 
-/* Frees val and list (the stamps belong to the generation). Accepts a zeroed acc. */
+/* Frees the list (the slots belong to the generation). Accepts a zeroed acc. */
 void sbr_knn_acc_fini(sbr_knn_acc *acc);
 
 /* Marks key touched in the call of stamp `now`: on its first touch its value becomes 0, the
  * key is listed and true is returned. */
 static inline bool sbr_knn_acc_touch(sbr_knn_acc *acc, uint32_t now, uint32_t key)
 {
-    if (acc->stamp[key] == now)
+    sbr_knn_slot *e = &acc->slot[key];
+    if (e->stamp == now)
         return false;
-    acc->stamp[key] = now;
-    acc->val[key] = 0;
+    e->stamp = now;
+    e->val = 0;
     acc->list[acc->n_list++] = key;
     return true;
 }
@@ -115,7 +138,7 @@ static inline bool sbr_knn_acc_touch(sbr_knn_acc *acc, uint32_t now, uint32_t ke
 static inline void sbr_knn_acc_add(sbr_knn_acc *acc, uint32_t now, uint32_t key, double x)
 {
     sbr_knn_acc_touch(acc, now, key);
-    acc->val[key] += x;
+    acc->slot[key].val += x;
 }
 
 /* The largest value among the listed keys, or 0 when none is positive. */

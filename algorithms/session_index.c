@@ -187,7 +187,7 @@ static sbr_rc build_lists(sbr_session_index *ix, size_t max_len, size_t max_per_
 {
     size_t ni = ix->n_items, ns = ix->n_sessions;
     uint32_t *n_sess = calloc(ni + 1, sizeof *n_sess);
-    uint32_t *off = sbr_alloc_array(ni + 1, sizeof *off);
+    uint32_t *off = sbr_alloc_hot(ni + 1, sizeof *off); /* read at random by predict */
     uint32_t *fill = calloc(ni + 1, sizeof *fill);
     sbr_sess_ref *list = NULL;
     uint32_t *count = NULL;
@@ -211,7 +211,7 @@ static sbr_rc build_lists(sbr_session_index *ix, size_t max_len, size_t max_per_
             keep = (uint32_t)max_per_item;
         off[i + 1] = off[i] + keep;
     }
-    list = sbr_alloc_array((size_t)off[ni] + 1, sizeof *list);
+    list = sbr_alloc_hot((size_t)off[ni] + 1, sizeof *list);
     if (counts)
         count = sbr_alloc_array((size_t)off[ni] + 1, sizeof *count);
     if (list == NULL || (counts && count == NULL))
@@ -314,8 +314,9 @@ static sbr_rc build_sessions(sbr_session_index *ix, const sbr_session_index_opts
     qsort(order, ns, sizeof *order, sbr_knn_recency_cmp);
     bool stats = opts->pair_stats || opts->list_counts;
     ix->n_sessions = ns;
-    ix->sess_off = sbr_alloc_array(ns + 1, sizeof *ix->sess_off);
-    ix->sess_items = sbr_alloc_array(n_clicks + 1, sizeof *ix->sess_items);
+    /* The arrays predict reads at random go on huge pages where available (sbr_alloc_hot). */
+    ix->sess_off = sbr_alloc_hot(ns + 1, sizeof *ix->sess_off);
+    ix->sess_items = sbr_alloc_hot(n_clicks + 1, sizeof *ix->sess_items);
     ix->sess_time = sbr_alloc_array(ns + 1, sizeof *ix->sess_time);
     ix->sess_key = sbr_alloc_array(ns + 1, sizeof *ix->sess_key);
     ix->sess_src = sbr_alloc_array(ns + 1, sizeof *ix->sess_src);
@@ -428,11 +429,14 @@ sbr_rc sbr_session_index_build(const sbr_dataset *train, const sbr_session_index
     }
     if (build_sessions(ix, opts, &rd, order, rank_of, stamp, where) != SBR_OK)
         goto oom;
-    if (build_lists(ix, SIZE_MAX, SIZE_MAX, opts->list_counts) != SBR_OK)
+    size_t n_read = rd.n;
+    reading_fini(&rd); /* before the lists: the copy of the clicks is not needed any more */
+    memset(&rd, 0, sizeof rd);
+    if ((!opts->no_lists || opts->pysets) &&
+        build_lists(ix, SIZE_MAX, SIZE_MAX, opts->list_counts) != SBR_OK)
         goto oom;
-    if (opts->pysets && build_pysets(ix, train, rank_of, rd.n) != SBR_OK)
+    if (opts->pysets && build_pysets(ix, train, rank_of, n_read) != SBR_OK)
         goto oom;
-    reading_fini(&rd);
     free(order);
     free(rank_of);
     free(stamp);

@@ -66,6 +66,9 @@ typedef struct sbr_session_index_opts {
     bool pair_stats;  /* pair_count / pair_last */
     bool list_counts; /* item_count (implies pair_stats) */
     bool pysets;      /* sess_hash and py_* for the CPython set emulation */
+    bool no_lists;    /* no item lists yet: the caller builds them with sbr_session_index_prune
+                         (item_off, item_sess, item_n_sess NULL until then; not with pysets),
+                         so the full lists and the pruned ones never coexist at peak memory */
 } sbr_session_index_opts;
 
 typedef struct sbr_session_index {

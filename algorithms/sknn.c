@@ -136,7 +136,7 @@ static void *sknn_scratch_new(const sbr_model *model)
         return NULL;
     if (!sbr_knn_scratch_init(&s->base, ix->n_items, ix->n_sessions, (size_t)m->cfg.k, false) ||
         !sbr_knn_sampler_init(&s->sp, ix, m->cfg.sampling, m->cfg.ties) ||
-        (s->pop = sbr_alloc_array(ix->n_items + 1, sizeof *s->pop)) == NULL) {
+        (s->pop = sbr_alloc_hot(ix->n_items + 1, sizeof *s->pop)) == NULL) {
         sknn_scratch_free(s);
         return NULL;
     }
@@ -175,7 +175,7 @@ static sbr_rc sknn_predict(const sbr_model *model, const sbr_query *q, void *scr
     *n_out = 0;
     uint32_t gen = sbr_knn_scratch_begin(&s->base);
     uint32_t *in_b = s->base.in_q, *distinct = s->base.q_items;
-    double *score = s->base.score.val;
+    sbr_knn_slot *score = s->base.score.slot;
 
     size_t n_known;
     size_t n_distinct = sbr_knn_scratch_query(&s->base, gen, q, ix->n_items, &n_known);
@@ -204,7 +204,7 @@ static sbr_rc sknn_predict(const sbr_model *model, const sbr_query *q, void *scr
         for (size_t k = ix->sess_off[nb->s]; k < ix->sess_off[nb->s + 1]; k++) {
             uint32_t i = ix->sess_items[k];
             touch(s, gen, i);
-            score[i] += nb->sim;
+            score[i].val += nb->sim;
             if (++s->pop[i] > max_pop)
                 max_pop = s->pop[i];
         }
@@ -218,14 +218,14 @@ static sbr_rc sknn_predict(const sbr_model *model, const sbr_query *q, void *scr
         for (size_t cnt = 1; cnt <= n_last; cnt++) { /* oldest first */
             uint32_t e = last[n_last - cnt];
             touch(s, gen, e);
-            score[e] = (score[e] + REMINDER_SCORE) * REMINDER_SCORE + (double)cnt / 100.0;
+            score[e].val = (score[e].val + REMINDER_SCORE) * REMINDER_SCORE + (double)cnt / 100.0;
         }
     }
     const sbr_knn_acc *acc = &s->base.score;
     if (cfg->pop_boost > 0 && max_pop > 0) {
         for (size_t t = 0; t < acc->n_list; t++) {
             uint32_t i = acc->list[t];
-            score[i] += cfg->pop_boost * ((double)s->pop[i] / (double)max_pop);
+            score[i].val += cfg->pop_boost * ((double)s->pop[i] / (double)max_pop);
         }
     }
 

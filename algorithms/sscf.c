@@ -126,7 +126,7 @@ static void *sscf_scratch_new(const sbr_model *model)
         return NULL;
     size_t ns = m->ix->n_sessions, ni = m->ix->n_items;
     if (!sbr_knn_scratch_init(&w->base, ni, ns, (size_t)m->k, true) ||
-        (w->q_cnt = sbr_alloc_array(ni + 1, sizeof *w->q_cnt)) == NULL) {
+        (w->q_cnt = sbr_alloc_hot(ni + 1, sizeof *w->q_cnt)) == NULL) {
         sscf_scratch_free(w);
         return NULL;
     }
@@ -167,7 +167,7 @@ static sbr_rc sscf_predict(const sbr_model *model, const sbr_query *q, void *scr
     size_t n_nb = 0;
     for (size_t c = 0; c < dot->n_list; c++) {
         uint32_t r = dot->list[c];
-        double sim = dot->val[r] / (q_norm * m->norm[r]);
+        double sim = dot->slot[r].val / (q_norm * m->norm[r]);
         if (sim > 0)
             sbr_knn_nbr_push(nbr, &n_nb, w->base.nbr_cap, (sbr_knn_nbr){sim, r, r, 0});
     }

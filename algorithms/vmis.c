@@ -66,9 +66,13 @@
  * Memory. The index is CSR arrays of 32-bit words: per (session, item) pair one item word and
  * at most one (session, key) list entry, per session an offset, time, key and dataset index,
  * per item an offset, counts and an idf (about 12-13 bytes per training click on the shared
- * data). All per-call state sits in the per-thread scratch (knn_scratch.h), in arrays indexed
- * by session and by item and reset by generation stamps, so a call costs O(touched entries),
- * not O(catalogue), and predict allocates nothing (no qsort: it may call malloc). */
+ * data). All per-call state sits in the per-thread scratch (knn_scratch.h): the sessions a call
+ * meets in a small table keyed by session (a few KiB: it stays in cache), the item scores in an
+ * array by item whose 32-byte slot holds the score, the idf and the stamp (one cache line per
+ * scored item), all reset by generation stamps, pre-faulted and on huge pages where available,
+ * so a call costs O(touched entries), not O(catalogue), takes no page fault, and allocates
+ * nothing (no qsort: it may call malloc). Step 3 prefetches each neighbour's offset, items and
+ * accumulators a few neighbours ahead. */
 #include "algorithms/vmis.h"
 
 #include <math.h>
@@ -196,10 +200,9 @@ double sbr_vmis_td_quantile(const double *v, size_t n, size_t d, double q, doubl
 
 /* ---- the 8-ary candidate heap ------------------------------------------------------------- */
 
-/* The candidates are sbr_sess_ref entries (session, recency key), copied from the item lists.
- * The heap is dary_heap's max-heap under an order in which a smaller key is greater, so the
- * least recent candidate is on top; equal keys compare equal. */
-typedef sbr_sess_ref vmis_entry;
+/* The candidates are vmis_entry entries (session, recency key from the item lists, table
+ * slot). The heap is dary_heap's max-heap under an order in which a smaller key is greater, so
+ * the least recent candidate is on top; equal keys compare equal. */
 
 enum { VMIS_ARITY = 8 };
 
@@ -343,7 +346,8 @@ static sbr_rc vmis_fit(const void *config, const sbr_dataset *train, const sbr_f
     /* serenade: Serenade's reading (Q1, Q2) and its 32-bit times as keys, so equal times stay
      * equal for the heap; clean: every row, and the strict (time, index) order as the key. */
     sbr_session_index_opts opts = {.reading = md->serenade ? SBR_READ_SERENADE : SBR_READ_ALL,
-                                   .key = md->serenade ? SBR_KEY_TIME : SBR_KEY_STRICT};
+                                   .key = md->serenade ? SBR_KEY_TIME : SBR_KEY_STRICT,
+                                   .no_lists = true}; /* the prune below builds them */
     sbr_rc rc = sbr_session_index_build(train, &opts, "vmis", &md->ix, err);
     if (rc != SBR_OK) {
         vmis_free(&md->base);
@@ -374,16 +378,36 @@ static sbr_rc vmis_fit(const void *config, const sbr_dataset *train, const sbr_f
 
 /* ---- predict ------------------------------------------------------------------------------ */
 
-/* A hint to load a line that a later step reads: the candidate search knows the addresses of
- * the session slots a few entries ahead, and those of the neighbours' items long before
- * step 3 reads them. */
-static inline void vmis_prefetch(const void *p)
+/* How many neighbours ahead step 3 prefetches the item accumulators (twice as far: the
+ * neighbour's items, four times: its offset). */
+enum { VMIS_AHEAD = 4 };
+
+/* The candidate table's mask: at least twice the sessions one call can meet (each of at most
+ * last_items lists is read once, and no list is longer than the longest in the index), as a
+ * power of two, so linear probing always finds a free slot quickly. */
+static size_t cand_table_mask(const vmis_model *md)
 {
-#if defined(__GNUC__)
-    __builtin_prefetch(p);
-#else
-    (void)p;
-#endif
+    const sbr_session_index *ix = md->ix;
+    size_t longest = 0;
+    for (size_t i = 0; i < md->n_items; i++)
+        if (ix->item_off[i + 1] - ix->item_off[i] > longest)
+            longest = ix->item_off[i + 1] - ix->item_off[i];
+    size_t meet = md->last_items * longest, cap = 16;
+    if (meet > md->n_sessions)
+        meet = md->n_sessions;
+    while (cap < 2 * meet)
+        cap *= 2;
+    return cap - 1;
+}
+
+/* The slot of session s in the table: where it is (stamp == now), else the free slot where it
+ * goes. */
+static inline size_t cand_slot(const vmis_cand *tab, size_t mask, uint32_t now, uint32_t s)
+{
+    size_t h = (size_t)(((uint64_t)s * 0x9E3779B97F4A7C15u) >> 32) & mask;
+    while (tab[h].stamp == now && tab[h].s != s)
+        h = (h + 1) & mask;
+    return h;
 }
 
 static void vmis_scratch_free(void *p)
@@ -391,7 +415,7 @@ static void vmis_scratch_free(void *p)
     vmis_scratch *sc = p;
     if (sc == NULL)
         return;
-    sbr_knn_gen_fini(&sc->gen); /* sess and item_stamp */
+    sbr_knn_gen_fini(&sc->gen); /* cand */
     free(sc->acc);
     free(sc->heap);
     free(sc->nbr);
@@ -410,16 +434,18 @@ static void *vmis_scratch_new(const sbr_model *model)
     sbr_knn_gen_init(&sc->gen);
     size_t cap_m = md->m < md->n_sessions ? md->m : md->n_sessions;
     size_t cap_k = md->k < cap_m ? md->k : cap_m;
-    sc->sess = sbr_knn_gen_alloc(&sc->gen, md->n_sessions, sizeof *sc->sess);
-    sc->item_stamp = sbr_knn_gen_alloc(&sc->gen, md->n_items, sizeof *sc->item_stamp);
-    sc->acc = sbr_alloc_array(md->n_items + 1, sizeof *sc->acc);
-    sc->heap = sbr_alloc_array(cap_m + 1, sizeof *sc->heap);
-    sc->nbr = sbr_alloc_array(cap_k + 1, sizeof *sc->nbr);
-    sc->by_pos = sbr_alloc_array(md->last_items, sizeof *sc->by_pos);
-    sc->by_item = sbr_alloc_array(md->last_items, sizeof *sc->by_item);
-    sc->touched = sbr_alloc_array(md->n_items + 1, sizeof *sc->touched);
-    if (sc->sess == NULL || sc->item_stamp == NULL || sc->acc == NULL || sc->heap == NULL ||
-        sc->nbr == NULL || sc->by_pos == NULL || sc->by_item == NULL || sc->touched == NULL) {
+    sc->cand_mask = cand_table_mask(md);
+    sc->cand = sbr_knn_gen_alloc(&sc->gen, sc->cand_mask, sizeof *sc->cand); /* + 1 spare */
+    /* Pre-faulted, on huge pages where available (sbr_alloc_hot): no timed call takes a page
+     * fault, and the random reads of sess and acc rarely miss the TLB. */
+    sc->acc = sbr_alloc_hot(md->n_items + 1, sizeof *sc->acc);
+    sc->heap = sbr_alloc_hot(cap_m + 1, sizeof *sc->heap);
+    sc->nbr = sbr_alloc_hot(cap_k + 1, sizeof *sc->nbr);
+    sc->by_pos = sbr_alloc_hot(md->last_items, sizeof *sc->by_pos);
+    sc->by_item = sbr_alloc_hot(md->last_items, sizeof *sc->by_item);
+    sc->touched = sbr_alloc_hot(md->n_items + 1, sizeof *sc->touched);
+    if (sc->cand == NULL || sc->acc == NULL || sc->heap == NULL || sc->nbr == NULL ||
+        sc->by_pos == NULL || sc->by_item == NULL || sc->touched == NULL) {
         vmis_scratch_free(sc);
         return NULL;
     }
@@ -429,16 +455,16 @@ static void *vmis_scratch_new(const sbr_model *model)
     const double *idf = md->ix->idf;
     for (size_t i = 0; i < md->n_items; i++) {
         double f = idf != NULL ? idf[i] * md->idf_mult : 0.0;
-        sc->acc[i] = (vmis_item_acc){0.0, md->idf_fallback && !(f > 0) ? 1.0 : f};
+        sc->acc[i] = (vmis_item_acc){0.0, md->idf_fallback && !(f > 0) ? 1.0 : f, 0, {0, 0, 0}};
     }
     return sc;
 }
 
 /* Neighbour order: a ranks before b (similarity desc, recency key desc, then the session
  * index desc, which among equal keys is the smaller session number). */
-static bool nbr_before(const vmis_sess_slot *sess, vmis_entry a, vmis_entry b)
+static bool nbr_before(const vmis_cand *cand, vmis_entry a, vmis_entry b)
 {
-    double x = sess[a.s].sim, y = sess[b.s].sim;
+    double x = cand[a.slot].sim, y = cand[b.slot].sim;
     if (x != y)
         return x > y;
     if (a.key != b.key)
@@ -447,7 +473,7 @@ static bool nbr_before(const vmis_sess_slot *sess, vmis_entry a, vmis_entry b)
 }
 
 /* Keeps the k best of the n candidates in nbr (a binary heap, worst on top); returns k. */
-static size_t select_neighbours(const vmis_sess_slot *sess, const vmis_entry *cand, size_t n,
+static size_t select_neighbours(const vmis_cand *sess, const vmis_entry *cand, size_t n,
                                 vmis_entry *nbr, size_t k)
 {
     size_t size = 0;
@@ -545,9 +571,12 @@ static sbr_rc vmis_predict(const sbr_model *model, const sbr_query *q, void *scr
     if (q->n == 0)
         return SBR_OK;
     const uint32_t now = sbr_knn_gen_next(&sc->gen);
-    vmis_sess_slot *sess = sc->sess;
-    uint32_t *item_stamp = sc->item_stamp;
+    vmis_cand *tab = sc->cand;
+    const size_t mask = sc->cand_mask;
     vmis_item_acc *acc = sc->acc;
+    if (now == 1) /* the first call, or the stamp wrapped (sess is cleared by the generation) */
+        for (size_t i = 0; i < md->n_items; i++)
+            acc[i].stamp = 0;
     const sbr_session_index *ix = md->ix;
     const uint32_t *sess_items = ix->sess_items, *sess_off = ix->sess_off;
 
@@ -561,8 +590,8 @@ static sbr_rc vmis_predict(const sbr_model *model, const sbr_query *q, void *scr
             continue;
         if (L == 0)
             last = i;
-        if (item_stamp[i] != now) {
-            item_stamp[i] = now;
+        if (acc[i].stamp != now) {
+            acc[i].stamp = now;
             acc[i].score = 0.0;
             sc->touched[n_touched++] = i;
             sc->by_pos[U++] = (vmis_qitem){i, (uint32_t)L};
@@ -584,23 +613,19 @@ static sbr_rc vmis_predict(const sbr_model *model, const sbr_query *q, void *scr
         const sbr_sess_ref *list = ix->item_sess + ix->item_off[i];
         const sbr_sess_ref *end = ix->item_sess + ix->item_off[i + 1];
         for (; list < end; list++) {
-            if (list + 16 < end) {
-                vmis_prefetch(&sess[list[16].s]);
-                vmis_prefetch(&sess_off[list[16].s]);
-            }
             uint32_t s = list->s;
-            vmis_sess_slot *ss = &sess[s];
-            if (ss->stamp == now) {
+            size_t slot = cand_slot(tab, mask, now, s);
+            vmis_cand *ss = &tab[slot];
+            if (ss->stamp == now && ss->live) {
                 ss->sim += w;
                 continue;
             }
+            /* New to the call, or evicted earlier (then it is met as a new session). */
             uint32_t key = list->key;
+            vmis_entry e = {s, key, (uint32_t)slot};
             if (n_cand < md->m) {
-                ss->stamp = now;
-                ss->sim = w;
-                ss->via = (uint32_t)u;
-                vmis_prefetch(sess_items + sess_off[s]); /* for step 3 */
-                sc->heap[n_cand++] = *list;
+                *ss = (vmis_cand){w, s, now, (uint32_t)u, 1};
+                sc->heap[n_cand++] = e;
                 continue;
             }
             if (!is_heap) {
@@ -612,12 +637,9 @@ static sbr_rc vmis_predict(const sbr_model *model, const sbr_query *q, void *scr
                 is_heap = true;
             }
             if (key > sc->heap[0].key) {
-                sess[sc->heap[0].s].stamp = 0; /* evicted: its similarity is lost */
-                ss->stamp = now;
-                ss->sim = w;
-                ss->via = (uint32_t)u;
-                vmis_prefetch(sess_items + sess_off[s]);
-                sc->heap[0] = *list;
+                tab[sc->heap[0].slot].live = 0; /* evicted: its similarity is lost */
+                *ss = (vmis_cand){w, s, now, (uint32_t)u, 1};
+                sc->heap[0] = e;
                 heap8_sift_down(sc->heap, n_cand);
             } else {
                 /* serenade: Q5, even if later entries with the same time are candidates.
@@ -631,16 +653,28 @@ static sbr_rc vmis_predict(const sbr_model *model, const sbr_query *q, void *scr
     const vmis_entry *nbr = sc->heap;
     size_t n_nbr = n_cand;
     if (n_cand > md->k) {
-        n_nbr = select_neighbours(sess, sc->heap, n_cand, sc->nbr, md->k);
+        n_nbr = select_neighbours(tab, sc->heap, n_cand, sc->nbr, md->k);
         nbr = sc->nbr;
     }
 
-    /* 3. Item scores (the sessions' items were prefetched in step 1). */
+    /* 3. Item scores. A pipeline of prefetches runs ahead of the scoring: the offset of the
+     * neighbour 4 VMIS_AHEAD places on, the items of the one 2 VMIS_AHEAD on, the accumulators
+     * of the one VMIS_AHEAD on (so the loads of one neighbour overlap the work of another). */
     for (size_t c = 0; c < n_nbr; c++) {
+        if (c + 4 * VMIS_AHEAD < n_nbr)
+            sbr_knn_prefetch(&sess_off[nbr[c + 4 * VMIS_AHEAD].s]);
+        if (c + 2 * VMIS_AHEAD < n_nbr)
+            sbr_knn_prefetch(sess_items + sess_off[nbr[c + 2 * VMIS_AHEAD].s]);
+        if (c + VMIS_AHEAD < n_nbr) {
+            uint32_t a = nbr[c + VMIS_AHEAD].s;
+            for (uint32_t j = sess_off[a]; j < sess_off[a + 1]; j++)
+                sbr_knn_prefetch(&acc[sess_items[j]]);
+        }
         uint32_t s = nbr[c].s;
         const uint32_t *items = sess_items + sess_off[s];
         size_t len = sess_off[s + 1] - sess_off[s];
-        uint32_t pos = match_position(items, len, sc->by_pos, sc->by_item, U, sess[s].via);
+        const vmis_cand *nc = &tab[nbr[c].slot];
+        uint32_t pos = match_position(items, len, sc->by_pos, sc->by_item, U, nc->via);
         double p = (double)pos + 1.0, w;
         if (pos >= 99)
             w = 0.0;
@@ -651,12 +685,12 @@ static sbr_rc vmis_predict(const sbr_model *model, const sbr_query *q, void *scr
         }
         if (w == 0.0)
             continue; /* adds nothing */
-        double sim = sess[s].sim;
+        double sim = nc->sim;
         for (size_t j = 0; j < len; j++) {
             /* Without branches: whether the item is new to this call is a coin flip. */
             uint32_t i = items[j];
-            bool fresh = item_stamp[i] != now;
-            item_stamp[i] = now;
+            bool fresh = acc[i].stamp != now;
+            acc[i].stamp = now;
             sc->touched[n_touched] = i;
             n_touched += fresh;
             double base = fresh ? 0.0 : acc[i].score;
@@ -691,9 +725,9 @@ static size_t vmis_scratch_bytes(const sbr_model *model)
     const vmis_model *md = (const vmis_model *)model;
     size_t cap_m = md->m < md->n_sessions ? md->m : md->n_sessions;
     size_t cap_k = md->k < cap_m ? md->k : cap_m;
-    return sizeof(vmis_scratch) + (md->n_sessions + 1) * sizeof(vmis_sess_slot) +
-           (md->n_items + 1) * (sizeof(uint32_t) + sizeof(vmis_item_acc) + sizeof(uint32_t)) +
-           (cap_m + 1 + cap_k + 1) * sizeof(sbr_sess_ref) + 2 * md->last_items * sizeof(vmis_qitem);
+    return sizeof(vmis_scratch) + (cand_table_mask(md) + 2) * sizeof(vmis_cand) +
+           (md->n_items + 1) * (sizeof(vmis_item_acc) + sizeof(uint32_t)) +
+           (cap_m + 1 + cap_k + 1) * sizeof(vmis_entry) + 2 * md->last_items * sizeof(vmis_qitem);
 }
 
 /* The counts the model states (derived in fit, so written rather than derived again) and the

@@ -38,34 +38,47 @@ typedef struct vmis_model {
     sbr_session_index *ix;   /* owned; keys: serenade the times' ranks, clean strict */
 } vmis_model;
 
-/* A session's state in the current call. */
-typedef struct vmis_sess_slot {
+/* A session met in the current call's candidate search: a slot of a small open-addressing
+ * table keyed by session number (linear probing, never more than half full), so the search
+ * reads a few KiB that stay in the L1/L2 cache instead of a per-session array of the whole
+ * training set. Slots are never moved or removed within a call (an evicted candidate keeps its
+ * slot with live = 0), so a heap entry can point at its slot. */
+typedef struct vmis_cand {
     double sim;
-    uint32_t stamp; /* == the generation's stamp: a candidate of the current call */
+    uint32_t s;     /* the session number */
+    uint32_t stamp; /* == the generation's stamp: the slot is taken in the current call */
     uint32_t via;   /* the index in by_pos of the item whose list brought the session in */
-} vmis_sess_slot;
+    uint32_t live;  /* 1 while a candidate, 0 once evicted (its similarity is then lost) */
+} vmis_cand;
 
-/* An item's accumulator, with the model's idf copied next to it so that scoring an item
- * touches one cache line. */
+/* An item's accumulator, with its stamp and the model's idf beside it so that scoring an item
+ * touches one cache line (32 bytes, aligned: two per line, none straddling). */
 typedef struct vmis_item_acc {
     double score;
-    double idf; /* the idf, or 1 where the scorer does without it */
+    double idf;     /* the idf, or 1 where the scorer does without it */
+    uint32_t stamp; /* == the generation's stamp: score belongs to the current call */
+    uint32_t spare[3];
 } vmis_item_acc;
 
 /* A distinct item of ev (key) and the position of its most recent click (val, 0 = the last
  * click). */
 typedef sbr_knn_pair vmis_qitem;
 
+/* A candidate in the heap: its list entry (session, recency key) and its table slot. */
+typedef struct vmis_entry {
+    uint32_t s, key, slot;
+} vmis_entry;
+
 typedef struct vmis_scratch {
-    sbr_knn_gen gen;      /* owns sess and item_stamp, clears them when the stamp wraps */
-    vmis_sess_slot *sess; /* [n_sessions] */
-    uint32_t *item_stamp; /* [n_items] == now: acc belongs to the current call */
-    vmis_item_acc *acc;   /* [n_items] */
-    sbr_sess_ref *heap;   /* [min(m, n_sessions)] the candidates (a heap once m are in) */
-    sbr_sess_ref *nbr;    /* [min(k, m, n_sessions)] the neighbours when candidates exceed k */
-    vmis_qitem *by_pos;   /* [last_items] distinct items of ev, most recent first */
-    vmis_qitem *by_item;  /* [last_items] the same, by item */
-    uint32_t *touched;    /* [n_items + 1] items with an accumulator of the current call */
+    sbr_knn_gen gen;     /* owns cand, clears it when the stamp wraps (acc: predict does) */
+    vmis_cand *cand;     /* [cand_mask + 1] the sessions met, by session number */
+    size_t cand_mask;    /* a power of two minus 1, >= 2 x the most sessions a call can meet */
+    vmis_item_acc *acc;  /* [n_items] */
+    vmis_entry *heap;    /* [min(m, n_sessions)] the candidates (a heap once m are in) */
+    vmis_entry *nbr;     /* [min(k, m, n_sessions)] the neighbours when candidates exceed k */
+    vmis_qitem *by_pos;  /* [last_items] distinct items of ev, most recent first */
+    vmis_qitem *by_item; /* [last_items] the same, by item */
+    uint32_t *touched;   /* [n_items + 1] items with an accumulator of the current call */
 } vmis_scratch;
 
 /* The estimate of quantile q of the n ascending values v by a t-digest of max size d filled

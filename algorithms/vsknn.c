@@ -150,6 +150,8 @@ static size_t vsknn_bytes(const sbr_model *model)
     return sizeof *m + sbr_session_index_bytes(m->ix);
 }
 
+enum { VSKNN_SHORT_L = 16 };
+
 /* base: in_q marks S_list, q_items lists it in first-click order, score holds the scores. */
 typedef struct vsknn_scratch {
     sbr_knn_scratch base;
@@ -158,7 +160,16 @@ typedef struct vsknn_scratch {
     double *weight; /* [n_items] its position weight */
     size_t *step;   /* [n_items] 1 + the clicks of L_items after its last one */
     size_t *clicks; /* [n_items] its clicks in S_list */
+    /* L_items as a short table, in the order mark_last_clicks meets them: while it has at most
+     * VSKNN_SHORT_L entries, a candidate's items are looked up in it (a few compares in
+     * registers) instead of in in_l / weight / step (three random reads per item). */
+    uint32_t l_item[VSKNN_SHORT_L];
+    double l_weight[VSKNN_SHORT_L];
+    size_t l_step[VSKNN_SHORT_L];
 } vsknn_scratch;
+
+/* How many candidates (neighbours) ahead the similarity (score) loop prefetches. */
+enum { VSKNN_AHEAD = 4 };
 
 static void vsknn_scratch_free(void *p)
 {
@@ -187,9 +198,9 @@ static void *vsknn_scratch_new(const sbr_model *model)
         return NULL;
     }
     s->in_l = sbr_knn_gen_alloc(&s->base.gen, ix->n_items, sizeof *s->in_l);
-    s->weight = sbr_alloc_array(n, sizeof *s->weight);
-    s->step = sbr_alloc_array(n, sizeof *s->step);
-    s->clicks = sbr_alloc_array(n, sizeof *s->clicks);
+    s->weight = sbr_alloc_hot(n, sizeof *s->weight);
+    s->step = sbr_alloc_hot(n, sizeof *s->step);
+    s->clicks = sbr_alloc_hot(n, sizeof *s->clicks);
     if (s->in_l == NULL || s->weight == NULL || s->step == NULL || s->clicks == NULL) {
         vsknn_scratch_free(s);
         return NULL;
@@ -254,6 +265,11 @@ static size_t mark_last_clicks(const vsknn_model *m, const sbr_query *q, size_t 
             s->weight[i] = position_weight(cfg->weighting, p, len);
             s->step[i] = len - p + 1;
             *sum_sq += s->weight[i] * s->weight[i];
+            if (n_l < VSKNN_SHORT_L) {
+                s->l_item[n_l] = i;
+                s->l_weight[n_l] = s->weight[i];
+                s->l_step[n_l] = s->step[i];
+            }
             n_l++;
         }
         p--;
@@ -294,17 +310,38 @@ static sbr_rc vsknn_predict(const sbr_model *model, const sbr_query *q, void *sc
     double denom = cfg->similarity == SIM_VEC ? (double)n_l : sqrt(sum_sq);
     sbr_knn_nbr *nbr = s->base.nbr;
     size_t n_nb = 0;
+    const uint32_t *cand = s->sp.cand;
     for (size_t c = 0; c < n_cand; c++) {
-        uint32_t r = s->sp.cand[c];
+        if (c + 2 * VSKNN_AHEAD < n_cand)
+            sbr_knn_prefetch(&ix->sess_off[cand[c + 2 * VSKNN_AHEAD]]);
+        if (c + VSKNN_AHEAD < n_cand)
+            sbr_knn_prefetch(ix->sess_items + ix->sess_off[cand[c + VSKNN_AHEAD]]);
+        uint32_t r = cand[c];
         double dot = 0;
         size_t step = SIZE_MAX;
-        for (size_t k = ix->sess_off[r]; k < ix->sess_off[r + 1]; k++) {
-            uint32_t i = ix->sess_items[k];
-            if (s->in_l[i] != gen)
-                continue;
-            dot += s->weight[i];
-            if (s->step[i] < step)
-                step = s->step[i];
+        if (n_l <= VSKNN_SHORT_L) {
+            /* The same sum in the same order (the session's items ascending), each item's
+             * weight found in the short table: L_items are distinct, so at most one hit. */
+            for (size_t k = ix->sess_off[r]; k < ix->sess_off[r + 1]; k++) {
+                uint32_t i = ix->sess_items[k];
+                size_t hit = VSKNN_SHORT_L;
+                for (size_t j = 0; j < n_l; j++)
+                    hit = s->l_item[j] == i ? j : hit;
+                if (hit == VSKNN_SHORT_L)
+                    continue;
+                dot += s->l_weight[hit];
+                if (s->l_step[hit] < step)
+                    step = s->l_step[hit];
+            }
+        } else {
+            for (size_t k = ix->sess_off[r]; k < ix->sess_off[r + 1]; k++) {
+                uint32_t i = ix->sess_items[k];
+                if (s->in_l[i] != gen)
+                    continue;
+                dot += s->weight[i];
+                if (s->step[i] < step)
+                    step = s->step[i];
+            }
         }
         if (step == SIZE_MAX)
             continue; /* shares only clicks before the last n */
@@ -319,6 +356,11 @@ static sbr_rc vsknn_predict(const sbr_model *model, const sbr_query *q, void *sc
     /* Scores, summed in neighbour rank order. */
     sbr_knn_acc *acc = &s->base.score;
     for (size_t j = 0; j < n_nb; j++) {
+        if (j + VSKNN_AHEAD < n_nb) { /* the items were read by the similarity loop */
+            uint32_t a = nbr[j + VSKNN_AHEAD].s;
+            for (size_t k = ix->sess_off[a]; k < ix->sess_off[a + 1]; k++)
+                sbr_knn_prefetch(&acc->slot[ix->sess_items[k]]);
+        }
         const sbr_knn_nbr *nb = &nbr[j];
         double decay = score_decay(cfg->weighting_score, nb->aux);
         for (size_t k = ix->sess_off[nb->s]; k < ix->sess_off[nb->s + 1]; k++) {
@@ -335,8 +377,8 @@ static sbr_rc vsknn_predict(const sbr_model *model, const sbr_query *q, void *sc
     if (cfg->push_reminders) {
         for (size_t d = 0; d < n_distinct; d++) {
             uint32_t i = distinct[d];
-            if (acc->stamp[i] == gen)
-                acc->val[i] *= (double)(s->clicks[i] + 1);
+            if (acc->slot[i].stamp == gen)
+                acc->slot[i].val *= (double)(s->clicks[i] + 1);
         }
     }
 

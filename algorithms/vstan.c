@@ -167,9 +167,9 @@ static void *vstan_scratch_new(const sbr_model *model)
         free(w);
         return NULL;
     }
-    w->jmax = sbr_alloc_array(ns + 1, sizeof *w->jmax);
-    w->q_last = sbr_alloc_array(ni + 1, sizeof *w->q_last);
-    w->q_w = sbr_alloc_array(ni + 1, sizeof *w->q_w);
+    w->jmax = sbr_alloc_hot(ns + 1, sizeof *w->jmax);
+    w->q_last = sbr_alloc_hot(ni + 1, sizeof *w->q_last);
+    w->q_w = sbr_alloc_hot(ni + 1, sizeof *w->q_w);
     if (!w->jmax || !w->q_last || !w->q_w) {
         vstan_scratch_free(w);
         return NULL;
@@ -265,7 +265,7 @@ static sbr_rc vstan_predict(const sbr_model *model, const sbr_query *q, void *sc
             uint32_t r = ix->item_sess[e].s;
             if (sbr_knn_acc_touch(rel, gen, r))
                 w->jmax[r] = w->q_last[i];
-            rel->val[r] += wi;
+            rel->slot[r].val += wi;
         }
     }
     size_t n_cand = rel->n_list;
@@ -278,8 +278,8 @@ static sbr_rc vstan_predict(const sbr_model *model, const sbr_query *q, void *sc
     size_t n_nb = 0;
     for (size_t c = 0; c < n_cand; c++) {
         uint32_t r = rel->list[c];
-        double sim =
-            rel->val[r] / (norm * m->sqrt_len[r]) * exp(-(q->now - ix->sess_time[r]) / m->snh_s);
+        double sim = rel->slot[r].val / (norm * m->sqrt_len[r]) *
+                     exp(-(q->now - ix->sess_time[r]) / m->snh_s);
         if (sim > 0)
             sbr_knn_nbr_push(nbr, &n_nb, w->base.nbr_cap, (sbr_knn_nbr){sim, r, r, 0});
     }

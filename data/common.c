@@ -1,9 +1,11 @@
+#define _DEFAULT_SOURCE /* MADV_HUGEPAGE */
 #include "data/common.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 sbr_rc sbr_err_set(sbr_err *err, sbr_rc rc, const char *fmt, ...)
 {
@@ -50,6 +52,28 @@ void *sbr_alloc_array(size_t n, size_t size)
         return NULL;
     size_t bytes = n * size;
     return malloc(bytes == 0 ? 1 : bytes);
+}
+
+enum { HOT_LINE = 64, HOT_HUGE = 2 << 20 };
+
+void *sbr_alloc_hot(size_t n, size_t size)
+{
+    if (size != 0 && n > SIZE_MAX / size)
+        return NULL;
+    size_t bytes = n * size == 0 ? 1 : n * size;
+    size_t align = bytes >= HOT_HUGE ? HOT_HUGE : HOT_LINE;
+    if (bytes > SIZE_MAX - align)
+        return NULL;
+    bytes = (bytes + align - 1) / align * align; /* whole huge pages, no shared tail */
+    void *p = NULL;
+    if (posix_memalign(&p, align, bytes) != 0)
+        return NULL;
+#if defined(MADV_HUGEPAGE)
+    if (align == HOT_HUGE)
+        (void)madvise(p, bytes, MADV_HUGEPAGE); /* a hint: without it, ordinary pages */
+#endif
+    memset(p, 0, bytes); /* zeroes and pre-faults */
+    return p;
 }
 
 sbr_rc sbr_grow_array(void *p, size_t n, size_t size)

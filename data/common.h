@@ -48,6 +48,15 @@ const char *sbr_rc_name(sbr_rc rc);
  * valid pointer (of one byte) so that empty arrays need no special case. Free with free(). */
 void *sbr_alloc_array(size_t n, size_t size);
 
+/* A zeroed array of n elements of `size` bytes for memory a hot loop reads at random (the kNN
+ * family's per-thread scratch and index). Every page is written here, so no later access takes
+ * a page fault (a timed predict call never pays for first-touching its scratch). It is aligned
+ * to a cache line, and an array of 2 MiB or more is aligned to 2 MiB and marked for
+ * transparent huge pages (madvise MADV_HUGEPAGE) where the system offers them, which turns the
+ * TLB miss of nearly every random access into a hit; elsewhere the hint is skipped. NULL on
+ * overflow or failure. Free with free(). */
+void *sbr_alloc_hot(size_t n, size_t size);
+
 /* realloc() of *p to n * size bytes with an overflow check. On success stores the new block in
  * *p and returns SBR_OK; on failure leaves *p untouched and returns SBR_ENOMEM. */
 sbr_rc sbr_grow_array(void *p, size_t n, size_t size);

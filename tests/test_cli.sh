@@ -327,5 +327,21 @@ contains "$TMP/out" "tr.tsv ends before 1990; if its Time orders the clicks" "th
 expect 0 "stats --csv --synthetic-time" -- "$SBR" stats --csv --synthetic-time "$TMP/tr.tsv"
 tail -1 "$TMP/out" | grep -q ',,,,' && ok || bad "the CSV leaves the times empty"
 
+# bench --scale: synthesises the data once into --dir, reuses it while its note matches (the
+# same answers, nothing synthesised), and makes it again when a file changed.
+expect 0 "bench --scale makes the data and measures" -- "$SBR" bench --scale 3K --dir "$TMP/scale" --test-sessions 30
+contains "$TMP/err" "synthesising 3K clicks" "the first run synthesises"
+grep -E '^3K +1.vmis ' "$TMP/out" >/dev/null && ok || { bad "bench --scale: no 3K vmis row"; cat "$TMP/out"; }
+first=$(grep -E '^3K ' "$TMP/out" | awk '{print $NF}')
+expect 0 "bench --scale again" -- "$SBR" bench --scale=3K --dir "$TMP/scale" --test-sessions 30
+grep -q synthesising "$TMP/err" && bad "bench --scale synthesised again instead of reusing" || ok
+[ "$(grep -E '^3K ' "$TMP/out" | awk '{print $NF}')" = "$first" ] && ok || bad "bench --scale: reused data gave other lists"
+printf "1\t1\t1\n" >>"$TMP/scale/synth-3000-seed1.train.tsv"
+expect 0 "bench --scale after a change" -- "$SBR" bench --scale 3K --dir "$TMP/scale" --test-sessions 30
+contains "$TMP/err" "synthesising 3K clicks" "a changed file is made again"
+[ "$(grep -E '^3K ' "$TMP/out" | awk '{print $NF}')" = "$first" ] && ok || bad "bench --scale: remade data gave other lists"
+expect 2 "bench --scale with a bad size" -- "$SBR" bench --scale 12Q --dir "$TMP/scale"
+contains "$TMP/err" "--scale '12Q'" "the bad size is named"
+
 echo "cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

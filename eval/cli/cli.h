@@ -22,6 +22,8 @@ int sbr_cmd_algos(int argc, char **argv);
 int sbr_cmd_eval(int argc, char **argv);
 int sbr_cmd_fit(int argc, char **argv);
 int sbr_cmd_bench(int argc, char **argv);
+/* `sbr bench --scale ...` (cmd_scale.c), which sbr_cmd_bench hands its arguments to. */
+int sbr_bench_scale(int argc, char **argv);
 int sbr_cmd_synth(int argc, char **argv);
 int sbr_cmd_run(int argc, char **argv);
 int sbr_cmd_report(int argc, char **argv);

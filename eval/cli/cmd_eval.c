@@ -136,6 +136,8 @@ static const char bench_usage[] =
     "  --model FILE       a model saved by 'sbr fit --save' ('fit s' is then its load time);\n"
     "                     repeatable\n"
     "  --cutoff N         list length (default 20)\n"
+    "  --scale [SIZES]    the scale benchmark on synthetic data instead (see\n"
+    "                     'sbr bench --scale --help')\n"
     "  -h, --help         this help\n"
     "\n" CLI_LOAD_OPTIONS_HELP "\n"
     "Example:\n"
@@ -626,6 +628,9 @@ int sbr_cmd_bench(int argc, char **argv)
                                              {"cutoff", required_argument, NULL, OPT_CUTOFF},
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
+    for (int k = 1; k < argc; k++)
+        if (strncmp(argv[k], "--scale", 7) == 0 && (argv[k][7] == '\0' || argv[k][7] == '='))
+            return sbr_bench_scale(argc, argv);
     eval_args a;
     eval_job j;
     eval_args_init(&a);
