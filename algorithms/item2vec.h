@@ -42,6 +42,8 @@ typedef struct item2vec_config {
     int query;          /* 0 = last, 1 = mean */
     long n_last;        /* query=mean: the last n_last items (3) */
     double decay;       /* query=mean: weight of the i-th most recent item, decay^i (1) */
+    long shards;        /* shards per job trained in parallel; 1 = gensim's exact order (16) */
+    int hogwild;        /* 1 = shards update the live model at once (not reproducible) (0) */
 } item2vec_config;
 
 extern const sbr_algo sbr_algo_item2vec;
