@@ -7,6 +7,7 @@
 
 #include "algorithms/model_file.h"
 #include "algorithms/nn/sgns.h"
+#include "algorithms/nn/tensor.h"
 #include "data/rng.h"
 #include "data/vocab.h"
 
@@ -72,27 +73,6 @@ static void item2vec_free(sbr_model *model)
     free(m->item_of);
     free(m->unit);
     free(m);
-}
-
-/* A dot product with eight running sums in a fixed order: vectorisable, and the same result
- * on every run. */
-static float dot(const float *a, const float *b, size_t n)
-{
-    float s[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8)
-        for (size_t k = 0; k < 8; k++)
-            s[k] += a[i + k] * b[i + k];
-    float t = ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
-    for (; i < n; i++)
-        t += a[i] * b[i];
-    return t;
-}
-
-static void axpy(float g, const float *x, float *y, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        y[i] += g * x[i];
 }
 
 /* ---- fit ---------------------------------------------------------------------------------- */
@@ -235,7 +215,7 @@ static sbr_rc item2vec_fit(const void *config, const sbr_dataset *train,
         syn0 = NULL;
         for (size_t r = 0; r < m->n_vocab; r++) {
             float *v = m->unit + r * m->dim;
-            double norm = sqrt((double)dot(v, v, m->dim));
+            double norm = sqrt((double)sbr_nn_dot(v, v, m->dim));
             for (size_t k = 0; norm > 0 && k < m->dim; k++)
                 v[k] = (float)(v[k] / norm);
         }
@@ -311,13 +291,13 @@ static sbr_rc item2vec_predict(const sbr_model *model, const sbr_query *q, void 
         if (seen)
             continue;
         s->exclude[n_ex++] = r;
-        axpy((float)w, m->unit + (size_t)r * dim, s->q, dim);
+        sbr_nn_axpy((float)w, m->unit + (size_t)r * dim, s->q, dim);
         w *= m->decay;
     }
     *n_out = 0;
     if (n_ex == 0)
         return SBR_OK;
-    double qn = sqrt((double)dot(s->q, s->q, dim));
+    double qn = sqrt((double)sbr_nn_dot(s->q, s->q, dim));
     if (!(qn > 0))
         return SBR_OK;
     sbr_topn top;
@@ -327,7 +307,8 @@ static sbr_rc item2vec_predict(const sbr_model *model, const sbr_query *q, void 
         for (size_t e = 0; e < n_ex && !excluded; e++)
             excluded = s->exclude[e] == r;
         if (!excluded)
-            sbr_topn_push(&top, m->item_of[r], (double)dot(m->unit + r * dim, s->q, dim) / qn);
+            sbr_topn_push(&top, m->item_of[r],
+                          (double)sbr_nn_dot(m->unit + r * dim, s->q, dim) / qn);
     }
     *n_out = sbr_topn_finish(&top, out);
     return SBR_OK;

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "algorithms/nn/tensor.h"
+
 enum {
     EXP_TABLE_SIZE = 1000,
     MAX_EXP = 6,
@@ -17,21 +19,6 @@ enum {
 };
 
 /* ---- numeric kernels ---------------------------------------------------------------------- */
-
-/* A dot product with eight running sums in a fixed order: vectorisable, and the same result
- * on every run. */
-static float dot(const float *restrict a, const float *restrict b, size_t n)
-{
-    float s[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8)
-        for (size_t k = 0; k < 8; k++)
-            s[k] += a[i + k] * b[i + k];
-    float t = ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
-    for (; i < n; i++)
-        t += a[i] * b[i];
-    return t;
-}
 
 /* gensim's random source: a 48-bit LCG (Java's); random_int32 is its state >> 16. */
 typedef struct lcg {
@@ -235,8 +222,17 @@ static void find_rows(sbr_sgns *t, shard *sh, worker *w, pair_rows *p)
     }
 }
 
+/* Built for AVX-512, AVX2 and the baseline like the kernels of tensor.c: the same bits on all
+ * three (no FMA contraction in C11 mode; the loops are elementwise). */
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__)
+#define SGNS_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define SGNS_CLONES
+#endif
+
 /* Skip-gram with negative sampling for one pair: l1 (the context's input row) learns to
  * predict l2[0] (the centre's output row) against the negatives l2[1..n). */
+SGNS_CLONES
 static void train_pair(const sbr_sgns *t, const pair_rows *p, float alpha, float *restrict work)
 {
     size_t dim = t->cfg.dim;
@@ -248,7 +244,7 @@ static void train_pair(const sbr_sgns *t, const pair_rows *p, float alpha, float
         float *restrict l2 = p->l2[d];
         if (l2 == NULL)
             continue;
-        float f_dot = dot(l1, l2, dim);
+        float f_dot = sbr_nn_dot(l1, l2, dim);
         if (f_dot <= -MAX_EXP || f_dot >= MAX_EXP)
             continue;
         float f = t->exp_table[(int)((f_dot + MAX_EXP) * (EXP_TABLE_SIZE / MAX_EXP / 2))];
@@ -332,8 +328,10 @@ static void train_sessions(sbr_sgns *t, shard *sh, worker *w, worker *scratch, c
     pair_rows buf[PIPELINE + 1];
     size_t head = 0, pending = 0;
     uint32_t centre, context;
-    for (bool more = true; more || pending > 0;) {
+    for (bool more = true;;) {
         more = more && gen_next(t, sh, scratch, &g, &centre, &context);
+        if (!more && pending == 0)
+            break;
         if (more) {
             draw_pair(t, sh, w, centre, context, &buf[(head + pending) % (PIPELINE + 1)]);
             if (++pending <= PIPELINE)
