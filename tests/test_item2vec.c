@@ -216,7 +216,7 @@ static uint32_t *cum_table(gsl_rng *g, size_t n, double domain, double exponent)
     double *w = malloc(n * sizeof *w), sum = 0, run = 0;
     CU_ASSERT_PTR_NOT_NULL_FATAL(w);
     for (size_t i = 0; i < n; i++) { /* Zipf-like counts, a few zero weights (ties in cum) */
-        w[i] = gsl_rng_uniform_int(g, 10) == 0 ? 0 : pow(1 + (double)i, -exponent);
+        w[i] = i > 0 && gsl_rng_uniform_int(g, 10) == 0 ? 0 : pow(1 + (double)i, -exponent);
         sum += w[i];
     }
     for (size_t i = 0; i < n; i++) {
