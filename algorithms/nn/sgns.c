@@ -108,10 +108,12 @@ typedef struct rowset {
     size_t n, cap, n_chunks;
 } rowset;
 
+/* Written at every draw by the thread that trains it: cache-line aligned (and allocated so), so
+ * that two threads never write one line. */
 typedef struct shard {
-    lcg rng;        /* its own stream for the whole training */
-    rowset in, out; /* copies of syn0 and syn1neg rows */
-    bool failed;    /* out of memory in this batch */
+    _Alignas(64) lcg rng; /* its own stream for the whole training */
+    rowset in, out;       /* copies of syn0 and syn1neg rows */
+    bool failed;          /* out of memory in this batch */
 } shard;
 
 /* One thread's scratch: a shard runs on one thread, whose maps are reset after it. */
@@ -528,7 +530,10 @@ sbr_sgns *sbr_sgns_new(const sbr_sgns_config *cfg, size_t n_vocab, const uint64_
         t->n_workers = 1;
     t->cum_table = sbr_alloc_array(n_vocab, sizeof *t->cum_table);
     t->sample_int = sbr_alloc_array(n_vocab, sizeof *t->sample_int);
-    t->shards = calloc(cfg->n_shards, sizeof *t->shards);
+    if (cfg->n_shards <= SIZE_MAX / sizeof *t->shards) /* sizeof is a multiple of 64 */
+        t->shards = aligned_alloc(64, cfg->n_shards * sizeof *t->shards);
+    if (t->shards != NULL)
+        memset(t->shards, 0, cfg->n_shards * sizeof *t->shards);
     t->bounds = sbr_alloc_array(cfg->n_shards + 1, sizeof *t->bounds);
     t->workers = calloc((size_t)t->n_workers, sizeof *t->workers);
     bool ok = t->cum_table && t->sample_int && t->shards && t->bounds && t->workers;
