@@ -6,12 +6,15 @@
 #include <string.h>
 
 #include "algorithms/model_file.h"
+#include "algorithms/nn/sgns.h"
+#include "algorithms/nn/tensor.h"
 #include "data/rng.h"
 #include "data/vocab.h"
 
-enum { EXP_TABLE_SIZE = 1000, MAX_EXP = 6, BATCH_WORDS = 10000, MAX_N_LAST = 64 };
+enum { BATCH_WORDS = 10000, MAX_N_LAST = 64 };
 
 static const char *const query_modes[] = {"last", "mean", NULL};
+static const char *const off_on[] = {"off", "on", NULL};
 
 static const sbr_param_spec item2vec_params[] = {
     {"dim", SBR_P_INT, offsetof(item2vec_config, dim), 100, 1, 4096, NULL, "vector size"},
@@ -39,6 +42,13 @@ static const sbr_param_spec item2vec_params[] = {
      "query=mean: items averaged"},
     {"decay", SBR_P_DOUBLE, offsetof(item2vec_config, decay), 1, 1e-6, 1, NULL,
      "query=mean: the i-th most recent item weighs decay^i"},
+    {"shards", SBR_P_INT, offsetof(item2vec_config, shards), 16, 1, 1024, NULL,
+     "each job of 10,000 clicks is cut into this many shards, trained in parallel from the "
+     "job's starting model and added in shard order: the same model for any thread count "
+     "(1: gensim's exact sequential order, one thread)"},
+    {"hogwild", SBR_P_CHOICE, offsetof(item2vec_config, hogwild), 0, 0, 1, off_on,
+     "on: the shards update the shared model concurrently, without copies (faster; NOT "
+     "reproducible, the model changes from run to run)"},
     {NULL, 0, 0, 0, 0, 0, NULL, NULL}};
 
 typedef struct item2vec_model {
@@ -65,39 +75,6 @@ static void item2vec_free(sbr_model *model)
     free(m);
 }
 
-/* A dot product with eight running sums in a fixed order: vectorisable, and the same result
- * on every run. */
-static float dot(const float *a, const float *b, size_t n)
-{
-    float s[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8)
-        for (size_t k = 0; k < 8; k++)
-            s[k] += a[i + k] * b[i + k];
-    float t = ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
-    for (; i < n; i++)
-        t += a[i] * b[i];
-    return t;
-}
-
-static void axpy(float g, const float *x, float *y, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        y[i] += g * x[i];
-}
-
-/* gensim's random source: a 48-bit LCG (Java's); random_int32 is its state >> 16. */
-typedef struct lcg {
-    uint64_t state;
-} lcg;
-
-static uint32_t lcg_next(lcg *r)
-{
-    uint32_t v = (uint32_t)(r->state >> 16);
-    r->state = (r->state * 25214903917ULL + 11) & 281474976710655ULL;
-    return v;
-}
-
 /* ---- fit ---------------------------------------------------------------------------------- */
 
 typedef struct vocab_entry {
@@ -113,97 +90,6 @@ static int by_count(const void *a, const void *b)
     if (x->count != y->count)
         return x->count > y->count ? -1 : 1;
     return (x->item > y->item) - (x->item < y->item);
-}
-
-/* The training state: input and output vectors, tables and scratch. */
-typedef struct trainer {
-    const item2vec_config *cfg;
-    size_t n_vocab, dim;
-    float *syn0, *syn1neg, *work;
-    uint32_t *cum_table; /* [n_vocab] */
-    uint32_t *sample_int;
-    float exp_table[EXP_TABLE_SIZE];
-    uint32_t *tokens;  /* [longest session] kept clicks as rows */
-    uint32_t *reduced; /* [longest session] window reductions */
-    lcg rng;
-} trainer;
-
-/* Skip-gram with negative sampling for one pair: syn0[context] learns to predict centre. */
-static void train_pair(trainer *t, uint32_t centre, uint32_t context, float alpha)
-{
-    size_t dim = t->dim;
-    float *l1 = t->syn0 + (size_t)context * dim, *work = t->work;
-    memset(work, 0, dim * sizeof *work);
-    uint32_t total = t->cum_table[t->n_vocab - 1];
-    for (long d = 0; d <= t->cfg->negative; d++) {
-        uint32_t target;
-        float label;
-        if (d == 0) {
-            target = centre;
-            label = 1;
-        } else {
-            uint32_t x = total > 0 ? (uint32_t)((t->rng.state >> 16) % total) : 0;
-            /* bisect_left over the cumulative table */
-            size_t lo = 0, hi = t->n_vocab;
-            while (lo < hi) {
-                size_t mid = lo + (hi - lo) / 2;
-                if (t->cum_table[mid] < x)
-                    lo = mid + 1;
-                else
-                    hi = mid;
-            }
-            target = (uint32_t)(lo < t->n_vocab ? lo : t->n_vocab - 1);
-            lcg_next(&t->rng);
-            if (target == centre)
-                continue;
-            label = 0;
-        }
-        float *l2 = t->syn1neg + (size_t)target * dim;
-        float f_dot = dot(l1, l2, dim);
-        if (f_dot <= -MAX_EXP || f_dot >= MAX_EXP)
-            continue;
-        float f = t->exp_table[(int)((f_dot + MAX_EXP) * (EXP_TABLE_SIZE / MAX_EXP / 2))];
-        float g = (label - f) * alpha;
-        axpy(g, l2, work, dim);
-        axpy(g, l1, l2, dim);
-    }
-    axpy(1.0f, work, l1, dim);
-}
-
-/* One session: subsample, draw the window reductions, train every pair. */
-static void train_session(trainer *t, const uint32_t *rows, size_t len, float alpha)
-{
-    size_t n = 0;
-    for (size_t c = 0; c < len; c++) {
-        uint32_t r = rows[c];
-        if (r == UINT32_MAX)
-            continue;
-        if (t->cfg->sample > 0 && t->sample_int[r] < lcg_next(&t->rng))
-            continue;
-        t->tokens[n++] = r;
-    }
-    size_t window = (size_t)t->cfg->window;
-    for (size_t i = 0; i < n; i++)
-        t->reduced[i] = lcg_next(&t->rng) % (uint32_t)window;
-    for (size_t i = 0; i < n; i++) {
-        size_t b = t->reduced[i];
-        size_t start = i + b >= window ? i + b - window : 0;
-        size_t end = i + window + 1 - b < n ? i + window + 1 - b : n;
-        for (size_t j = start; j < end; j++)
-            if (j != i)
-                train_pair(t, t->tokens[i], t->tokens[j], alpha);
-    }
-}
-
-static void trainer_fini(trainer *t)
-{
-    free(t->syn0);
-    free(t->syn1neg);
-    free(t->work);
-    free(t->cum_table);
-    free(t->sample_int);
-    free(t->tokens);
-    free(t->reduced);
 }
 
 /* The vocabulary of train (rows by count), into m->row_of / m->item_of, and the counts per
@@ -249,32 +135,6 @@ static sbr_rc build_vocab(item2vec_model *m, const sbr_dataset *train, long min_
     return SBR_OK;
 }
 
-/* Tables from the counts: gensim's make_cum_table and sample_int. */
-static void build_tables(trainer *t, const uint64_t *counts)
-{
-    const double domain = 2147483647.0;
-    double pow_total = 0, kept = 0;
-    for (size_t r = 0; r < t->n_vocab; r++) {
-        pow_total += pow((double)counts[r], t->cfg->ns_exponent);
-        kept += (double)counts[r];
-    }
-    double cumulative = 0;
-    for (size_t r = 0; r < t->n_vocab; r++) {
-        cumulative += pow((double)counts[r], t->cfg->ns_exponent);
-        t->cum_table[r] = (uint32_t)round(cumulative / pow_total * domain);
-    }
-    double threshold = t->cfg->sample * kept;
-    for (size_t r = 0; r < t->n_vocab; r++) {
-        double v = (double)counts[r];
-        double p = threshold > 0 ? (sqrt(v / threshold) + 1) * (threshold / v) : 1;
-        t->sample_int[r] = (uint32_t)((p < 1 ? p : 1) * 4294967295.0);
-    }
-    for (int i = 0; i < EXP_TABLE_SIZE; i++) {
-        double e = exp(((double)i / EXP_TABLE_SIZE * 2 - 1) * MAX_EXP);
-        t->exp_table[i] = (float)(e / (e + 1));
-    }
-}
-
 static sbr_rc item2vec_fit(const void *config, const sbr_dataset *train,
                            const sbr_fit_opts *fit_opts, sbr_model **out, sbr_err *err)
 {
@@ -291,32 +151,22 @@ static sbr_rc item2vec_fit(const void *config, const sbr_dataset *train,
     m->decay = cfg->decay;
     uint64_t *counts = NULL;
     sbr_rc rc = build_vocab(m, train, cfg->min_count, &counts, err);
-    trainer t;
-    memset(&t, 0, sizeof t);
-    t.cfg = cfg;
-    t.n_vocab = m->n_vocab;
-    t.dim = m->dim;
-    size_t longest = 0, rows_total = 0;
+    size_t longest = 0;
     for (size_t s = 0; s < train->n_sessions; s++) {
         size_t len = train->offsets[s + 1] - train->offsets[s];
         longest = len > longest ? len : longest;
     }
     uint32_t *rows = NULL; /* every click as a vector row (UINT32_MAX: no vector) */
+    float *syn0 = NULL, *syn1neg = NULL;
     if (rc == SBR_OK) {
         if (m->n_vocab == 0) {
             rc = sbr_err_set(err, SBR_EINVAL, "item2vec: no item has min_count=%ld clicks",
                              cfg->min_count);
         } else {
-            t.syn0 = sbr_alloc_array(m->n_vocab * m->dim, sizeof *t.syn0);
-            t.syn1neg = calloc(m->n_vocab * m->dim, sizeof *t.syn1neg);
-            t.work = sbr_alloc_array(m->dim, sizeof *t.work);
-            t.cum_table = sbr_alloc_array(m->n_vocab, sizeof *t.cum_table);
-            t.sample_int = sbr_alloc_array(m->n_vocab, sizeof *t.sample_int);
-            t.tokens = sbr_alloc_array(longest + 1, sizeof *t.tokens);
-            t.reduced = sbr_alloc_array(longest + 1, sizeof *t.reduced);
+            syn0 = sbr_alloc_array(m->n_vocab * m->dim, sizeof *syn0);
+            syn1neg = calloc(m->n_vocab * m->dim, sizeof *syn1neg);
             rows = sbr_alloc_array(train->n_clicks, sizeof *rows);
-            if (!t.syn0 || !t.syn1neg || !t.work || !t.cum_table || !t.sample_int || !t.tokens ||
-                !t.reduced || !rows)
+            if (!syn0 || !syn1neg || !rows)
                 rc = sbr_err_set(err, SBR_ENOMEM, "item2vec: out of memory");
         }
     }
@@ -324,52 +174,58 @@ static sbr_rc item2vec_fit(const void *config, const sbr_dataset *train,
         rc == SBR_OK ? sbr_rng_new(sbr_seed((uint64_t)cfg->seed, 0, 0, 0x69326576)) : NULL;
     if (rc == SBR_OK && init == NULL)
         rc = sbr_err_set(err, SBR_ENOMEM, "item2vec: out of memory");
+    sbr_sgns *t = NULL;
     if (rc == SBR_OK) {
-        build_tables(&t, counts);
         for (size_t k = 0; k < m->n_vocab * m->dim; k++)
-            t.syn0[k] = (float)((gsl_rng_uniform(init) * 2 - 1) / (double)m->dim);
-        uint64_t a = gsl_rng_uniform_int(init, 1UL << 24), b = gsl_rng_uniform_int(init, 1UL << 24);
-        t.rng.state = (a << 24) + b;
-        for (size_t c = 0; c < train->n_clicks; c++) {
+            syn0[k] = (float)((gsl_rng_uniform(init) * 2 - 1) / (double)m->dim);
+        sbr_sgns_config sc = {(size_t)cfg->dim, (size_t)cfg->window, (size_t)cfg->negative,
+                              cfg->ns_exponent, cfg->sample,         (size_t)cfg->shards,
+                              cfg->hogwild == 1};
+        t = sbr_sgns_new(&sc, m->n_vocab, counts, syn0, syn1neg, init, longest, err);
+        if (t == NULL)
+            rc = err->rc;
+    }
+    if (rc == SBR_OK) {
+        for (size_t c = 0; c < train->n_clicks; c++)
             rows[c] = m->row_of[train->items[c]];
-            rows_total++;
-        }
         /* Epochs of jobs: sessions are grouped into jobs of at most BATCH_WORDS clicks, and
          * each job trains at the rate its starting progress gives (gensim's schedule). */
-        double total = (double)rows_total * (double)cfg->epochs;
-        for (long e = 0; e < cfg->epochs; e++) {
-            size_t done = 0, job_words = 0;
-            float alpha = (float)cfg->alpha;
-            for (size_t s = 0; s < train->n_sessions; s++) {
-                size_t off = train->offsets[s], len = train->offsets[s + 1] - off;
-                if (job_words > 0 && job_words + len > BATCH_WORDS) {
-                    done += job_words;
-                    job_words = 0;
-                }
-                if (job_words == 0) {
-                    double progress = ((double)e * (double)rows_total + (double)done) / total;
-                    double a_t = cfg->alpha - (cfg->alpha - cfg->min_alpha) * progress;
-                    alpha = (float)(a_t > cfg->min_alpha ? a_t : cfg->min_alpha);
-                }
-                train_session(&t, rows + off, len, alpha);
-                job_words += len;
+        double total = (double)train->n_clicks * (double)cfg->epochs;
+        for (long e = 0; rc == SBR_OK && e < cfg->epochs; e++) {
+            size_t done = 0, job = 0; /* clicks of earlier jobs; the job's first session */
+            for (size_t s = 0; rc == SBR_OK && s <= train->n_sessions; s++) {
+                size_t job_words = train->offsets[s] - train->offsets[job];
+                bool last = s == train->n_sessions;
+                if (job_words == 0 ||
+                    (!last && job_words + train->offsets[s + 1] - train->offsets[s] <= BATCH_WORDS))
+                    continue;
+                double progress = ((double)e * (double)train->n_clicks + (double)done) / total;
+                double a_t = cfg->alpha - (cfg->alpha - cfg->min_alpha) * progress;
+                float alpha = (float)(a_t > cfg->min_alpha ? a_t : cfg->min_alpha);
+                rc = sbr_sgns_train(t, rows, train->offsets, job, s, alpha, err);
+                done += job_words;
+                job = s;
             }
             sbr_fit_report(fit_opts, "epoch", (uint64_t)e + 1, (uint64_t)cfg->epochs, NAN, NAN);
         }
+    }
+    if (rc == SBR_OK) {
         /* The model keeps unit vectors only. */
-        m->unit = t.syn0;
-        t.syn0 = NULL;
+        m->unit = syn0;
+        syn0 = NULL;
         for (size_t r = 0; r < m->n_vocab; r++) {
             float *v = m->unit + r * m->dim;
-            double norm = sqrt((double)dot(v, v, m->dim));
+            double norm = sqrt((double)sbr_nn_dot(v, v, m->dim));
             for (size_t k = 0; norm > 0 && k < m->dim; k++)
                 v[k] = (float)(v[k] / norm);
         }
     }
+    sbr_sgns_free(t);
     gsl_rng_free(init);
     free(rows);
     free(counts);
-    trainer_fini(&t);
+    free(syn0);
+    free(syn1neg);
     if (rc != SBR_OK) {
         item2vec_free(&m->base);
         return rc;
@@ -435,13 +291,13 @@ static sbr_rc item2vec_predict(const sbr_model *model, const sbr_query *q, void 
         if (seen)
             continue;
         s->exclude[n_ex++] = r;
-        axpy((float)w, m->unit + (size_t)r * dim, s->q, dim);
+        sbr_nn_axpy((float)w, m->unit + (size_t)r * dim, s->q, dim);
         w *= m->decay;
     }
     *n_out = 0;
     if (n_ex == 0)
         return SBR_OK;
-    double qn = sqrt((double)dot(s->q, s->q, dim));
+    double qn = sqrt((double)sbr_nn_dot(s->q, s->q, dim));
     if (!(qn > 0))
         return SBR_OK;
     sbr_topn top;
@@ -451,7 +307,8 @@ static sbr_rc item2vec_predict(const sbr_model *model, const sbr_query *q, void 
         for (size_t e = 0; e < n_ex && !excluded; e++)
             excluded = s->exclude[e] == r;
         if (!excluded)
-            sbr_topn_push(&top, m->item_of[r], (double)dot(m->unit + r * dim, s->q, dim) / qn);
+            sbr_topn_push(&top, m->item_of[r],
+                          (double)sbr_nn_dot(m->unit + r * dim, s->q, dim) / qn);
     }
     *n_out = sbr_topn_finish(&top, out);
     return SBR_OK;

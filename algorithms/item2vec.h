@@ -14,9 +14,14 @@
  *    10,000 clicks (gensim's jobs);
  *  - init: syn0 = (U[0,1) * 2 - 1) / dim, syn1neg zero; randomness from gensim's 48-bit
  *    LCG and a mt19937, both seeded from `seed`.
- * Training is single-threaded, so the same seed gives the same model bit for bit. gensim's
- * own random streams (numpy's) are not reproduced: the check against gensim is statistical,
- * tests/reference/item2vec_gensim.py and tests/test_item2vec.c.
+ * Training runs in algorithms/nn/sgns.c. By default (shards=16) each job is cut into 16 shards
+ * of consecutive sessions that train in parallel (OpenMP), each from the job's starting model
+ * plus its own updates, their changes added to the model in shard order after the job: the
+ * same seed and shards give the same model bit for bit on any number of threads. shards=1 is
+ * gensim's exact sequential order (one thread); hogwild=on lets the shards update the shared
+ * model at once, faster but not reproducible. gensim's own random streams (numpy's) are not
+ * reproduced: the check against gensim is statistical, tests/reference/item2vec_gensim.py and
+ * tests/test_item2vec.c.
  *
  * Recommendation: the query vector is the last session item's unit vector (query=last) or the
  * mean of the last `n_last` items' unit vectors, the i-th most recent weighted decay^i
@@ -42,6 +47,8 @@ typedef struct item2vec_config {
     int query;          /* 0 = last, 1 = mean */
     long n_last;        /* query=mean: the last n_last items (3) */
     double decay;       /* query=mean: weight of the i-th most recent item, decay^i (1) */
+    long shards;        /* shards per job trained in parallel; 1 = gensim's exact order (16) */
+    int hogwild;        /* 1 = shards update the live model at once (not reproducible) (0) */
 } item2vec_config;
 
 extern const sbr_algo sbr_algo_item2vec;
