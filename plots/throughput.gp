@@ -18,6 +18,7 @@ set logscale y
 set format y "%.0s%c"
 set ylabel "predictions per second (log)"
 set yrange [*:*]
+set offsets 0, 0, graph 0.12, 0
 set xrange [0.4:n_configs + 0.6]
 set xtics () nomirror
 do for [c = 1:n_configs] { set xtics add (label[c] c) }
