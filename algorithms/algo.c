@@ -28,6 +28,7 @@
     X(sscf) \
     X(item2vec) \
     X(stamp) \
+    X(narm) \
     X(srgnn) \
     /* one line per algorithm, above this one */
 /* clang-format on */

@@ -185,8 +185,10 @@ size_t sbr_seq_max_positions(const sbr_seq_data *d, size_t cap_ex)
     return a > b ? a : b;
 }
 
-/* MRR@20 over the select examples; rr is scratch of batch doubles (summed in row order). */
-static double select_mrr(const sbr_seq_model *m, const sbr_seq_data *d, float *z, double *rr)
+/* MRR@20 (hr: HR@20) over the select examples; rr is scratch of batch doubles (summed in row
+ * order). */
+static double select_mrr(const sbr_seq_model *m, const sbr_seq_data *d, float *z, double *rr,
+                         bool hr)
 {
     size_t ni = m->n_items;
     double sum = 0;
@@ -195,10 +197,10 @@ static double select_mrr(const sbr_seq_model *m, const sbr_seq_data *d, float *z
         const sbr_seq_example *ex = d->select + lo;
         m->logits(m->ctx, d->select_items, ex, n, z);
         long rows = (long)n;
-#pragma omp parallel for schedule(dynamic, 8) default(none) shared(ex, rows, ni, z, rr)
+#pragma omp parallel for schedule(dynamic, 8) default(none) shared(ex, rows, ni, z, rr, hr)
         for (long r = 0; r < rows; r++) {
             size_t rank = sbr_nn_rank(z + (size_t)r * ni, ni, ex[r].target);
-            rr[r] = rank <= CUTOFF ? 1.0 / (double)rank : 0.0;
+            rr[r] = rank > CUTOFF ? 0.0 : hr ? 1.0 : 1.0 / (double)rank;
         }
         for (size_t r = 0; r < n; r++)
             sum += rr[r];
@@ -232,9 +234,10 @@ sbr_rc sbr_seq_train(const sbr_seq_model *m, sbr_seq_data *d, const uint32_t *tr
         }
         double mrr = NAN;
         if (on != NULL) {
-            mrr = select_mrr(m, d, z, rr);
-            if (mrr > best) {
-                best = mrr;
+            mrr = select_mrr(m, d, z, rr, false);
+            double score = m->select_hr ? select_mrr(m, d, z, rr, true) : mrr;
+            if (score > best) {
+                best = score;
                 since_best = 0;
                 memcpy(best_p, m->params, m->n_params * sizeof *best_p);
             } else {
@@ -251,6 +254,28 @@ sbr_rc sbr_seq_train(const sbr_seq_model *m, sbr_seq_data *d, const uint32_t *tr
     free(best_p);
     free(rr);
     return SBR_OK;
+}
+
+void sbr_seq_adam_step(sbr_nn_adam *a, double lr, double l2, float *w, float *m, float *v, float *g,
+                       size_t n)
+{
+    a->lr = lr;
+    double lr_t = sbr_nn_adam_next(a);
+    /* eps added to sqrt(v) / sqrt(1 - b2^t) is TF's form with eps sqrt(1 - b2^t). */
+    sbr_nn_adam b = *a;
+    b.eps = a->eps * sqrt(1 - pow(a->beta2, (double)a->t));
+    float decay = (float)l2;
+    enum { BLOCK = 65536 };
+    long n_blocks = (long)((n + BLOCK - 1) / BLOCK);
+#pragma omp parallel for schedule(static) default(none)                                            \
+    shared(b, lr_t, decay, w, m, v, g, n, n_blocks)
+    for (long k = 0; k < n_blocks; k++) {
+        size_t lo = (size_t)k * BLOCK, cnt = n - lo < BLOCK ? n - lo : BLOCK;
+        if (decay != 0)
+            for (size_t i = lo; i < lo + cnt; i++)
+                g[i] += decay * w[i];
+        sbr_nn_adam_dense(&b, lr_t, w + lo, m + lo, v + lo, g + lo, cnt);
+    }
 }
 
 void sbr_seq_top_softmax(const float *h, size_t d, const float *e_rows, size_t ni, float *z,

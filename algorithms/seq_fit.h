@@ -7,17 +7,19 @@
  * passes in sbr_fit_opts.select_data (clicks on items unknown to training removed, as sbr eval
  * does); select=none keeps the last epoch. The epoch loop shuffles the training examples with
  * the caller's generator, runs mini-batches through the model's step, and after every epoch
- * measures MRR@20 on the select examples (rank under the ranking rule among all items), keeps
- * the parameters of the best epoch and stops after `patience` epochs without a gain. With
+ * measures MRR@20 (or HR@20) on the select examples (rank under the ranking rule among all items),
+ * keeps the parameters of the best epoch and stops after `patience` epochs without a gain. With
  * nothing to select on (no held-out prefix) every epoch runs and the last is kept. */
 #ifndef SBR_ALGORITHMS_SEQ_FIT_H
 #define SBR_ALGORITHMS_SEQ_FIT_H
 
 #include <gsl/gsl_rng.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "algorithms/algo.h"
+#include "algorithms/nn/optim.h"
 
 /* Items base[start .. start + len) predict target (an index into the training items). */
 typedef struct sbr_seq_example {
@@ -63,6 +65,7 @@ typedef struct sbr_seq_model {
     float *params; /* what the best epoch's copy saves and restores */
     size_t n_params, n_items, batch;
     long epochs, patience;
+    bool select_hr; /* select the epoch on HR@20 (NARM's code) instead of MRR@20 */
 } sbr_seq_model;
 
 /* The epoch loop over d (its training examples are reordered) with train's items as the
@@ -70,6 +73,14 @@ typedef struct sbr_seq_model {
  * Errors: SBR_ENOMEM. */
 sbr_rc sbr_seq_train(const sbr_seq_model *m, sbr_seq_data *d, const uint32_t *train_items,
                      gsl_rng *shuffle, float *z, const sbr_fit_opts *opts, sbr_err *err);
+
+/* One step of torch.optim.Adam (and of NARM's Theano adam, the same rule) on w[0..n) with
+ * weight decay l2: g += l2 w, then m and v as TF's, and w -= lr m_hat / (sqrt(v_hat) + eps)
+ * with the bias-corrected moments (eps outside the correction, unlike TF's "epsilon hat"); the
+ * step counter advances once, lr replaces a->lr. Elementwise over fixed blocks in parallel:
+ * the same values for any thread count. Call from one thread. */
+void sbr_seq_adam_step(sbr_nn_adam *a, double lr, double l2, float *w, float *m, float *v, float *g,
+                       size_t n);
 
 /* Predictions from a session vector h (d floats) against item rows E (ni x d): the top q->n
  * items by logit h . E_i under the ranking rule, scored by their softmax probability over all

@@ -434,23 +434,8 @@ static double train_step(void *ctx, const uint32_t *base, const sbr_seq_example 
     trainer *t = ctx;
     srgnn_net *net = t->net;
     double loss = batch_gradient(t, base, ex, n);
-    t->adam.lr = t->cfg->lr * pow(t->cfg->lr_dc, (double)(epoch / t->cfg->lr_step));
-    double lr_t = sbr_nn_adam_next(&t->adam);
-    /* PyTorch adds eps to sqrt(v) / sqrt(1 - b2^t): TF's form with eps sqrt(1 - b2^t). */
-    sbr_nn_adam a = t->adam;
-    a.eps = t->adam.eps * sqrt(1 - pow(a.beta2, (double)a.t));
-    float l2 = (float)t->cfg->l2;
-    long n_blocks = (long)((t->n_params + 65535) / 65536);
-    size_t total = t->n_params;
-#pragma omp parallel for schedule(static) default(none) shared(t, net, a, lr_t, n_blocks, total, l2)
-    for (long b = 0; b < n_blocks; b++) {
-        size_t lo = (size_t)b * 65536, cnt = total - lo < 65536 ? total - lo : 65536;
-        float *g = t->g + lo;
-        const float *w = net->p + lo;
-        for (size_t i = 0; i < cnt; i++)
-            g[i] += l2 * w[i];
-        sbr_nn_adam_dense(&a, lr_t, net->p + lo, t->m + lo, t->v + lo, g, cnt);
-    }
+    double lr = t->cfg->lr * pow(t->cfg->lr_dc, (double)(epoch / t->cfg->lr_step));
+    sbr_seq_adam_step(&t->adam, lr, t->cfg->l2, net->p, t->m, t->v, t->g, t->n_params);
     return loss;
 }
 
@@ -510,8 +495,16 @@ static sbr_rc srgnn_fit(const void *config, const sbr_dataset *train, const sbr_
         double stdv = 1.0 / sqrt((double)d);
         sbr_nn_init_uniform(net->p, t.n_params, init, -stdv, stdv);
         sbr_nn_adam_init(&t.adam, cfg->lr);
-        sbr_seq_model sm = {&t,           train_step, batch_logits, net->p,       t.n_params,
-                            net->n_items, t.batch,    cfg->epochs,  cfg->patience};
+        sbr_seq_model sm = {.ctx = &t,
+                            .step = train_step,
+                            .logits = batch_logits,
+                            .params = net->p,
+                            .n_params = t.n_params,
+                            .n_items = net->n_items,
+                            .batch = t.batch,
+                            .epochs = cfg->epochs,
+                            .patience = cfg->patience,
+                            .select_hr = false};
         rc = sbr_seq_train(&sm, &data, train->items, shuffle, t.z, opts, err);
     }
     gsl_rng_free(init);

@@ -13,7 +13,10 @@
 
 #include "algorithms/algo.h"
 #include "algorithms/model_file.h"
+#include "algorithms/narm_int.h"
+#include "algorithms/nn/act.h"
 #include "algorithms/nn/ggnn.h"
+#include "algorithms/nn/gru_theano.h"
 #include "algorithms/nn/tensor.h"
 #include "algorithms/srgnn_int.h"
 #include "data/rng.h"
@@ -218,6 +221,157 @@ static void test_srgnn_gradient_matches_finite_differences(void)
     check_srgnn(2);
 }
 
+/* ---- NARM's GRU step ----------------------------------------------------------------------- */
+
+enum { RN = 3, RH = 4 };
+
+typedef struct grut_ctx {
+    bool hard, first;
+    float xp[RN * 3 * RH], h[RN * RH], urz[RH * 2 * RH], uh[RH * RH], c[RN * RH];
+    float cache[4 * RN * RH], out[RN * RH], work[2 * RN * RH];
+} grut_ctx;
+
+/* L = sum c . step(xp, h) (h = 0 for the first step) */
+static double grut_loss(void *p)
+{
+    grut_ctx *k = p;
+    sbr_nn_gru_theano_forward(k->xp, k->first ? NULL : k->h, RN, RH, k->urz, k->uh, k->hard,
+                              k->cache, k->out, k->work, false);
+    double l = 0;
+    for (size_t i = 0; i < RN * RH; i++)
+        l += (double)k->c[i] * k->out[i];
+    return l;
+}
+
+static void check_grut(bool hard, bool first)
+{
+    grut_ctx k;
+    memset(&k, 0, sizeof k);
+    k.hard = hard;
+    k.first = first;
+    gsl_rng *r = sbr_rng_new(hard ? 8 : 9);
+    /* Pre-activations within hard_sigmoid's slope (|x| < 2.5) for the most part. */
+    sbr_nn_init_normal(k.xp, RN * 3 * RH, r, 0.7);
+    sbr_nn_init_normal(k.h, RN * RH, r, 0.7);
+    sbr_nn_init_normal(k.urz, RH * 2 * RH, r, 0.4);
+    sbr_nn_init_normal(k.uh, RH * RH, r, 0.4);
+    sbr_nn_init_normal(k.c, RN * RH, r, 1.0);
+    float g_xp[RN * 3 * RH], g_h[RN * RH] = {0}, g_urz[RH * 2 * RH] = {0}, g_uh[RH * RH] = {0};
+    float work[RN * RH];
+    grut_loss(&k);
+    /* The prediction path (plain products) computes the same state up to rounding. */
+    float keep[RN * RH], plain[RN * RH];
+    memcpy(keep, k.out, sizeof keep);
+    sbr_nn_gru_theano_forward(k.xp, first ? NULL : k.h, RN, RH, k.urz, k.uh, hard, k.cache, plain,
+                              k.work, true);
+    for (size_t i = 0; i < RN * RH; i++)
+        CU_ASSERT(fabsf(plain[i] - keep[i]) <= 1e-5f);
+    sbr_nn_gru_theano_backward(first ? NULL : k.h, RN, RH, k.urz, k.uh, hard, k.cache, k.c, g_xp,
+                               first ? NULL : g_h, g_urz, g_uh, work);
+    char what[64];
+    snprintf(what, sizeof what, "gru %s%s dxp", hard ? "hard" : "sigmoid", first ? " h0" : "");
+    CU_ASSERT_EQUAL(fd_check(what, k.xp, RN * 3 * RH, g_xp, grut_loss, &k, 1e-3f, 1e-2, 1e-4).n_bad,
+                    0);
+    if (!first) {
+        snprintf(what, sizeof what, "gru %s dh", hard ? "hard" : "sigmoid");
+        CU_ASSERT_EQUAL(fd_check(what, k.h, RN * RH, g_h, grut_loss, &k, 1e-3f, 1e-2, 1e-4).n_bad,
+                        0);
+        snprintf(what, sizeof what, "gru %s dUrz", hard ? "hard" : "sigmoid");
+        CU_ASSERT_EQUAL(
+            fd_check(what, k.urz, RH * 2 * RH, g_urz, grut_loss, &k, 1e-3f, 1e-2, 1e-4).n_bad, 0);
+        snprintf(what, sizeof what, "gru %s dUh", hard ? "hard" : "sigmoid");
+        CU_ASSERT_EQUAL(fd_check(what, k.uh, RH * RH, g_uh, grut_loss, &k, 1e-3f, 1e-2, 1e-4).n_bad,
+                        0);
+    }
+    gsl_rng_free(r);
+}
+
+static void test_narm_gru_step_matches_finite_differences(void)
+{
+    check_grut(true, false);
+    check_grut(true, true);
+    check_grut(false, false);
+    check_grut(false, true);
+    /* hard_sigmoid is Theano's: clip(0.2 x + 0.5, 0, 1). */
+    float x[4] = {-3, -1, 0.5f, 4}, y[4];
+    sbr_nn_hard_sigmoid(x, y, 4);
+    CU_ASSERT(y[0] == 0 && fabsf(y[1] - 0.3f) < 1e-7f && fabsf(y[2] - 0.6f) < 1e-7f && y[3] == 1);
+}
+
+/* ---- NARM's whole gradient ------------------------------------------------------------------ */
+
+enum { NI = 11, ND = 4, NH = 5 };
+
+typedef struct narm_ctx {
+    bool hard;
+    float *p, *scratch_grad;
+    uint32_t items[16];
+    size_t starts[SEX];
+    uint32_t lens[SEX], targets[SEX];
+} narm_ctx;
+
+static double narm_loss(void *c)
+{
+    narm_ctx *k = c;
+    double loss = 0;
+    sbr_err e;
+    CU_ASSERT_EQUAL(sbr_narm_gradient(NI, ND, NH, k->hard, k->p, k->items, k->starts, k->lens,
+                                      k->targets, SEX, &loss, k->scratch_grad, &e),
+                    SBR_OK);
+    return loss;
+}
+
+static void check_narm(bool hard)
+{
+    size_t np = sbr_narm_n_params(NI, ND, NH);
+    CU_ASSERT_EQUAL(np,
+                    NI * ND + ND * 3 * NH + 3 * NH + 2 * NH * NH + 3 * NH * NH + NH + 2 * NH * ND);
+    gsl_rng *r = sbr_rng_new(hard ? 6 : 7);
+    narm_ctx k = {hard, NULL, NULL, {0}, {0}, {0}, {0}};
+    k.p = malloc(np * sizeof *k.p);
+    k.scratch_grad = malloc(np * sizeof *k.scratch_grad);
+    float *grad = malloc(np * sizeof *grad);
+    CU_ASSERT_FATAL(k.p && k.scratch_grad && grad);
+    sbr_nn_init_normal(k.p, np, r, 0.5);
+    /* A larger attention vector v, so that the weights differ and A1, A2, v get gradients
+     * well above the checker's floor. */
+    size_t off_v = NI * ND + ND * 3 * NH + 3 * NH + 2 * NH * NH + 3 * NH * NH;
+    sbr_nn_init_normal(k.p + off_v, NH, r, 3.0);
+    uint32_t items[16] = {2, 5, 2, 7, 1, 0, 3, 9, 4, 8, 10, 6, 2, 2, 5, 1};
+    memcpy(k.items, items, sizeof items);
+    size_t starts[SEX] = {0, 0, 4, 6, 12};
+    uint32_t lens[SEX] = {1, 4, 2, 6, 3}, targets[SEX] = {5, 1, 3, 10, 5};
+    memcpy(k.starts, starts, sizeof starts);
+    memcpy(k.lens, lens, sizeof lens);
+    memcpy(k.targets, targets, sizeof targets);
+    double loss = 0;
+    sbr_err e;
+    CU_ASSERT_EQUAL_FATAL(sbr_narm_gradient(NI, ND, NH, hard, k.p, k.items, k.starts, k.lens,
+                                            k.targets, SEX, &loss, grad, &e),
+                          SBR_OK);
+    CU_ASSERT(loss > 0 && loss < 20);
+    static const char *names[] = {"E", "Wxrz", "b", "Urz", "Uh", "A1", "A2", "v", "B"};
+    size_t sizes[9] = {NI * ND, ND * 3 * NH, 3 * NH, NH * 2 * NH, NH * NH,
+                       NH * NH, NH * NH,     NH,     2 * NH * ND};
+    char what[64];
+    for (size_t t = 0, off = 0; t < 9; off += sizes[t], t++) {
+        snprintf(what, sizeof what, "narm %s d%s", hard ? "hard" : "sigmoid", names[t]);
+        CU_ASSERT_EQUAL(
+            fd_check(what, k.p + off, sizes[t], grad + off, narm_loss, &k, 1e-3f, 1e-2, 2e-4).n_bad,
+            0);
+    }
+    free(grad);
+    free(k.p);
+    free(k.scratch_grad);
+    gsl_rng_free(r);
+}
+
+static void test_narm_gradient_matches_finite_differences(void)
+{
+    check_narm(true);
+    check_narm(false);
+}
+
 /* ---- fits: determinism, files, prefixes, learning ----------------------------------------- */
 
 static void check_threads(const char *spec, const char *spec_seed2)
@@ -348,6 +502,22 @@ static void check_learns(const char *spec)
     sbr_dataset_free(ds);
 }
 
+static void test_narm_model_file_is_the_same_for_1_and_2_threads(void)
+{
+    check_threads("narm:dim=8,hidden=12,batch=100,epochs=2",
+                  "narm:dim=8,hidden=12,batch=100,epochs=2,seed=2");
+}
+
+static void test_narm_round_trip_and_prefix_only(void)
+{
+    check_files_and_prefixes("narm:dim=8,hidden=12,batch=50,epochs=2,select=none");
+}
+
+static void test_narm_learns_a_successor_rule(void)
+{
+    check_learns("narm:dim=16,hidden=32,epochs=6,batch=64,select=none,lr=0.01");
+}
+
 static void test_srgnn_learns_a_successor_rule(void)
 {
     check_learns("srgnn:dim=32,epochs=4,batch=50,select=none,lr=0.005");
@@ -356,7 +526,7 @@ static void test_srgnn_learns_a_successor_rule(void)
 /* select=test without the test set is a clear error. */
 static void test_select_test_needs_the_test_set(void)
 {
-    static const char *const specs[] = {"srgnn:select=test,epochs=1"};
+    static const char *const specs[] = {"srgnn:select=test,epochs=1", "narm:select=test,epochs=1"};
     sbr_dataset *ds = successor_sessions(15, 50);
     for (size_t i = 0; i < sizeof specs / sizeof specs[0]; i++) {
         sbr_spec sp = SBR_SPEC_EMPTY;
@@ -380,6 +550,12 @@ static CU_TestInfo tests[] = {
      test_srgnn_model_file_is_the_same_for_1_and_2_threads},
     {"srgnn save/load round trip, prefix-only predictions", test_srgnn_round_trip_and_prefix_only},
     {"srgnn learns a successor rule", test_srgnn_learns_a_successor_rule},
+    {"narm gru step matches finite differences", test_narm_gru_step_matches_finite_differences},
+    {"narm gradient matches finite differences", test_narm_gradient_matches_finite_differences},
+    {"narm model file is the same for 1 and 2 threads",
+     test_narm_model_file_is_the_same_for_1_and_2_threads},
+    {"narm save/load round trip, prefix-only predictions", test_narm_round_trip_and_prefix_only},
+    {"narm learns a successor rule", test_narm_learns_a_successor_rule},
     {"select=test needs the test set", test_select_test_needs_the_test_set},
     CU_TEST_INFO_NULL};
 

@@ -223,7 +223,7 @@ static const char *const variants[] = {
 
 /* Algorithms whose default fit takes too long for suites that fit every algorithm several
  * times (30 epochs of mini-batches of 100): their default spec with fewer epochs instead. */
-static const char *const light[] = {"srgnn:epochs=2", NULL};
+static const char *const light[] = {"srgnn:epochs=2", "narm:epochs=2", NULL};
 
 size_t test_algo_specs(const char **specs, size_t cap)
 {

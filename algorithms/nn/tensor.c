@@ -1,5 +1,6 @@
 #include "algorithms/nn/tensor.h"
 
+#include <gsl/gsl_linalg.h>
 #include <gsl/gsl_randist.h>
 #include <math.h>
 #include <stdlib.h>
@@ -46,6 +47,28 @@ void sbr_nn_init_uniform(float *x, size_t n, gsl_rng *r, double lo, double hi)
 {
     for (size_t i = 0; i < n; i++)
         x[i] = (float)(lo + (hi - lo) * gsl_rng_uniform(r));
+}
+
+bool sbr_nn_init_orthogonal(float *x, size_t k, gsl_rng *r)
+{
+    gsl_matrix *a = gsl_matrix_alloc(k, k), *v = gsl_matrix_alloc(k, k);
+    gsl_vector *s = gsl_vector_alloc(k), *work = gsl_vector_alloc(k);
+    bool ok = a != NULL && v != NULL && s != NULL && work != NULL;
+    if (ok) {
+        for (size_t i = 0; i < k; i++)
+            for (size_t j = 0; j < k; j++)
+                gsl_matrix_set(a, i, j, gsl_ran_gaussian(r, 1.0));
+        ok = gsl_linalg_SV_decomp(a, v, s, work) == GSL_SUCCESS; /* a becomes U */
+    }
+    if (ok)
+        for (size_t i = 0; i < k; i++)
+            for (size_t j = 0; j < k; j++)
+                x[i * k + j] = (float)gsl_matrix_get(a, i, j);
+    gsl_matrix_free(a);
+    gsl_matrix_free(v);
+    gsl_vector_free(s);
+    gsl_vector_free(work);
+    return ok;
 }
 
 /* Built for AVX-512, AVX2 and the baseline (GCC's target_clones); the same bits on all three,
