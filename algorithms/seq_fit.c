@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "algorithms/model_file.h"
 #include "algorithms/nn/output.h"
 #include "algorithms/nn/softmax.h"
 #include "algorithms/nn/tensor.h"
@@ -305,4 +306,107 @@ void sbr_seq_top_softmax(const float *h, size_t d, const float *e_rows, size_t n
         sum += (double)e[i];
     for (size_t k = 0; k < *n_out; k++)
         out[k].score = exp((double)z[out[k].item] - (double)zmax) / sum;
+}
+
+sbr_rc sbr_seq_bufs_init(sbr_seq_bufs *b, size_t n_params, float *grad, bool adam, size_t batch,
+                         size_t d, size_t n_items)
+{
+    memset(b, 0, sizeof *b);
+    b->own_g = grad == NULL;
+    b->g = grad != NULL ? grad : calloc(n_params, sizeof *b->g);
+    if (adam) {
+        b->m = calloc(n_params, sizeof *b->m);
+        b->v = calloc(n_params, sizeof *b->v);
+    }
+    b->h = sbr_alloc_array(batch * d, sizeof *b->h);
+    b->gh = sbr_alloc_array(batch * d, sizeof *b->gh);
+    b->z = sbr_alloc_array(batch * n_items, sizeof *b->z);
+    b->row_loss = sbr_alloc_array(batch, sizeof *b->row_loss);
+    b->targets = sbr_alloc_array(batch, sizeof *b->targets);
+    bool ok =
+        b->g && (!adam || (b->m && b->v)) && b->h && b->gh && b->z && b->row_loss && b->targets;
+    return ok ? SBR_OK : SBR_ENOMEM;
+}
+
+void sbr_seq_bufs_fini(sbr_seq_bufs *b)
+{
+    if (b->own_g)
+        free(b->g);
+    free(b->m);
+    free(b->v);
+    free(b->h);
+    free(b->gh);
+    free(b->z);
+    free(b->row_loss);
+    free(b->targets);
+    memset(b, 0, sizeof *b);
+}
+
+double sbr_seq_output(sbr_seq_bufs *b, const sbr_seq_example *ex, size_t n, size_t d,
+                      const float *e, size_t n_items, float *ge)
+{
+    for (size_t k = 0; k < n; k++)
+        b->targets[k] = ex[k].target;
+    return sbr_nn_output_xent(b->h, n, d, e, n_items, b->targets, 1.0f / (float)n, b->z,
+                              b->row_loss, b->gh, ge);
+}
+
+sbr_seq_example *sbr_seq_examples(const size_t *starts, const uint32_t *lens,
+                                  const uint32_t *targets, size_t n, size_t *clicks)
+{
+    sbr_seq_example *ex = sbr_alloc_array(n + 1, sizeof *ex);
+    *clicks = 0;
+    for (size_t e = 0; ex != NULL && e < n; e++) {
+        ex[e] = (sbr_seq_example){starts[e], lens[e], targets[e]};
+        *clicks += lens[e];
+    }
+    return ex;
+}
+
+size_t sbr_seq_pred_bytes(size_t cap, size_t n_items, size_t d)
+{
+    return (cap + 2 * n_items + d) * sizeof(float);
+}
+
+bool sbr_seq_pred_init(sbr_seq_pred *p, size_t cap, size_t n_items, size_t d)
+{
+    p->items = sbr_alloc_array(cap + 2 * n_items + d, sizeof(float));
+    if (p->items == NULL)
+        return false;
+    p->z = (float *)(void *)(p->items + cap);
+    p->e = p->z + n_items;
+    p->out = p->e + n_items;
+    return true;
+}
+
+void sbr_seq_pred_fini(sbr_seq_pred *p)
+{
+    free(p->items);
+    memset(p, 0, sizeof *p);
+}
+
+size_t sbr_seq_query_items(const sbr_query *q, size_t n_items, size_t cap, uint32_t *items)
+{
+    size_t len = 0;
+    for (size_t k = q->len; k-- > 0 && len < cap;)
+        if (q->items[k] < n_items)
+            len++;
+    for (size_t k = q->len, i = len; k-- > 0 && i > 0;)
+        if (q->items[k] < n_items)
+            items[--i] = q->items[k];
+    return len;
+}
+
+void sbr_seq_save(sbr_model_writer *w, size_t n_items, size_t cap, const float *p, size_t n)
+{
+    sbr_mw_u64(w, n_items);
+    sbr_mw_u64(w, cap);
+    sbr_mw_array(w, p, n, sizeof *p);
+}
+
+sbr_rc sbr_seq_load_sizes(sbr_model_reader *r, size_t *n_items, size_t *cap, size_t min_cap,
+                          sbr_err *err)
+{
+    sbr_rc rc = sbr_mr_size(r, n_items, 1, (UINT32_MAX - 1) / 1024, err);
+    return rc == SBR_OK ? sbr_mr_size(r, cap, min_cap, (size_t)1 << 24, err) : rc;
 }

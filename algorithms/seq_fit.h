@@ -74,6 +74,55 @@ typedef struct sbr_seq_model {
 sbr_rc sbr_seq_train(const sbr_seq_model *m, sbr_seq_data *d, const uint32_t *train_items,
                      gsl_rng *shuffle, float *z, const sbr_fit_opts *opts, sbr_err *err);
 
+/* A fit's batch buffers: the gradient and Adam's moments (n_params each), the batch's session
+ * vectors h and their gradient gh (batch x d), the logits z (batch x n_items), the rows' losses
+ * and targets. */
+typedef struct sbr_seq_bufs {
+    float *g, *m, *v, *h, *gh, *z;
+    double *row_loss;
+    uint32_t *targets;
+    bool own_g;
+} sbr_seq_bufs;
+
+/* Allocates b; grad (n_params floats) is borrowed as g when not NULL, and m, v are left NULL
+ * unless adam. Errors: SBR_ENOMEM (b then holds what was allocated: call fini). */
+sbr_rc sbr_seq_bufs_init(sbr_seq_bufs *b, size_t n_params, float *grad, bool adam, size_t batch,
+                         size_t d, size_t n_items);
+void sbr_seq_bufs_fini(sbr_seq_bufs *b);
+
+/* The output layer of a training step on ex[0..n) whose vectors are in b->h: the mean softmax
+ * cross-entropy over the items E (n_items x d), the gradient of E's rows into ge (overwritten)
+ * and of h into b->gh. Returns the summed loss. */
+double sbr_seq_output(sbr_seq_bufs *b, const sbr_seq_example *ex, size_t n, size_t d,
+                      const float *e, size_t n_items, float *ge);
+
+/* Examples e < n from the arrays of a gradient test (starts, lens, targets), their clicks in
+ * *clicks; NULL when out of memory. */
+sbr_seq_example *sbr_seq_examples(const size_t *starts, const uint32_t *lens,
+                                  const uint32_t *targets, size_t n, size_t *clicks);
+
+/* A prediction's buffers, one allocation: the query's items (cap), logits and exponentials
+ * (n_items each) and the session vector (d). */
+typedef struct sbr_seq_pred {
+    uint32_t *items;
+    float *z, *e, *out;
+} sbr_seq_pred;
+
+bool sbr_seq_pred_init(sbr_seq_pred *p, size_t cap, size_t n_items, size_t d);
+void sbr_seq_pred_fini(sbr_seq_pred *p);
+/* The bytes sbr_seq_pred_init allocates. */
+size_t sbr_seq_pred_bytes(size_t cap, size_t n_items, size_t d);
+
+/* The latest (at most cap) of q's clicks on items below n_items, oldest first, into items;
+ * returns their count. */
+size_t sbr_seq_query_items(const sbr_query *q, size_t n_items, size_t cap, uint32_t *items);
+
+/* The model file of a prefix model: n_items, cap and the n parameters p. */
+void sbr_seq_save(sbr_model_writer *w, size_t n_items, size_t cap, const float *p, size_t n);
+/* Reads n_items and cap (at least min_cap) of sbr_seq_save; the parameters follow. */
+sbr_rc sbr_seq_load_sizes(sbr_model_reader *r, size_t *n_items, size_t *cap, size_t min_cap,
+                          sbr_err *err);
+
 /* One step of torch.optim.Adam (and of NARM's Theano adam, the same rule) on w[0..n) with
  * weight decay l2: g += l2 w, then m and v as TF's, and w -= lr m_hat / (sqrt(v_hat) + eps)
  * with the bias-corrected moments (eps outside the correction, unlike TF's "epsilon hat"); the

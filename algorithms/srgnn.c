@@ -340,38 +340,26 @@ typedef struct trainer {
     const srgnn_config *cfg;
     srgnn_net *net;
     size_t n_params, batch;
-    float *g, *m, *v;
-    float *h, *gh, *z;
-    double *row_loss;
-    uint32_t *targets;
+    sbr_seq_bufs b;
     shard shards[N_SHARDS];
     sbr_nn_adam adam;
 } trainer;
 
 static void trainer_fini(trainer *t)
 {
-    free(t->g);
-    free(t->m);
-    free(t->v);
-    free(t->h);
-    free(t->gh);
-    free(t->z);
-    free(t->row_loss);
-    free(t->targets);
+    sbr_seq_bufs_fini(&t->b);
     for (int k = 0; k < N_SHARDS; k++)
         shard_fini(&t->shards[k]);
 }
 
-static sbr_rc trainer_alloc(trainer *t, size_t cap_pos, sbr_err *err)
+/* The buffers (grad: borrowed as the gradient, no optimiser; NULL: own, with Adam's moments)
+ * and shards of cap_pos clicks. */
+static sbr_rc trainer_alloc(trainer *t, size_t cap_pos, float *grad, sbr_err *err)
 {
-    size_t d = t->net->d, b = t->batch;
-    t->h = sbr_alloc_array(b * d, sizeof *t->h);
-    t->gh = sbr_alloc_array(b * d, sizeof *t->gh);
-    t->z = sbr_alloc_array(b * t->net->n_items, sizeof *t->z);
-    t->row_loss = sbr_alloc_array(b, sizeof *t->row_loss);
-    t->targets = sbr_alloc_array(b, sizeof *t->targets);
-    if (!t->h || !t->gh || !t->z || !t->row_loss || !t->targets)
-        return sbr_err_set(err, SBR_ENOMEM, "srgnn: out of memory");
+    size_t b = t->batch;
+    if (sbr_seq_bufs_init(&t->b, t->n_params, grad, grad == NULL, b, t->net->d, t->net->n_items) !=
+        SBR_OK)
+        return sbr_err_set(err, SBR_ENOMEM, "%s: out of memory", "srgnn");
     size_t cap_ex = (b + N_SHARDS - 1) / N_SHARDS;
     for (size_t k = 0; k < N_SHARDS; k++)
         if (shard_init(&t->shards[k], t->net, cap_pos, cap_ex) != SBR_OK)
@@ -390,7 +378,7 @@ static void batch_forward(trainer *t, const uint32_t *base, const sbr_seq_exampl
         size_t lo = sbr_seq_shard_lo((size_t)k, n, N_SHARDS);
         size_t hi = sbr_seq_shard_lo((size_t)k + 1, n, N_SHARDS);
         if (hi > lo)
-            shard_forward(net, base, ex + lo, hi - lo, &t->shards[k], t->h + lo * d);
+            shard_forward(net, base, ex + lo, hi - lo, &t->shards[k], t->b.h + lo * d);
     }
 }
 
@@ -400,21 +388,18 @@ static double batch_gradient(trainer *t, const uint32_t *base, const sbr_seq_exa
     srgnn_net *net = t->net;
     size_t d = net->d, ni = net->n_items;
     batch_forward(t, base, ex, n);
-    for (size_t e = 0; e < n; e++)
-        t->targets[e] = ex[e].target;
-    float *ge = t->g + net->off[T_E];
-    double loss = sbr_nn_output_xent(t->h, n, d, net->p + net->off[T_E], ni, t->targets,
-                                     1.0f / (float)n, t->z, t->row_loss, t->gh, ge);
+    float *ge = t->b.g + net->off[T_E];
+    double loss = sbr_seq_output(&t->b, ex, n, d, net->p + net->off[T_E], ni, ge);
     long n_shards = N_SHARDS;
 #pragma omp parallel for schedule(dynamic, 1) default(none) shared(t, net, n, d, n_shards)
     for (long k = 0; k < n_shards; k++) {
         size_t lo = sbr_seq_shard_lo((size_t)k, n, N_SHARDS);
         size_t hi = sbr_seq_shard_lo((size_t)k + 1, n, N_SHARDS);
         if (hi > lo)
-            shard_backward(net, &t->shards[k], t->gh + lo * d);
+            shard_backward(net, &t->shards[k], t->b.gh + lo * d);
     }
     size_t small = net->off[N_TENSORS] - net->off[T_GNN];
-    float *gs = t->g + net->off[T_GNN];
+    float *gs = t->b.g + net->off[T_GNN];
     memset(gs, 0, small * sizeof *gs);
     for (size_t k = 0; k < N_SHARDS; k++) {
         const shard *s = &t->shards[k];
@@ -435,7 +420,7 @@ static double train_step(void *ctx, const uint32_t *base, const sbr_seq_example 
     srgnn_net *net = t->net;
     double loss = batch_gradient(t, base, ex, n);
     double lr = t->cfg->lr * pow(t->cfg->lr_dc, (double)(epoch / t->cfg->lr_step));
-    sbr_seq_adam_step(&t->adam, lr, t->cfg->l2, net->p, t->m, t->v, t->g, t->n_params);
+    sbr_seq_adam_step(&t->adam, lr, t->cfg->l2, net->p, t->b.m, t->b.v, t->b.g, t->n_params);
     return loss;
 }
 
@@ -445,7 +430,7 @@ static void batch_logits(void *ctx, const uint32_t *base, const sbr_seq_example 
 {
     trainer *t = ctx;
     batch_forward(t, base, ex, n);
-    sbr_nn_output_logits(t->h, n, t->net->d, t->net->p + t->net->off[T_E], t->net->n_items, z);
+    sbr_nn_output_logits(t->b.h, n, t->net->d, t->net->p + t->net->off[T_E], t->net->n_items, z);
 }
 
 static sbr_rc srgnn_fit(const void *config, const sbr_dataset *train, const sbr_fit_opts *opts,
@@ -476,14 +461,11 @@ static sbr_rc srgnn_fit(const void *config, const sbr_dataset *train, const sbr_
     t.n_params = net->off[N_TENSORS];
     t.batch = (size_t)cfg->batch;
     net->p = sbr_alloc_array(t.n_params, sizeof *net->p);
-    t.g = calloc(t.n_params, sizeof *t.g);
-    t.m = calloc(t.n_params, sizeof *t.m);
-    t.v = calloc(t.n_params, sizeof *t.v);
-    if (!net->p || !t.g || !t.m || !t.v)
+    if (net->p == NULL)
         rc = sbr_err_set(err, SBR_ENOMEM, "srgnn: out of memory");
     size_t cap_ex = (t.batch + N_SHARDS - 1) / N_SHARDS;
     if (rc == SBR_OK)
-        rc = trainer_alloc(&t, sbr_seq_max_positions(&data, cap_ex), err);
+        rc = trainer_alloc(&t, sbr_seq_max_positions(&data, cap_ex), NULL, err);
     gsl_rng *init = NULL, *shuffle = NULL;
     if (rc == SBR_OK) {
         init = sbr_rng_new(sbr_seed((uint64_t)cfg->seed, 0, 0, 0x53524747)); /* "SRGG" */
@@ -505,7 +487,7 @@ static sbr_rc srgnn_fit(const void *config, const sbr_dataset *train, const sbr_
                             .epochs = cfg->epochs,
                             .patience = cfg->patience,
                             .select_hr = false};
-        rc = sbr_seq_train(&sm, &data, train->items, shuffle, t.z, opts, err);
+        rc = sbr_seq_train(&sm, &data, train->items, shuffle, t.b.z, opts, err);
     }
     gsl_rng_free(init);
     gsl_rng_free(shuffle);
@@ -541,18 +523,12 @@ sbr_rc sbr_srgnn_gradient(size_t n_items, size_t dim, size_t steps, float *param
     t.net = &net;
     t.n_params = net.off[N_TENSORS];
     t.batch = n_ex;
-    t.g = grad;
-    sbr_seq_example *ex = sbr_alloc_array(n_ex, sizeof *ex);
     size_t cap = 0;
-    for (size_t e = 0; ex != NULL && e < n_ex; e++) {
-        ex[e] = (sbr_seq_example){starts[e], lens[e], targets[e]};
-        cap += lens[e];
-    }
+    sbr_seq_example *ex = sbr_seq_examples(starts, lens, targets, n_ex, &cap);
     sbr_rc rc = ex == NULL ? sbr_err_set(err, SBR_ENOMEM, "srgnn: out of memory")
-                           : trainer_alloc(&t, cap, err);
+                           : trainer_alloc(&t, cap, grad, err);
     if (rc == SBR_OK)
         *loss = batch_gradient(&t, items, ex, n_ex) / (double)n_ex;
-    t.g = NULL;
     trainer_fini(&t);
     free(ex);
     return rc;
@@ -562,17 +538,15 @@ sbr_rc sbr_srgnn_gradient(size_t n_items, size_t dim, size_t steps, float *param
 
 typedef struct srgnn_scratch {
     shard sh;
-    uint32_t *items; /* [cap] the query's known items */
-    float *z, *e;    /* [n_items] each */
-    float *out;      /* [d] */
+    sbr_seq_pred pr;
 } srgnn_scratch;
 
 static size_t srgnn_scratch_bytes(const sbr_model *model)
 {
     const srgnn_model *m = (const srgnn_model *)model;
     const srgnn_net *n = &m->net;
-    return sizeof(srgnn_scratch) +
-           (shard_floats(n, m->cap, 1) + m->cap + 2 * n->n_items + n->d) * sizeof(float);
+    return sizeof(srgnn_scratch) + shard_floats(n, m->cap, 1) * sizeof(float) +
+           sbr_seq_pred_bytes(m->cap, n->n_items, n->d);
 }
 
 static void srgnn_scratch_free(void *p)
@@ -581,7 +555,7 @@ static void srgnn_scratch_free(void *p)
     if (s == NULL)
         return;
     shard_fini(&s->sh);
-    free(s->items);
+    sbr_seq_pred_fini(&s->pr);
     free(s);
 }
 
@@ -591,15 +565,12 @@ static void *srgnn_scratch_new(const sbr_model *model)
     srgnn_scratch *s = calloc(1, sizeof *s);
     if (s == NULL)
         return NULL;
-    s->items = sbr_alloc_array(m->cap + 2 * m->net.n_items + m->net.d, sizeof(float));
-    if (s->items == NULL || shard_init(&s->sh, &m->net, m->cap, 1) != SBR_OK) {
+    if (!sbr_seq_pred_init(&s->pr, m->cap, m->net.n_items, m->net.d) ||
+        shard_init(&s->sh, &m->net, m->cap, 1) != SBR_OK) {
         srgnn_scratch_free(s);
         return NULL;
     }
     s->sh.plain = true;
-    s->z = (float *)(void *)(s->items + m->cap);
-    s->e = s->z + m->net.n_items;
-    s->out = s->e + m->net.n_items;
     return s;
 }
 
@@ -611,20 +582,13 @@ static sbr_rc srgnn_predict(const sbr_model *model, const sbr_query *q, void *sc
     const srgnn_net *net = &m->net;
     srgnn_scratch *s = scratch;
     *n_out = 0;
-    /* The latest cap known clicks. */
-    size_t len = 0;
-    for (size_t k = q->len; k-- > 0 && len < m->cap;)
-        if (q->items[k] < net->n_items)
-            len++;
+    size_t len = sbr_seq_query_items(q, net->n_items, m->cap, s->pr.items);
     if (len == 0)
         return SBR_OK;
-    for (size_t k = q->len, i = len; k-- > 0 && i > 0;)
-        if (q->items[k] < net->n_items)
-            s->items[--i] = q->items[k];
     sbr_seq_example ex = {0, (uint32_t)len, 0};
-    shard_forward(net, s->items, &ex, 1, &s->sh, s->out);
-    sbr_seq_top_softmax(s->out, net->d, net->p + net->off[T_E], net->n_items, s->z, s->e, q->n, out,
-                        n_out);
+    shard_forward(net, s->pr.items, &ex, 1, &s->sh, s->pr.out);
+    sbr_seq_top_softmax(s->pr.out, net->d, net->p + net->off[T_E], net->n_items, s->pr.z, s->pr.e,
+                        q->n, out, n_out);
     return SBR_OK;
 }
 
@@ -640,9 +604,7 @@ static sbr_rc srgnn_save(const sbr_model *model, sbr_model_writer *w, sbr_err *e
 {
     (void)err;
     const srgnn_model *m = (const srgnn_model *)model;
-    sbr_mw_u64(w, m->net.n_items);
-    sbr_mw_u64(w, m->cap);
-    sbr_mw_array(w, m->net.p, m->net.off[N_TENSORS], sizeof *m->net.p);
+    sbr_seq_save(w, m->net.n_items, m->cap, m->net.p, m->net.off[N_TENSORS]);
     return SBR_OK;
 }
 
@@ -655,9 +617,7 @@ static sbr_rc srgnn_load(const void *config, sbr_model_reader *r, sbr_model **ou
         return sbr_err_set(err, SBR_ENOMEM, "srgnn: out of memory");
     m->base.algo = &sbr_algo_srgnn;
     size_t n_items = 0;
-    sbr_rc rc = sbr_mr_size(r, &n_items, 1, (UINT32_MAX - 1) / 1024, err);
-    if (rc == SBR_OK)
-        rc = sbr_mr_size(r, &m->cap, MIN_CAP, (size_t)1 << 24, err);
+    sbr_rc rc = sbr_seq_load_sizes(r, &n_items, &m->cap, MIN_CAP, err);
     if (rc == SBR_OK) {
         net_layout(&m->net, n_items, (size_t)cfg->dim, (size_t)cfg->steps);
         rc = sbr_mr_array_n(r, (void **)&m->net.p, m->net.off[N_TENSORS], sizeof *m->net.p, err);

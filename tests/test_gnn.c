@@ -298,6 +298,27 @@ static void test_narm_gru_step_matches_finite_differences(void)
     CU_ASSERT(y[0] == 0 && fabsf(y[1] - 0.3f) < 1e-7f && fabsf(y[2] - 0.6f) < 1e-7f && y[3] == 1);
 }
 
+/* sbr_nn_init_orthogonal gives U^T U = I (ortho_weight's U of an SVD), different per draw. */
+static void test_orthogonal_init_is_orthogonal(void)
+{
+    enum { K = 7 };
+    float u[K * K], u2[K * K];
+    gsl_rng *r = sbr_rng_new(4);
+    CU_ASSERT_FATAL(sbr_nn_init_orthogonal(u, K, r));
+    CU_ASSERT_FATAL(sbr_nn_init_orthogonal(u2, K, r));
+    double worst = 0;
+    for (size_t i = 0; i < K; i++)
+        for (size_t j = 0; j < K; j++) {
+            double dot = 0;
+            for (size_t k = 0; k < K; k++)
+                dot += (double)u[k * K + i] * u[k * K + j];
+            worst = fmax(worst, fabs(dot - (i == j ? 1.0 : 0.0)));
+        }
+    CU_ASSERT(worst < 1e-5);
+    CU_ASSERT(memcmp(u, u2, sizeof u) != 0);
+    gsl_rng_free(r);
+}
+
 /* ---- NARM's whole gradient ------------------------------------------------------------------ */
 
 enum { NI = 11, ND = 4, NH = 5 };
@@ -551,6 +572,7 @@ static CU_TestInfo tests[] = {
     {"srgnn save/load round trip, prefix-only predictions", test_srgnn_round_trip_and_prefix_only},
     {"srgnn learns a successor rule", test_srgnn_learns_a_successor_rule},
     {"narm gru step matches finite differences", test_narm_gru_step_matches_finite_differences},
+    {"orthogonal init is orthogonal", test_orthogonal_init_is_orthogonal},
     {"narm gradient matches finite differences", test_narm_gradient_matches_finite_differences},
     {"narm model file is the same for 1 and 2 threads",
      test_narm_model_file_is_the_same_for_1_and_2_threads},
