@@ -1,6 +1,5 @@
 #include "algorithms/nn/tensor.h"
 
-#include <gsl/gsl_linalg.h>
 #include <gsl/gsl_randist.h>
 #include <math.h>
 #include <stdlib.h>
@@ -51,23 +50,33 @@ void sbr_nn_init_uniform(float *x, size_t n, gsl_rng *r, double lo, double hi)
 
 bool sbr_nn_init_orthogonal(float *x, size_t k, gsl_rng *r)
 {
-    gsl_matrix *a = gsl_matrix_alloc(k, k), *v = gsl_matrix_alloc(k, k);
-    gsl_vector *s = gsl_vector_alloc(k), *work = gsl_vector_alloc(k);
-    bool ok = a != NULL && v != NULL && s != NULL && work != NULL;
-    if (ok) {
+    /* Modified Gram-Schmidt on the columns of a Gaussian matrix, in double. */
+    double *q = sbr_alloc_array(k * k + 1, sizeof *q);
+    if (q == NULL)
+        return false;
+    for (size_t i = 0; i < k * k; i++)
+        q[i] = gsl_ran_gaussian(r, 1.0);
+    bool ok = true;
+    for (size_t j = 0; j < k && ok; j++) {
+        for (size_t c = 0; c < j; c++) {
+            double dot = 0;
+            for (size_t i = 0; i < k; i++)
+                dot += q[i * k + c] * q[i * k + j];
+            for (size_t i = 0; i < k; i++)
+                q[i * k + j] -= dot * q[i * k + c];
+        }
+        double norm = 0;
         for (size_t i = 0; i < k; i++)
-            for (size_t j = 0; j < k; j++)
-                gsl_matrix_set(a, i, j, gsl_ran_gaussian(r, 1.0));
-        ok = gsl_linalg_SV_decomp(a, v, s, work) == GSL_SUCCESS; /* a becomes U */
+            norm += q[i * k + j] * q[i * k + j];
+        norm = sqrt(norm);
+        ok = norm > 1e-12; /* a dependent draw: probability zero */
+        for (size_t i = 0; ok && i < k; i++)
+            q[i * k + j] /= norm;
     }
     if (ok)
-        for (size_t i = 0; i < k; i++)
-            for (size_t j = 0; j < k; j++)
-                x[i * k + j] = (float)gsl_matrix_get(a, i, j);
-    gsl_matrix_free(a);
-    gsl_matrix_free(v);
-    gsl_vector_free(s);
-    gsl_vector_free(work);
+        for (size_t i = 0; i < k * k; i++)
+            x[i] = (float)q[i];
+    free(q);
     return ok;
 }
 

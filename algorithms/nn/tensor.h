@@ -30,9 +30,10 @@ void sbr_nn_init_normal(float *x, size_t n, gsl_rng *r, double stddev);
 /* Fills x[0..n) with draws of U[lo, hi), in index order. */
 void sbr_nn_init_uniform(float *x, size_t n, gsl_rng *r, double lo, double hi);
 
-/* Fills the k x k matrix x with an orthogonal matrix: the left singular vectors U of a k x k
- * matrix of N(0, 1) draws (in row order), as NARM's ortho_weight takes numpy's SVD. Returns
- * false when out of memory (x untouched). */
+/* Fills the k x k matrix x with a random orthogonal matrix: Q of the QR decomposition (modified
+ * Gram-Schmidt, R's diagonal positive) of a k x k matrix of N(0, 1) draws in row order. NARM's
+ * ortho_weight takes U of numpy's SVD of such a matrix instead; both are distributed uniformly
+ * (Haar) over the orthogonal matrices. Returns false when out of memory (x untouched). */
 bool sbr_nn_init_orthogonal(float *x, size_t k, gsl_rng *r);
 
 /* The dot product of x and y, with eight running float sums in a fixed order (vectorisable and
