@@ -226,7 +226,7 @@ static void test_fits_report_progress(void)
     for (size_t i = 0; i < n; i++) {
         sbr_spec sp = SBR_SPEC_EMPTY;
         sbr_err e;
-        CU_ASSERT_EQUAL_FATAL(sbr_spec_defaults(&sp, all[i], &e), SBR_OK);
+        CU_ASSERT_EQUAL_FATAL(sbr_spec_parse(&sp, test_algo_spec(all[i]->name), &e), SBR_OK);
         progress_log log = {0, 0, 0};
         sbr_fit_opts fo = {log_progress, &log, NULL, NULL};
         sbr_model *m = NULL;

@@ -225,19 +225,21 @@ static const char *const variants[] = {
  * times (30 epochs of mini-batches of 100): their default spec with fewer epochs instead. */
 static const char *const light[] = {"srgnn:epochs=2", "narm:epochs=2", NULL};
 
+const char *test_algo_spec(const char *name)
+{
+    size_t len = strlen(name);
+    for (size_t k = 0; light[k] != NULL; k++)
+        if (strncmp(light[k], name, len) == 0 && light[k][len] == ':')
+            return light[k];
+    return name;
+}
+
 size_t test_algo_specs(const char **specs, size_t cap)
 {
     size_t n_algos, n = 0;
     const sbr_algo *const *all = sbr_algo_list(&n_algos);
-    for (size_t i = 0; i < n_algos && n < cap; i++) {
-        specs[n] = all[i]->name;
-        for (size_t k = 0; light[k] != NULL; k++) {
-            size_t len = strlen(all[i]->name);
-            if (strncmp(light[k], all[i]->name, len) == 0 && light[k][len] == ':')
-                specs[n] = light[k];
-        }
-        n++;
-    }
+    for (size_t i = 0; i < n_algos && n < cap; i++)
+        specs[n++] = test_algo_spec(all[i]->name);
     for (size_t i = 0; i < sizeof variants / sizeof variants[0] && n < cap; i++)
         specs[n++] = variants[i];
     return n;
