@@ -506,7 +506,7 @@ static void test_corrupt_payloads_are_refused_or_harmless(void)
     const sbr_algo *const *all = sbr_algo_list(&n_algos);
     for (size_t a = 0; a < n_algos; a++) {
         fitted f;
-        CU_ASSERT_FATAL(fit_spec(all[a]->name, train, &f));
+        CU_ASSERT_FATAL(fit_spec(test_algo_spec(all[a]->name), train, &f));
         char path[512];
         snprintf(path, sizeof path, "%s/corrupt-%s.sbrm", test_tmpdir(), all[a]->name);
         CU_ASSERT_EQUAL_FATAL(sbr_model_save(f.model, &f.spec, &f.vocab, path, &e), SBR_OK);
