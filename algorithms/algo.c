@@ -29,6 +29,8 @@
     X(item2vec) \
     X(stamp) \
     X(gru4rec) \
+    X(narm) \
+    X(srgnn) \
     /* one line per algorithm, above this one */
 /* clang-format on */
 

@@ -226,7 +226,7 @@ static void test_fits_report_progress(void)
     for (size_t i = 0; i < n; i++) {
         sbr_spec sp = SBR_SPEC_EMPTY;
         sbr_err e;
-        CU_ASSERT_EQUAL_FATAL(sbr_spec_defaults(&sp, all[i], &e), SBR_OK);
+        CU_ASSERT_EQUAL_FATAL(sbr_spec_parse(&sp, test_algo_spec(all[i]->name), &e), SBR_OK);
         progress_log log = {0, 0, 0};
         sbr_fit_opts fo = {log_progress, &log, NULL, NULL};
         sbr_model *m = NULL;
@@ -506,7 +506,7 @@ static void test_corrupt_payloads_are_refused_or_harmless(void)
     const sbr_algo *const *all = sbr_algo_list(&n_algos);
     for (size_t a = 0; a < n_algos; a++) {
         fitted f;
-        CU_ASSERT_FATAL(fit_spec(all[a]->name, train, &f));
+        CU_ASSERT_FATAL(fit_spec(test_algo_spec(all[a]->name), train, &f));
         char path[512];
         snprintf(path, sizeof path, "%s/corrupt-%s.sbrm", test_tmpdir(), all[a]->name);
         CU_ASSERT_EQUAL_FATAL(sbr_model_save(f.model, &f.spec, &f.vocab, path, &e), SBR_OK);

@@ -26,53 +26,8 @@
 #include "algorithms/stamp_int.h"
 #include "data/rng.h"
 #include "data/vocab.h"
+#include "nn_check.h"
 #include "test_util.h"
-
-/* ---- finite differences ----------------------------------------------------------------- */
-
-/* A loss of the parameters x[0..n), for the checker. */
-typedef double (*loss_fn)(void *ctx);
-
-typedef struct fd_result {
-    double max_rel; /* |a - f| / max(|a|, |f|) over the entries with max(|a|, |f|) >= 10 floor */
-    double max_abs; /* |a - f| over all checked entries */
-    size_t n_bad;
-} fd_result;
-
-enum { FD_MAX_CHECKS = 400 };
-
-/* Compares grad[i] with (L(x + h e_i) - L(x - h e_i)) / 2h for the entries of x (n floats),
- * every one when n is small, else an evenly spaced sample of FD_MAX_CHECKS. An entry fails when
- * |a - f| > rel * max(|a|, |f|) + abs_floor. */
-static fd_result fd_check(const char *what, float *x, size_t n, const float *grad, loss_fn f,
-                          void *ctx, float h, double rel, double abs_floor)
-{
-    fd_result r = {0, 0, 0};
-    size_t step = n > FD_MAX_CHECKS ? n / FD_MAX_CHECKS : 1;
-    for (size_t i = 0; i < n; i += step) {
-        float keep = x[i];
-        x[i] = keep + h;
-        double up = f(ctx);
-        x[i] = keep - h;
-        double down = f(ctx);
-        x[i] = keep;
-        /* The step actually taken in float. */
-        double taken = (double)(keep + h) - (double)(keep - h);
-        double fd = (up - down) / taken, a = (double)grad[i];
-        double scale = fmax(fabs(a), fabs(fd));
-        double err = fabs(a - fd);
-        if (scale >= 10 * abs_floor)
-            r.max_rel = fmax(r.max_rel, err / scale);
-        r.max_abs = fmax(r.max_abs, err);
-        if (err > rel * scale + abs_floor) {
-            if (r.n_bad++ < 3)
-                fprintf(stderr, "\n    %s[%zu]: analytic %.6g, finite difference %.6g", what, i, a,
-                        fd);
-        }
-    }
-    printf("\n    %-30s max relative error %.2e, max absolute %.2e", what, r.max_rel, r.max_abs);
-    return r;
-}
 
 static void fill(float *x, size_t n, gsl_rng *r, double sd)
 {
@@ -496,19 +451,6 @@ static void test_initialisers_draw_what_they_say(void)
 }
 
 /* ---- STAMP: determinism and learning ------------------------------------------------------ */
-
-/* Sessions of 2..7 clicks following the successor rule (tests/test_util.h): the next item is
- * a function of the last one, which STAMP's h_t term can represent. */
-static sbr_dataset *successor_sessions(uint32_t seed, size_t n_sessions)
-{
-    return test_successor_sessions(seed, n_sessions, 7);
-}
-
-static char *fit_and_save(const char *spec, const sbr_dataset *ds, int threads, size_t *len)
-{
-    char path[512];
-    return test_fit_and_save(spec, ds, threads, len, path, sizeof path);
-}
 
 static void test_stamp_model_file_is_the_same_for_1_and_2_threads(void)
 {

@@ -230,12 +230,28 @@ static const char *const variants[] = {
     "gru4rec:loss=top1-max,final_act=tanh,layers=8,n_sample=0,epochs=2",
 };
 
+/* Algorithms whose default fit takes too long for suites that fit every algorithm several
+ * times (30 epochs of mini-batches of 100), and whose default model file (150,000 weights at
+ * dim 100) makes the corrupt-payload test load megabytes 40,000 times: fewer epochs and
+ * smaller sizes instead. */
+static const char *const light[] = {"srgnn:epochs=2,dim=16", "narm:epochs=2,dim=8,hidden=16",
+                                     "gru4rec:epochs=2,layers=16,n_sample=64", NULL};
+
+const char *test_algo_spec(const char *name)
+{
+    size_t len = strlen(name);
+    for (size_t k = 0; light[k] != NULL; k++)
+        if (strncmp(light[k], name, len) == 0 && light[k][len] == ':')
+            return light[k];
+    return name;
+}
+
 size_t test_algo_specs(const char **specs, size_t cap)
 {
     size_t n_algos, n = 0;
     const sbr_algo *const *all = sbr_algo_list(&n_algos);
     for (size_t i = 0; i < n_algos && n < cap; i++)
-        specs[n++] = all[i]->name;
+        specs[n++] = test_algo_spec(all[i]->name);
     for (size_t i = 0; i < sizeof variants / sizeof variants[0] && n < cap; i++)
         specs[n++] = variants[i];
     return n;

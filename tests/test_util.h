@@ -36,8 +36,12 @@ const char *test_data_path(const char *rel);
 struct sbr_model;
 struct sbr_model *test_fit(const char *spec, const sbr_dataset *train);
 
-/* Every registered algorithm's default spec, then variants that reach their other code paths
- * (vmis with long queries and compat=serenade, CPython tie order, random sampling, ...):
+/* The algorithm's name (its default spec), or for the neural models whose default fit takes
+ * too long for suites that fit every algorithm, that spec with fewer epochs. */
+const char *test_algo_spec(const char *name);
+
+/* Every registered algorithm's default spec (test_algo_spec), then variants that reach their other
+ * code paths (vmis with long queries and compat=serenade, CPython tie order, random sampling, ...):
  * up to cap specs into specs[], returning their count. */
 size_t test_algo_specs(const char **specs, size_t cap);
 

@@ -30,6 +30,20 @@ void sbr_nn_elu(const float *x, float *y, size_t n, float alpha)
     }
 }
 
+void sbr_nn_hard_sigmoid(const float *x, float *y, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        float v = 0.2f * x[i] + 0.5f;
+        y[i] = v < 0 ? 0.0f : v > 1 ? 1.0f : v;
+    }
+}
+
+void sbr_nn_hard_sigmoid_backward(const float *y, const float *gy, float *gx, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        gx[i] = y[i] > 0 && y[i] < 1 ? 0.2f * gy[i] : 0.0f;
+}
+
 void sbr_nn_tanh_backward(const float *y, const float *gy, float *gx, size_t n)
 {
     for (size_t i = 0; i < n; i++)

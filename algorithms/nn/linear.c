@@ -1,6 +1,9 @@
 #include "algorithms/nn/linear.h"
 
 #include <cblas.h>
+#include <string.h>
+
+#include "algorithms/nn/tensor.h"
 
 void sbr_nn_linear_forward(const float *x, size_t n, size_t in, const float *w, const float *b,
                            size_t out, float *y)
@@ -13,6 +16,19 @@ void sbr_nn_linear_forward(const float *x, size_t n, size_t in, const float *w, 
         for (size_t i = 0; i < n; i++)
             for (size_t j = 0; j < out; j++)
                 y[i * out + j] += b[j];
+}
+
+void sbr_nn_linear_forward_plain(const float *x, size_t n, size_t in, const float *w,
+                                 const float *b, size_t out, float *y)
+{
+    for (size_t i = 0; i < n; i++) {
+        float *yi = y + i * out;
+        memset(yi, 0, out * sizeof *yi);
+        for (size_t k = 0; k < in; k++)
+            sbr_nn_axpy(x[i * in + k], w + k * out, yi, out);
+        if (b != NULL)
+            sbr_nn_axpy(1.0f, b, yi, out);
+    }
 }
 
 void sbr_nn_linear_backward(const float *x, size_t n, size_t in, const float *w, size_t out,

@@ -48,6 +48,38 @@ void sbr_nn_init_uniform(float *x, size_t n, gsl_rng *r, double lo, double hi)
         x[i] = (float)(lo + (hi - lo) * gsl_rng_uniform(r));
 }
 
+bool sbr_nn_init_orthogonal(float *x, size_t k, gsl_rng *r)
+{
+    /* Modified Gram-Schmidt on the columns of a Gaussian matrix, in double. */
+    double *q = sbr_alloc_array(k * k + 1, sizeof *q);
+    if (q == NULL)
+        return false;
+    for (size_t i = 0; i < k * k; i++)
+        q[i] = gsl_ran_gaussian(r, 1.0);
+    bool ok = true;
+    for (size_t j = 0; j < k && ok; j++) {
+        for (size_t c = 0; c < j; c++) {
+            double dot = 0;
+            for (size_t i = 0; i < k; i++)
+                dot += q[i * k + c] * q[i * k + j];
+            for (size_t i = 0; i < k; i++)
+                q[i * k + j] -= dot * q[i * k + c];
+        }
+        double norm = 0;
+        for (size_t i = 0; i < k; i++)
+            norm += q[i * k + j] * q[i * k + j];
+        norm = sqrt(norm);
+        ok = norm > 1e-12; /* a dependent draw: probability zero */
+        for (size_t i = 0; ok && i < k; i++)
+            q[i * k + j] /= norm;
+    }
+    if (ok)
+        for (size_t i = 0; i < k * k; i++)
+            x[i] = (float)q[i];
+    free(q);
+    return ok;
+}
+
 /* Built for AVX-512, AVX2 and the baseline (GCC's target_clones); the same bits on all three,
  * since C11 mode does not contract into FMA and every sum's order is fixed here. */
 #if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__)

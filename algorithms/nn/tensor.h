@@ -7,6 +7,7 @@
 #define SBR_ALGORITHMS_NN_TENSOR_H
 
 #include <gsl/gsl_rng.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 typedef struct sbr_nn_tensor {
@@ -28,6 +29,12 @@ void sbr_nn_init_normal(float *x, size_t n, gsl_rng *r, double stddev);
 
 /* Fills x[0..n) with draws of U[lo, hi), in index order. */
 void sbr_nn_init_uniform(float *x, size_t n, gsl_rng *r, double lo, double hi);
+
+/* Fills the k x k matrix x with a random orthogonal matrix: Q of the QR decomposition (modified
+ * Gram-Schmidt, R's diagonal positive) of a k x k matrix of N(0, 1) draws in row order. NARM's
+ * ortho_weight takes U of numpy's SVD of such a matrix instead; both are distributed uniformly
+ * (Haar) over the orthogonal matrices. Returns false when out of memory (x untouched). */
+bool sbr_nn_init_orthogonal(float *x, size_t k, gsl_rng *r);
 
 /* The dot product of x and y, with eight running float sums in a fixed order (vectorisable and
  * the same on every run). */
