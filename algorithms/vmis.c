@@ -435,7 +435,7 @@ static void *vmis_scratch_new(const sbr_model *model)
     size_t cap_m = md->m < md->n_sessions ? md->m : md->n_sessions;
     size_t cap_k = md->k < cap_m ? md->k : cap_m;
     sc->cand_mask = cand_table_mask(md);
-    sc->cand = sbr_knn_gen_alloc(&sc->gen, sc->cand_mask, sizeof *sc->cand); /* + 1 spare */
+    sc->cand = sbr_knn_gen_alloc(&sc->gen, sc->cand_mask, sizeof *sc->cand); /* mask + 1 slots */
     /* Pre-faulted, on huge pages where available (sbr_alloc_hot): no timed call takes a page
      * fault, and the random reads of sess and acc rarely miss the TLB. */
     sc->acc = sbr_alloc_hot(md->n_items + 1, sizeof *sc->acc);
@@ -725,7 +725,7 @@ static size_t vmis_scratch_bytes(const sbr_model *model)
     const vmis_model *md = (const vmis_model *)model;
     size_t cap_m = md->m < md->n_sessions ? md->m : md->n_sessions;
     size_t cap_k = md->k < cap_m ? md->k : cap_m;
-    return sizeof(vmis_scratch) + (cand_table_mask(md) + 2) * sizeof(vmis_cand) +
+    return sizeof(vmis_scratch) + (cand_table_mask(md) + 1) * sizeof(vmis_cand) +
            (md->n_items + 1) * (sizeof(vmis_item_acc) + sizeof(uint32_t)) +
            (cap_m + 1 + cap_k + 1) * sizeof(vmis_entry) + 2 * md->last_items * sizeof(vmis_qitem);
 }

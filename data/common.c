@@ -61,10 +61,9 @@ void *sbr_alloc_hot(size_t n, size_t size)
     if (size != 0 && n > SIZE_MAX / size)
         return NULL;
     size_t bytes = n * size == 0 ? 1 : n * size;
+    /* Exactly the bytes asked for (scratch_bytes contracts count them), aligned to a cache
+     * line, or to a huge page from 2 MiB on. */
     size_t align = bytes >= HOT_HUGE ? HOT_HUGE : HOT_LINE;
-    if (bytes > SIZE_MAX - align)
-        return NULL;
-    bytes = (bytes + align - 1) / align * align; /* whole huge pages, no shared tail */
     void *p = NULL;
     if (posix_memalign(&p, align, bytes) != 0)
         return NULL;
