@@ -19,19 +19,19 @@ extern CU_SuiteInfo sbr_suite_parse, sbr_suite_table, sbr_suite_load, sbr_suite_
     sbr_suite_plotdata, sbr_suite_gru4rec, sbr_suite_gru4rec_data, sbr_suite_gnn;
 
 static CU_SuiteInfo *const all_suites[] = {
-    &sbr_suite_parse,         &sbr_suite_table,       &sbr_suite_load,
-    &sbr_suite_cache,         &sbr_suite_dataset,     &sbr_suite_prepare,
-    &sbr_suite_split,         &sbr_suite_stats,       &sbr_suite_algo,
-    &sbr_suite_eval,          &sbr_suite_synth,       &sbr_suite_experiment,
-    &sbr_suite_tune,          &sbr_suite_shared_data, &sbr_suite_baselines,
-    &sbr_suite_vmis,          &sbr_suite_vmis_data,   &sbr_suite_sknn,
-    &sbr_suite_sknn_data,     &sbr_suite_stan,        &sbr_suite_stan_data,
-    &sbr_suite_resume,        &sbr_suite_summary,     &sbr_suite_study,
-    &sbr_suite_lists,         &sbr_suite_specs,       &sbr_suite_job,
-    &sbr_suite_models,        &sbr_suite_models_data, &sbr_suite_faults,
-    &sbr_suite_session_store, &sbr_suite_server,      &sbr_suite_item2vec,
-    &sbr_suite_item2vec_data, &sbr_suite_store,       &sbr_suite_signif,
-    &sbr_suite_compare,       &sbr_suite_nn,          &sbr_suite_plotdata,
+    &sbr_suite_parse,         &sbr_suite_table,        &sbr_suite_load,
+    &sbr_suite_cache,         &sbr_suite_dataset,      &sbr_suite_prepare,
+    &sbr_suite_split,         &sbr_suite_stats,        &sbr_suite_algo,
+    &sbr_suite_eval,          &sbr_suite_synth,        &sbr_suite_experiment,
+    &sbr_suite_tune,          &sbr_suite_shared_data,  &sbr_suite_baselines,
+    &sbr_suite_vmis,          &sbr_suite_vmis_data,    &sbr_suite_sknn,
+    &sbr_suite_sknn_data,     &sbr_suite_stan,         &sbr_suite_stan_data,
+    &sbr_suite_resume,        &sbr_suite_summary,      &sbr_suite_study,
+    &sbr_suite_lists,         &sbr_suite_specs,        &sbr_suite_job,
+    &sbr_suite_models,        &sbr_suite_models_data,  &sbr_suite_faults,
+    &sbr_suite_session_store, &sbr_suite_server,       &sbr_suite_item2vec,
+    &sbr_suite_item2vec_data, &sbr_suite_store,        &sbr_suite_signif,
+    &sbr_suite_compare,       &sbr_suite_nn,           &sbr_suite_plotdata,
     &sbr_suite_gru4rec,       &sbr_suite_gru4rec_data, &sbr_suite_gnn,
 };
 

@@ -235,7 +235,7 @@ static const char *const variants[] = {
  * dim 100) makes the corrupt-payload test load megabytes 40,000 times: fewer epochs and
  * smaller sizes instead. */
 static const char *const light[] = {"srgnn:epochs=2,dim=16", "narm:epochs=2,dim=8,hidden=16",
-                                     "gru4rec:epochs=2,layers=16,n_sample=64", NULL};
+                                    "gru4rec:epochs=2,layers=16,n_sample=64", NULL};
 
 const char *test_algo_spec(const char *name)
 {

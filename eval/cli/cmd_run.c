@@ -159,9 +159,9 @@ static void print_outcome(const runner *r, const char *dataset, const char *spli
         fprintf(stderr, "\r\033[K");
     char shown[512];
     sbr_specs_short_params(j->spec.algo->name, j->params, ',', shown, sizeof shown);
-    printf("%-14s %-12s %-14s %-40s MRR@%zu %.4f  HR@%zu %.4f  p90 %.1f us  %.1fs\n", dataset, split,
-           j->label, shown[0] ? shown : "(defaults)", x->cutoffs[x->n_cutoffs - 1],
-           o->mrr, x->cutoffs[x->n_cutoffs - 1], o->hr, o->p90_us, o->seconds);
+    printf("%-14s %-12s %-14s %-40s MRR@%zu %.4f  HR@%zu %.4f  p90 %.1f us  %.1fs\n", dataset,
+           split, j->label, shown[0] ? shown : "(defaults)", x->cutoffs[x->n_cutoffs - 1], o->mrr,
+           x->cutoffs[x->n_cutoffs - 1], o->hr, o->p90_us, o->seconds);
     fflush(stdout);
 }
 

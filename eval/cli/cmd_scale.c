@@ -310,7 +310,7 @@ static sbr_rc make_data(const scale_args *a, uint64_t clicks, const scale_files 
 
 typedef struct scale_row {
     int ok;
-    char msg[256];
+    char msg[SBR_ERR_MSG_SIZE];
     uint64_t clicks, items, sessions, test_predictions;
     double load_s, fit_s, rss_load, rss_fit, model_bytes;
     double p50, p90, p99, mrr;
