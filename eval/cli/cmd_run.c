@@ -644,16 +644,18 @@ static double file_bytes(const char *path)
 /* The relative cost of an algorithm's job per byte of input: seconds per MB of compressed
  * session file (fit + evaluation + latency pass) in a run of experiments/main.ini on the
  * 2-core machine of README "Speed", per job, on nowplaying (item2vec also on diginetica,
- * stamp on rsc15-64 and rsc15-100k); 0.5 for an algorithm not listed. Only the order in
+ * stamp on rsc15-64 and rsc15-100k; gru4rec, srgnn and narm at their defaults on rsc15-100k,
+ * 0.76 MB: 15, 35 and 45 s); 0.5 for an algorithm not listed. Only the order in
  * which the jobs are handed out depends on it. */
 static double algo_cost(const char *name)
 {
     static const struct {
         const char *name;
         double cost;
-    } costs[] = {{"stamp", 35},  {"item2vec", 10}, {"vstan", 1.0}, {"stan", 0.77}, {"vsknn", 0.63},
-                 {"sknn", 0.5},  {"sscf", 0.37},   {"ar", 0.28},   {"vmis", 0.17}, {"sr", 0.13},
-                 {"iknn", 0.09}, {"markov", 0.03}, {"spop", 0.02}, {"pop", 0.003}};
+    } costs[] = {{"narm", 59},   {"srgnn", 46},  {"stamp", 35},   {"gru4rec", 20}, {"item2vec", 10},
+                 {"vstan", 1.0}, {"stan", 0.77}, {"vsknn", 0.63}, {"sknn", 0.5},   {"sscf", 0.37},
+                 {"ar", 0.28},   {"vmis", 0.17}, {"sr", 0.13},    {"iknn", 0.09},  {"markov", 0.03},
+                 {"spop", 0.02}, {"pop", 0.003}};
     for (size_t k = 0; k < sizeof costs / sizeof costs[0]; k++)
         if (strcmp(costs[k].name, name) == 0)
             return costs[k].cost;
