@@ -130,40 +130,64 @@ static sbr_rc canonical_spec(const sbr_study *st, const double *x, char *out, si
     return rc;
 }
 
-sbr_rc sbr_exp_tune_section(const sbr_experiment *x, const char *dataset, const sbr_exp_algo *a,
-                            const sbr_split *valid, sbr_tuned *out, sbr_err *err)
+/* The search of section a, ready to run: *st and the fingerprint of its inputs and settings. */
+static sbr_rc prepare(const sbr_experiment *x, const sbr_exp_algo *a, const sbr_split *valid,
+                      sbr_study *st, char fingerprint[SBR_RSTORE_FINGERPRINT], sbr_err *err)
+{
+    sbr_rc rc = sbr_study_init(st, a->spec, NULL, SBR_OBJ_MRR, x->cutoffs[0], err);
+    if (rc != SBR_OK)
+        return rc;
+    st->fit = valid->train;
+    st->valid = valid->test;
+    char settings[2048];
+    search_settings(x, a, st, settings, sizeof settings);
+    sbr_rstore_fingerprint(valid->train, valid->test, settings, fingerprint);
+    return SBR_OK;
+}
+
+sbr_rc sbr_exp_tune_lookup(const sbr_experiment *x, const char *dataset, const sbr_exp_algo *a,
+                           const sbr_split *valid, sbr_tuned *out, bool *found, sbr_err *err)
+{
+    memset(out, 0, sizeof *out);
+    *found = false;
+    sbr_study st;
+    char fingerprint[SBR_RSTORE_FINGERPRINT], path[4096];
+    sbr_rc rc = prepare(x, a, valid, &st, fingerprint, err);
+    if (rc != SBR_OK)
+        return rc;
+    snprintf(path, sizeof path, "%s/tuned.csv", x->output);
+    rc = find_cached(path, dataset, a->label, fingerprint, out, found, err);
+    return rc;
+}
+
+sbr_rc sbr_exp_tune_search(const sbr_experiment *x, const char *dataset, const sbr_exp_algo *a,
+                           const sbr_split *valid, const sbr_tune_share *share, sbr_tuned *out,
+                           sbr_err *err)
 {
     memset(out, 0, sizeof *out);
     sbr_study st;
-    sbr_rc rc = sbr_study_init(&st, a->spec, NULL, SBR_OBJ_MRR, x->cutoffs[0], err);
+    char fingerprint[SBR_RSTORE_FINGERPRINT];
+    sbr_rc rc = prepare(x, a, valid, &st, fingerprint, err);
     if (rc != SBR_OK)
-        return rc;
-    st.fit = valid->train;
-    st.valid = valid->test;
-    char settings[2048], fingerprint[SBR_RSTORE_FINGERPRINT], path[4096];
-    search_settings(x, a, &st, settings, sizeof settings);
-    sbr_rstore_fingerprint(valid->train, valid->test, settings, fingerprint);
-    snprintf(path, sizeof path, "%s/tuned.csv", x->output);
-    bool found;
-    rc = find_cached(path, dataset, a->label, fingerprint, out, &found, err);
-    if (rc != SBR_OK || found)
         return rc;
     sbr_tune_options to;
     sbr_tune_options_init(&to);
     to.method = x->tune.tpe ? SBR_TUNE_TPE : SBR_TUNE_RANDOM;
     to.seed = x->seed;
     sbr_trial *trials = calloc(x->tune.trials, sizeof *trials);
-    if (trials == NULL)
+    if (trials == NULL) {
         return sbr_err_set(err, SBR_ENOMEM, "tune %s/%s: out of memory", dataset, a->label);
+    }
     double t0 = sbr_now_s();
-    rc = sbr_study_run(&st, &to, x->tune.trials, x->threads, trials, err);
+    rc = sbr_study_run_shared(&st, &to, x->tune.trials, x->threads, share, trials, err);
     if (rc == SBR_OK) {
         out->seconds = sbr_now_s() - t0;
         out->best_trial = sbr_trials_best(trials, x->tune.trials);
         out->valid = trials[out->best_trial].value;
         rc = canonical_spec(&st, trials[out->best_trial].x, out->spec, sizeof out->spec, err);
     }
-    if (rc == SBR_OK) {
+    bool writer = share == NULL || share->rank == 0;
+    if (rc == SBR_OK && writer) {
         char trials_path[4096];
         snprintf(trials_path, sizeof trials_path, "%s/tuned/%s.%s.csv", x->output, dataset,
                  a->label);
@@ -171,7 +195,20 @@ sbr_rc sbr_exp_tune_section(const sbr_experiment *x, const char *dataset, const 
                                     x->tune.trials, err);
     }
     free(trials);
-    if (rc == SBR_OK)
+    if (rc == SBR_OK && writer) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/tuned.csv", x->output);
         rc = record(path, x, dataset, a, &st, valid, out, fingerprint, err);
+    }
     return rc;
+}
+
+sbr_rc sbr_exp_tune_section(const sbr_experiment *x, const char *dataset, const sbr_exp_algo *a,
+                            const sbr_split *valid, sbr_tuned *out, sbr_err *err)
+{
+    bool found;
+    sbr_rc rc = sbr_exp_tune_lookup(x, dataset, a, valid, out, &found, err);
+    if (rc != SBR_OK || found)
+        return rc;
+    return sbr_exp_tune_search(x, dataset, a, valid, NULL, out, err);
 }

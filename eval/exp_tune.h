@@ -23,6 +23,7 @@
 #include "data/split.h"
 #include "eval/experiment.h"
 #include "eval/store.h"
+#include "eval/tune.h"
 
 /* The columns of tuned.csv. */
 enum { SBR_TUNED_COLS = 14 };
@@ -51,5 +52,17 @@ typedef struct sbr_tuned {
  * for a tuned.csv that cannot be read. */
 sbr_rc sbr_exp_tune_section(const sbr_experiment *x, const char *dataset, const sbr_exp_algo *a,
                             const sbr_split *valid, sbr_tuned *out, sbr_err *err);
+
+/* sbr_exp_tune_section in two steps, for a search spread over processes (sbr run under MPI):
+ * lookup gives the winner remembered in tuned.csv for the same search (*found), without
+ * searching; search runs the search with this process's share of every batch (eval/tune.h;
+ * NULL: all of it here), every process with the same arguments, so each gets the same winner.
+ * Only the process of share rank 0 (or with share NULL) writes tuned.csv and the trials file.
+ * Errors: as sbr_exp_tune_section's (a failing trial fails the search in every process). */
+sbr_rc sbr_exp_tune_lookup(const sbr_experiment *x, const char *dataset, const sbr_exp_algo *a,
+                           const sbr_split *valid, sbr_tuned *out, bool *found, sbr_err *err);
+sbr_rc sbr_exp_tune_search(const sbr_experiment *x, const char *dataset, const sbr_exp_algo *a,
+                           const sbr_split *valid, const sbr_tune_share *share, sbr_tuned *out,
+                           sbr_err *err);
 
 #endif

@@ -10,8 +10,9 @@
 # Threads: rank 0 only coordinates, so -np N has N - 1 workers (-np 1 runs in one process);
 # each working process gets OMP_NUM_THREADS = --threads = max(1, cores / workers), so the
 # runs share this machine's cores alike (oversubscribed where workers outnumber cores).
-# The [tune] section is left out (--tune-trials 0): sbr run does not spread tuning over
-# ranks yet. The runs hold /tmp/sbr-cpu.lock (the machine is shared). Results: results/scaling/.
+# The [tune] section is left out (--tune-trials 0), as in the README's table: it measures
+# the job pool. Without the option the searches run first, each batch of 8 trials shared out
+# over the ranks (so at most 8 help), and their winners' jobs join the pool. The runs hold /tmp/sbr-cpu.lock (the machine is shared). Results: results/scaling/.
 #
 # The simulation: each job's cost is its fit_s + eval_s + n_predictions x lat_p50_us (the
 # single-threaded latency pass) from the -np 1 run's metrics.csv; the jobs are handed out

@@ -6,7 +6,9 @@
 #     datasets.csv and the same stored ranks; a 16-trial TPE search gives the same
 #     trials.csv (apart from its seconds column) and the same winner;
 #  2. kill and resume: a worker killed with SIGKILL mid-run, then a rerun: every job once,
-#     the rows equal to the one-process run's, and the rerun ran only the missing jobs.
+#     the rows equal to the one-process run's, and the rerun ran only the missing jobs;
+#  3. a [tune] section: the searches spread over the ranks give the one-process trials,
+#     winners and rows, and a rerun reuses the winners.
 # Nothing here asserts on time; the waits are bounded.
 # Usage: test_mpi.sh PATH/TO/sbr [PATH/TO/sbr-built-without-MPI]
 set -u
@@ -204,11 +206,66 @@ stable "$TMP/kref/metrics.csv" >"$TMP/kref.rows"
 stable "$TMP/kill/metrics.csv" >"$TMP/kill.rows"
 same "rows after kill and resume vs one process" "$TMP/kref.rows" "$TMP/kill.rows"
 
-# A [tune] section is not spread over ranks yet: refused by name, with the way out.
-{ cat "$TMP/kref.ini"; printf '[tune]\ntrials = 2\n'; } >"$TMP/tune.ini"
-mpi 2 run "$TMP/tune.ini" >"$TMP/tune.log" 2>&1
-check "a [tune] section under mpirun is refused (exit 2)" "$?" 2
-check "the refusal names --tune-trials 0" "$(grep -c -- '--tune-trials 0' "$TMP/tune.log")" 1
+# --- 3. a [tune] section under mpirun ---------------------------------------------------------
+# Per-dataset searches (12 TPE trials: a batch of 8, then 4 with TPE proposals after the 10
+# random start-up trials) of sr and sknn on a and on b's first window, spread over the ranks;
+# then their winners' jobs in the pool. Same trials, winners and rows as one process.
+tune_experiment() { # tune_experiment OUTPUT_FOLDER > file
+    cat <<EOF
+[run]
+output = $1
+threads = 1
+cutoffs = 20
+latency = no
+[tune]
+trials = 12
+method = tpe
+valid = 0.2
+[dataset a]
+file = $TMP/a.tsv.gz
+split = last-days 2
+[dataset b]
+file = $TMP/b.tsv.gz
+split = windows 4 1 3 0 2
+[algo sr]
+spec = sr
+[algo knn]
+spec = sknn:k=50,sample_size=200
+EOF
+}
+# tuned.csv without its seconds column; each search's trials without theirs.
+tuned_stable() {
+    cut -d, -f1-12,14 "$1/tuned.csv"
+    for f in "$1"/tuned/*.csv; do
+        basename "$f"
+        cut -d, -f1-6 "$f"
+    done
+}
+truns="plain np3"
+[ -n "$PLAIN" ] && truns="$truns nompi"
+for run in $truns; do tune_experiment "$TMP/t$run" >"$TMP/t$run.ini"; done
+"$SBR" run "$TMP/tplain.ini" >"$TMP/tplain.log" 2>&1 || bad "[tune] run without mpirun"
+mpi 3 run "$TMP/tnp3.ini" >"$TMP/tnp3.log" 2>&1 || bad "[tune] run, mpirun -np 3"
+if [ -n "$PLAIN" ]; then
+    "$PLAIN" run "$TMP/tnompi.ini" >"$TMP/tnompi.log" 2>&1 || bad "[tune] run, no MPI"
+fi
+check "[tune]: 4 searches" "$(grep -c ' tuned  ' "$TMP/tplain.log")" 4
+check "[tune]: 16 jobs (4 sections x 4 slices)" "$(counts "$TMP/tplain.log")" "16 16 0"
+for run in $truns; do
+    stable "$TMP/t$run/metrics.csv" >"$TMP/t$run.rows"
+    tuned_stable "$TMP/t$run" >"$TMP/t$run.tuned"
+    echo "identity: [tune] $run: rows $(md5sum <"$TMP/t$run.rows" | cut -c1-12)," \
+        "tuned.csv and trials $(md5sum <"$TMP/t$run.tuned" | cut -c1-12)"
+    [ "$run" = plain ] && continue
+    same "[tune] rows, $run vs one process" "$TMP/tplain.rows" "$TMP/t$run.rows"
+    same "[tune] winners and trials, $run vs one process" "$TMP/tplain.tuned" "$TMP/t$run.tuned"
+done
+check "[tune] -np 3: the jobs on 2 workers" "$(grep -c 'on 2 workers' "$TMP/tnp3.log")" 1
+# A rerun under MPI takes the remembered winners (rank 0 reads tuned.csv and tells the others)
+# and runs no job.
+mpi 2 run "$TMP/tnp3.ini" >"$TMP/tnp3-again.log" 2>&1 || bad "[tune] rerun -np 2"
+check "[tune] rerun: winners remembered" "$(grep -c 'earlier search, same inputs' "$TMP/tnp3-again.log")" 4
+check "[tune] rerun runs nothing" "$(counts "$TMP/tnp3-again.log")" "16 0 16"
 
 echo "test_mpi.sh: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

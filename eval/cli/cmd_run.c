@@ -46,7 +46,8 @@ static const char run_usage[] =
     "and alone writes the store; each rank loads a file once and keeps its slices. The\n"
     "rows are those of a one-process run (in the order the jobs finished). A rank that dies\n"
     "ends the run; the rows stored stay, and a rerun runs only the jobs not stored. A\n"
-    "[tune] section is not spread over ranks yet: give --tune-trials 0 under mpirun.\n"
+    "[tune] section's searches run first, each batch of trials spread over every rank\n"
+    "(the trials and winners of a one-process run); their jobs then join the pool.\n"
     "\n"
     "With a [tune] section, each dataset's first slice gives a validation split (the latest\n"
     "share of its training sessions, [tune] valid) on which every tuned [algo LABEL] gets\n"
@@ -87,6 +88,9 @@ typedef struct runner {
     size_t n_specs;
     sbr_job_spec *tuned; /* the current dataset's tuned sections ([tune]) */
     size_t n_tuned;
+    /* Under MPI: every dataset's tuned sections, searched before any job, and their datasets */
+    sbr_job_spec *pool_tuned;
+    size_t *pool_tuned_ds, n_pool_tuned;
     sbr_rstore *store;
     char metrics[4096], store_path[4096];
     char fingerprint[SBR_RSTORE_FINGERPRINT]; /* of the current slice */
@@ -311,6 +315,53 @@ static size_t tuned_sections(const runner *r, const sbr_exp_dataset *d)
     return n;
 }
 
+/* The job of section a's winner t (label "<label>-tuned") into *j (sbr_spec_fini j->spec). */
+static sbr_rc adopt_winner(const sbr_experiment *x, size_t a, const sbr_tuned *t, sbr_job_spec *j,
+                           sbr_err *err)
+{
+    j->spec = (sbr_spec)SBR_SPEC_EMPTY;
+    sbr_rc rc = sbr_spec_parse(&j->spec, t->spec, err);
+    if (rc != SBR_OK)
+        return rc;
+    sbr_algo_format_params(j->spec.algo, j->spec.config, j->params, sizeof j->params);
+    sbr_exp_tuned_label(&x->algos[a], j->label);
+    j->section = a;
+    return SBR_OK;
+}
+
+/* Removes the rows of an earlier winner of j's label on d (say, of a smaller budget) from the
+ * store and prints the winner. */
+static sbr_rc announce_winner(runner *r, const sbr_exp_dataset *d, const sbr_job_spec *j,
+                              const sbr_tuned *t, sbr_err *err)
+{
+    const sbr_experiment *x = r->x;
+    size_t dropped;
+    sbr_rc rc = sbr_rstore_drop_label(r->store, d->name, j->label, j->params, &dropped, err);
+    if (rc != SBR_OK)
+        return rc;
+    char shown[512];
+    sbr_specs_short_params(j->spec.algo->name, j->params, ',', shown, sizeof shown);
+    printf("%-14s tuned  %-14s valid MRR@%zu %.4f at trial %zu of %zu, %.1f s%s: %s\n", d->name,
+           x->algos[j->section].label, x->cutoffs[0], t->valid, t->best_trial + 1, x->tune.trials,
+           t->seconds, t->cached ? " (earlier search, same inputs)" : "",
+           shown[0] ? shown : "(defaults)");
+    if (dropped > 0)
+        printf("%-14s removed %zu rows of an earlier %s winner\n", d->name, dropped, j->label);
+    fflush(stdout);
+    return SBR_OK;
+}
+
+/* The line that opens a dataset's searches. */
+static void announce_tuning(const sbr_experiment *x, const sbr_exp_dataset *d, size_t wanted,
+                            const sbr_split *vs)
+{
+    printf("%-14s tuning %zu algorithms, %zu %s trials each: fit on %zu sessions, validate on "
+           "the latest %zu\n",
+           d->name, wanted, x->tune.trials, x->tune.tpe ? "TPE" : "random", vs->train->n_sessions,
+           vs->test->n_sessions);
+    fflush(stdout);
+}
+
 /* [tune]: searches each tuned section's parameters on a validation split of the first slice's
  * training set (eval/exp_tune.h) and keeps the winners in r->tuned for every slice. */
 static sbr_rc tune_dataset(runner *r, const sbr_exp_dataset *d, const sbr_dataset *train,
@@ -326,10 +377,7 @@ static sbr_rc tune_dataset(runner *r, const sbr_exp_dataset *d, const sbr_datase
     sbr_split vs;
     sbr_rc rc = sbr_split_last_sessions(train, x->tune.valid, &vs, err);
     if (rc == SBR_OK)
-        printf("%-14s tuning %zu algorithms, %zu %s trials each: fit on %zu sessions, validate on "
-               "the latest %zu\n",
-               d->name, wanted, x->tune.trials, x->tune.tpe ? "TPE" : "random",
-               vs.train->n_sessions, vs.test->n_sessions);
+        announce_tuning(x, d, wanted, &vs);
     for (size_t a = 0; a < x->n_algos && rc == SBR_OK; a++) {
         const sbr_exp_algo *sec = &x->algos[a];
         if (!tune_selected(r, d, sec))
@@ -343,25 +391,10 @@ static sbr_rc tune_dataset(runner *r, const sbr_exp_dataset *d, const sbr_datase
         if (rc != SBR_OK)
             break;
         sbr_job_spec *j = &r->tuned[r->n_tuned];
-        j->spec = (sbr_spec)SBR_SPEC_EMPTY;
-        if ((rc = sbr_spec_parse(&j->spec, t.spec, err)) != SBR_OK)
+        if ((rc = adopt_winner(x, a, &t, j, err)) != SBR_OK)
             break;
         r->n_tuned++;
-        sbr_algo_format_params(j->spec.algo, j->spec.config, j->params, sizeof j->params);
-        sbr_exp_tuned_label(sec, j->label);
-        j->section = a;
-        size_t dropped; /* the rows of an earlier winner (say, of a smaller budget) */
-        if ((rc = sbr_rstore_drop_label(r->store, d->name, j->label, j->params, &dropped, err)) !=
-            SBR_OK)
-            break;
-        char shown[512];
-        sbr_specs_short_params(j->spec.algo->name, j->params, ',', shown, sizeof shown);
-        printf("%-14s tuned  %-14s valid MRR@%zu %.4f at trial %zu of %zu, %.1f s%s: %s\n", d->name,
-               sec->label, x->cutoffs[0], t.valid, t.best_trial + 1, x->tune.trials, t.seconds,
-               t.cached ? " (earlier search, same inputs)" : "", shown[0] ? shown : "(defaults)");
-        if (dropped > 0)
-            printf("%-14s removed %zu rows of an earlier %s winner\n", d->name, dropped, j->label);
-        fflush(stdout);
+        rc = announce_winner(r, d, j, &t, err);
     }
     sbr_split_fini(&vs);
     return rc;
@@ -567,6 +600,8 @@ static void close_runner(runner *r)
 {
     sbr_rstore_free(r->store);
     sbr_job_specs_free(r->specs, r->n_specs);
+    sbr_job_specs_free(r->pool_tuned, r->n_pool_tuned);
+    free(r->pool_tuned_ds);
 }
 
 /* --- over MPI ranks (eval/cli/mpi_pool.h) ------------------------------------------------------
@@ -596,23 +631,33 @@ typedef struct result_head {
     char fingerprint[SBR_RSTORE_FINGERPRINT];
 } result_head;
 
-/* Every job of the experiment in the shared numbering: *jobs (free it), *n_jobs of them, over
- * *n_slices slices. */
-static bool list_jobs(const sbr_experiment *x, const sbr_job_spec *specs, size_t n_specs,
-                      job_ref **jobs, size_t *n_jobs, size_t *n_slices)
+/* A job's spec: spec i of the experiment, or past those the tuned spec i - n_specs. */
+static const sbr_job_spec *job_spec(const runner *r, const job_ref *jr)
 {
+    return jr->i < r->n_specs ? &r->specs[jr->i] : &r->pool_tuned[jr->i - r->n_specs];
+}
+
+/* Every job of the experiment in the shared numbering: *jobs (free it), *n_jobs of them, over
+ * *n_slices slices; per slice the experiment's specs, then the dataset's tuned ones. */
+static bool list_jobs(const runner *r, job_ref **jobs, size_t *n_jobs, size_t *n_slices)
+{
+    const sbr_experiment *x = r->x;
     size_t n = 0, slices = 0;
     for (size_t d = 0; d < x->n_datasets; d++)
         slices += sbr_exp_dataset_slices(&x->datasets[d]);
-    *jobs = malloc((slices * n_specs + 1) * sizeof **jobs);
+    *jobs = malloc((slices * (r->n_specs + r->n_pool_tuned) + 1) * sizeof **jobs);
     if (*jobs == NULL)
         return false;
     size_t slice = 0;
     for (size_t d = 0; d < x->n_datasets; d++)
-        for (size_t s = 0; s < sbr_exp_dataset_slices(&x->datasets[d]); s++, slice++)
-            for (size_t i = 0; i < n_specs; i++)
-                if (sbr_exp_algo_runs_on(&x->algos[specs[i].section], x->datasets[d].name))
+        for (size_t s = 0; s < sbr_exp_dataset_slices(&x->datasets[d]); s++, slice++) {
+            for (size_t i = 0; i < r->n_specs; i++)
+                if (sbr_exp_algo_runs_on(&x->algos[r->specs[i].section], x->datasets[d].name))
                     (*jobs)[n++] = (job_ref){d, s, i, slice};
+            for (size_t t = 0; t < r->n_pool_tuned; t++)
+                if (r->pool_tuned_ds[t] == d)
+                    (*jobs)[n++] = (job_ref){d, s, r->n_specs + t, slice};
+        }
     *n_jobs = n;
     *n_slices = slices;
     return true;
@@ -681,7 +726,7 @@ static double job_cost(const runner *r, const job_ref *jr)
             bytes += file_bytes(d->files[f]);
         bytes /= (double)sbr_exp_dataset_slices(d);
     }
-    return bytes * algo_cost(r->specs[jr->i].spec.algo->name);
+    return bytes * algo_cost(job_spec(r, jr)->spec.algo->name);
 }
 
 typedef struct costed {
@@ -739,7 +784,7 @@ static int pool_check(void *user, size_t job, const void *msg, size_t len, bool 
     memcpy(r->fingerprint, m.fingerprint, sizeof r->fingerprint);
     bool done = false, changed = false;
     if (rc == SBR_OK && !r->force)
-        rc = job_done(r, dataset, split, &r->specs[jr->i], &done, &changed, &err);
+        rc = job_done(r, dataset, split, job_spec(r, jr), &done, &changed, &err);
     if (rc != SBR_OK)
         return cli_fail(&err);
     if (done) {
@@ -782,7 +827,7 @@ static int pool_result(void *user, size_t job, const void *msg, size_t len)
     } else {
         memcpy(rank, bytes + sizeof h + h.cells_len, (size_t)h.n_ranks * sizeof *rank);
         const job_ref *jr = &c->jobs[job];
-        const sbr_job_spec *j = &r->specs[jr->i];
+        const sbr_job_spec *j = job_spec(r, jr);
         sbr_rstore_ranks ranks = {rank, (size_t)h.n_ranks};
         sbr_rstore_job sj = {ptrs,          x->n_cutoffs, j->label,
                              h.fingerprint, x->latency,   x->per_session ? &ranks : NULL};
@@ -804,35 +849,125 @@ static int pool_result(void *user, size_t job, const void *msg, size_t len)
     return status;
 }
 
-/* Rank 0: prepares the data (synthetic files), counts what is not run, orders the rest and
- * hands it out. With status already an error it hands out nothing (the workers stop). */
-static int coordinate(runner *r, int status)
+/* Rank 0, before any rank reads data: makes the synthetic files and notes the datasets whose
+ * files are missing (missing[d]), failing for one that is not optional. Returns the status. */
+static int prepare_pool(runner *r, bool *missing)
+{
+    const sbr_experiment *x = r->x;
+    sbr_err err = {SBR_OK, ""};
+    for (size_t d = 0; d < x->n_datasets; d++) {
+        const sbr_exp_dataset *ds = &x->datasets[d];
+        char synth[4096];
+        if (ensure_synth(r, ds, synth, sizeof synth, &err) != SBR_OK)
+            return cli_fail(&err);
+        if ((missing[d] = missing_file(ds) != NULL) && !ds->optional) {
+            fprintf(stderr, "sbr: dataset %s: %s not found\n", ds->name, missing_file(ds));
+            return SBR_EXIT_RUNTIME;
+        }
+        if (missing[d])
+            printf("%-14s skipped: %s not found\n", ds->name, missing_file(ds));
+    }
+    return SBR_EXIT_OK;
+}
+
+/* What rank 0 tells every rank before each search of the pooled [tune] phase. */
+typedef struct tune_verdict {
+    int status;     /* rank 0's status so far: anything but SBR_EXIT_OK ends the phase */
+    bool found;     /* the winner is remembered in tuned.csv: no search */
+    sbr_tuned seen; /* that winner */
+} tune_verdict;
+
+/* Every rank, before any job ([tune] under MPI): for each tuned dataset (missing[d] false), the
+ * first slice's validation split, and for each tuned section the winner, remembered or found
+ * by a search whose batches are spread over every rank (sbr_exp_tune_search); rank 0 alone
+ * writes the files and the store and prints. The winners go to r->pool_tuned, identical on
+ * every rank, which is what makes the job numbering shared. A rank that cannot load the data
+ * ends every rank (it cannot take part in the searches); rank 0's own failures (the store,
+ * the files) reach the others with its next verdict. Returns the status (rank 0's matters). */
+static int pool_tune(runner *r, const bool *missing)
+{
+    const sbr_experiment *x = r->x;
+    bool is_root = cli_mpi_rank() == 0;
+    size_t cap = 0;
+    for (size_t d = 0; d < x->n_datasets; d++)
+        cap += missing[d] ? 0 : tuned_sections(r, &x->datasets[d]);
+    if (cap == 0)
+        return SBR_EXIT_OK;
+    r->pool_tuned = calloc(cap, sizeof *r->pool_tuned);
+    r->pool_tuned_ds = calloc(cap, sizeof *r->pool_tuned_ds);
+    tune_verdict v = {SBR_EXIT_OK, false, {{0}, 0, 0, 0, false}};
+    if (r->pool_tuned == NULL || r->pool_tuned_ds == NULL) {
+        fprintf(stderr, "sbr: out of memory\n");
+        cli_mpi_abort(SBR_EXIT_RUNTIME);
+    }
+    sbr_tune_share share;
+    cli_mpi_tune_share(&share);
+    sbr_err err = {SBR_OK, ""};
+    for (size_t d = 0; d < x->n_datasets && v.status == SBR_EXIT_OK; d++) {
+        const sbr_exp_dataset *ds = &x->datasets[d];
+        size_t wanted = tuned_sections(r, ds);
+        if (missing[d] || wanted == 0)
+            continue;
+        char synth[4096];
+        synth_path_of(x, ds, synth, sizeof synth);
+        sbr_job_slices js;
+        memset(&js, 0, sizeof js);
+        sbr_split vs;
+        memset(&vs, 0, sizeof vs);
+        if (sbr_job_slice_load(&js, ds, 0, synth, &err) != SBR_OK ||
+            sbr_split_last_sessions(js.train, x->tune.valid, &vs, &err) != SBR_OK) {
+            fprintf(stderr, "sbr: rank %d: %s\n", cli_mpi_rank(), err.msg);
+            cli_mpi_abort(SBR_EXIT_RUNTIME);
+        }
+        if (is_root)
+            announce_tuning(x, ds, wanted, &vs);
+        for (size_t a = 0; a < x->n_algos && v.status == SBR_EXIT_OK; a++) {
+            const sbr_exp_algo *sec = &x->algos[a];
+            if (!tune_selected(r, ds, sec))
+                continue;
+            if (is_root &&
+                sbr_exp_tune_lookup(x, ds->name, sec, &vs, &v.seen, &v.found, &err) != SBR_OK)
+                v.status = cli_fail(&err);
+            cli_mpi_bcast(&v, sizeof v);
+            if (v.status != SBR_EXIT_OK)
+                break;
+            sbr_tuned t = v.seen;
+            sbr_rc rc =
+                v.found ? SBR_OK : sbr_exp_tune_search(x, ds->name, sec, &vs, &share, &t, &err);
+            /* A failing trial fails the search on every rank alike; the files are rank 0's. */
+            sbr_job_spec *j = &r->pool_tuned[r->n_pool_tuned];
+            if (rc == SBR_OK && (rc = adopt_winner(x, a, &t, j, &err)) == SBR_OK) {
+                r->pool_tuned_ds[r->n_pool_tuned++] = d;
+                if (is_root)
+                    rc = announce_winner(r, ds, j, &t, &err);
+            }
+            if (rc != SBR_OK && is_root)
+                v.status = cli_fail(&err);
+            else if (rc != SBR_OK)
+                v.status = SBR_EXIT_RUNTIME;
+        }
+        sbr_split_fini(&vs);
+        sbr_job_slice_release(&js);
+        sbr_job_slices_fini(&js);
+    }
+    return v.status;
+}
+
+/* Rank 0: counts what is not run, orders the rest and hands it out. With status already an
+ * error it hands out nothing (the workers stop). */
+static int coordinate(runner *r, const bool *missing, int status)
 {
     const sbr_experiment *x = r->x;
     job_ref *jobs = NULL;
     size_t n_jobs = 0, n_slices = 0;
-    if (status == SBR_EXIT_OK && !list_jobs(x, r->specs, r->n_specs, &jobs, &n_jobs, &n_slices))
+    if (status == SBR_EXIT_OK && !list_jobs(r, &jobs, &n_jobs, &n_slices))
         status = SBR_EXIT_RUNTIME;
     costed *order = status == SBR_EXIT_OK ? malloc((n_jobs + 1) * sizeof *order) : NULL;
     size_t *ids = status == SBR_EXIT_OK ? malloc((n_jobs + 1) * sizeof *ids) : NULL;
-    bool *missing = calloc(x->n_datasets + 1, sizeof *missing);
     bool *parts_stored = calloc(n_slices + 1, sizeof *parts_stored);
-    if (status == SBR_EXIT_OK && (!order || !ids || !missing || !parts_stored)) {
+    if (status == SBR_EXIT_OK && (!order || !ids || !parts_stored)) {
         fprintf(stderr, "sbr: out of memory\n");
         status = SBR_EXIT_RUNTIME;
-    }
-    sbr_err err = {SBR_OK, ""};
-    for (size_t d = 0; d < x->n_datasets && status == SBR_EXIT_OK; d++) {
-        const sbr_exp_dataset *ds = &x->datasets[d];
-        char synth[4096];
-        if (ensure_synth(r, ds, synth, sizeof synth, &err) != SBR_OK) {
-            status = cli_fail(&err);
-        } else if ((missing[d] = missing_file(ds) != NULL) && !ds->optional) {
-            fprintf(stderr, "sbr: dataset %s: %s not found\n", ds->name, missing_file(ds));
-            status = SBR_EXIT_RUNTIME;
-        } else if (missing[d]) {
-            printf("%-14s skipped: %s not found\n", ds->name, missing_file(ds));
-        }
     }
     size_t n = 0;
     for (size_t k = 0; k < n_jobs && status == SBR_EXIT_OK; k++) {
@@ -840,7 +975,7 @@ static int coordinate(runner *r, int status)
         if (missing[jr->d]) {
             r->skipped_missing++;
             r->finished++;
-        } else if (!job_selected(r, x->datasets[jr->d].name, &r->specs[jr->i])) {
+        } else if (!job_selected(r, x->datasets[jr->d].name, job_spec(r, jr))) {
             r->not_selected++;
             r->finished++;
         } else {
@@ -861,7 +996,6 @@ static int coordinate(runner *r, int status)
     if (status == SBR_EXIT_OK)
         status = served;
     free(parts_stored);
-    free(missing);
     free(ids);
     free(order);
     free(jobs);
@@ -920,10 +1054,11 @@ static void cache_fini(worker_cache *wc)
 }
 
 /* Runs job jr (its slice loaded) and sends its rows to rank 0. */
-static sbr_rc work_one(const sbr_experiment *x, const sbr_job_spec *specs, worker_cache *wc,
-                       const job_ref *jr, size_t job, sbr_err *err)
+static sbr_rc work_one(const runner *r, worker_cache *wc, const job_ref *jr, size_t job,
+                       sbr_err *err)
 {
-    const sbr_job_spec *j = &specs[jr->i];
+    const sbr_experiment *x = r->x;
+    const sbr_job_spec *j = job_spec(r, jr);
     const sbr_job_slices *s = &wc->slices[jr->slice];
     double t0 = sbr_now_s(), fit_s;
     size_t model_bytes;
@@ -972,18 +1107,18 @@ static sbr_rc work_one(const sbr_experiment *x, const sbr_job_spec *specs, worke
     return rc;
 }
 
-/* A worker (rank > 0): runs the jobs rank 0 hands out until it has none left. */
-static int work(const sbr_experiment *x)
+/* A worker (rank > 0): runs the jobs rank 0 hands out until it has none left. r holds the
+ * experiment's specs and the tuned ones (and no store). */
+static int work(const runner *r)
 {
+    const sbr_experiment *x = r->x;
     sbr_err err = {SBR_OK, ""};
-    sbr_job_spec *specs = NULL;
-    size_t n_specs = 0, n_jobs = 0;
-    bool bad_spec;
+    size_t n_jobs = 0;
     job_ref *jobs = NULL;
     worker_cache wc;
     memset(&wc, 0, sizeof wc);
-    sbr_rc rc = sbr_job_specs_expand(x, &specs, &n_specs, &bad_spec, &err);
-    if (rc == SBR_OK && !list_jobs(x, specs, n_specs, &jobs, &n_jobs, &wc.n_slices))
+    sbr_rc rc = SBR_OK;
+    if (!list_jobs(r, &jobs, &n_jobs, &wc.n_slices))
         rc = sbr_err_set(&err, SBR_ENOMEM, "run: out of memory");
     wc.n_datasets = x->n_datasets;
     if (rc == SBR_OK) {
@@ -1003,14 +1138,63 @@ static int work(const sbr_experiment *x)
         const job_ref *jr = &jobs[job];
         rc = cache_slice(x, &wc, jr, &err);
         if (rc == SBR_OK && cli_pool_check(job, &wc.checks[jr->slice], sizeof(check_msg)))
-            rc = work_one(x, specs, &wc, jr, job, &err);
+            rc = work_one(r, &wc, jr, job, &err);
     }
     if (rc != SBR_OK)
         cli_pool_fail(err.msg);
     cache_fini(&wc);
     free(jobs);
-    sbr_job_specs_free(specs, n_specs);
     return rc == SBR_OK ? SBR_EXIT_OK : SBR_EXIT_RUNTIME;
+}
+
+/* Rank 0 of a pooled run: prepares the data, tells the others whether to go on and which
+ * datasets are missing, runs its part of the [tune] phase, then hands out the jobs. */
+static int pool_coordinator(runner *r, int status)
+{
+    size_t n = r->x->n_datasets;
+    bool *missing = calloc(n + 1, sizeof *missing);
+    if (missing == NULL) {
+        fprintf(stderr, "sbr: out of memory\n");
+        cli_mpi_abort(SBR_EXIT_RUNTIME);
+    }
+    if (status == SBR_EXIT_OK)
+        status = prepare_pool(r, missing);
+    cli_mpi_bcast(&status, sizeof status);
+    cli_mpi_bcast(missing, n);
+    if (status == SBR_EXIT_OK)
+        status = pool_tune(r, missing);
+    status = coordinate(r, missing, status);
+    free(missing);
+    return status;
+}
+
+/* A worker rank of a pooled run: the same steps as pool_coordinator, as a worker. */
+static int pool_worker(const sbr_experiment *x, const run_args *a)
+{
+    runner r;
+    memset(&r, 0, sizeof r);
+    r.x = x;
+    r.only = a->only;
+    r.n_only = a->n_only;
+    sbr_err err = {SBR_OK, ""};
+    bool bad_spec;
+    size_t n = x->n_datasets;
+    bool *missing = calloc(n + 1, sizeof *missing);
+    int status = SBR_EXIT_OK, go = SBR_EXIT_OK;
+    if (missing == NULL || sbr_job_specs_expand(x, &r.specs, &r.n_specs, &bad_spec, &err) != SBR_OK)
+        status = SBR_EXIT_RUNTIME; /* rank 0 expands the same specs and reports the error */
+    cli_mpi_bcast(&go, sizeof go);
+    cli_mpi_bcast(missing, n);
+    if (go == SBR_EXIT_OK && status != SBR_EXIT_OK)
+        cli_mpi_abort(SBR_EXIT_RUNTIME); /* only this rank failed: it cannot take part */
+    if (go == SBR_EXIT_OK)
+        status = pool_tune(&r, missing);
+    status = work(&r) != SBR_EXIT_OK ? SBR_EXIT_RUNTIME : status;
+    sbr_job_specs_free(r.pool_tuned, r.n_pool_tuned);
+    free(r.pool_tuned_ds);
+    sbr_job_specs_free(r.specs, r.n_specs);
+    free(missing);
+    return status;
 }
 
 /* --tune-datasets: 'all', or names of [dataset]s. Returns the exit status. */
@@ -1061,25 +1245,15 @@ int sbr_cmd_run(int argc, char **argv)
     }
     /* Under MPI with workers: rank 0 coordinates, the others work; a dry run is rank 0's. */
     bool pooled = cli_mpi_size() > 1 && !a.dry;
-    if (pooled && x->tune.trials > 0) {
-        if (cli_mpi_rank() == 0)
-            fprintf(stderr,
-                    "sbr run: %s has a [tune] section, which sbr run does not spread over MPI "
-                    "ranks yet: run it without mpirun, or with --tune-trials 0 (the tuned jobs "
-                    "left out)\n",
-                    x->path);
-        free(x);
-        return SBR_EXIT_USAGE;
-    }
     if (cli_mpi_rank() != 0) {
-        status = pooled ? work(x) : SBR_EXIT_OK;
+        status = pooled ? pool_worker(x, &a) : SBR_EXIT_OK;
         free(x);
         return status;
     }
     runner r;
     status = open_runner(&r, x, &a);
     if (pooled)
-        status = coordinate(&r, status);
+        status = pool_coordinator(&r, status);
     for (size_t d = 0; d < x->n_datasets && status == SBR_EXIT_OK && !pooled; d++)
         if (run_dataset(&r, &x->datasets[d], &err) != SBR_OK)
             status = cli_fail(&err);

@@ -65,6 +65,24 @@ void cli_mpi_barrier(void)
     wait_gently(&req);
 }
 
+void cli_mpi_bcast(void *buf, size_t len)
+{
+    if (!mpi_on)
+        return;
+    MPI_Request req;
+    MPI_Ibcast(buf, (int)len, MPI_BYTE, 0, MPI_COMM_WORLD, &req);
+    wait_gently(&req);
+}
+
+void cli_mpi_abort(int status)
+{
+    fflush(stdout);
+    fflush(stderr);
+    if (mpi_on)
+        MPI_Abort(MPI_COMM_WORLD, status);
+    exit(status);
+}
+
 void cli_mpi_stop(void)
 {
     if (!mpi_on)
@@ -267,6 +285,19 @@ void cli_mpi_stop(void)
 
 void cli_mpi_barrier(void)
 {
+}
+
+void cli_mpi_bcast(void *buf, size_t len)
+{
+    (void)buf;
+    (void)len;
+}
+
+void cli_mpi_abort(int status)
+{
+    fflush(stdout);
+    fflush(stderr);
+    exit(status);
 }
 
 int cli_mpi_rank(void)

@@ -45,6 +45,14 @@ const char *cli_mpi_note(void);
 /* Waits without spinning until every rank calls it; a no-op without MPI. */
 void cli_mpi_barrier(void);
 
+/* Gives every rank rank 0's len bytes at buf, waiting without spinning; every rank must call
+ * it with the same len. A no-op without MPI. */
+void cli_mpi_bcast(void *buf, size_t len);
+
+/* Ends every rank with exit status `status` (MPI_Abort; exit without MPI), for a rank that can
+ * no longer take part in a collective step; the caller printed why. */
+_Noreturn void cli_mpi_abort(int status);
+
 /* Rank 0's callbacks. Each returns 0 to go on, or an exit status (it printed the error) to
  * stop handing out jobs. */
 typedef struct cli_pool_handlers {
