@@ -266,6 +266,13 @@ check "[tune] -np 3: the jobs on 2 workers" "$(grep -c 'on 2 workers' "$TMP/tnp3
 mpi 2 run "$TMP/tnp3.ini" >"$TMP/tnp3-again.log" 2>&1 || bad "[tune] rerun -np 2"
 check "[tune] rerun: winners remembered" "$(grep -c 'earlier search, same inputs' "$TMP/tnp3-again.log")" 4
 check "[tune] rerun runs nothing" "$(counts "$TMP/tnp3-again.log")" "16 0 16"
+# rank 0 cannot read tuned.csv (a folder in its place): it says so, every rank stops, no hang.
+rm -f "$TMP/tnp3/tuned.csv" && mkdir "$TMP/tnp3/tuned.csv"
+mpi 3 run "$TMP/tnp3.ini" >"$TMP/tbad.log" 2>&1
+status=$?
+check "[tune] unreadable tuned.csv: fails (not the timeout)" \
+    "$([ "$status" -ne 0 ] && [ "$status" -ne 124 ] && echo yes)" yes
+check "[tune] unreadable tuned.csv: named" "$(grep -c 'tuned.csv' "$TMP/tbad.log")" 1
 
 echo "test_mpi.sh: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

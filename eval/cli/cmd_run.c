@@ -895,7 +895,6 @@ static int pool_tune(runner *r, const bool *missing)
         return SBR_EXIT_OK;
     r->pool_tuned = calloc(cap, sizeof *r->pool_tuned);
     r->pool_tuned_ds = calloc(cap, sizeof *r->pool_tuned_ds);
-    tune_verdict v = {SBR_EXIT_OK, false, {{0}, 0, 0, 0, false}};
     if (r->pool_tuned == NULL || r->pool_tuned_ds == NULL) {
         fprintf(stderr, "sbr: out of memory\n");
         cli_mpi_abort(SBR_EXIT_RUNTIME);
@@ -903,6 +902,11 @@ static int pool_tune(runner *r, const bool *missing)
     sbr_tune_share share;
     cli_mpi_tune_share(&share);
     sbr_err err = {SBR_OK, ""};
+    /* status is this rank's; the loops end only on a verdict, which every rank receives at
+     * the same point, so no rank waits for a verdict that is never sent. */
+    int status = SBR_EXIT_OK;
+    tune_verdict v;
+    memset(&v, 0, sizeof v);
     for (size_t d = 0; d < x->n_datasets && v.status == SBR_EXIT_OK; d++) {
         const sbr_exp_dataset *ds = &x->datasets[d];
         size_t wanted = tuned_sections(r, ds);
@@ -919,15 +923,17 @@ static int pool_tune(runner *r, const bool *missing)
             fprintf(stderr, "sbr: rank %d: %s\n", cli_mpi_rank(), err.msg);
             cli_mpi_abort(SBR_EXIT_RUNTIME);
         }
-        if (is_root)
+        if (is_root && status == SBR_EXIT_OK)
             announce_tuning(x, ds, wanted, &vs);
-        for (size_t a = 0; a < x->n_algos && v.status == SBR_EXIT_OK; a++) {
+        for (size_t a = 0; a < x->n_algos; a++) {
             const sbr_exp_algo *sec = &x->algos[a];
             if (!tune_selected(r, ds, sec))
                 continue;
-            if (is_root &&
+            v.found = false;
+            if (is_root && status == SBR_EXIT_OK &&
                 sbr_exp_tune_lookup(x, ds->name, sec, &vs, &v.seen, &v.found, &err) != SBR_OK)
-                v.status = cli_fail(&err);
+                status = cli_fail(&err);
+            v.status = status;
             cli_mpi_bcast(&v, sizeof v);
             if (v.status != SBR_EXIT_OK)
                 break;
@@ -941,16 +947,19 @@ static int pool_tune(runner *r, const bool *missing)
                 if (is_root)
                     rc = announce_winner(r, ds, j, &t, &err);
             }
-            if (rc != SBR_OK && is_root)
-                v.status = cli_fail(&err);
-            else if (rc != SBR_OK)
-                v.status = SBR_EXIT_RUNTIME;
+            if (rc != SBR_OK)
+                status = is_root ? cli_fail(&err) : SBR_EXIT_RUNTIME;
         }
         sbr_split_fini(&vs);
         sbr_job_slice_release(&js);
         sbr_job_slices_fini(&js);
     }
-    return v.status;
+    /* The last verdict: a failure after the last search reaches every rank too. */
+    if (v.status == SBR_EXIT_OK) {
+        v.status = status;
+        cli_mpi_bcast(&v, sizeof v);
+    }
+    return is_root ? status : v.status;
 }
 
 /* Rank 0: counts what is not run, orders the rest and hands it out. With status already an
