@@ -53,6 +53,10 @@ expect 0 "stats --csv" -- "$SBR" stats --csv "$FIX/sessions-small.tsv"
 head -1 "$TMP/out" | grep -q '^file,rows_read,rows_kept' && ok || bad "stats --csv header"
 tail -1 "$TMP/out" | grep -qF ',12,12,0,0,5,12,5,' && ok || bad "stats --csv row"; 
 
+expect 0 "stats --time-load" -- "$SBR" stats --time-load "$FIX/sessions-small.tsv"
+grep -qE 'sessions-small.tsv: loaded in [0-9.]+ s: 12 clicks, 5 sessions, 5 items$' "$TMP/out" &&
+    ok || bad "stats --time-load: the load time and counts"
+grep -q '^sessions' "$TMP/out" && bad "stats --time-load prints no statistics" || ok
 expect 2 "stats without a file" -- "$SBR" stats
 expect 2 "stats with an unknown option" -- "$SBR" stats --frob x
 expect 1 "stats on a missing file" -- "$SBR" stats "$TMP/missing.tsv"

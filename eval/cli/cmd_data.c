@@ -29,6 +29,9 @@ static const char stats_usage[] =
     "by side.\n"
     "\n"
     "  --csv             one CSV row per file instead of the table (header included)\n"
+    "  --time-load       only load each file and print its wall-clock load time (the\n"
+    "                    file to the dataset in memory: parsing, or the .sbrd cache's\n"
+    "                    checks), clicks, sessions and items; no statistics\n"
     "  --synthetic-time  the Time column orders the clicks but is not a date (as in the\n"
     "                    SR-GNN/GCE-GNN splits of retailrocket, diginetica, nowplaying and\n"
     "                    tmall): no dates and no span in days are shown (CSV: empty cells)\n"
@@ -183,16 +186,17 @@ static void print_stats_csv(const file_stats *files, int n)
 
 int sbr_cmd_stats(int argc, char **argv)
 {
-    enum { OPT_CSV = CLI_OPT_FIRST_FREE, OPT_SYNTHETIC_TIME };
+    enum { OPT_CSV = CLI_OPT_FIRST_FREE, OPT_SYNTHETIC_TIME, OPT_TIME_LOAD };
     static const struct option longopts[] = {
         CLI_LOAD_LONG_OPTIONS,
         {"csv", no_argument, NULL, OPT_CSV},
+        {"time-load", no_argument, NULL, OPT_TIME_LOAD},
         {"synthetic-time", no_argument, NULL, OPT_SYNTHETIC_TIME},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     sbr_load_options lo;
     sbr_load_options_init(&lo);
-    bool csv = false, synthetic_time = false;
+    bool csv = false, synthetic_time = false, time_load = false;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -203,6 +207,8 @@ int sbr_cmd_stats(int argc, char **argv)
             csv = true;
         } else if (c == OPT_SYNTHETIC_TIME) {
             synthetic_time = true;
+        } else if (c == OPT_TIME_LOAD) {
+            time_load = true;
         } else if (c >= CLI_OPT_DELIMITER && c < CLI_OPT_FIRST_FREE) {
             int rc = cli_load_option("stats", c, optarg, &lo);
             if (rc != SBR_EXIT_OK)
@@ -223,12 +229,17 @@ int sbr_cmd_stats(int argc, char **argv)
         sbr_dataset *ds = NULL;
         files[i].path = argv[optind + i];
         files[i].synthetic_time = synthetic_time;
-        if (cli_load(files[i].path, &lo, true, &ds, &files[i].load, &err) != SBR_OK ||
-            sbr_stats_compute(ds, &files[i].st, &err) != SBR_OK)
+        double t0 = sbr_now_s();
+        if (cli_load(files[i].path, &lo, true, &ds, &files[i].load, &err) != SBR_OK)
+            status = cli_fail(&err);
+        else if (time_load)
+            printf("%s: loaded in %.3f s: %zu clicks, %zu sessions, %zu items\n", files[i].path,
+                   sbr_now_s() - t0, ds->n_clicks, ds->n_sessions, ds->n_items);
+        else if (sbr_stats_compute(ds, &files[i].st, &err) != SBR_OK)
             status = cli_fail(&err);
         sbr_dataset_free(ds);
     }
-    if (status == SBR_EXIT_OK) {
+    if (status == SBR_EXIT_OK && !time_load) {
         if (csv)
             print_stats_csv(files, n);
         else
