@@ -48,9 +48,9 @@ tuning() {
   MRR@$(tuned_col objective | sed 's/.*@//'). The winner is then fitted on the full training
   set of every slice and evaluated on test as NAME-tuned: the tuning never sees a test set.
   Tuned: $(tuned_col label) on $(tuned_col dataset). Not tuned: pop and spop (top_n only
-  shortens the list), item2vec and stamp (one trial is a training run), vsknn-idf,
-  vmis-serenade and vmis-remind (their search would repeat vsknn's and vmis's). Every search
-  draws from the same seed, so with 8 trials every dataset sees the same 8 points. Where a
+  shortens the list), the neural models item2vec, stamp, gru4rec, srgnn and narm (one trial
+  is a training run), vsknn-idf, vmis-serenade and vmis-remind (their search would repeat
+  vsknn's and vmis's). Every search draws from the same seed, so with 8 trials every dataset sees the same 8 points. Where a
   winner is a configuration that already ran on its dataset (say, the defaults), its
   NAME-tuned cell shows that run.
   \`make experiments\`
