@@ -50,8 +50,8 @@ tuning() {
   Tuned: $(tuned_col label) on $(tuned_col dataset). Not tuned: pop and spop (top_n only
   shortens the list), the neural models item2vec, stamp, gru4rec, srgnn and narm (one trial
   is a training run), vsknn-idf, vmis-serenade and vmis-remind (their search would repeat
-  vsknn's and vmis's). Every search draws from the same seed, so with 8 trials every dataset sees the same 8 points. Where a
-  winner is a configuration that already ran on its dataset (say, the defaults), its
+  vsknn's and vmis's). Every search draws from the same seed, so with 8 trials every dataset
+  sees the same 8 points. Where a winner is a configuration that already ran on its dataset (say, the defaults), its
   NAME-tuned cell shows that run.
   \`make experiments\`
   tunes the small datasets with 8 trials to stay under 15 minutes on 2 cores; \`make study\`
