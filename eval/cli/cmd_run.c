@@ -1189,8 +1189,12 @@ static int pool_worker(const sbr_experiment *x, const run_args *a)
     bool bad_spec;
     size_t n = x->n_datasets;
     bool *missing = calloc(n + 1, sizeof *missing);
+    if (missing == NULL) {
+        fprintf(stderr, "sbr: out of memory\n");
+        cli_mpi_abort(SBR_EXIT_RUNTIME);
+    }
     int status = SBR_EXIT_OK, go = SBR_EXIT_OK;
-    if (missing == NULL || sbr_job_specs_expand(x, &r.specs, &r.n_specs, &bad_spec, &err) != SBR_OK)
+    if (sbr_job_specs_expand(x, &r.specs, &r.n_specs, &bad_spec, &err) != SBR_OK)
         status = SBR_EXIT_RUNTIME; /* rank 0 expands the same specs and reports the error */
     cli_mpi_bcast(&go, sizeof go);
     cli_mpi_bcast(missing, n);
