@@ -11,12 +11,15 @@
 #include "data/output.h"
 
 static const char magic[8] = "SBRDSET";
-enum { HEADER_BYTES = 128, N_SECTIONS = 6, BYTE_ORDER_TAG = 0x01020304, MAX_SOURCE_PATH = 4096 };
+enum { HEADER_BYTES = 136, N_SECTIONS = 6, BYTE_ORDER_TAG = 0x01020304, MAX_SOURCE_PATH = 4096 };
 
 static const char *const section_name[N_SECTIONS] = {"offsets", "items",       "times",
                                                      "rows",    "session_ids", "item_ids"};
 
-/* The header as it lies in the file: 16 fields of 8 bytes. */
+/* header.flags: the rows section is empty, every click's row being its index (dataset.h). */
+enum { FLAG_ROWS_IMPLICIT = 1 };
+
+/* The header as it lies in the file: 17 fields of 8 bytes. */
 typedef struct header {
     char magic[8];
     uint32_t version, byte_order;
@@ -24,11 +27,12 @@ typedef struct header {
     uint64_t source_size;
     int64_t source_mtime_s, source_mtime_ns;
     uint64_t source_path_len;
+    uint64_t flags; /* FLAG_* */
     uint64_t sums[N_SECTIONS];
     uint64_t header_sum; /* header_checksum() */
 } header;
 
-_Static_assert(sizeof(header) == HEADER_BYTES, "the cache header is 128 bytes");
+_Static_assert(sizeof(header) == HEADER_BYTES, "the cache header is 136 bytes");
 
 bool sbr_cache_is_path(const char *path)
 {
@@ -98,7 +102,7 @@ static size_t pad8(size_t n)
     return (8 - n % 8) % 8;
 }
 
-/* The checksum of the 120 header bytes before it and of the padded source path after it. */
+/* The checksum of the 128 header bytes before it and of the padded source path after it. */
 static uint64_t header_checksum(const header *h, const char *padded_path)
 {
     size_t n = (size_t)h->source_path_len + pad8((size_t)h->source_path_len);
@@ -116,7 +120,7 @@ static void sections_of(const sbr_dataset *ds, section s[N_SECTIONS])
     s[0] = (section){ds->offsets, (ds->n_sessions + 1) * sizeof *ds->offsets};
     s[1] = (section){ds->items, ds->n_clicks * sizeof *ds->items};
     s[2] = (section){ds->times, ds->n_clicks * sizeof *ds->times};
-    s[3] = (section){ds->rows, ds->n_clicks * sizeof *ds->rows};
+    s[3] = (section){ds->rows, ds->rows != NULL ? ds->n_clicks * sizeof *ds->rows : 0};
     s[4] = (section){ds->session_ids, ds->n_sessions * sizeof *ds->session_ids};
     s[5] = (section){ds->item_ids, ds->n_items * sizeof *ds->item_ids};
 }
@@ -131,6 +135,7 @@ sbr_rc sbr_cache_write(const sbr_dataset *ds, const char *path, const char *sour
     h.n_sessions = ds->n_sessions;
     h.n_clicks = ds->n_clicks;
     h.n_items = ds->n_items;
+    h.flags = ds->rows == NULL ? FLAG_ROWS_IMPLICIT : 0;
     char *full = NULL;
     if (source != NULL) {
         struct stat st;
@@ -187,9 +192,9 @@ static bool expected_size(const header *h, uint64_t *size)
     if (h->n_sessions >= cap || h->n_clicks >= cap || h->n_items >= cap ||
         h->source_path_len > MAX_SOURCE_PATH)
         return false;
-    uint64_t items = 4 * h->n_clicks;
+    uint64_t items = 4 * h->n_clicks, rows = h->flags & FLAG_ROWS_IMPLICIT ? 0 : 8 * h->n_clicks;
     *size = HEADER_BYTES + h->source_path_len + pad8(h->source_path_len) + 8 * (h->n_sessions + 1) +
-            items + pad8(items) + 16 * h->n_clicks + 8 * h->n_sessions + 8 * h->n_items;
+            items + pad8(items) + 8 * h->n_clicks + rows + 8 * h->n_sessions + 8 * h->n_items;
     return true;
 }
 
@@ -301,6 +306,11 @@ sbr_rc sbr_cache_load(const char *path, sbr_dataset **out, sbr_err *err)
             sbr_err_set(err, SBR_EPARSE, "%s: corrupt cache: the header's checksum is wrong", path);
         goto done;
     }
+    if (h.flags & ~(uint64_t)FLAG_ROWS_IMPLICIT) {
+        rc = sbr_err_set(err, SBR_EPARSE, "%s: corrupt cache: unknown flags 0x%llx", path,
+                         (unsigned long long)h.flags);
+        goto done;
+    }
     if (!expected_size(&h, &want) || (uint64_t)st.st_size != want) {
         rc = sbr_err_set(err, SBR_EPARSE,
                          "%s: corrupt cache: %llu bytes, but its counts (%llu sessions, %llu "
@@ -321,12 +331,13 @@ sbr_rc sbr_cache_load(const char *path, sbr_dataset **out, sbr_err *err)
         ds->offsets = sbr_alloc_array(ds->n_sessions + 1, sizeof *ds->offsets);
         ds->items = sbr_alloc_array(ds->n_clicks, sizeof *ds->items);
         ds->times = sbr_alloc_array(ds->n_clicks, sizeof *ds->times);
-        ds->rows = sbr_alloc_array(ds->n_clicks, sizeof *ds->rows);
+        if (!(h.flags & FLAG_ROWS_IMPLICIT))
+            ds->rows = sbr_alloc_array(ds->n_clicks, sizeof *ds->rows);
         ds->session_ids = sbr_alloc_array(ds->n_sessions, sizeof *ds->session_ids);
         ds->item_ids = sbr_alloc_array(ds->n_items, sizeof *ds->item_ids);
     }
-    if (ds == NULL || !ds->offsets || !ds->items || !ds->times || !ds->rows || !ds->session_ids ||
-        !ds->item_ids) {
+    if (ds == NULL || !ds->offsets || !ds->items || !ds->times ||
+        (!(h.flags & FLAG_ROWS_IMPLICIT) && !ds->rows) || !ds->session_ids || !ds->item_ids) {
         rc = sbr_err_set(err, SBR_ENOMEM, "%s: out of memory for %llu clicks", path,
                          (unsigned long long)h.n_clicks);
         goto done;

@@ -35,8 +35,10 @@ static size_t find_u64(const uint64_t *a, size_t n, uint64_t key)
     return lo < n && a[lo] == key ? lo : n;
 }
 
-/* An empty dataset with arrays sized for the counts (offsets[0] = 0). */
-static sbr_dataset *dataset_alloc(size_t n_sessions, size_t n_clicks, size_t n_items)
+/* An empty dataset with arrays sized for the counts (offsets[0] = 0); the rows column only
+ * `with_rows`. */
+static sbr_dataset *dataset_alloc(size_t n_sessions, size_t n_clicks, size_t n_items,
+                                  bool with_rows)
 {
     sbr_dataset *ds = calloc(1, sizeof *ds);
     if (ds == NULL)
@@ -47,10 +49,10 @@ static sbr_dataset *dataset_alloc(size_t n_sessions, size_t n_clicks, size_t n_i
     ds->offsets = sbr_alloc_array(n_sessions + 1, sizeof *ds->offsets);
     ds->items = sbr_alloc_array(n_clicks, sizeof *ds->items);
     ds->times = sbr_alloc_array(n_clicks, sizeof *ds->times);
-    ds->rows = sbr_alloc_array(n_clicks, sizeof *ds->rows);
+    ds->rows = with_rows ? sbr_alloc_array(n_clicks, sizeof *ds->rows) : NULL;
     ds->session_ids = sbr_alloc_array(n_sessions, sizeof *ds->session_ids);
     ds->item_ids = sbr_alloc_array(n_items, sizeof *ds->item_ids);
-    if (!ds->offsets || !ds->items || !ds->times || !ds->rows || !ds->session_ids ||
+    if (!ds->offsets || !ds->items || !ds->times || (with_rows && !ds->rows) || !ds->session_ids ||
         !ds->item_ids) {
         sbr_dataset_free(ds);
         return NULL;
@@ -171,7 +173,10 @@ sbr_rc sbr_dataset_from_clicks(sbr_click *clicks, size_t n, sbr_dataset **out, s
     for (size_t c = 0; c < n; c++)
         n_sessions += c == 0 || clicks[c].session != clicks[c - 1].session;
 
-    sbr_dataset *ds = dataset_alloc(n_sessions, n, n_items);
+    bool with_rows = false; /* sorted, the clicks' rows are 0, 1, 2, ... or must be kept */
+    for (size_t c = 0; c < n && !with_rows; c++)
+        with_rows = clicks[c].row != c;
+    sbr_dataset *ds = dataset_alloc(n_sessions, n, n_items, with_rows);
     if (ds == NULL) {
         item_table_fini(&t);
         return sbr_err_set(err, SBR_ENOMEM, "dataset: out of memory for %zu clicks", n);
@@ -195,7 +200,8 @@ sbr_rc sbr_dataset_from_clicks(sbr_click *clicks, size_t n, sbr_dataset **out, s
         ds->session_ids[s] = clicks[c].session;
         ds->items[c] = item_table_get(&t, clicks[c].item);
         ds->times[c] = clicks[c].time;
-        ds->rows[c] = clicks[c].row;
+        if (with_rows)
+            ds->rows[c] = clicks[c].row;
     }
     item_table_fini(&t);
     ds->offsets[n_sessions] = n;
@@ -214,7 +220,7 @@ struct sbr_dataset_builder {
     size_t n_sessions, sessions_cap;
     uint32_t *items; /* local indices until finished */
     double *times;
-    uint64_t *rows;
+    uint64_t *rows; /* NULL while every click's row equals its index (sbr_dataset.rows) */
     size_t n, cap;
     /* Clicks whose item is not looked up yet: their table slots are prefetched when they
      * arrive and probed BUILDER_PENDING clicks later, so the cache misses of a large table
@@ -301,7 +307,7 @@ int sbr_dataset_builder_add(sbr_dataset_builder *b, const sbr_click *c)
     bool new_session = b->n == 0 || c->session != b->session_ids[b->n_sessions - 1];
     if (b->n > 0) {
         sbr_click last = {b->session_ids[b->n_sessions - 1], 0, b->times[b->n - 1],
-                          b->rows[b->n - 1]};
+                          b->rows != NULL ? b->rows[b->n - 1] : b->n - 1};
         if (click_cmp(&last, c) >= 0)
             return 0;
     }
@@ -309,9 +315,15 @@ int sbr_dataset_builder_add(sbr_dataset_builder *b, const sbr_click *c)
         size_t cap = b->cap ? 2 * b->cap : 4096;
         if (sbr_grow_array(&b->items, cap, sizeof *b->items) != SBR_OK ||
             sbr_grow_array(&b->times, cap, sizeof *b->times) != SBR_OK ||
-            sbr_grow_array(&b->rows, cap, sizeof *b->rows) != SBR_OK)
+            (b->rows != NULL && sbr_grow_array(&b->rows, cap, sizeof *b->rows) != SBR_OK))
             return -1;
         b->cap = cap;
+    }
+    if (b->rows == NULL && c->row != b->n) { /* the first row out of step: store them all */
+        if (sbr_grow_array(&b->rows, b->cap, sizeof *b->rows) != SBR_OK)
+            return -1;
+        for (size_t k = 0; k < b->n; k++)
+            b->rows[k] = k;
     }
     if (new_session && b->n_sessions == b->sessions_cap) {
         size_t cap = b->sessions_cap ? 2 * b->sessions_cap : 1024;
@@ -333,7 +345,8 @@ int sbr_dataset_builder_add(sbr_dataset_builder *b, const sbr_click *c)
         b->session_ids[b->n_sessions++] = c->session;
     }
     b->times[b->n] = c->time;
-    b->rows[b->n] = c->row;
+    if (b->rows != NULL)
+        b->rows[b->n] = c->row;
     b->n++;
     return 1;
 }
@@ -349,7 +362,8 @@ sbr_rc sbr_dataset_builder_clicks(sbr_dataset_builder *b, sbr_click **clicks, si
     for (size_t s = 0; s < b->n_sessions; s++) {
         size_t end = s + 1 < b->n_sessions ? b->offsets[s + 1] : b->n;
         for (size_t k = b->offsets[s]; k < end; k++)
-            c[k] = (sbr_click){b->session_ids[s], b->id_of[b->items[k]], b->times[k], b->rows[k]};
+            c[k] = (sbr_click){b->session_ids[s], b->id_of[b->items[k]], b->times[k],
+                               b->rows != NULL ? b->rows[k] : k};
     }
     *clicks = c;
     *n = b->n;
@@ -404,11 +418,12 @@ sbr_rc sbr_dataset_builder_finish(sbr_dataset_builder *b, sbr_dataset **out, sbr
     ds->session_ids = b->session_ids != NULL ? b->session_ids : malloc(1);
     ds->items = b->items != NULL ? b->items : malloc(1);
     ds->times = b->times != NULL ? b->times : malloc(1);
-    ds->rows = b->rows != NULL ? b->rows : malloc(1);
+    ds->rows = b->rows;
     ds->item_ids = item_ids;
     sbr_grow_array(&ds->items, b->n > 0 ? b->n : 1, sizeof *ds->items);
     sbr_grow_array(&ds->times, b->n > 0 ? b->n : 1, sizeof *ds->times);
-    sbr_grow_array(&ds->rows, b->n > 0 ? b->n : 1, sizeof *ds->rows);
+    if (ds->rows != NULL)
+        sbr_grow_array(&ds->rows, b->n, sizeof *ds->rows);
     sbr_grow_array(&ds->session_ids, b->n_sessions > 0 ? b->n_sessions : 1,
                    sizeof *ds->session_ids);
     sbr_grow_array(&ds->offsets, b->n_sessions + 1, sizeof *ds->offsets);
@@ -418,7 +433,7 @@ sbr_rc sbr_dataset_builder_finish(sbr_dataset_builder *b, sbr_dataset **out, sbr
     b->times = NULL;
     b->rows = NULL;
     b->n = b->cap = b->n_sessions = b->sessions_cap = 0;
-    if (!ds->session_ids || !ds->items || !ds->times || !ds->rows) {
+    if (!ds->session_ids || !ds->items || !ds->times) {
         sbr_dataset_free(ds);
         return sbr_err_set(err, SBR_ENOMEM, "dataset: out of memory");
     }
@@ -438,10 +453,12 @@ sbr_rc sbr_dataset_select(const sbr_dataset *ds, const bool *keep, sbr_dataset *
         return sbr_err_set(err, SBR_ENOMEM, "dataset: out of memory");
     }
     size_t n_clicks = 0, n_sessions = 0, n_items = 0;
+    bool with_rows = false; /* whether a kept click's row differs from its new index */
     for (size_t s = 0; s < ds->n_sessions; s++) {
         size_t kept = 0;
         for (size_t c = ds->offsets[s]; c < ds->offsets[s + 1]; c++) {
             if (keep == NULL || keep[c]) {
+                with_rows = with_rows || sbr_dataset_row(ds, c) != n_clicks + kept;
                 kept++;
                 used[ds->items[c]] = true;
             }
@@ -453,7 +470,7 @@ sbr_rc sbr_dataset_select(const sbr_dataset *ds, const bool *keep, sbr_dataset *
         if (used[i])
             new_index[i] = (uint32_t)n_items++;
 
-    sbr_dataset *sub = dataset_alloc(n_sessions, n_clicks, n_items);
+    sbr_dataset *sub = dataset_alloc(n_sessions, n_clicks, n_items, with_rows);
     if (sub == NULL) {
         free(new_index);
         free(used);
@@ -469,7 +486,8 @@ sbr_rc sbr_dataset_select(const sbr_dataset *ds, const bool *keep, sbr_dataset *
             if (keep == NULL || keep[c]) {
                 sub->items[c_out] = new_index[ds->items[c]];
                 sub->times[c_out] = ds->times[c];
-                sub->rows[c_out] = ds->rows[c];
+                if (with_rows)
+                    sub->rows[c_out] = sbr_dataset_row(ds, c);
                 c_out++;
             }
         }
@@ -539,6 +557,12 @@ static int click_row_cmp(const void *a, const void *b)
 
 sbr_rc sbr_dataset_file_order(const sbr_dataset *ds, size_t *order, size_t *starts, sbr_err *err)
 {
+    if (ds->rows == NULL) { /* row c is click c: the file is in dataset order */
+        for (size_t c = 0; c < ds->n_clicks; c++)
+            order[c] = c;
+        memcpy(starts, ds->offsets, (ds->n_sessions + 1) * sizeof *starts);
+        return SBR_OK;
+    }
     first_row *sessions = sbr_alloc_array(ds->n_sessions, sizeof *sessions);
     click_row *clicks = sbr_alloc_array(ds->n_clicks, sizeof *clicks);
     if (sessions == NULL || clicks == NULL) {
@@ -549,8 +573,8 @@ sbr_rc sbr_dataset_file_order(const sbr_dataset *ds, size_t *order, size_t *star
     for (size_t s = 0; s < ds->n_sessions; s++) {
         uint64_t min_row = UINT64_MAX;
         for (size_t c = ds->offsets[s]; c < ds->offsets[s + 1]; c++)
-            if (ds->rows[c] < min_row)
-                min_row = ds->rows[c];
+            if (sbr_dataset_row(ds, c) < min_row)
+                min_row = sbr_dataset_row(ds, c);
         sessions[s] = (first_row){min_row, s};
     }
     /* Rows are distinct, so the sorts are total orders. */
@@ -560,7 +584,7 @@ sbr_rc sbr_dataset_file_order(const sbr_dataset *ds, size_t *order, size_t *star
     for (size_t k = 0; k < ds->n_sessions; k++) {
         size_t s = sessions[k].session, len = ds->offsets[s + 1] - ds->offsets[s];
         for (size_t j = 0; j < len; j++)
-            clicks[j] = (click_row){ds->rows[ds->offsets[s] + j], ds->offsets[s] + j};
+            clicks[j] = (click_row){sbr_dataset_row(ds, ds->offsets[s] + j), ds->offsets[s] + j};
         qsort(clicks, len, sizeof *clicks, click_row_cmp);
         for (size_t j = 0; j < len; j++)
             order[out++] = clicks[j].click;
@@ -574,7 +598,8 @@ sbr_rc sbr_dataset_file_order(const sbr_dataset *ds, size_t *order, size_t *star
 size_t sbr_dataset_bytes(const sbr_dataset *ds)
 {
     return sizeof *ds + (ds->n_sessions + 1) * sizeof *ds->offsets +
-           ds->n_clicks * (sizeof *ds->items + sizeof *ds->times + sizeof *ds->rows) +
+           ds->n_clicks * (sizeof *ds->items + sizeof *ds->times) +
+           (ds->rows != NULL ? ds->n_clicks * sizeof *ds->rows : 0) +
            ds->n_sessions * sizeof *ds->session_ids + ds->n_items * sizeof *ds->item_ids;
 }
 

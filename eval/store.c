@@ -112,7 +112,14 @@ static void hash_dataset(sbr_hash128 *h, const sbr_dataset *ds)
     sbr_hash128_bytes(h, ds->offsets, (ds->n_sessions + 1) * sizeof *ds->offsets);
     sbr_hash128_bytes(h, ds->items, ds->n_clicks * sizeof *ds->items);
     sbr_hash128_bytes(h, ds->times, ds->n_clicks * sizeof *ds->times);
-    sbr_hash128_bytes(h, ds->rows, ds->n_clicks * sizeof *ds->rows);
+    if (ds->rows != NULL) {
+        sbr_hash128_bytes(h, ds->rows, ds->n_clicks * sizeof *ds->rows);
+    } else { /* implicit rows 0, 1, 2, ...: the same words sbr_hash128_bytes would read */
+        for (size_t c = 0; c < ds->n_clicks; c++)
+            hash_word(h, (uint64_t)c);
+        hash_word(h, 0);
+        hash_word(h, (uint64_t)(ds->n_clicks * sizeof *ds->rows));
+    }
     sbr_hash128_bytes(h, ds->session_ids, ds->n_sessions * sizeof *ds->session_ids);
     sbr_hash128_bytes(h, ds->item_ids, ds->n_items * sizeof *ds->item_ids);
 }

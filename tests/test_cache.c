@@ -28,7 +28,7 @@ static bool same_dataset(const sbr_dataset *a, const sbr_dataset *b)
            memcmp(a->offsets, b->offsets, (a->n_sessions + 1) * sizeof *a->offsets) == 0 &&
            memcmp(a->items, b->items, a->n_clicks * sizeof *a->items) == 0 &&
            memcmp(a->times, b->times, a->n_clicks * sizeof *a->times) == 0 &&
-           memcmp(a->rows, b->rows, a->n_clicks * sizeof *a->rows) == 0 &&
+           test_same_rows(a, b) &&
            memcmp(a->session_ids, b->session_ids, a->n_sessions * sizeof *a->session_ids) == 0 &&
            memcmp(a->item_ids, b->item_ids, a->n_items * sizeof *a->item_ids) == 0;
 }
@@ -78,15 +78,15 @@ static size_t sections_start(const unsigned char *bytes)
 {
     uint64_t path_len;
     memcpy(&path_len, bytes + 64, sizeof path_len);
-    return 128 + (size_t)(path_len + 7) / 8 * 8;
+    return 136 + (size_t)(path_len + 7) / 8 * 8;
 }
 
 /* Recomputes the header checksum after a deliberate change to a header field. */
 static void reseal(unsigned char *bytes)
 {
     uint64_t sum =
-        sbr_cache_hash(bytes, 120) ^ sbr_cache_hash(bytes + 128, sections_start(bytes) - 128);
-    memcpy(bytes + 120, &sum, sizeof sum);
+        sbr_cache_hash(bytes, 128) ^ sbr_cache_hash(bytes + 136, sections_start(bytes) - 136);
+    memcpy(bytes + 128, &sum, sizeof sum);
 }
 
 static void test_a_round_trip_gives_the_identical_dataset(void)
@@ -181,13 +181,15 @@ static void test_truncation_wrong_version_and_counts_are_refused(void)
     write_cache(&ds, &bytes, &len);
     expect_refused(bytes, 0, SBR_EPARSE, "not an sbr dataset cache");
     expect_refused(bytes, 100, SBR_EPARSE, "not an sbr dataset cache");
-    for (size_t cut = 128; cut < len; cut += 8) /* in the path, its checksum fails first */
+    for (size_t cut = 136; cut < len; cut += 8) /* in the path, its checksum fails first */
         expect_refused(bytes, cut, SBR_EPARSE,
                        cut < sections_start(bytes) ? "corrupt" : "truncated");
     uint32_t version = SBR_CACHE_VERSION + 1;
     memcpy(bytes + 8, &version, sizeof version);
     reseal(bytes);
-    expect_refused(bytes, len, SBR_EPARSE, "cache format version 2");
+    char want[64];
+    snprintf(want, sizeof want, "cache format version %d", SBR_CACHE_VERSION + 1);
+    expect_refused(bytes, len, SBR_EPARSE, want);
     version = SBR_CACHE_VERSION;
     memcpy(bytes + 8, &version, sizeof version);
     for (int field = 0; field < 3; field++) { /* n_sessions, n_clicks, n_items */
@@ -293,6 +295,42 @@ static void test_a_changed_source_makes_the_cache_stale(void)
     sbr_dataset_free(ds);
 }
 
+/* A dataset whose rows are implicit (a file in dataset order) round-trips with an empty rows
+ * section, and the flag cannot be flipped without the header checksum noticing. */
+static void test_implicit_rows_round_trip_with_an_empty_section(void)
+{
+    const char *src = test_write_text("ordered.tsv", "SessionId\tItemId\tTime\n"
+                                                     "1\t10\t5\n1\t20\t6\n2\t10\t7\n");
+    sbr_load_options opt;
+    sbr_load_options_init(&opt);
+    sbr_dataset *ds = NULL, *back = NULL;
+    sbr_err err = {SBR_OK, ""};
+    CU_ASSERT_EQUAL_FATAL(sbr_load_sessions(src, &opt, &ds, NULL, &err), SBR_OK);
+    CU_ASSERT_PTR_NULL_FATAL(ds->rows);
+    char path[4096];
+    snprintf(path, sizeof path, "%s/ordered.sbrd", test_tmpdir());
+    CU_ASSERT_EQUAL_FATAL(sbr_cache_write(ds, path, src, &err), SBR_OK);
+    size_t len;
+    unsigned char *bytes = (unsigned char *)test_read_file(path, &len);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(bytes);
+    /* header, path, offsets 3 x 8, items 3 x 4 padded to 16, times 3 x 8, no rows, session
+     * ids 2 x 8, item ids 2 x 8 */
+    CU_ASSERT_EQUAL(len, sections_start(bytes) + 24 + 16 + 24 + 16 + 16);
+    CU_ASSERT_EQUAL_FATAL(sbr_cache_load(path, &back, &err), SBR_OK);
+    CU_ASSERT(same_dataset(ds, back));
+    CU_ASSERT_PTR_NULL(back->rows);
+    sbr_dataset_free(back);
+    bytes[72] ^= 1; /* the flags */
+    expect_refused(bytes, len, SBR_EPARSE, "header's checksum");
+    reseal(bytes);
+    expect_refused(bytes, len, SBR_EPARSE, "need"); /* now it promises a rows section */
+    bytes[72] ^= 3;
+    reseal(bytes);
+    expect_refused(bytes, len, SBR_EPARSE, "unknown flags 0x3");
+    free(bytes);
+    sbr_dataset_free(ds);
+}
+
 static CU_TestInfo tests[] = {
     {"a round trip gives the identical dataset", test_a_round_trip_gives_the_identical_dataset},
     {"every corrupted byte is refused", test_every_corrupted_byte_is_refused},
@@ -301,6 +339,8 @@ static CU_TestInfo tests[] = {
     {"truncation, a wrong version and wrong counts are refused",
      test_truncation_wrong_version_and_counts_are_refused},
     {"broken invariants are refused", test_broken_invariants_are_refused},
+    {"implicit rows round-trip with an empty section",
+     test_implicit_rows_round_trip_with_an_empty_section},
     {"a changed source makes the cache stale", test_a_changed_source_makes_the_cache_stale},
     CU_TEST_INFO_NULL};
 CU_SuiteInfo sbr_suite_cache = {"cache", NULL, NULL, NULL, NULL, tests};

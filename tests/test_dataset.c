@@ -46,7 +46,7 @@ static void test_sessions_sort_by_id_and_clicks_by_time_then_file_order(void)
     const uint64_t expect_rows[] = {3, 5, 1, 0, 2, 4};
     for (size_t c = 0; c < 6; c++) {
         CU_ASSERT_EQUAL(ds->item_ids[ds->items[c]], expect_items[c]);
-        CU_ASSERT_EQUAL(ds->rows[c], expect_rows[c]);
+        CU_ASSERT_EQUAL(sbr_dataset_row(ds, c), expect_rows[c]);
     }
     /* Dense indices are the ranks of the ids: 20 -> 0, 30 -> 1, ..., 70 -> 5. */
     for (uint32_t i = 0; i < 6; i++)
@@ -102,8 +102,8 @@ static void test_select_renumbers_items_and_drops_empty_sessions(void)
     CU_ASSERT_EQUAL(sub->item_ids[0], 200);
     CU_ASSERT_EQUAL(sub->session_ids[0], 1);
     CU_ASSERT_EQUAL(sub->session_ids[1], 3);
-    CU_ASSERT_EQUAL(sub->rows[0], 1);
-    CU_ASSERT_EQUAL(sub->rows[1], 3);
+    CU_ASSERT_EQUAL(sbr_dataset_row(sub, 0), 1);
+    CU_ASSERT_EQUAL(sbr_dataset_row(sub, 1), 3);
     CU_ASSERT_DOUBLE_EQUAL(sub->times[1], 4.0, 0);
     sbr_dataset_free(sub);
     CU_ASSERT_EQUAL_FATAL(sbr_dataset_select(ds, NULL, &sub, &err), SBR_OK);
@@ -420,11 +420,72 @@ static void test_a_fifo_or_device_is_written_in_place(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "is a folder"));
 }
 
+/* Rows 0, 1, 2, ... in dataset order are not stored; anything else is, with its values. */
+static void test_rows_in_dataset_order_are_implicit(void)
+{
+    sbr_click in_order[] = {{1, 10, 1, 0}, {1, 20, 2, 1}, {2, 10, 3, 2}, {3, 30, 4, 3}};
+    sbr_dataset *ds = NULL, *sub = NULL;
+    sbr_err err;
+    CU_ASSERT_EQUAL_FATAL(sbr_dataset_from_clicks(in_order, 4, &ds, &err), SBR_OK);
+    CU_ASSERT_PTR_NULL(ds->rows);
+    for (size_t c = 0; c < 4; c++)
+        CU_ASSERT_EQUAL(sbr_dataset_row(ds, c), c);
+    size_t implicit_bytes = sbr_dataset_bytes(ds);
+    /* A prefix keeps the implicit form; a gap stores the original ordinals. */
+    bool prefix[] = {true, true, true, false}, gap[] = {true, false, true, true};
+    CU_ASSERT_EQUAL_FATAL(sbr_dataset_select(ds, prefix, &sub, &err), SBR_OK);
+    CU_ASSERT_PTR_NULL(sub->rows);
+    sbr_dataset_free(sub);
+    CU_ASSERT_EQUAL_FATAL(sbr_dataset_select(ds, gap, &sub, &err), SBR_OK);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(sub->rows);
+    CU_ASSERT_EQUAL(sbr_dataset_row(sub, 0), 0);
+    CU_ASSERT_EQUAL(sbr_dataset_row(sub, 1), 2);
+    CU_ASSERT_EQUAL(sbr_dataset_row(sub, 2), 3);
+    size_t starts[4], order[3];
+    CU_ASSERT_EQUAL(sbr_dataset_file_order(sub, order, starts, &err), SBR_OK);
+    CU_ASSERT(order[0] == 0 && order[1] == 1 && order[2] == 2);
+    sbr_dataset_free(sub);
+    sbr_dataset_free(ds);
+    /* Out of step (session 2 first in the file): stored, 8 bytes per click more. */
+    sbr_click shuffled[] = {{1, 10, 1, 1}, {1, 20, 2, 2}, {2, 10, 3, 0}, {3, 30, 4, 3}};
+    CU_ASSERT_EQUAL_FATAL(sbr_dataset_from_clicks(shuffled, 4, &ds, &err), SBR_OK);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ds->rows);
+    CU_ASSERT_EQUAL(sbr_dataset_row(ds, 2), 0);
+    CU_ASSERT_EQUAL(sbr_dataset_bytes(ds), implicit_bytes + 4 * sizeof(uint64_t));
+    CU_ASSERT_EQUAL(sbr_dataset_file_order(ds, order, starts, &err), SBR_OK);
+    CU_ASSERT_EQUAL(order[0], 2); /* session 2's click (row 0) is met first */
+    sbr_dataset_free(ds);
+    /* The streaming builder: implicit until the first row out of step, then every row kept. */
+    sbr_dataset_builder *b = sbr_dataset_builder_new();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+    sbr_click stream[] = {{1, 10, 1, 0}, {1, 20, 2, 1}, {2, 10, 3, 5}, {3, 30, 4, 6}};
+    for (size_t c = 0; c < 4; c++)
+        CU_ASSERT_EQUAL(sbr_dataset_builder_add(b, &stream[c]), 1);
+    CU_ASSERT_EQUAL_FATAL(sbr_dataset_builder_finish(b, &ds, &err), SBR_OK);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ds->rows);
+    uint64_t want[] = {0, 1, 5, 6};
+    for (size_t c = 0; c < 4; c++)
+        CU_ASSERT_EQUAL(sbr_dataset_row(ds, c), want[c]);
+    sbr_dataset_free(ds);
+    sbr_dataset_builder_free(b);
+    b = sbr_dataset_builder_new();
+    for (size_t c = 0; c < 4; c++)
+        in_order[c].row = c;
+    for (size_t c = 0; c < 4; c++)
+        CU_ASSERT_EQUAL(sbr_dataset_builder_add(b, &in_order[c]), 1);
+    CU_ASSERT_EQUAL_FATAL(sbr_dataset_builder_finish(b, &ds, &err), SBR_OK);
+    CU_ASSERT_PTR_NULL(ds->rows);
+    CU_ASSERT_EQUAL(sbr_dataset_bytes(ds), implicit_bytes);
+    sbr_dataset_free(ds);
+    sbr_dataset_builder_free(b);
+}
+
 static CU_TestInfo tests[] = {
     {"a FIFO or a device is written in place", test_a_fifo_or_device_is_written_in_place},
     {"sessions sort by id, clicks by time then file order",
      test_sessions_sort_by_id_and_clicks_by_time_then_file_order},
     {"file order meets sessions by first row", test_file_order_meets_sessions_by_first_row},
+    {"rows in dataset order are implicit", test_rows_in_dataset_order_are_implicit},
     {"select renumbers items and drops empty sessions",
      test_select_renumbers_items_and_drops_empty_sessions},
     {"filters follow session-rec's order in one pass",

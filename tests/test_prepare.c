@@ -67,14 +67,14 @@ static void check_session(const sbr_dataset *ds, size_t s, uint64_t id, const ui
     CU_ASSERT_EQUAL(ds->session_ids[s], id);
     CU_ASSERT_EQUAL_FATAL(sbr_dataset_session_len(ds, s), n);
     for (size_t k = 0; k < n; k++)
-        CU_ASSERT_EQUAL(ds->rows[ds->offsets[s] + k], rows[k]);
+        CU_ASSERT_EQUAL(sbr_dataset_row(ds, ds->offsets[s] + k), rows[k]);
 }
 
 /* The original item id of the click read from data row `row`. */
 static uint64_t item_of_row(const sbr_dataset *ds, uint64_t row)
 {
     for (size_t c = 0; c < ds->n_clicks; c++)
-        if (ds->rows[c] == row)
+        if (sbr_dataset_row(ds, c) == row)
             return ds->item_ids[ds->items[c]];
     CU_FAIL("no click has this row");
     return 0;
@@ -83,7 +83,7 @@ static uint64_t item_of_row(const sbr_dataset *ds, uint64_t row)
 static double time_of_row(const sbr_dataset *ds, uint64_t row)
 {
     for (size_t c = 0; c < ds->n_clicks; c++)
-        if (ds->rows[c] == row)
+        if (sbr_dataset_row(ds, c) == row)
             return ds->times[c];
     CU_FAIL("no click has this row");
     return -1;

@@ -407,7 +407,7 @@ static void test_original_ids_times_and_rows_survive_the_split(void)
     for (size_t c = 0; c < 3; c++) {
         CU_ASSERT_EQUAL(tr->item_ids[tr->items[c]], tr_items[c]);
         CU_ASSERT_DOUBLE_EQUAL(tr->times[c], tr_times[c], 0);
-        CU_ASSERT_EQUAL(tr->rows[c], tr_rows[c]);
+        CU_ASSERT_EQUAL(sbr_dataset_row(tr, c), tr_rows[c]);
     }
 
     /* Test: session 5 by time: row 3 (7000000000), row 5 (99, removed), row 1 (42). */
@@ -422,8 +422,8 @@ static void test_original_ids_times_and_rows_survive_the_split(void)
     CU_ASSERT_EQUAL(te->item_ids[te->items[1]], 42);
     CU_ASSERT_DOUBLE_EQUAL(te->times[0], T + D + 50, 0);
     CU_ASSERT_DOUBLE_EQUAL(te->times[1], T + D + 100, 0);
-    CU_ASSERT_EQUAL(te->rows[0], 3);
-    CU_ASSERT_EQUAL(te->rows[1], 1);
+    CU_ASSERT_EQUAL(sbr_dataset_row(te, 0), 3);
+    CU_ASSERT_EQUAL(sbr_dataset_row(te, 1), 1);
     CU_ASSERT_EQUAL(sp.test_clicks_unseen, 1);
     sbr_split_fini(&sp);
     sbr_dataset_free(ds);

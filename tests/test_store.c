@@ -41,6 +41,17 @@ static void test_fingerprints_follow_the_data_and_settings(void)
     CU_ASSERT_STRING_NOT_EQUAL(fa, fc);
     CU_ASSERT_STRING_NOT_EQUAL(fa, fs);
     CU_ASSERT_STRING_NOT_EQUAL(fa, fswap);
+    /* Rows kept implicitly (0, 1, 2, ...) hash as the same rows stored would. */
+    CU_ASSERT_PTR_NULL_FATAL(a->rows);
+    b->rows = malloc(b->n_clicks * sizeof *b->rows);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(b->rows);
+    for (size_t k = 0; k < b->n_clicks; k++)
+        b->rows[k] = k;
+    sbr_rstore_fingerprint(b, b, "split=given", fb);
+    CU_ASSERT_STRING_EQUAL(fa, fb);
+    b->rows[1] = 7;
+    sbr_rstore_fingerprint(b, b, "split=given", fb);
+    CU_ASSERT_STRING_NOT_EQUAL(fa, fb);
     /* The streaming hash separates the boundaries of its pieces. */
     sbr_hash128 h1, h2;
     char x1[SBR_RSTORE_FINGERPRINT], x2[SBR_RSTORE_FINGERPRINT];

@@ -121,8 +121,8 @@ static void test_bad_rows_are_counted_per_reason_when_skipped(void)
     CU_ASSERT_EQUAL(st.dropped[SBR_DROP_BAD_TIME], 2);
     CU_ASSERT_EQUAL(ds->n_clicks, 2);
     /* Row ordinals count all data rows, dropped ones included: the kept rows are 0 and 5. */
-    CU_ASSERT_EQUAL(ds->rows[0], 0);
-    CU_ASSERT_EQUAL(ds->rows[1], 5);
+    CU_ASSERT_EQUAL(sbr_dataset_row(ds, 0), 0);
+    CU_ASSERT_EQUAL(sbr_dataset_row(ds, 1), 5);
     sbr_dataset_free(ds);
 }
 

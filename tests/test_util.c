@@ -108,6 +108,13 @@ const char *test_data_path(const char *rel)
     return path;
 }
 
+bool test_same_rows(const sbr_dataset *a, const sbr_dataset *b)
+{
+    if (a->n_clicks != b->n_clicks || (a->rows == NULL) != (b->rows == NULL))
+        return false;
+    return a->rows == NULL || memcmp(a->rows, b->rows, a->n_clicks * sizeof *a->rows) == 0;
+}
+
 int test_load_rsc15(sbr_dataset **train, sbr_dataset **test)
 {
     sbr_load_options opt;

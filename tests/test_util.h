@@ -56,6 +56,10 @@ sbr_dataset *test_successor_sessions(uint32_t seed, size_t n_sessions, size_t ma
 char *test_fit_and_save(const char *spec, const sbr_dataset *ds, int threads, size_t *len,
                         char *path, size_t path_size);
 
+/* Whether two datasets hold the same row ordinals in the same form (both implicit, or both
+ * stored with equal values). */
+bool test_same_rows(const sbr_dataset *a, const sbr_dataset *b);
+
 /* Loads the shared rsc15-100k sample (train_full and test). Returns 0, or prints the error and
  * returns 1 (a CUnit suite-setup failure). */
 int test_load_rsc15(sbr_dataset **train, sbr_dataset **test);
