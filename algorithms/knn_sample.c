@@ -17,6 +17,7 @@ void sbr_knn_sampler_fini(sbr_knn_sampler *sp)
     free(sp->keys);
     free(sp->slots);
     free(sp->pos);
+    free(sp->hits);
     memset(sp, 0, sizeof *sp);
 }
 
@@ -24,6 +25,8 @@ size_t sbr_knn_sampler_bytes(const sbr_session_index *ix, int sampling, int ties
 {
     size_t ns = ix->n_sessions + 1;
     size_t b = (ix->n_items + 1) * sizeof(sbr_knn_cursor) + ns * sizeof(uint32_t);
+    if (sampling == KNN_SAMPLE_RECENT && ties == KNN_TIES_RECENT)
+        b += ns * sizeof(uint32_t); /* hits */
     if (sampling == KNN_SAMPLE_RANDOM)
         b += sizeof(gsl_rng) + gsl_rng_mt19937->size;
     if (ties == KNN_TIES_SESSION_REC)
@@ -37,6 +40,10 @@ bool sbr_knn_sampler_init(sbr_knn_sampler *sp, const sbr_session_index *ix, int 
     sp->cursors = sbr_alloc_hot(ix->n_items + 1, sizeof *sp->cursors);
     sp->cand = sbr_alloc_hot(ix->n_sessions + 1, sizeof *sp->cand);
     bool ok = sp->cursors != NULL && sp->cand != NULL;
+    if (sampling == KNN_SAMPLE_RECENT && ties == KNN_TIES_RECENT) {
+        sp->hits = sbr_alloc_hot(ix->n_sessions + 1, sizeof *sp->hits);
+        ok = ok && sp->hits != NULL;
+    }
     if (sampling == KNN_SAMPLE_RANDOM) {
         sp->rng = sbr_rng_new(1);
         ok = ok && sp->rng != NULL;
@@ -76,9 +83,12 @@ static void cursor_sift(sbr_knn_cursor *h, size_t n, size_t i)
 
 /* The union of the session lists of the n_distinct items, in recency order, into out: the
  * first `limit` sessions (0: all), and with `tied_end` also the following ones that end at
- * the same time as the limit-th (equal keys). Returns their count. */
+ * the same time as the limit-th (equal keys). Returns their count. With `bits`, hits[c] is
+ * the OR of bits[d] over the items d whose lists hold out[c] (every cursor at an output
+ * session is consumed before the next session is met, so the OR is complete). */
 static size_t merge(const sbr_session_index *ix, sbr_knn_cursor *h, const uint32_t *distinct,
-                    size_t n_distinct, size_t limit, bool tied_end, uint32_t *out)
+                    const uint32_t *bits, size_t n_distinct, size_t limit, bool tied_end,
+                    uint32_t *out, uint32_t *hits)
 {
     size_t n = 0, n_out = 0;
     uint32_t limit_key = 0;
@@ -86,7 +96,8 @@ static size_t merge(const sbr_session_index *ix, sbr_knn_cursor *h, const uint32
     for (size_t d = 0; d < n_distinct; d++) {
         uint32_t i = distinct[d];
         if (ix->item_off[i] < ix->item_off[i + 1])
-            h[n++] = (sbr_knn_cursor){sess[ix->item_off[i]], ix->item_off[i], ix->item_off[i + 1]};
+            h[n++] = (sbr_knn_cursor){sess[ix->item_off[i]], ix->item_off[i], ix->item_off[i + 1],
+                                      bits != NULL ? bits[d] : 0};
     }
     for (size_t i = n / 2; i-- > 0;)
         cursor_sift(h, n, i);
@@ -96,8 +107,12 @@ static size_t merge(const sbr_session_index *ix, sbr_knn_cursor *h, const uint32
             if (limit > 0 && n_out >= limit && (!tied_end || e.key != limit_key))
                 break;
             out[n_out++] = e.s;
+            if (bits != NULL)
+                hits[n_out - 1] = h[0].bit;
             if (n_out == limit)
                 limit_key = e.key;
+        } else if (bits != NULL) {
+            hits[n_out - 1] |= h[0].bit;
         }
         if (++h[0].at == h[0].end)
             h[0] = h[--n];
@@ -177,8 +192,9 @@ size_t sbr_knn_candidates(const sbr_session_index *ix, sbr_knn_sampler *sp, cons
     size_t sample = opt->sample_size, n;
     if (opt->ties == KNN_TIES_RECENT) {
         if (opt->sampling == KNN_SAMPLE_RECENT)
-            return merge(ix, sp->cursors, distinct, n_distinct, sample, false, sp->cand);
-        n = merge(ix, sp->cursors, distinct, n_distinct, 0, false, sp->cand);
+            return merge(ix, sp->cursors, distinct, NULL, n_distinct, sample, false, sp->cand,
+                         NULL);
+        n = merge(ix, sp->cursors, distinct, NULL, n_distinct, 0, false, sp->cand, NULL);
         if (sample == 0 || n <= sample)
             return n;
         draw(sp->rng, opt->seed, sp->cand, n, sample);
@@ -193,7 +209,7 @@ size_t sbr_knn_candidates(const sbr_session_index *ix, sbr_knn_sampler *sp, cons
     }
     /* The sample_size latest (ties on the end in set order), added to a new set in that
      * order; the candidates are that set's listing. */
-    size_t m = merge(ix, sp->cursors, distinct, n_distinct, sample, true, sp->keys);
+    size_t m = merge(ix, sp->cursors, distinct, NULL, n_distinct, sample, true, sp->keys, NULL);
     order_tied_ends(ix, sp->pos, sp->keys, m);
     uint32_t *spare = sp->buf[2];
     sbr_pyset set;
@@ -201,6 +217,14 @@ size_t sbr_knn_candidates(const sbr_session_index *ix, sbr_knn_sampler *sp, cons
     for (size_t c = 0; c < sample; c++)
         sbr_pyset_add(&set, sp->keys[c], &spare, ix->sess_hash);
     return sbr_pyset_list(&set, sp->cand, NULL);
+}
+
+size_t sbr_knn_candidates_tagged(const sbr_session_index *ix, sbr_knn_sampler *sp,
+                                 const uint32_t *distinct, const uint32_t *bits, size_t n_distinct,
+                                 size_t sample_size)
+{
+    return merge(ix, sp->cursors, distinct, bits, n_distinct, sample_size, false, sp->cand,
+                 sp->hits);
 }
 
 /* A 64-bit FNV-1a hash of the query's known items, for the random sample's seed. */

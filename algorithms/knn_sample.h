@@ -37,6 +37,7 @@ enum { KNN_TIES_RECENT, KNN_TIES_SESSION_REC };
 typedef struct sbr_knn_cursor {
     sbr_sess_ref cur; /* the list entry at `at` */
     size_t at, end;
+    uint32_t bit; /* its item's tag bit (sbr_knn_candidates_tagged), else 0 */
 } sbr_knn_cursor;
 
 typedef struct sbr_knn_sampler {
@@ -46,6 +47,8 @@ typedef struct sbr_knn_sampler {
     uint32_t *buf[3];        /* session_rec ties: three set tables of py_cap slots */
     uint32_t *keys, *slots;  /* session_rec ties: [n_sessions] a set's listing */
     uint32_t *pos;           /* session_rec ties: [n_sessions] position in the candidate set */
+    uint32_t *hits;          /* [n_sessions] sbr_knn_candidates_tagged's bits (sampling and ties
+                                recent only; else NULL) */
 } sbr_knn_sampler;
 
 /* What to sample. */
@@ -77,5 +80,13 @@ void sbr_knn_sampler_fini(sbr_knn_sampler *sp);
  * holds the query's n_distinct known items in first-click order. */
 size_t sbr_knn_candidates(const sbr_session_index *ix, sbr_knn_sampler *sp, const sbr_query *q,
                           const uint32_t *distinct, size_t n_distinct, const sbr_knn_sampling *opt);
+
+/* For a sampler made with sampling=recent and ties=recent: its candidates (the same list, in the
+ * same order, as sbr_knn_candidates), and for each candidate c in sp->hits[c] the OR of bits[d]
+ * over the query items d whose session lists hold it: a caller that tags the items it scores (one
+ * bit each) learns which of them a candidate shares without reading the candidate's items. */
+size_t sbr_knn_candidates_tagged(const sbr_session_index *ix, sbr_knn_sampler *sp,
+                                 const uint32_t *distinct, const uint32_t *bits, size_t n_distinct,
+                                 size_t sample_size);
 
 #endif

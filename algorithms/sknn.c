@@ -113,7 +113,8 @@ static size_t sknn_bytes(const sbr_model *model)
 typedef struct sknn_scratch {
     sbr_knn_scratch base;
     sbr_knn_sampler sp;
-    size_t *pop; /* [n_items] neighbours containing the item (valid where scored) */
+    size_t *pop;      /* [n_items] neighbours containing the item (valid where scored) */
+    uint32_t bit[32]; /* 1 << d for the d-th distinct query item (the tagged candidates) */
 } sknn_scratch;
 
 static void sknn_scratch_free(void *p)
@@ -164,6 +165,9 @@ static void touch(sknn_scratch *s, uint32_t gen, uint32_t i)
         s->pop[i] = 0;
 }
 
+/* How many neighbours ahead the scoring loop prefetches. */
+enum { SKNN_AHEAD = 4 };
+
 static sbr_rc sknn_predict(const sbr_model *model, const sbr_query *q, void *scratch,
                            sbr_scored *out, size_t *n_out, sbr_err *err)
 {
@@ -181,17 +185,31 @@ static sbr_rc sknn_predict(const sbr_model *model, const sbr_query *q, void *scr
     size_t n_distinct = sbr_knn_scratch_query(&s->base, gen, q, ix->n_items, &n_known);
     if (n_known == 0)
         return SBR_OK;
-    sbr_knn_sampling opt = sbr_knn_sampling_of(q, ix->n_items, n_known, cfg->sample_size,
-                                               cfg->sampling, cfg->ties, cfg->seed, SEED_PURPOSE);
-    size_t n_cand = sbr_knn_candidates(ix, &s->sp, q, distinct, n_distinct, &opt);
-
     sbr_knn_nbr *nbr = s->base.nbr;
     size_t n_nb = 0;
+    /* With at most 32 distinct items, each has a bit and the merge hands back the bits of the
+     * items each candidate shares: the overlap is their count, no candidate's items read. */
+    bool tagged = n_distinct <= 32 && s->sp.hits != NULL;
+    size_t n_cand;
+    if (tagged) {
+        for (size_t d = 0; d < n_distinct; d++)
+            s->bit[d] = 1u << d;
+        n_cand = sbr_knn_candidates_tagged(ix, &s->sp, distinct, s->bit, n_distinct,
+                                           (size_t)cfg->sample_size);
+    } else {
+        sbr_knn_sampling opt =
+            sbr_knn_sampling_of(q, ix->n_items, n_known, cfg->sample_size, cfg->sampling, cfg->ties,
+                                cfg->seed, SEED_PURPOSE);
+        n_cand = sbr_knn_candidates(ix, &s->sp, q, distinct, n_distinct, &opt);
+    }
     for (size_t c = 0; c < n_cand; c++) {
         uint32_t r = s->sp.cand[c];
         size_t li = 0, la = ix->sess_off[r + 1] - ix->sess_off[r];
-        for (size_t k = ix->sess_off[r]; k < ix->sess_off[r + 1]; k++)
-            li += in_b[ix->sess_items[k]] == gen;
+        if (tagged)
+            li = (size_t)__builtin_popcount(s->sp.hits[c]);
+        else
+            for (size_t k = ix->sess_off[r]; k < ix->sess_off[r + 1]; k++)
+                li += in_b[ix->sess_items[k]] == gen;
         double sim = similarity(cfg->similarity, li, la, n_distinct);
         if (sim > 0)
             sbr_knn_nbr_push(nbr, &n_nb, s->base.nbr_cap, (sbr_knn_nbr){sim, r, (uint32_t)c, 0});
@@ -200,6 +218,10 @@ static sbr_rc sknn_predict(const sbr_model *model, const sbr_query *q, void *scr
 
     size_t max_pop = 0;
     for (size_t j = 0; j < n_nb; j++) {
+        if (j + 2 * SKNN_AHEAD < n_nb) /* the tagged path has not read the neighbours' items */
+            sbr_knn_prefetch(&ix->sess_off[nbr[j + 2 * SKNN_AHEAD].s]);
+        if (j + SKNN_AHEAD < n_nb)
+            sbr_knn_prefetch(ix->sess_items + ix->sess_off[nbr[j + SKNN_AHEAD].s]);
         const sbr_knn_nbr *nb = &nbr[j];
         for (size_t k = ix->sess_off[nb->s]; k < ix->sess_off[nb->s + 1]; k++) {
             uint32_t i = ix->sess_items[k];

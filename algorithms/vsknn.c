@@ -166,6 +166,8 @@ typedef struct vsknn_scratch {
     uint32_t l_item[VSKNN_SHORT_L];
     double l_weight[VSKNN_SHORT_L];
     size_t l_step[VSKNN_SHORT_L];
+    uint32_t *q_bit; /* [n_items] per distinct query item: 1 << its place in the sorted short
+                        table, or 0 (sampling and ties recent only) */
 } vsknn_scratch;
 
 /* How many candidates (neighbours) ahead the similarity (score) loop prefetches. */
@@ -181,6 +183,7 @@ static void vsknn_scratch_free(void *p)
     free(s->weight);
     free(s->step);
     free(s->clicks);
+    free(s->q_bit);
     free(s);
 }
 
@@ -201,7 +204,9 @@ static void *vsknn_scratch_new(const sbr_model *model)
     s->weight = sbr_alloc_hot(n, sizeof *s->weight);
     s->step = sbr_alloc_hot(n, sizeof *s->step);
     s->clicks = sbr_alloc_hot(n, sizeof *s->clicks);
-    if (s->in_l == NULL || s->weight == NULL || s->step == NULL || s->clicks == NULL) {
+    s->q_bit = sbr_alloc_hot(n, sizeof *s->q_bit);
+    if (s->in_l == NULL || s->weight == NULL || s->step == NULL || s->clicks == NULL ||
+        s->q_bit == NULL) {
         vsknn_scratch_free(s);
         return NULL;
     }
@@ -277,6 +282,75 @@ static size_t mark_last_clicks(const vsknn_model *m, const sbr_query *q, size_t 
     return n_l;
 }
 
+/* Sorts the short L_items table by item, ascending (insertion sort: at most VSKNN_SHORT_L). */
+static void sort_short_table(vsknn_scratch *s, size_t n_l)
+{
+    for (size_t a = 1; a < n_l; a++) {
+        uint32_t item = s->l_item[a];
+        double weight = s->l_weight[a];
+        size_t step = s->l_step[a], b = a;
+        for (; b > 0 && s->l_item[b - 1] > item; b--) {
+            s->l_item[b] = s->l_item[b - 1];
+            s->l_weight[b] = s->l_weight[b - 1];
+            s->l_step[b] = s->l_step[b - 1];
+        }
+        s->l_item[b] = item;
+        s->l_weight[b] = weight;
+        s->l_step[b] = step;
+    }
+}
+
+/* The k nearest (s->base.nbr, n_nb of them) sorted, their items scored, the top n out. */
+static sbr_rc score_neighbours(const vsknn_model *m, const sbr_query *q, vsknn_scratch *s,
+                               uint32_t gen, size_t n_distinct, size_t n_nb, sbr_scored *out,
+                               size_t *n_out)
+{
+    const vsknn_config *cfg = &m->cfg;
+    const sbr_session_index *ix = m->ix;
+    const uint32_t *distinct = s->base.q_items;
+    sbr_knn_nbr *nbr = s->base.nbr;
+    sbr_knn_nbr_sort(nbr, n_nb);
+
+    /* Scores, summed in neighbour rank order. */
+    sbr_knn_acc *acc = &s->base.score;
+    for (size_t j = 0; j < n_nb; j++) {
+        /* Prefetches: the offsets of the neighbour 4 VSKNN_AHEAD on, the items of the one 2
+         * VSKNN_AHEAD on (the tagged path did not read them), the accumulators of the one
+         * VSKNN_AHEAD on. */
+        if (j + 4 * VSKNN_AHEAD < n_nb)
+            sbr_knn_prefetch(&ix->sess_off[nbr[j + 4 * VSKNN_AHEAD].s]);
+        if (j + 2 * VSKNN_AHEAD < n_nb)
+            sbr_knn_prefetch(ix->sess_items + ix->sess_off[nbr[j + 2 * VSKNN_AHEAD].s]);
+        if (j + VSKNN_AHEAD < n_nb) {
+            uint32_t a = nbr[j + VSKNN_AHEAD].s;
+            for (size_t k = ix->sess_off[a]; k < ix->sess_off[a + 1]; k++)
+                sbr_knn_prefetch(&acc->slot[ix->sess_items[k]]);
+        }
+        const sbr_knn_nbr *nb = &nbr[j];
+        double decay = score_decay(cfg->weighting_score, nb->aux);
+        for (size_t k = ix->sess_off[nb->s]; k < ix->sess_off[nb->s + 1]; k++) {
+            uint32_t i = ix->sess_items[k];
+            if (!cfg->remind && s->in_l[i] == gen)
+                continue;
+            double c = nb->sim;
+            if (cfg->idf_weighting > 0)
+                c = c + c * ix->idf[i] * cfg->idf_weighting;
+            c = c * decay;
+            sbr_knn_acc_add(acc, gen, i, c);
+        }
+    }
+    if (cfg->push_reminders) {
+        for (size_t d = 0; d < n_distinct; d++) {
+            uint32_t i = distinct[d];
+            if (acc->slot[i].stamp == gen)
+                acc->slot[i].val *= (double)(s->clicks[i] + 1);
+        }
+    }
+
+    *n_out = sbr_knn_scratch_top(&s->base, cfg->normalize, out, q->n);
+    return SBR_OK;
+}
+
 static sbr_rc vsknn_predict(const sbr_model *model, const sbr_query *q, void *scratch,
                             sbr_scored *out, size_t *n_out, sbr_err *err)
 {
@@ -302,15 +376,50 @@ static sbr_rc vsknn_predict(const sbr_model *model, const sbr_query *q, void *sc
     double sum_sq;
     size_t n_l = mark_last_clicks(m, q, n_known, s, gen, &sum_sq);
 
-    sbr_knn_sampling opt = sbr_knn_sampling_of(q, ix->n_items, n_known, cfg->sample_size,
-                                               cfg->sampling, cfg->ties, cfg->seed, SEED_PURPOSE);
-    size_t n_cand = sbr_knn_candidates(ix, &s->sp, q, distinct, n_distinct, &opt);
-
     /* Similarities and the k nearest. */
     double denom = cfg->similarity == SIM_VEC ? (double)n_l : sqrt(sum_sq);
     sbr_knn_nbr *nbr = s->base.nbr;
     size_t n_nb = 0;
     const uint32_t *cand = s->sp.cand;
+    if (n_l <= VSKNN_SHORT_L && s->sp.hits != NULL) {
+        /* The candidates' shared L_items come out of the merge as bits, one per L_item in
+         * ascending item order: the dot product adds their weights in that order, which is
+         * the order the scan below meets them in a session's ascending items, so the sum is
+         * the same to the last bit, without reading the candidates' items. */
+        sort_short_table(s, n_l);
+        for (size_t d = 0; d < n_distinct; d++) {
+            s->q_bit[d] = 0;
+            for (size_t j = 0; j < n_l; j++)
+                s->q_bit[d] |= s->l_item[j] == distinct[d] ? 1u << j : 0u;
+        }
+        size_t n_cand = sbr_knn_candidates_tagged(ix, &s->sp, distinct, s->q_bit, n_distinct,
+                                                  (size_t)cfg->sample_size);
+        for (size_t c = 0; c < n_cand; c++) {
+            uint32_t hits = s->sp.hits[c];
+            if (hits == 0)
+                continue; /* shares only clicks before the last n */
+            uint32_t r = cand[c];
+            double dot = 0;
+            size_t step = SIZE_MAX;
+            for (; hits != 0; hits &= hits - 1) {
+                int j = __builtin_ctz(hits);
+                dot += s->l_weight[j];
+                if (s->l_step[j] < step)
+                    step = s->l_step[j];
+            }
+            double sim =
+                cfg->similarity == SIM_VEC
+                    ? dot / denom
+                    : dot / (denom * sqrt((double)(ix->sess_off[r + 1] - ix->sess_off[r])));
+            if (sim > 0)
+                sbr_knn_nbr_push(nbr, &n_nb, s->base.nbr_cap,
+                                 (sbr_knn_nbr){sim, r, (uint32_t)c, step});
+        }
+        return score_neighbours(m, q, s, gen, n_distinct, n_nb, out, n_out);
+    }
+    sbr_knn_sampling opt = sbr_knn_sampling_of(q, ix->n_items, n_known, cfg->sample_size,
+                                               cfg->sampling, cfg->ties, cfg->seed, SEED_PURPOSE);
+    size_t n_cand = sbr_knn_candidates(ix, &s->sp, q, distinct, n_distinct, &opt);
     for (size_t c = 0; c < n_cand; c++) {
         if (c + 2 * VSKNN_AHEAD < n_cand)
             sbr_knn_prefetch(&ix->sess_off[cand[c + 2 * VSKNN_AHEAD]]);
@@ -351,39 +460,7 @@ static sbr_rc vsknn_predict(const sbr_model *model, const sbr_query *q, void *sc
         if (sim > 0)
             sbr_knn_nbr_push(nbr, &n_nb, s->base.nbr_cap, (sbr_knn_nbr){sim, r, (uint32_t)c, step});
     }
-    sbr_knn_nbr_sort(nbr, n_nb);
-
-    /* Scores, summed in neighbour rank order. */
-    sbr_knn_acc *acc = &s->base.score;
-    for (size_t j = 0; j < n_nb; j++) {
-        if (j + VSKNN_AHEAD < n_nb) { /* the items were read by the similarity loop */
-            uint32_t a = nbr[j + VSKNN_AHEAD].s;
-            for (size_t k = ix->sess_off[a]; k < ix->sess_off[a + 1]; k++)
-                sbr_knn_prefetch(&acc->slot[ix->sess_items[k]]);
-        }
-        const sbr_knn_nbr *nb = &nbr[j];
-        double decay = score_decay(cfg->weighting_score, nb->aux);
-        for (size_t k = ix->sess_off[nb->s]; k < ix->sess_off[nb->s + 1]; k++) {
-            uint32_t i = ix->sess_items[k];
-            if (!cfg->remind && s->in_l[i] == gen)
-                continue;
-            double c = nb->sim;
-            if (cfg->idf_weighting > 0)
-                c = c + c * ix->idf[i] * cfg->idf_weighting;
-            c = c * decay;
-            sbr_knn_acc_add(acc, gen, i, c);
-        }
-    }
-    if (cfg->push_reminders) {
-        for (size_t d = 0; d < n_distinct; d++) {
-            uint32_t i = distinct[d];
-            if (acc->slot[i].stamp == gen)
-                acc->slot[i].val *= (double)(s->clicks[i] + 1);
-        }
-    }
-
-    *n_out = sbr_knn_scratch_top(&s->base, cfg->normalize, out, q->n);
-    return SBR_OK;
+    return score_neighbours(m, q, s, gen, n_distinct, n_nb, out, n_out);
 }
 
 static size_t vsknn_scratch_bytes(const sbr_model *model)
@@ -394,7 +471,7 @@ static size_t vsknn_scratch_bytes(const sbr_model *model)
     return sizeof(vsknn_scratch) +
            sbr_knn_scratch_bytes(ix->n_items, ix->n_sessions, (size_t)m->cfg.k, false) +
            sbr_knn_sampler_bytes(ix, m->cfg.sampling, m->cfg.ties) +
-           n * (sizeof(uint32_t) + sizeof(double) + 2 * sizeof(size_t));
+           n * (2 * sizeof(uint32_t) + sizeof(double) + 2 * sizeof(size_t));
 }
 
 /* The model file holds the index as it is; the configuration comes with the file. */

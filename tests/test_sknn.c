@@ -500,9 +500,11 @@ static sbr_dataset *random_train(uint32_t seed, size_t n_sessions, size_t n_item
 }
 
 /* A query of 1 to 12 clicks over the dense items, with repeats and some unknown items. */
-static size_t random_query(gsl_rng *r, size_t n_items, uint32_t *items)
+/* A query of 1 to 12 clicks, or with `long_query` 17 to 44 (more last clicks than vsknn's
+ * short table and more distinct items than sknn's 32 tag bits: the scanning paths). */
+static size_t random_query(gsl_rng *r, size_t n_items, uint32_t *items, bool long_query)
 {
-    size_t len = 1 + gsl_rng_uniform_int(r, 12);
+    size_t len = long_query ? 17 + gsl_rng_uniform_int(r, 28) : 1 + gsl_rng_uniform_int(r, 12);
     for (size_t t = 0; t < len; t++) {
         if (gsl_rng_uniform(r) < 0.05)
             items[t] = SBR_ITEM_UNKNOWN;
@@ -547,10 +549,10 @@ static size_t compare_with_reference(const char *spec, ref_fn ref, uint32_t seed
     size_t ni = train->n_items, differ = 0, non_empty = 0;
     sbr_scored *got = malloc(ni * sizeof *got), *want = malloc(ni * sizeof *want);
     CU_ASSERT_FATAL(got != NULL && want != NULL && r != NULL);
-    double times[16] = {0};
+    double times[48] = {0};
     for (size_t k = 0; k < 300; k++) {
-        uint32_t items[16];
-        size_t len = random_query(r, ni, items);
+        uint32_t items[48];
+        size_t len = random_query(r, ni, items, k % 4 == 3);
         size_t n = k % 2 ? ni : 10;
         sbr_query q = {items, times, len, 0, n, NULL};
         size_t n_got = 0;
@@ -1083,7 +1085,7 @@ static void test_session_rec_ties_change_only_the_order_of_equals(void)
         size_t differ = 0;
         for (size_t k = 0; k < 200; k++) {
             uint32_t items[16];
-            size_t len = random_query(r, ni, items);
+            size_t len = random_query(r, ni, items, false);
             size_t nx = predict_dense(a, items, len, ni, x),
                    ny = predict_dense(b, items, len, ni, y);
             /* Rank by rank the scores agree; an item may differ only where its score is within
@@ -1128,7 +1130,7 @@ static void test_random_sampling_is_seeded_per_query(void)
     double times[16] = {0};
     for (size_t k = 0; k < 200; k++) {
         uint32_t items[16];
-        size_t len = random_query(r, ni, items);
+        size_t len = random_query(r, ni, items, false);
         size_t nx = predict_dense(all_random, items, len, ni, x);
         size_t ny = predict_dense(all_recent, items, len, ni, y);
         differ_all += !same_lists(x, nx, y, ny);
@@ -1200,7 +1202,7 @@ static void test_predict_leaves_the_model_unchanged(void)
         double times[16] = {0};
         sbr_err e;
         for (size_t k = 0; k < 50; k++) {
-            lens[k] = random_query(r, ni, items[k]);
+            lens[k] = random_query(r, ni, items[k], false);
             sbr_query q = {items[k], times, lens[k], 0, 10, NULL};
             CU_ASSERT_EQUAL(
                 m->algo->predict(m, &q, k % 2 ? sa : sb, first + 10 * k, &n_first[k], &e), SBR_OK);
