@@ -67,8 +67,9 @@ sbr_rc sbr_dataset_builder_clicks(sbr_dataset_builder *b, sbr_click **clicks, si
                                   sbr_err *err);
 
 /* Ranks the items and turns the builder's columns into *out (the same dataset that
- * sbr_dataset_from_clicks builds from the same clicks). The builder is then empty. Errors:
- * SBR_EINVAL (more than 2^32-1 distinct items), SBR_ENOMEM. */
+ * sbr_dataset_from_clicks builds from the same clicks). Afterwards, whether it succeeded or
+ * not, the builder may only be freed. Errors: SBR_EINVAL (more than 2^32-1 distinct items),
+ * SBR_ENOMEM. */
 sbr_rc sbr_dataset_builder_finish(sbr_dataset_builder *b, sbr_dataset **out, sbr_err *err);
 
 /* Frees the builder. NULL is a no-op. */
