@@ -299,7 +299,8 @@ static sbr_rc build_pysets(sbr_session_index *ix, const sbr_dataset *train, cons
         ix->py_sess == NULL || ix->py_slot == NULL || ix->py_mask == NULL)
         goto done;
     for (size_t r = 0; r < ns; r++)
-        ix->sess_hash[r] = train->session_ids[ix->sess_src[r]] % ((UINT64_C(1) << 61) - 1);
+        ix->sess_hash[r] =
+            sbr_dataset_session_id(train, ix->sess_src[r]) % ((UINT64_C(1) << 61) - 1);
     for (size_t k = 0; k < n_read; k++) {
         uint32_t r = rank_of[k];
         for (uint32_t p = ix->sess_off[r]; p < ix->sess_off[r + 1]; p++) {

@@ -11,7 +11,7 @@
 #include "data/output.h"
 
 static const char magic[8] = "SBRDSET";
-enum { HEADER_BYTES = 136, N_SECTIONS = 6, BYTE_ORDER_TAG = 0x01020304, MAX_SOURCE_PATH = 4096 };
+enum { HEADER_BYTES = 144, N_SECTIONS = 6, BYTE_ORDER_TAG = 0x01020304, MAX_SOURCE_PATH = 4096 };
 
 static const char *const section_name[N_SECTIONS] = {"offsets", "items",       "times",
                                                      "rows",    "session_ids", "item_ids"};
@@ -19,7 +19,7 @@ static const char *const section_name[N_SECTIONS] = {"offsets", "items",       "
 /* header.flags: the rows section is empty, every click's row being its index (dataset.h). */
 enum { FLAG_ROWS_IMPLICIT = 1 };
 
-/* The header as it lies in the file: 17 fields of 8 bytes. */
+/* The header as it lies in the file: 18 fields of 8 bytes. */
 typedef struct header {
     char magic[8];
     uint32_t version, byte_order;
@@ -27,12 +27,13 @@ typedef struct header {
     uint64_t source_size;
     int64_t source_mtime_s, source_mtime_ns;
     uint64_t source_path_len;
-    uint64_t flags; /* FLAG_* */
+    uint64_t flags;     /* FLAG_* */
+    uint64_t n_id_runs; /* > 0: the session_ids section holds that many runs (dataset.h) */
     uint64_t sums[N_SECTIONS];
     uint64_t header_sum; /* header_checksum() */
 } header;
 
-_Static_assert(sizeof(header) == HEADER_BYTES, "the cache header is 136 bytes");
+_Static_assert(sizeof(header) == HEADER_BYTES, "the cache header is 144 bytes");
 
 bool sbr_cache_is_path(const char *path)
 {
@@ -102,7 +103,7 @@ static size_t pad8(size_t n)
     return (8 - n % 8) % 8;
 }
 
-/* The checksum of the 128 header bytes before it and of the padded source path after it. */
+/* The checksum of the 136 header bytes before it and of the padded source path after it. */
 static uint64_t header_checksum(const header *h, const char *padded_path)
 {
     size_t n = (size_t)h->source_path_len + pad8((size_t)h->source_path_len);
@@ -121,7 +122,9 @@ static void sections_of(const sbr_dataset *ds, section s[N_SECTIONS])
     s[1] = (section){ds->items, ds->n_clicks * sizeof *ds->items};
     s[2] = (section){ds->times, ds->n_clicks * sizeof *ds->times};
     s[3] = (section){ds->rows, ds->rows != NULL ? ds->n_clicks * sizeof *ds->rows : 0};
-    s[4] = (section){ds->session_ids, ds->n_sessions * sizeof *ds->session_ids};
+    s[4] = ds->session_ids != NULL
+               ? (section){ds->session_ids, ds->n_sessions * sizeof *ds->session_ids}
+               : (section){ds->id_runs, ds->n_id_runs * sizeof *ds->id_runs};
     s[5] = (section){ds->item_ids, ds->n_items * sizeof *ds->item_ids};
 }
 
@@ -136,6 +139,7 @@ sbr_rc sbr_cache_write(const sbr_dataset *ds, const char *path, const char *sour
     h.n_clicks = ds->n_clicks;
     h.n_items = ds->n_items;
     h.flags = ds->rows == NULL ? FLAG_ROWS_IMPLICIT : 0;
+    h.n_id_runs = ds->session_ids == NULL ? ds->n_id_runs : 0;
     char *full = NULL;
     if (source != NULL) {
         struct stat st;
@@ -190,11 +194,12 @@ static bool expected_size(const header *h, uint64_t *size)
     /* Counts above 2^56 cannot come from a real file; refusing them keeps the sums exact. */
     const uint64_t cap = UINT64_C(1) << 56;
     if (h->n_sessions >= cap || h->n_clicks >= cap || h->n_items >= cap ||
-        h->source_path_len > MAX_SOURCE_PATH)
+        h->n_id_runs > h->n_sessions || h->source_path_len > MAX_SOURCE_PATH)
         return false;
     uint64_t items = 4 * h->n_clicks, rows = h->flags & FLAG_ROWS_IMPLICIT ? 0 : 8 * h->n_clicks;
     *size = HEADER_BYTES + h->source_path_len + pad8(h->source_path_len) + 8 * (h->n_sessions + 1) +
-            items + pad8(items) + 8 * h->n_clicks + rows + 8 * h->n_sessions + 8 * h->n_items;
+            items + pad8(items) + 8 * h->n_clicks + rows +
+            (h->n_id_runs > 0 ? 16 * h->n_id_runs : 8 * h->n_sessions) + 8 * h->n_items;
     return true;
 }
 
@@ -210,8 +215,15 @@ static sbr_rc check_invariants(const char *path, const sbr_dataset *ds, sbr_err 
             return sbr_err_set(err, SBR_EPARSE,
                                "%s: corrupt cache: session offsets do not ascend at session %zu",
                                path, s);
+    for (size_t r = 0; r < ds->n_id_runs && ds->session_ids == NULL; r++)
+        if ((r == 0 && ds->id_runs[0].start != 0) ||
+            (r > 0 && ds->id_runs[r].start <= ds->id_runs[r - 1].start) ||
+            ds->id_runs[r].start >= ds->n_sessions)
+            return sbr_err_set(err, SBR_EPARSE,
+                               "%s: corrupt cache: session id run %zu starts at session %llu", path,
+                               r, (unsigned long long)ds->id_runs[r].start);
     for (size_t s = 0; s < ds->n_sessions; s++) {
-        if (s > 0 && ds->session_ids[s] <= ds->session_ids[s - 1])
+        if (s > 0 && sbr_dataset_session_id(ds, s) <= sbr_dataset_session_id(ds, s - 1))
             return sbr_err_set(err, SBR_EPARSE,
                                "%s: corrupt cache: session ids do not ascend at session %zu", path,
                                s);
@@ -333,11 +345,17 @@ sbr_rc sbr_cache_load(const char *path, sbr_dataset **out, sbr_err *err)
         ds->times = sbr_alloc_array(ds->n_clicks, sizeof *ds->times);
         if (!(h.flags & FLAG_ROWS_IMPLICIT))
             ds->rows = sbr_alloc_array(ds->n_clicks, sizeof *ds->rows);
-        ds->session_ids = sbr_alloc_array(ds->n_sessions, sizeof *ds->session_ids);
+        if (h.n_id_runs > 0) {
+            ds->n_id_runs = h.n_id_runs;
+            ds->id_runs = sbr_alloc_array(ds->n_id_runs, sizeof *ds->id_runs);
+        } else {
+            ds->session_ids = sbr_alloc_array(ds->n_sessions, sizeof *ds->session_ids);
+        }
         ds->item_ids = sbr_alloc_array(ds->n_items, sizeof *ds->item_ids);
     }
     if (ds == NULL || !ds->offsets || !ds->items || !ds->times ||
-        (!(h.flags & FLAG_ROWS_IMPLICIT) && !ds->rows) || !ds->session_ids || !ds->item_ids) {
+        (!(h.flags & FLAG_ROWS_IMPLICIT) && !ds->rows) || (!ds->session_ids && !ds->id_runs) ||
+        !ds->item_ids) {
         rc = sbr_err_set(err, SBR_ENOMEM, "%s: out of memory for %llu clicks", path,
                          (unsigned long long)h.n_clicks);
         goto done;

@@ -2,15 +2,17 @@
  * (".sbrd", written by `sbr prepare --out X.sbrd`), read back in one pass with no parsing.
  *
  * Layout (native byte order, recorded and checked; every section starts 8-byte aligned):
- *   header, 136 bytes: magic "SBRDSET\0", u32 format version (SBR_CACHE_VERSION), u32 byte-order
+ *   header, 144 bytes: magic "SBRDSET\0", u32 format version (SBR_CACHE_VERSION), u32 byte-order
  *     tag 0x01020304, u64 n_sessions, n_clicks, n_items, the source file's size, its
  *     modification time (s, ns), the length of its path, u64 flags (bit 0: the rows section is
- *     empty because every click's row is its index, sbr_dataset.rows == NULL), six u64 section
- *     checksums, and a u64 checksum of the 128 header bytes before it XOR that of the padded
+ *     empty because every click's row is its index, sbr_dataset.rows == NULL), u64 n_id_runs
+ *     (> 0: the session ids are kept as that many runs, sbr_dataset.id_runs), six u64 section
+ *     checksums, and a u64 checksum of the 136 header bytes before it XOR that of the padded
  *     path after it;
  *   the source's path (NUL-padded to 8 bytes; empty when none was recorded);
  *   sections: offsets [n_sessions + 1] u64, items [n_clicks] u32 (zero-padded to 8 bytes, the
- * padding checked), times [n_clicks] f64, rows [n_clicks or 0] u64, session_ids [n_sessions] u64,
+ * padding checked), times [n_clicks] f64, rows [n_clicks or 0] u64, session_ids [n_sessions]
+ *     u64 or [n_id_runs] runs of two u64 (start, id),
  *     item_ids [n_items] u64.
  * The checksum is a 64-bit hash with four independent multiply-rotate lanes (XXH64's round
  * function and constants; not byte-compatible with XXH64): about 10 GB/s on one core, so a

@@ -35,8 +35,100 @@ static size_t find_u64(const uint64_t *a, size_t n, uint64_t key)
     return lo < n && a[lo] == key ? lo : n;
 }
 
+/* ---- session ids as runs ------------------------------------------------------------------ */
+
+/* SessionIds appended in ascending order: kept as runs of consecutive ids while runs are few,
+ * as the array once they stop paying (more than 1,024 runs and more than one per 16 ids). */
+typedef struct id_sink {
+    uint64_t *ids;    /* the array, once switched (NULL before) */
+    sbr_id_run *runs; /* while ids is NULL */
+    size_t n, n_runs, cap;
+    uint64_t last;
+} id_sink;
+
+enum { ID_RUNS_MIN = 1024, ID_RUNS_PER = 16 };
+
+static void id_sink_fini(id_sink *k)
+{
+    free(k->ids);
+    free(k->runs);
+    memset(k, 0, sizeof *k);
+}
+
+/* Turns the runs into the array, room for `cap` ids. False when out of memory. */
+static bool id_sink_to_array(id_sink *k, size_t cap)
+{
+    uint64_t *ids = sbr_alloc_array(cap > 0 ? cap : 1, sizeof *ids);
+    if (ids == NULL)
+        return false;
+    for (size_t s = 0; s < k->n; s++)
+        ids[s] = sbr_id_runs_get(k->runs, k->n_runs, s);
+    free(k->runs);
+    k->runs = NULL;
+    k->n_runs = 0;
+    k->ids = ids;
+    k->cap = cap;
+    return true;
+}
+
+static bool id_sink_add(id_sink *k, uint64_t id)
+{
+    if (k->ids == NULL && k->n > 0 && id == k->last + 1) {
+        k->n++; /* the run goes on */
+        k->last = id;
+        return true;
+    }
+    if (k->ids == NULL && k->n_runs >= ID_RUNS_MIN && k->n_runs > k->n / ID_RUNS_PER &&
+        !id_sink_to_array(k, 2 * k->n))
+        return false;
+    if (k->ids != NULL) {
+        if (k->n == k->cap) {
+            if (sbr_grow_array(&k->ids, 2 * k->cap + 16, sizeof *k->ids) != SBR_OK)
+                return false;
+            k->cap = 2 * k->cap + 16;
+        }
+        k->ids[k->n] = id;
+    } else {
+        if (k->n_runs == k->cap) {
+            if (sbr_grow_array(&k->runs, 2 * k->cap + 16, sizeof *k->runs) != SBR_OK)
+                return false;
+            k->cap = 2 * k->cap + 16;
+        }
+        k->runs[k->n_runs++] = (sbr_id_run){k->n, id};
+    }
+    k->n++;
+    k->last = id;
+    return true;
+}
+
+/* The id of the s-th id added. */
+static uint64_t id_sink_get(const id_sink *k, size_t s)
+{
+    return k->ids != NULL ? k->ids[s] : sbr_id_runs_get(k->runs, k->n_runs, s);
+}
+
+/* Hands the ids to ds (runs only where they are at most a sixteenth of the ids, else the
+ * array), trimmed; the sink is then empty. False when out of memory (ds unchanged). */
+static bool id_sink_give(id_sink *k, sbr_dataset *ds)
+{
+    if (k->ids == NULL && k->n_runs * ID_RUNS_PER > k->n && !id_sink_to_array(k, k->n))
+        return false;
+    if (k->ids != NULL) {
+        (void)sbr_grow_array(&k->ids, k->n > 0 ? k->n : 1, sizeof *k->ids);
+    } else if (k->n_runs > 0) {
+        (void)sbr_grow_array(&k->runs, k->n_runs, sizeof *k->runs);
+    }
+    ds->session_ids = k->ids;
+    ds->id_runs = k->runs;
+    ds->n_id_runs = k->n_runs;
+    if (ds->session_ids == NULL && ds->n_id_runs == 0) /* no sessions: an empty array */
+        ds->session_ids = malloc(1);
+    memset(k, 0, sizeof *k);
+    return ds->session_ids != NULL || ds->id_runs != NULL;
+}
+
 /* An empty dataset with arrays sized for the counts (offsets[0] = 0); the rows column only
- * `with_rows`. */
+ * `with_rows`; no session ids (the caller gives them, id_sink_give). */
 static sbr_dataset *dataset_alloc(size_t n_sessions, size_t n_clicks, size_t n_items,
                                   bool with_rows)
 {
@@ -50,10 +142,8 @@ static sbr_dataset *dataset_alloc(size_t n_sessions, size_t n_clicks, size_t n_i
     ds->items = sbr_alloc_array(n_clicks, sizeof *ds->items);
     ds->times = sbr_alloc_array(n_clicks, sizeof *ds->times);
     ds->rows = with_rows ? sbr_alloc_array(n_clicks, sizeof *ds->rows) : NULL;
-    ds->session_ids = sbr_alloc_array(n_sessions, sizeof *ds->session_ids);
     ds->item_ids = sbr_alloc_array(n_items, sizeof *ds->item_ids);
-    if (!ds->offsets || !ds->items || !ds->times || (with_rows && !ds->rows) || !ds->session_ids ||
-        !ds->item_ids) {
+    if (!ds->offsets || !ds->items || !ds->times || (with_rows && !ds->rows) || !ds->item_ids) {
         sbr_dataset_free(ds);
         return NULL;
     }
@@ -194,10 +284,13 @@ sbr_rc sbr_dataset_from_clicks(sbr_click *clicks, size_t n, sbr_dataset **out, s
     }
 
     size_t s = 0;
+    id_sink ids = {0};
+    bool ok = true;
     for (size_t c = 0; c < n; c++) {
         if (c > 0 && clicks[c].session != clicks[c - 1].session)
             ds->offsets[++s] = c;
-        ds->session_ids[s] = clicks[c].session;
+        if (c == 0 || clicks[c].session != clicks[c - 1].session)
+            ok = ok && id_sink_add(&ids, clicks[c].session);
         ds->items[c] = item_table_get(&t, clicks[c].item);
         ds->times[c] = clicks[c].time;
         if (with_rows)
@@ -205,6 +298,11 @@ sbr_rc sbr_dataset_from_clicks(sbr_click *clicks, size_t n, sbr_dataset **out, s
     }
     item_table_fini(&t);
     ds->offsets[n_sessions] = n;
+    if (!ok || !id_sink_give(&ids, ds)) {
+        id_sink_fini(&ids);
+        sbr_dataset_free(ds);
+        return sbr_err_set(err, SBR_ENOMEM, "dataset: out of memory for %zu clicks", n);
+    }
     *out = ds;
     return SBR_OK;
 }
@@ -216,7 +314,7 @@ struct sbr_dataset_builder {
     uint64_t *id_of; /* [n_items] local index -> item id */
     size_t n_items, items_cap;
     size_t *offsets; /* [n_sessions + 1] while building */
-    uint64_t *session_ids;
+    id_sink ids;     /* the session ids */
     size_t n_sessions, sessions_cap;
     uint32_t *items; /* local indices until finished */
     double *times;
@@ -251,7 +349,7 @@ void sbr_dataset_builder_free(sbr_dataset_builder *b)
     item_table_fini(&b->t);
     free(b->id_of);
     free(b->offsets);
-    free(b->session_ids);
+    id_sink_fini(&b->ids);
     free(b->items);
     free(b->times);
     free(b->rows);
@@ -304,9 +402,9 @@ static bool builder_flush(sbr_dataset_builder *b)
 
 int sbr_dataset_builder_add(sbr_dataset_builder *b, const sbr_click *c)
 {
-    bool new_session = b->n == 0 || c->session != b->session_ids[b->n_sessions - 1];
+    bool new_session = b->n == 0 || c->session != b->ids.last;
     if (b->n > 0) {
-        sbr_click last = {b->session_ids[b->n_sessions - 1], 0, b->times[b->n - 1],
+        sbr_click last = {b->ids.last, 0, b->times[b->n - 1],
                           b->rows != NULL ? b->rows[b->n - 1] : b->n - 1};
         if (click_cmp(&last, c) >= 0)
             return 0;
@@ -327,12 +425,13 @@ int sbr_dataset_builder_add(sbr_dataset_builder *b, const sbr_click *c)
     }
     if (new_session && b->n_sessions == b->sessions_cap) {
         size_t cap = b->sessions_cap ? 2 * b->sessions_cap : 1024;
-        if (sbr_grow_array(&b->session_ids, cap, sizeof *b->session_ids) != SBR_OK ||
-            sbr_grow_array(&b->offsets, cap + 1, sizeof *b->offsets) != SBR_OK)
+        if (sbr_grow_array(&b->offsets, cap + 1, sizeof *b->offsets) != SBR_OK)
             return -1;
         b->sessions_cap = cap;
     }
     if (b->n_pending == BUILDER_PENDING && !builder_resolve(b))
+        return -1;
+    if (new_session && !id_sink_add(&b->ids, c->session))
         return -1;
     size_t k = (b->pending_head + b->n_pending++) % BUILDER_PENDING;
     b->pending_id[k] = c->item;
@@ -341,8 +440,7 @@ int sbr_dataset_builder_add(sbr_dataset_builder *b, const sbr_click *c)
     __builtin_prefetch(&b->t.slots[item_slot(&b->t, c->item)]);
 #endif
     if (new_session) {
-        b->offsets[b->n_sessions] = b->n;
-        b->session_ids[b->n_sessions++] = c->session;
+        b->offsets[b->n_sessions++] = b->n;
     }
     b->times[b->n] = c->time;
     if (b->rows != NULL)
@@ -362,7 +460,7 @@ sbr_rc sbr_dataset_builder_clicks(sbr_dataset_builder *b, sbr_click **clicks, si
     for (size_t s = 0; s < b->n_sessions; s++) {
         size_t end = s + 1 < b->n_sessions ? b->offsets[s + 1] : b->n;
         for (size_t k = b->offsets[s]; k < end; k++)
-            c[k] = (sbr_click){b->session_ids[s], b->id_of[b->items[k]], b->times[k],
+            c[k] = (sbr_click){id_sink_get(&b->ids, s), b->id_of[b->items[k]], b->times[k],
                                b->rows != NULL ? b->rows[k] : k};
     }
     *clicks = c;
@@ -404,7 +502,6 @@ sbr_rc sbr_dataset_builder_finish(sbr_dataset_builder *b, sbr_dataset **out, sbr
     ds->n_clicks = b->n;
     ds->n_items = b->n_items;
     ds->offsets = b->offsets;
-    ds->session_ids = b->session_ids != NULL ? b->session_ids : malloc(1);
     ds->items = b->items != NULL ? b->items : malloc(1);
     ds->times = b->times != NULL ? b->times : malloc(1);
     ds->rows = b->rows;
@@ -413,16 +510,13 @@ sbr_rc sbr_dataset_builder_finish(sbr_dataset_builder *b, sbr_dataset **out, sbr
     sbr_grow_array(&ds->times, b->n > 0 ? b->n : 1, sizeof *ds->times);
     if (ds->rows != NULL)
         sbr_grow_array(&ds->rows, b->n, sizeof *ds->rows);
-    sbr_grow_array(&ds->session_ids, b->n_sessions > 0 ? b->n_sessions : 1,
-                   sizeof *ds->session_ids);
     sbr_grow_array(&ds->offsets, b->n_sessions + 1, sizeof *ds->offsets);
     b->offsets = NULL;
-    b->session_ids = NULL;
     b->items = NULL;
     b->times = NULL;
     b->rows = NULL;
     b->n = b->cap = b->n_sessions = b->sessions_cap = b->n_items = b->items_cap = 0;
-    if (!ds->session_ids || !ds->items || !ds->times) {
+    if (!id_sink_give(&b->ids, ds) || !ds->items || !ds->times) {
         sbr_dataset_free(ds);
         return sbr_err_set(err, SBR_ENOMEM, "dataset: out of memory");
     }
@@ -469,6 +563,8 @@ sbr_rc sbr_dataset_select(const sbr_dataset *ds, const bool *keep, sbr_dataset *
         if (used[i])
             sub->item_ids[new_index[i]] = ds->item_ids[i];
     size_t s_out = 0, c_out = 0;
+    id_sink ids = {0};
+    bool ok = true;
     for (size_t s = 0; s < ds->n_sessions; s++) {
         size_t start = c_out;
         for (size_t c = ds->offsets[s]; c < ds->offsets[s + 1]; c++) {
@@ -481,12 +577,17 @@ sbr_rc sbr_dataset_select(const sbr_dataset *ds, const bool *keep, sbr_dataset *
             }
         }
         if (c_out > start) {
-            sub->session_ids[s_out] = ds->session_ids[s];
+            ok = ok && id_sink_add(&ids, sbr_dataset_session_id(ds, s));
             sub->offsets[++s_out] = c_out;
         }
     }
     free(new_index);
     free(used);
+    if (!ok || !id_sink_give(&ids, sub)) {
+        id_sink_fini(&ids);
+        sbr_dataset_free(sub);
+        return sbr_err_set(err, SBR_ENOMEM, "dataset: out of memory");
+    }
     *out = sub;
     return SBR_OK;
 }
@@ -500,6 +601,7 @@ void sbr_dataset_free(sbr_dataset *ds)
     free(ds->times);
     free(ds->rows);
     free(ds->session_ids);
+    free(ds->id_runs);
     free(ds->item_ids);
     free(ds);
 }
@@ -515,9 +617,25 @@ bool sbr_dataset_find_item(const sbr_dataset *ds, uint64_t item_id, uint32_t *in
 
 bool sbr_dataset_find_session(const sbr_dataset *ds, uint64_t session_id, size_t *index)
 {
-    size_t s = find_u64(ds->session_ids, ds->n_sessions, session_id);
-    if (s == ds->n_sessions)
-        return false;
+    size_t s;
+    if (ds->session_ids != NULL) {
+        if ((s = find_u64(ds->session_ids, ds->n_sessions, session_id)) == ds->n_sessions)
+            return false;
+    } else { /* the last run whose first id is at most session_id, then within it */
+        size_t lo = 0, hi = ds->n_id_runs;
+        while (hi - lo > 1) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (ds->id_runs[mid].id <= session_id)
+                lo = mid;
+            else
+                hi = mid;
+        }
+        const sbr_id_run *r = &ds->id_runs[lo];
+        uint64_t end = lo + 1 < ds->n_id_runs ? ds->id_runs[lo + 1].start : ds->n_sessions;
+        if (session_id < r->id || session_id - r->id >= end - r->start)
+            return false;
+        s = (size_t)(r->start + (session_id - r->id));
+    }
     *index = s;
     return true;
 }
@@ -589,7 +707,9 @@ size_t sbr_dataset_bytes(const sbr_dataset *ds)
     return sizeof *ds + (ds->n_sessions + 1) * sizeof *ds->offsets +
            ds->n_clicks * (sizeof *ds->items + sizeof *ds->times) +
            (ds->rows != NULL ? ds->n_clicks * sizeof *ds->rows : 0) +
-           ds->n_sessions * sizeof *ds->session_ids + ds->n_items * sizeof *ds->item_ids;
+           (ds->session_ids != NULL ? ds->n_sessions * sizeof *ds->session_ids
+                                    : ds->n_id_runs * sizeof *ds->id_runs) +
+           ds->n_items * sizeof *ds->item_ids;
 }
 
 void sbr_dataset_time_range(const sbr_dataset *ds, double *first, double *last)

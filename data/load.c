@@ -685,7 +685,8 @@ static sbr_rc clicks_of_cache(const char *path, sbr_click **clicks, size_t *n,
     for (size_t s = 0; s < ds->n_sessions; s++) {
         for (size_t k = ds->offsets[s]; k < ds->offsets[s + 1]; k++) {
             uint64_t row = sbr_dataset_row(ds, k);
-            c[k] = (sbr_click){ds->session_ids[s], ds->item_ids[ds->items[k]], ds->times[k], row};
+            c[k] = (sbr_click){sbr_dataset_session_id(ds, s), ds->item_ids[ds->items[k]],
+                               ds->times[k], row};
             if (row > max_row)
                 max_row = row;
         }

@@ -271,7 +271,7 @@ sbr_rc sbr_write_sessions(const sbr_dataset *ds, const char *path, sbr_err *err)
     char t[40];
     for (size_t s = 0; s < ds->n_sessions; s++)
         for (size_t c = ds->offsets[s]; c < ds->offsets[s + 1]; c++)
-            sbr_out_printf(o, "%llu\t%llu\t%s\n", (unsigned long long)ds->session_ids[s],
+            sbr_out_printf(o, "%llu\t%llu\t%s\n", (unsigned long long)sbr_dataset_session_id(ds, s),
                            (unsigned long long)ds->item_ids[ds->items[c]],
                            sbr_format_double(t, sizeof t, ds->times[c]));
     return sbr_out_commit(o, err);

@@ -19,7 +19,7 @@ sbr_rc sbr_lists_write(const char *path, const uint64_t *item_ids, const sbr_dat
     for (size_t p = 0; p < r->n_predictions; p++) {
         const sbr_eval_list *l = &r->lists[p];
         const sbr_scored *items = r->list_items + p * r->max_cutoff;
-        sbr_out_printf(o, "%llu;%zu;", (unsigned long long)test->session_ids[l->session],
+        sbr_out_printf(o, "%llu;%zu;", (unsigned long long)sbr_dataset_session_id(test, l->session),
                        l->position);
         for (size_t i = 0; i < l->len; i++)
             sbr_out_printf(o, "%s%llu", i ? "," : "", (unsigned long long)item_ids[items[i].item]);

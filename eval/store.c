@@ -120,7 +120,14 @@ static void hash_dataset(sbr_hash128 *h, const sbr_dataset *ds)
         hash_word(h, 0);
         hash_word(h, (uint64_t)(ds->n_clicks * sizeof *ds->rows));
     }
-    sbr_hash128_bytes(h, ds->session_ids, ds->n_sessions * sizeof *ds->session_ids);
+    if (ds->session_ids != NULL) {
+        sbr_hash128_bytes(h, ds->session_ids, ds->n_sessions * sizeof *ds->session_ids);
+    } else { /* ids kept as runs: the words the stored ones would give */
+        for (size_t k = 0; k < ds->n_sessions; k++)
+            hash_word(h, sbr_dataset_session_id(ds, k));
+        hash_word(h, 0);
+        hash_word(h, (uint64_t)(ds->n_sessions * sizeof *ds->session_ids));
+    }
     sbr_hash128_bytes(h, ds->item_ids, ds->n_items * sizeof *ds->item_ids);
 }
 

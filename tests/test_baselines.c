@@ -72,7 +72,7 @@ static size_t compare_with_saved(const char *file, const char *spec, size_t *n_r
         const sbr_scored *ours = NULL;
         size_t ours_len = 0;
         for (size_t p = 0; p < res.n_predictions; p++) {
-            if (test->session_ids[res.lists[p].session] == r->session &&
+            if (sbr_dataset_session_id(test, res.lists[p].session) == r->session &&
                 res.lists[p].position == r->position) {
                 ours = res.list_items + p * res.max_cutoff;
                 ours_len = res.lists[p].len;

@@ -28,8 +28,7 @@ static bool same_dataset(const sbr_dataset *a, const sbr_dataset *b)
            memcmp(a->offsets, b->offsets, (a->n_sessions + 1) * sizeof *a->offsets) == 0 &&
            memcmp(a->items, b->items, a->n_clicks * sizeof *a->items) == 0 &&
            memcmp(a->times, b->times, a->n_clicks * sizeof *a->times) == 0 &&
-           test_same_rows(a, b) &&
-           memcmp(a->session_ids, b->session_ids, a->n_sessions * sizeof *a->session_ids) == 0 &&
+           test_same_rows(a, b) && test_same_session_ids(a, b) &&
            memcmp(a->item_ids, b->item_ids, a->n_items * sizeof *a->item_ids) == 0;
 }
 
@@ -78,15 +77,15 @@ static size_t sections_start(const unsigned char *bytes)
 {
     uint64_t path_len;
     memcpy(&path_len, bytes + 64, sizeof path_len);
-    return 136 + (size_t)(path_len + 7) / 8 * 8;
+    return 144 + (size_t)(path_len + 7) / 8 * 8;
 }
 
 /* Recomputes the header checksum after a deliberate change to a header field. */
 static void reseal(unsigned char *bytes)
 {
     uint64_t sum =
-        sbr_cache_hash(bytes, 128) ^ sbr_cache_hash(bytes + 136, sections_start(bytes) - 136);
-    memcpy(bytes + 128, &sum, sizeof sum);
+        sbr_cache_hash(bytes, 136) ^ sbr_cache_hash(bytes + 144, sections_start(bytes) - 144);
+    memcpy(bytes + 136, &sum, sizeof sum);
 }
 
 static void test_a_round_trip_gives_the_identical_dataset(void)
@@ -181,7 +180,7 @@ static void test_truncation_wrong_version_and_counts_are_refused(void)
     write_cache(&ds, &bytes, &len);
     expect_refused(bytes, 0, SBR_EPARSE, "not an sbr dataset cache");
     expect_refused(bytes, 100, SBR_EPARSE, "not an sbr dataset cache");
-    for (size_t cut = 136; cut < len; cut += 8) /* in the path, its checksum fails first */
+    for (size_t cut = 144; cut < len; cut += 8) /* in the path, its checksum fails first */
         expect_refused(bytes, cut, SBR_EPARSE,
                        cut < sections_start(bytes) ? "corrupt" : "truncated");
     uint32_t version = SBR_CACHE_VERSION + 1;
@@ -331,6 +330,55 @@ static void test_implicit_rows_round_trip_with_an_empty_section(void)
     sbr_dataset_free(ds);
 }
 
+/* Session ids that mostly step by one are kept as runs; the cache keeps them so, and a run
+ * table that does not start at session 0 is refused. */
+static void test_session_id_runs_round_trip(void)
+{
+    /* 40 sessions, ids 1..20 and 31..50: two runs (2 x 16 <= 40). */
+    char text[4096] = "SessionId\tItemId\tTime\n";
+    for (int k = 0; k < 40; k++) {
+        char line[64];
+        snprintf(line, sizeof line, "%d\t%d\t%d\n", k < 20 ? k + 1 : k + 11, 10 + k % 3, k);
+        strcat(text, line);
+    }
+    const char *src = test_write_text("runs.tsv", text);
+    sbr_load_options opt;
+    sbr_load_options_init(&opt);
+    sbr_dataset *ds = NULL, *back = NULL;
+    sbr_err err = {SBR_OK, ""};
+    CU_ASSERT_EQUAL_FATAL(sbr_load_sessions(src, &opt, &ds, NULL, &err), SBR_OK);
+    CU_ASSERT_PTR_NULL_FATAL(ds->session_ids);
+    CU_ASSERT_EQUAL_FATAL(ds->n_id_runs, 2);
+    CU_ASSERT_EQUAL(sbr_dataset_session_id(ds, 19), 20);
+    CU_ASSERT_EQUAL(sbr_dataset_session_id(ds, 20), 31);
+    char path[4096];
+    snprintf(path, sizeof path, "%s/runs.sbrd", test_tmpdir());
+    CU_ASSERT_EQUAL_FATAL(sbr_cache_write(ds, path, src, &err), SBR_OK);
+    CU_ASSERT_EQUAL_FATAL(sbr_cache_load(path, &back, &err), SBR_OK);
+    CU_ASSERT(same_dataset(ds, back));
+    sbr_dataset_free(back);
+    size_t len;
+    unsigned char *bytes = (unsigned char *)test_read_file(path, &len);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(bytes);
+    uint64_t runs;
+    memcpy(&runs, bytes + 80, sizeof runs);
+    CU_ASSERT_EQUAL(runs, 2);
+    /* The first run's start (the first 8 bytes of section 5, after offsets, items, times) set to
+     * 1, the section's checksum recomputed: the invariant check names the run. */
+    size_t at = sections_start(bytes) + 41 * 8 + 40 * 4 + 40 * 8;
+    uint64_t start;
+    memcpy(&start, bytes + at, sizeof start);
+    CU_ASSERT_EQUAL(start, 0);
+    start = 1;
+    memcpy(bytes + at, &start, sizeof start);
+    uint64_t sum = sbr_cache_hash(bytes + at, 32);
+    memcpy(bytes + 88 + 4 * 8, &sum, sizeof sum); /* sums[4] */
+    reseal(bytes);
+    expect_refused(bytes, len, SBR_EPARSE, "run 0 starts at session 1");
+    free(bytes);
+    sbr_dataset_free(ds);
+}
+
 static CU_TestInfo tests[] = {
     {"a round trip gives the identical dataset", test_a_round_trip_gives_the_identical_dataset},
     {"every corrupted byte is refused", test_every_corrupted_byte_is_refused},
@@ -339,6 +387,7 @@ static CU_TestInfo tests[] = {
     {"truncation, a wrong version and wrong counts are refused",
      test_truncation_wrong_version_and_counts_are_refused},
     {"broken invariants are refused", test_broken_invariants_are_refused},
+    {"session id runs round-trip", test_session_id_runs_round_trip},
     {"implicit rows round-trip with an empty section",
      test_implicit_rows_round_trip_with_an_empty_section},
     {"a changed source makes the cache stale", test_a_changed_source_makes_the_cache_stale},

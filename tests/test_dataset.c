@@ -40,8 +40,8 @@ static void test_sessions_sort_by_id_and_clicks_by_time_then_file_order(void)
     sbr_dataset *ds = build(clicks, 6);
     CU_ASSERT_EQUAL(ds->n_sessions, 2);
     CU_ASSERT_EQUAL(ds->n_items, 6);
-    CU_ASSERT_EQUAL(ds->session_ids[0], 3);
-    CU_ASSERT_EQUAL(ds->session_ids[1], 9);
+    CU_ASSERT_EQUAL(sbr_dataset_session_id(ds, 0), 3);
+    CU_ASSERT_EQUAL(sbr_dataset_session_id(ds, 1), 9);
     const uint64_t expect_items[] = {30, 20, 40, 50, 70, 60};
     const uint64_t expect_rows[] = {3, 5, 1, 0, 2, 4};
     for (size_t c = 0; c < 6; c++) {
@@ -100,8 +100,8 @@ static void test_select_renumbers_items_and_drops_empty_sessions(void)
     CU_ASSERT_EQUAL(sub->n_clicks, 2);
     CU_ASSERT_EQUAL(sub->n_items, 1);
     CU_ASSERT_EQUAL(sub->item_ids[0], 200);
-    CU_ASSERT_EQUAL(sub->session_ids[0], 1);
-    CU_ASSERT_EQUAL(sub->session_ids[1], 3);
+    CU_ASSERT_EQUAL(sbr_dataset_session_id(sub, 0), 1);
+    CU_ASSERT_EQUAL(sbr_dataset_session_id(sub, 1), 3);
     CU_ASSERT_EQUAL(sbr_dataset_row(sub, 0), 1);
     CU_ASSERT_EQUAL(sbr_dataset_row(sub, 1), 3);
     CU_ASSERT_DOUBLE_EQUAL(sub->times[1], 4.0, 0);
@@ -151,8 +151,8 @@ static void test_filters_follow_session_rec_order_in_one_pass(void)
     CU_ASSERT_EQUAL(out->n_sessions, 4);
     CU_ASSERT_EQUAL(out->n_clicks, 10);
     CU_ASSERT_EQUAL(out->n_items, 2);
-    CU_ASSERT_EQUAL(out->session_ids[0], 1);
-    CU_ASSERT_EQUAL(out->session_ids[1], 4);
+    CU_ASSERT_EQUAL(sbr_dataset_session_id(out, 0), 1);
+    CU_ASSERT_EQUAL(sbr_dataset_session_id(out, 1), 4);
     sbr_dataset_free(out);
     sbr_dataset_free(ds);
 }
@@ -480,12 +480,88 @@ static void test_rows_in_dataset_order_are_implicit(void)
     sbr_dataset_builder_free(b);
 }
 
+/* 48 sessions, one click each, ids id0, id0 + 1, ... except a jump of 10 after the 16th. */
+static sbr_dataset *run_dataset(uint64_t id0)
+{
+    sbr_click c[48];
+    for (size_t k = 0; k < 48; k++)
+        c[k] = (sbr_click){id0 + k + (k >= 16 ? 10 : 0), 100 + k % 4, (double)k, k};
+    sbr_dataset *ds = NULL;
+    sbr_err err;
+    CU_ASSERT_EQUAL_FATAL(sbr_dataset_from_clicks(c, 48, &ds, &err), SBR_OK);
+    return ds;
+}
+
+/* Session ids that mostly step by one are runs (at most one per 16 ids), else an array. */
+static void test_session_ids_mostly_consecutive_are_runs(void)
+{
+    sbr_dataset *ds = run_dataset(5), *sub = NULL;
+    sbr_err err;
+    CU_ASSERT_PTR_NULL_FATAL(ds->session_ids);
+    CU_ASSERT_EQUAL_FATAL(ds->n_id_runs, 2);
+    CU_ASSERT_EQUAL(sbr_dataset_session_id(ds, 0), 5);
+    CU_ASSERT_EQUAL(sbr_dataset_session_id(ds, 15), 20);
+    CU_ASSERT_EQUAL(sbr_dataset_session_id(ds, 16), 31);
+    CU_ASSERT_EQUAL(sbr_dataset_session_id(ds, 31), 46);
+    size_t s = 99;
+    CU_ASSERT(sbr_dataset_find_session(ds, 20, &s) && s == 15);
+    CU_ASSERT(sbr_dataset_find_session(ds, 31, &s) && s == 16);
+    CU_ASSERT(sbr_dataset_find_session(ds, 46, &s) && s == 31);
+    uint64_t absent[] = {0, 4, 21, 25, 30, 63, UINT64_MAX};
+    for (size_t k = 0; k < sizeof absent / sizeof absent[0]; k++)
+        CU_ASSERT(!sbr_dataset_find_session(ds, absent[k], &s));
+    /* Every other session dropped: 24 runs of one id each, stored as an array. */
+    bool keep[48], tail[48];
+    for (size_t k = 0; k < 48; k++) {
+        keep[k] = k % 2 == 0;
+        tail[k] = k >= 1;
+    }
+    CU_ASSERT_EQUAL_FATAL(sbr_dataset_select(ds, keep, &sub, &err), SBR_OK);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(sub->session_ids);
+    CU_ASSERT(sub->session_ids[0] == 5 && sub->session_ids[8] == 31);
+    sbr_dataset_free(sub);
+    CU_ASSERT_EQUAL_FATAL(sbr_dataset_select(ds, tail, &sub, &err), SBR_OK);
+    CU_ASSERT_PTR_NULL_FATAL(sub->session_ids);
+    CU_ASSERT_EQUAL(sub->n_id_runs, 2);
+    CU_ASSERT_EQUAL(sbr_dataset_session_id(sub, 0), 6);
+    CU_ASSERT_EQUAL(sbr_dataset_session_id(sub, 15), 31);
+    sbr_dataset_free(sub);
+    /* The streaming builder gives the same form and values. */
+    sbr_dataset_builder *b = sbr_dataset_builder_new();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+    for (size_t k = 0; k < 48; k++) {
+        sbr_click c = {5 + k + (k >= 16 ? 10 : 0), 100 + k % 4, (double)k, k};
+        CU_ASSERT_EQUAL(sbr_dataset_builder_add(b, &c), 1);
+    }
+    sbr_dataset *built = NULL;
+    CU_ASSERT_EQUAL_FATAL(sbr_dataset_builder_finish(b, &built, &err), SBR_OK);
+    sbr_dataset_builder_free(b);
+    CU_ASSERT(test_same_session_ids(ds, built));
+    CU_ASSERT_EQUAL(sbr_dataset_bytes(built), sbr_dataset_bytes(ds));
+    sbr_dataset_free(built);
+    sbr_dataset_free(ds);
+    /* Ids with a gap every few sessions: the builder switches to the array on the way. */
+    b = sbr_dataset_builder_new();
+    size_t n = 5000;
+    for (size_t k = 0; k < n; k++) {
+        sbr_click c = {3 * k + (k % 3 == 0), 1, 0.0, k};
+        CU_ASSERT_EQUAL_FATAL(sbr_dataset_builder_add(b, &c), 1);
+    }
+    CU_ASSERT_EQUAL_FATAL(sbr_dataset_builder_finish(b, &built, &err), SBR_OK);
+    sbr_dataset_builder_free(b);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(built->session_ids);
+    for (size_t k = 0; k < n; k++)
+        CU_ASSERT_EQUAL(sbr_dataset_session_id(built, k), 3 * k + (k % 3 == 0));
+    sbr_dataset_free(built);
+}
+
 static CU_TestInfo tests[] = {
     {"a FIFO or a device is written in place", test_a_fifo_or_device_is_written_in_place},
     {"sessions sort by id, clicks by time then file order",
      test_sessions_sort_by_id_and_clicks_by_time_then_file_order},
     {"file order meets sessions by first row", test_file_order_meets_sessions_by_first_row},
     {"rows in dataset order are implicit", test_rows_in_dataset_order_are_implicit},
+    {"session ids mostly consecutive are runs", test_session_ids_mostly_consecutive_are_runs},
     {"select renumbers items and drops empty sessions",
      test_select_renumbers_items_and_drops_empty_sessions},
     {"filters follow session-rec's order in one pass",

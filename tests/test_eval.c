@@ -168,9 +168,9 @@ static void test_unseen_test_items_are_removed_and_counted(void)
     CU_ASSERT_EQUAL(r.unseen_clicks_removed, 2);
     CU_ASSERT_EQUAL(r.short_sessions_dropped, 1);
     /* Evaluation order: s12 (positions 0, 1), then s10 (position 0). */
-    CU_ASSERT_EQUAL(test->session_ids[r.lists[0].session], 12);
+    CU_ASSERT_EQUAL(sbr_dataset_session_id(test, r.lists[0].session), 12);
     CU_ASSERT_EQUAL(r.lists[1].position, 1);
-    CU_ASSERT_EQUAL(test->session_ids[r.lists[2].session], 10);
+    CU_ASSERT_EQUAL(sbr_dataset_session_id(test, r.lists[2].session), 10);
     /* Markov: 1 -> 2, 2 -> 3, 3 -> 1. s12: after 2 predicts 3 (hit), after 3 predicts 1 (hit);
      * s10: after 1 predicts 2 (hit): HR@1 = 1. */
     CU_ASSERT_DOUBLE_EQUAL(r.at[0].hr, 1.0, 0);

@@ -307,7 +307,7 @@ static size_t metrics_on(const sbr_eval_result *res, const test_saved_row *rows,
     *hr = *mrr = 0;
     for (size_t k = 0; k < n_rows; k++)
         for (size_t p = 0; p < res->n_predictions; p++)
-            if (test->session_ids[res->lists[p].session] == rows[k].session &&
+            if (sbr_dataset_session_id(test, res->lists[p].session) == rows[k].session &&
                 res->lists[p].position == rows[k].position) {
                 uint32_t r = res->ranks[p];
                 found++;
@@ -375,7 +375,7 @@ static void test_session_rec_lies_within_the_spread_of_5_seeds(void)
     size_t found = 0;
     for (size_t k = 0; k < n_rows; k++) {
         size_t s = 0;
-        while (s < test->n_sessions && test->session_ids[s] != rows[k].session)
+        while (s < test->n_sessions && sbr_dataset_session_id(test, s) != rows[k].session)
             s++;
         if (s == test->n_sessions)
             continue;

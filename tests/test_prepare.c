@@ -64,7 +64,7 @@ static void check_session(const sbr_dataset *ds, size_t s, uint64_t id, const ui
                           size_t n)
 {
     CU_ASSERT_FATAL(s < ds->n_sessions);
-    CU_ASSERT_EQUAL(ds->session_ids[s], id);
+    CU_ASSERT_EQUAL(sbr_dataset_session_id(ds, s), id);
     CU_ASSERT_EQUAL_FATAL(sbr_dataset_session_len(ds, s), n);
     for (size_t k = 0; k < n; k++)
         CU_ASSERT_EQUAL(sbr_dataset_row(ds, ds->offsets[s] + k), rows[k]);
@@ -397,7 +397,7 @@ static void test_lastfm1k_reads_the_shared_extract(void)
     CU_ASSERT_EQUAL(ds->n_items, 1192);
     /* Ids are 1..323 and follow time (first clicks never go back). */
     for (size_t s = 0; s < ds->n_sessions; s++) {
-        CU_ASSERT_EQUAL(ds->session_ids[s], s + 1);
+        CU_ASSERT_EQUAL(sbr_dataset_session_id(ds, s), s + 1);
         if (s > 0)
             CU_ASSERT(ds->times[ds->offsets[s]] >= ds->times[ds->offsets[s - 1]]);
     }

@@ -140,7 +140,7 @@ static size_t ref_sessions(const sbr_dataset *ds, double cutoff, ref_session *ou
     memset(clicks, 0, ds->n_items * sizeof *clicks);
     for (size_t s = 0; s < ds->n_sessions; s++) {
         ref_session *r = &out[n];
-        r->id = ds->session_ids[s];
+        r->id = sbr_dataset_session_id(ds, s);
         r->n = 0;
         r->end = -INFINITY;
         for (size_t c = ds->offsets[s]; c < ds->offsets[s + 1]; c++) {

@@ -36,7 +36,7 @@ static void expect_clicks(const sbr_dataset *ds, const expect_click *want, size_
     size_t k = 0;
     for (size_t s = 0; s < ds->n_sessions; s++) {
         for (size_t c = ds->offsets[s]; c < ds->offsets[s + 1]; c++, k++) {
-            CU_ASSERT_EQUAL(ds->session_ids[s], want[k].session);
+            CU_ASSERT_EQUAL(sbr_dataset_session_id(ds, s), want[k].session);
             CU_ASSERT_EQUAL(ds->item_ids[ds->items[c]], want[k].item);
         }
     }
@@ -211,9 +211,9 @@ static void test_sliding_windows_move_by_days_shift_after_days_offset(void)
         CU_ASSERT_EQUAL(sp.train->n_sessions, n_train[i]);
         CU_ASSERT_EQUAL(sp.test->n_sessions, n_test[i]);
         for (size_t s = 0; s < sp.train->n_sessions && s < 2; s++)
-            CU_ASSERT_EQUAL(sp.train->session_ids[s], want_train[i][s]);
+            CU_ASSERT_EQUAL(sbr_dataset_session_id(sp.train, s), want_train[i][s]);
         for (size_t s = 0; s < sp.test->n_sessions && s < 2; s++)
-            CU_ASSERT_EQUAL(sp.test->session_ids[s], want_test[i][s]);
+            CU_ASSERT_EQUAL(sbr_dataset_session_id(sp.test, s), want_test[i][s]);
         /* 9 sessions in all; the rest of them are outside the window. */
         CU_ASSERT_EQUAL(sp.sessions_outside, 9 - n_train[i] - n_test[i]);
         CU_ASSERT_EQUAL(sp.test_clicks_unseen, 0);
@@ -395,8 +395,8 @@ static void test_original_ids_times_and_rows_survive_the_split(void)
     const sbr_dataset *tr = sp.train;
     CU_ASSERT_EQUAL_FATAL(tr->n_sessions, 2);
     CU_ASSERT_EQUAL_FATAL(tr->n_clicks, 3);
-    CU_ASSERT_EQUAL(tr->session_ids[0], 77);
-    CU_ASSERT_EQUAL(tr->session_ids[1], 900);
+    CU_ASSERT_EQUAL(sbr_dataset_session_id(tr, 0), 77);
+    CU_ASSERT_EQUAL(sbr_dataset_session_id(tr, 1), 900);
     CU_ASSERT_EQUAL_FATAL(tr->n_items, 3);
     CU_ASSERT_EQUAL(tr->item_ids[0], 42);
     CU_ASSERT_EQUAL(tr->item_ids[1], 7000000000u);
@@ -414,7 +414,7 @@ static void test_original_ids_times_and_rows_survive_the_split(void)
     const sbr_dataset *te = sp.test;
     CU_ASSERT_EQUAL_FATAL(te->n_sessions, 1);
     CU_ASSERT_EQUAL_FATAL(te->n_clicks, 2);
-    CU_ASSERT_EQUAL(te->session_ids[0], 5);
+    CU_ASSERT_EQUAL(sbr_dataset_session_id(te, 0), 5);
     CU_ASSERT_EQUAL_FATAL(te->n_items, 2);
     CU_ASSERT_EQUAL(te->item_ids[0], 42);
     CU_ASSERT_EQUAL(te->item_ids[1], 7000000000u);

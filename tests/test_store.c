@@ -52,6 +52,26 @@ static void test_fingerprints_follow_the_data_and_settings(void)
     b->rows[1] = 7;
     sbr_rstore_fingerprint(b, b, "split=given", fb);
     CU_ASSERT_STRING_NOT_EQUAL(fa, fb);
+    /* Session ids kept as runs hash as the same ids stored would. */
+    sbr_click run[20];
+    for (size_t k = 0; k < 20; k++)
+        run[k] = (sbr_click){1 + k, 10 + k % 2, (double)k, k};
+    sbr_dataset *r = NULL;
+    sbr_err e = {SBR_OK, ""};
+    CU_ASSERT_EQUAL_FATAL(sbr_dataset_from_clicks(run, 20, &r, &e), SBR_OK);
+    CU_ASSERT_PTR_NULL_FATAL(r->session_ids);
+    char fr[SBR_RSTORE_FINGERPRINT], fr2[SBR_RSTORE_FINGERPRINT];
+    sbr_rstore_fingerprint(r, NULL, "x", fr);
+    r->session_ids = malloc(20 * sizeof *r->session_ids);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r->session_ids);
+    for (size_t k = 0; k < 20; k++)
+        r->session_ids[k] = 1 + k;
+    sbr_rstore_fingerprint(r, NULL, "x", fr2);
+    CU_ASSERT_STRING_EQUAL(fr, fr2);
+    r->session_ids[19] = 99;
+    sbr_rstore_fingerprint(r, NULL, "x", fr2);
+    CU_ASSERT_STRING_NOT_EQUAL(fr, fr2);
+    sbr_dataset_free(r);
     /* The streaming hash separates the boundaries of its pieces. */
     sbr_hash128 h1, h2;
     char x1[SBR_RSTORE_FINGERPRINT], x2[SBR_RSTORE_FINGERPRINT];

@@ -198,8 +198,8 @@ static void check_three_clicks(const sbr_dataset *ds)
 {
     CU_ASSERT_EQUAL_FATAL(ds->n_clicks, 3);
     CU_ASSERT_EQUAL(ds->n_sessions, 2);
-    CU_ASSERT_EQUAL(ds->session_ids[0], 1);
-    CU_ASSERT_EQUAL(ds->session_ids[1], 2);
+    CU_ASSERT_EQUAL(sbr_dataset_session_id(ds, 0), 1);
+    CU_ASSERT_EQUAL(sbr_dataset_session_id(ds, 1), 2);
     CU_ASSERT_EQUAL(ds->item_ids[ds->items[0]], 10);
     CU_ASSERT_EQUAL(ds->item_ids[ds->items[1]], 11);
     CU_ASSERT_EQUAL(ds->item_ids[ds->items[2]], 10);

@@ -115,6 +115,17 @@ bool test_same_rows(const sbr_dataset *a, const sbr_dataset *b)
     return a->rows == NULL || memcmp(a->rows, b->rows, a->n_clicks * sizeof *a->rows) == 0;
 }
 
+bool test_same_session_ids(const sbr_dataset *a, const sbr_dataset *b)
+{
+    if (a->n_sessions != b->n_sessions || (a->session_ids == NULL) != (b->session_ids == NULL) ||
+        a->n_id_runs != b->n_id_runs)
+        return false;
+    for (size_t s = 0; s < a->n_sessions; s++)
+        if (sbr_dataset_session_id(a, s) != sbr_dataset_session_id(b, s))
+            return false;
+    return true;
+}
+
 int test_load_rsc15(sbr_dataset **train, sbr_dataset **test)
 {
     sbr_load_options opt;

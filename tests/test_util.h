@@ -60,6 +60,10 @@ char *test_fit_and_save(const char *spec, const sbr_dataset *ds, int threads, si
  * stored with equal values). */
 bool test_same_rows(const sbr_dataset *a, const sbr_dataset *b);
 
+/* Whether two datasets hold the same session ids in the same form (both as runs or both as
+ * arrays) with equal values. */
+bool test_same_session_ids(const sbr_dataset *a, const sbr_dataset *b);
+
 /* Loads the shared rsc15-100k sample (train_full and test). Returns 0, or prints the error and
  * returns 1 (a CUnit suite-setup failure). */
 int test_load_rsc15(sbr_dataset **train, sbr_dataset **test);

@@ -319,8 +319,8 @@ static void finish(replay *r, slot *s, CURLcode code)
             !json_list(s->buf, "scores", &scores, &ns))
             count_kind(r, "bad response");
         else if (!unknown && s->key < r->n) /* pass 0 */
-            keep_line(r, r->test->session_ids[e->session], strtoul(lp + 9, NULL, 10), items, ni,
-                      scores, ns);
+            keep_line(r, sbr_dataset_session_id(r->test, e->session), strtoul(lp + 9, NULL, 10),
+                      items, ni, scores, ns);
     }
     s->busy = false;
 }
@@ -422,7 +422,7 @@ static int run_http(replay *r, const char *url, double rate, long conc, double d
                     s = &slots[i];
             const event *ev = &r->ev[key % r->n];
             const sbr_dataset *t = r->test;
-            unsigned long long sid = (unsigned long long)t->session_ids[ev->session];
+            unsigned long long sid = (unsigned long long)sbr_dataset_session_id(t, ev->session);
             unsigned long long item = (unsigned long long)t->item_ids[t->items[ev->click]];
             const char *tm = sbr_format_double(num, sizeof num, t->times[ev->click]);
             int blen;
@@ -564,8 +564,8 @@ static int run_offline(replay *r, const char *model_path, long n, long max_len, 
                 sl += (size_t)snprintf(scores + sl, sizeof scores - sl, "%s%s", k ? "," : "",
                                        sbr_format_double(num, sizeof num, out[k].score));
             }
-            keep_line(r, r->test->session_ids[e->session], r->known[e->session], items, il, scores,
-                      sl);
+            keep_line(r, sbr_dataset_session_id(r->test, e->session), r->known[e->session], items,
+                      il, scores, sl);
         }
         if (r->next[i] == NONE) { /* the session's last click */
             bytes += (double)sbr_live_bytes(s);
