@@ -215,15 +215,24 @@ static sbr_rc check_invariants(const char *path, const sbr_dataset *ds, sbr_err 
             return sbr_err_set(err, SBR_EPARSE,
                                "%s: corrupt cache: session offsets do not ascend at session %zu",
                                path, s);
-    for (size_t r = 0; r < ds->n_id_runs && ds->session_ids == NULL; r++)
-        if ((r == 0 && ds->id_runs[0].start != 0) ||
-            (r > 0 && ds->id_runs[r].start <= ds->id_runs[r - 1].start) ||
-            ds->id_runs[r].start >= ds->n_sessions)
+    /* Session ids ascend: along the array, or across the runs (within a run they step by one;
+     * run r's first id must exceed run r - 1's last). */
+    for (size_t r = 0; r < ds->n_id_runs && ds->session_ids == NULL; r++) {
+        const sbr_id_run *run = &ds->id_runs[r], *prev = r > 0 ? run - 1 : NULL;
+        if ((r == 0 && run->start != 0) || (prev != NULL && run->start <= prev->start) ||
+            run->start >= ds->n_sessions)
             return sbr_err_set(err, SBR_EPARSE,
                                "%s: corrupt cache: session id run %zu starts at session %llu", path,
-                               r, (unsigned long long)ds->id_runs[r].start);
+                               r, (unsigned long long)run->start);
+        uint64_t len = (r + 1 < ds->n_id_runs ? run[1].start : ds->n_sessions) - run->start;
+        if ((prev != NULL && run->id <= prev->id + (run->start - prev->start - 1)) ||
+            run->id + (len - 1) < run->id)
+            return sbr_err_set(err, SBR_EPARSE,
+                               "%s: corrupt cache: session ids do not ascend at session %llu", path,
+                               (unsigned long long)run->start);
+    }
     for (size_t s = 0; s < ds->n_sessions; s++) {
-        if (s > 0 && sbr_dataset_session_id(ds, s) <= sbr_dataset_session_id(ds, s - 1))
+        if (s > 0 && ds->session_ids != NULL && ds->session_ids[s] <= ds->session_ids[s - 1])
             return sbr_err_set(err, SBR_EPARSE,
                                "%s: corrupt cache: session ids do not ascend at session %zu", path,
                                s);

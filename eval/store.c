@@ -123,8 +123,12 @@ static void hash_dataset(sbr_hash128 *h, const sbr_dataset *ds)
     if (ds->session_ids != NULL) {
         sbr_hash128_bytes(h, ds->session_ids, ds->n_sessions * sizeof *ds->session_ids);
     } else { /* ids kept as runs: the words the stored ones would give */
-        for (size_t k = 0; k < ds->n_sessions; k++)
-            hash_word(h, sbr_dataset_session_id(ds, k));
+        for (size_t r = 0; r < ds->n_id_runs; r++) {
+            const sbr_id_run *run = &ds->id_runs[r];
+            uint64_t end = r + 1 < ds->n_id_runs ? run[1].start : ds->n_sessions;
+            for (uint64_t k = run->start; k < end; k++)
+                hash_word(h, run->id + (k - run->start));
+        }
         hash_word(h, 0);
         hash_word(h, (uint64_t)(ds->n_sessions * sizeof *ds->session_ids));
     }

@@ -375,6 +375,15 @@ static void test_session_id_runs_round_trip(void)
     memcpy(bytes + 88 + 4 * 8, &sum, sizeof sum); /* sums[4] */
     reseal(bytes);
     expect_refused(bytes, len, SBR_EPARSE, "run 0 starts at session 1");
+    /* Back to 0, and the second run's first id set to the first run's last (20). */
+    start = 0;
+    memcpy(bytes + at, &start, sizeof start);
+    uint64_t id = 20;
+    memcpy(bytes + at + 24, &id, sizeof id);
+    sum = sbr_cache_hash(bytes + at, 32);
+    memcpy(bytes + 88 + 4 * 8, &sum, sizeof sum);
+    reseal(bytes);
+    expect_refused(bytes, len, SBR_EPARSE, "session ids do not ascend at session 20");
     free(bytes);
     sbr_dataset_free(ds);
 }
