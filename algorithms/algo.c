@@ -135,6 +135,12 @@ static size_t n_choices(const sbr_param_spec *p)
     return n;
 }
 
+const char *sbr_algo_family_name(sbr_algo_family f)
+{
+    static const char *const names[SBR_FAMILY_N] = {"none", "baseline", "neighbours", "learned"};
+    return f > SBR_FAMILY_NONE && f < SBR_FAMILY_N ? names[f] : "none";
+}
+
 sbr_rc sbr_algo_validate(const sbr_algo *a, sbr_err *err)
 {
     if (a == NULL || a->name == NULL || a->name[0] == '\0')
@@ -142,6 +148,9 @@ sbr_rc sbr_algo_validate(const sbr_algo *a, sbr_err *err)
     if (a->abi != SBR_ALGO_ABI)
         return sbr_err_set(err, SBR_EINTERNAL, "%s: built for interface version %d, not %d",
                            a->name, a->abi, SBR_ALGO_ABI);
+    if (a->family <= SBR_FAMILY_NONE || a->family >= SBR_FAMILY_N)
+        return sbr_err_set(err, SBR_EINTERNAL, "%s: no family (baseline, neighbours, learned)",
+                           a->name);
     if (a->params == NULL || a->fit == NULL || a->model_bytes == NULL || a->scratch_new == NULL ||
         a->scratch_free == NULL || a->predict == NULL ||
         a->free == NULL /* TEMP: scratch_bytes, save, load */)

@@ -21,7 +21,7 @@
 
 /* The version of this interface. The registry accepts only algorithms built against it
  * (sbr_algo_validate), so a table laid out for another version is never called. */
-#define SBR_ALGO_ABI 2
+#define SBR_ALGO_ABI 3
 
 /* An item outside the training vocabulary, as it may appear in a query. Algorithms skip it. */
 #define SBR_ITEM_UNKNOWN UINT32_MAX
@@ -59,6 +59,19 @@ typedef struct sbr_param_spec {
 
 typedef struct sbr_algo sbr_algo;
 
+/* What kind of method an algorithm is, for tables that set the kinds against each other (the
+ * report's "neighbours vs neural" table). Every registered algorithm names one. */
+typedef enum sbr_algo_family {
+    SBR_FAMILY_NONE,       /* unset: sbr_algo_validate rejects it */
+    SBR_FAMILY_BASELINE,   /* popularity, association and sequence rules (pop, ar, sr, markov) */
+    SBR_FAMILY_NEIGHBOURS, /* nearest neighbours of sessions or items (vmis, vsknn, iknn, ...) */
+    SBR_FAMILY_LEARNED,    /* trained by gradient descent (item2vec, stamp, gru4rec, ...) */
+    SBR_FAMILY_N
+} sbr_algo_family;
+
+/* "baseline", "neighbours", "learned" ("none" for SBR_FAMILY_NONE or out of range). */
+const char *sbr_algo_family_name(sbr_algo_family f);
+
 /* Progress of a long fit, reported through sbr_fit_opts (never printed by the library). */
 typedef struct sbr_fit_progress {
     const char *stage;     /* "index", "epoch", ... */
@@ -94,6 +107,7 @@ struct sbr_algo {
     int abi;                      /* SBR_ALGO_ABI */
     const char *name;             /* CLI and CSV name: "ar" */
     const char *help;             /* one line for `sbr algos` */
+    sbr_algo_family family;       /* what kind of method it is */
     const sbr_param_spec *params; /* terminated by an entry with name NULL */
     size_t config_size;           /* sizeof(<algo>_config) */
     /* The default search space of `sbr tune` (eval/tune.h syntax), or NULL for none. */
@@ -142,9 +156,10 @@ const sbr_algo *const *sbr_algo_list(size_t *n);
 /* The algorithm named `name`, or NULL. */
 const sbr_algo *sbr_algo_find(const char *name);
 
-/* Checks an algorithm table before the registry lists it: the ABI version, every function the
- * interface requires, parameter names (unique, non-empty), kinds, offsets inside config_size
- * and defaults within bounds. Errors: SBR_EINTERNAL naming the algorithm and the fault. */
+/* Checks an algorithm table before the registry lists it: the ABI version, its family, every
+ * function the interface requires, parameter names (unique, non-empty), kinds, offsets inside
+ * config_size and defaults within bounds. Errors: SBR_EINTERNAL naming the algorithm and the fault.
+ */
 sbr_rc sbr_algo_validate(const sbr_algo *a, sbr_err *err);
 
 /* Fills cfg (of a->config_size bytes) with the defaults of a's parameters. */

@@ -43,6 +43,7 @@ const sbr_algo sbr_algo_ar = {
     .abi = SBR_ALGO_ABI,
     .name = "ar",
     .help = "association rules: co-occurrence counts within sessions (session-rec AR)",
+    .family = SBR_FAMILY_BASELINE,
     .params = ar_params,
     .config_size = sizeof(ar_config),
     .tune_space = "pruning=choice:0|10|20|50|100",

@@ -953,6 +953,7 @@ const sbr_algo sbr_algo_gru4rec = {
     .name = "gru4rec",
     .help = "GRU4Rec as the authors' official code: session-parallel GRU, cross-entropy, "
             "BPR-max or TOP1-max over sampled negatives, Adagrad with momentum",
+    .family = SBR_FAMILY_LEARNED,
     .params = gru4rec_params,
     .config_size = sizeof(gru4rec_config),
     .tune_space = "lr=log:0.01:0.25; layers=choice:64|100|192|512; batch=choice:32|64|128; "

@@ -253,6 +253,7 @@ const sbr_algo sbr_algo_iknn = {
     .abi = SBR_ALGO_ABI,
     .name = "iknn",
     .help = "item-kNN: normalised co-occurrences with the last item (session-rec ItemKNN)",
+    .family = SBR_FAMILY_NEIGHBOURS,
     .params = iknn_params,
     .config_size = sizeof(iknn_config),
     .tune_space = "n_sims=choice:50|100|200|500; lmbd=real:0:100; alpha=real:0:1",

@@ -386,6 +386,7 @@ const sbr_algo sbr_algo_item2vec = {
     .abi = SBR_ALGO_ABI,
     .name = "item2vec",
     .help = "item2vec: skip-gram item embeddings (gensim Word2Vec sg=1), cosine to the session",
+    .family = SBR_FAMILY_LEARNED,
     .params = item2vec_params,
     .config_size = sizeof(item2vec_config),
     /* The Cloudera Fast Forward report's grid, plus dim and sample. */

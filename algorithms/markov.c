@@ -34,6 +34,7 @@ const sbr_algo sbr_algo_markov = {
     .abi = SBR_ALGO_ABI,
     .name = "markov",
     .help = "first-order Markov chain over consecutive clicks (session-rec MarkovModel)",
+    .family = SBR_FAMILY_BASELINE,
     .params = markov_params,
     .config_size = sizeof(markov_config),
     .tune_space = "pruning=choice:0|10|20|50|100",

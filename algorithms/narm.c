@@ -688,6 +688,7 @@ const sbr_algo sbr_algo_narm = {
     .name = "narm",
     .help = "NARM: GRU encoder with attention and a bilinear decoder (lijingsdu/sessionRec_NARM's "
             "code), softmax over all items",
+    .family = SBR_FAMILY_LEARNED,
     .params = narm_params,
     .config_size = sizeof(narm_config),
     .tune_space = "lr=log:0.0001:0.01; hidden=choice:50|100|200; drop_out=real:0:0.7",

@@ -294,6 +294,7 @@ const sbr_algo sbr_algo_sknn = {
     .abi = SBR_ALGO_ABI,
     .name = "sknn",
     .help = "session kNN: the items of the k most similar past sessions (session-rec SKNN)",
+    .family = SBR_FAMILY_NEIGHBOURS,
     .params = sknn_params,
     .config_size = sizeof(sknn_config),
     .tune_space = "k=choice:50|100|500|1000|1500; sample_size=choice:500|1000|2500|5000|10000; "

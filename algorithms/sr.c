@@ -70,6 +70,7 @@ const sbr_algo sbr_algo_sr = {
     .abi = SBR_ALGO_ABI,
     .name = "sr",
     .help = "sequential rules: weighted links to earlier events in a session (session-rec SR)",
+    .family = SBR_FAMILY_BASELINE,
     .params = sr_params,
     .config_size = sizeof(sr_config),
     .tune_space =

@@ -635,6 +635,7 @@ const sbr_algo sbr_algo_srgnn = {
     .name = "srgnn",
     .help = "SR-GNN: gated graph network over the session graph (CRIPAC-DIG/SR-GNN's code), "
             "softmax over all items",
+    .family = SBR_FAMILY_LEARNED,
     .params = srgnn_params,
     .config_size = sizeof(srgnn_config),
     .tune_space = "lr=log:0.0001:0.01; l2=log:0.000001:0.0001; lr_dc=real:0.1:1",

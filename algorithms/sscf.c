@@ -228,6 +228,7 @@ const sbr_algo sbr_algo_sscf = {
     .name = "sscf",
     .help = "session-based CF: cosine of play-count vectors, k nearest sessions (Park et al. "
             "2011)",
+    .family = SBR_FAMILY_NEIGHBOURS,
     .params = sscf_params,
     .config_size = sizeof(sscf_config),
     .tune_space = "k=choice:20|50|100|200|500|1000",

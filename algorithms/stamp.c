@@ -858,6 +858,7 @@ const sbr_algo sbr_algo_stamp = {
     .name = "stamp",
     .help = "STAMP: short-term attention/memory priority (uestcnlp/STAMP's code), softmax over "
             "all items",
+    .family = SBR_FAMILY_LEARNED,
     .params = stamp_params,
     .config_size = sizeof(stamp_config),
     .tune_space = "lr=log:0.0005:0.01; dim=choice:50|100|200; epochs=int:3:20",

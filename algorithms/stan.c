@@ -104,6 +104,7 @@ const sbr_algo sbr_algo_stan = {
     .abi = SBR_ALGO_ABI,
     .name = "stan",
     .help = "STAN: sequence- and time-aware session neighbours (session-rec STAN)",
+    .family = SBR_FAMILY_NEIGHBOURS,
     .params = stan_params,
     .config_size = sizeof(stan_config),
     .tune_space = "k=choice:100|200|500|1000|1500|2000; sample_size=choice:1000|2500|5000|10000; "

@@ -788,6 +788,7 @@ const sbr_algo sbr_algo_vmis = {
     .abi = SBR_ALGO_ABI,
     .name = "vmis",
     .help = "VMIS-kNN (Serenade): recency-sampled session kNN with an item index",
+    .family = SBR_FAMILY_NEIGHBOURS,
     .params = vmis_params,
     .config_size = sizeof(vmis_config),
     .tune_space = "m=int:100:2500; k=int:50:1500; last_items=int:1:20; idf=int:0:1; remind=int:0:1",

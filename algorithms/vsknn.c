@@ -504,6 +504,7 @@ const sbr_algo sbr_algo_vsknn = {
     .name = "vsknn",
     .help = "vector-multiplication session kNN: position-weighted neighbours (session-rec "
             "V-SKNN)",
+    .family = SBR_FAMILY_NEIGHBOURS,
     .params = vsknn_params,
     .config_size = sizeof(vsknn_config),
     .tune_space = "k=choice:50|100|500|1000|1500; sample_size=choice:500|1000|2500|5000|10000; "

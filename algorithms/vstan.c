@@ -363,6 +363,7 @@ const sbr_algo sbr_algo_vstan = {
     .name = "vstan",
     .help = "VSTAN: STAN plus insertion-position and idf weights (session-rec VSKNN_STAN; "
             "always cosine)",
+    .family = SBR_FAMILY_NEIGHBOURS,
     .params = vstan_params,
     .config_size = sizeof(vstan_config),
     .tune_space = "k=choice:100|200|500|1000|1500|2000; sample_size=choice:1000|2500|5000|10000; "

@@ -90,15 +90,25 @@ static size_t pair_up(const rr_set *a, const rr_set *b, double *x, double *y)
     return n;
 }
 
-/* Compares every group of dataset ds at cutoff with the dataset's best. */
+/* Whether the scope's predicate p (NULL: every group) accepts g. */
+static bool accepts(const sbr_compare_scope *sc, sbr_group_pred p, const sbr_summary *s,
+                    const sbr_summary_group *g)
+{
+    return p == NULL || p(sc->user, s, g);
+}
+
+/* Compares every group of dataset ds at cutoff that the scope tests with the dataset's best
+ * reference group. */
 static sbr_rc compare_dataset(const sbr_summary *s, const char *ds, const char *cutoff, size_t cut,
-                              sbr_ranks_fn fn, void *user, sbr_compare *c, sbr_err *err)
+                              const sbr_compare_scope *sc, sbr_ranks_fn fn, void *user,
+                              sbr_compare *c, sbr_err *err)
 {
     size_t best = SIZE_MAX;
     for (size_t i = 0; i < s->n; i++) {
         const sbr_summary_group *g = &s->g[i];
         if (strcmp(sbr_summary_key_of(s, g, SBR_KEY_DATASET), ds) != 0 ||
-            strcmp(sbr_summary_key_of(s, g, SBR_KEY_CUTOFF), cutoff) != 0)
+            strcmp(sbr_summary_key_of(s, g, SBR_KEY_CUTOFF), cutoff) != 0 ||
+            !accepts(sc, sc->reference, s, g))
             continue;
         double m = sbr_summary_mean(g, SBR_SUM_MRR);
         if (best == SIZE_MAX || m > sbr_summary_mean(&s->g[best], SBR_SUM_MRR))
@@ -120,7 +130,8 @@ static sbr_rc compare_dataset(const sbr_summary *s, const char *ds, const char *
     for (size_t i = 0; i < s->n && rc == SBR_OK; i++) {
         const sbr_summary_group *g = &s->g[i];
         if (i == best || strcmp(sbr_summary_key_of(s, g, SBR_KEY_DATASET), ds) != 0 ||
-            strcmp(sbr_summary_key_of(s, g, SBR_KEY_CUTOFF), cutoff) != 0)
+            strcmp(sbr_summary_key_of(s, g, SBR_KEY_CUTOFF), cutoff) != 0 ||
+            !accepts(sc, sc->tested, s, g))
             continue;
         sbr_compare_row *row = &c->row[i];
         row->p_wilcoxon = row->p_t = row->adj_wilcoxon = row->adj_t = NAN;
@@ -171,6 +182,16 @@ static sbr_rc compare_dataset(const sbr_summary *s, const char *ds, const char *
 sbr_rc sbr_compare_build(const sbr_summary *s, const char *cutoff, double alpha, sbr_ranks_fn fn,
                          void *user, sbr_compare *out, sbr_err *err)
 {
+    return sbr_compare_build_scoped(s, cutoff, alpha, NULL, fn, user, out, err);
+}
+
+sbr_rc sbr_compare_build_scoped(const sbr_summary *s, const char *cutoff, double alpha,
+                                const sbr_compare_scope *scope, sbr_ranks_fn fn, void *user,
+                                sbr_compare *out, sbr_err *err)
+{
+    static const sbr_compare_scope everything = {NULL, NULL, NULL};
+    if (scope == NULL)
+        scope = &everything;
     memset(out, 0, sizeof *out);
     out->alpha = alpha;
     out->row = calloc(s->n + 1, sizeof *out->row);
@@ -188,7 +209,7 @@ sbr_rc sbr_compare_build(const sbr_summary *s, const char *cutoff, double alpha,
         for (size_t j = 0; j < i && !seen; j++)
             seen = strcmp(sbr_summary_key_of(s, &s->g[j], SBR_KEY_DATASET), ds) == 0;
         if (!seen)
-            rc = compare_dataset(s, ds, cutoff, (size_t)cut, fn, user, out, err);
+            rc = compare_dataset(s, ds, cutoff, (size_t)cut, scope, fn, user, out, err);
     }
     return rc;
 }

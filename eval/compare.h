@@ -51,6 +51,23 @@ typedef struct sbr_compare {
 sbr_rc sbr_compare_build(const sbr_summary *s, const char *cutoff, double alpha, sbr_ranks_fn fn,
                          void *user, sbr_compare *out, sbr_err *err);
 
+/* Which groups take part in a comparison: a group may be a dataset's best only when
+ * `reference` accepts it, and is compared with that best only when `tested` does (each NULL:
+ * every group). So the best kNN method against each learned model is {is_knn, is_learned}. */
+typedef bool (*sbr_group_pred)(void *user, const sbr_summary *s, const sbr_summary_group *g);
+typedef struct sbr_compare_scope {
+    sbr_group_pred reference, tested;
+    void *user;
+} sbr_compare_scope;
+
+/* sbr_compare_build within a scope (NULL: every group, which is sbr_compare_build): each
+ * dataset's best is the highest mean MRR among the groups `reference` accepts, and Holm's
+ * correction runs over the comparisons `tested` allows. A dataset without a reference group
+ * has no best and nothing tested. The same errors. */
+sbr_rc sbr_compare_build_scoped(const sbr_summary *s, const char *cutoff, double alpha,
+                                const sbr_compare_scope *scope, sbr_ranks_fn fn, void *user,
+                                sbr_compare *out, sbr_err *err);
+
 void sbr_compare_fini(sbr_compare *c);
 
 /* Writes <dir>/significance.csv: per tested group dataset, algorithm, params, cutoff, the

@@ -4,7 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "algorithms/algo.h"
 #include "data/output.h"
 #include "data/parse.h"
 #include "eval/report.h"
@@ -66,6 +68,9 @@ sbr_rc sbr_tables_write(const char *dir, const char *name, const char *caption,
                 } else if (strncmp(p, "\xE2\x80\xA0", 3) == 0) { /* † */
                     sbr_out_printf(o, "$^\\dagger$");
                     p += 2;
+                } else if (strncmp(p, "\xCE\x94", 2) == 0) { /* Δ */
+                    sbr_out_printf(o, "$\\Delta$");
+                    p++;
                 } else if (strncmp(p, "\xC2\xB5", 2) == 0) { /* µ */
                     sbr_out_printf(o, "$\\mu$");
                     p++;
@@ -474,5 +479,139 @@ sbr_rc sbr_tables_reproduction(const char *dir, const sbr_summary *s, const char
                           head, NC, cells, pub.n_rows, err);
     free(cells);
     sbr_sheet_fini(&pub);
+    return rc;
+}
+
+/* The family of g's algorithm, SBR_FAMILY_NONE when the registry does not know it. */
+static sbr_algo_family family_of(const sbr_summary *s, const sbr_summary_group *g)
+{
+    const sbr_algo *a = sbr_algo_find(sbr_summary_key_of(s, g, SBR_KEY_ALGORITHM));
+    return a != NULL ? a->family : SBR_FAMILY_NONE;
+}
+
+static bool is_neighbours(void *user, const sbr_summary *s, const sbr_summary_group *g)
+{
+    (void)user;
+    return family_of(s, g) == SBR_FAMILY_NEIGHBOURS;
+}
+
+static bool is_learned(void *user, const sbr_summary *s, const sbr_summary_group *g)
+{
+    (void)user;
+    return family_of(s, g) == SBR_FAMILY_LEARNED;
+}
+
+const sbr_compare_scope sbr_tables_neural_scope = {is_neighbours, is_learned, NULL};
+
+/* One row of the neural table: g's numbers, and against the reference ref (NULL for the
+ * reference's own row) the difference, p and verdict of its comparison cr. */
+static void neural_row(char (*row)[SBR_TABLE_CELL], const sbr_summary *s,
+                       const sbr_summary_group *g, const sbr_summary_group *ref,
+                       const sbr_compare_row *cr, double alpha)
+{
+    char lab[600];
+    sbr_summary_label(s, g, lab, sizeof lab);
+    round_reals(lab, sizeof lab);
+    snprintf(row[0], SBR_TABLE_CELL, "%s", sbr_summary_key_of(s, g, SBR_KEY_DATASET));
+    snprintf(row[1], SBR_TABLE_CELL, "%s%s", lab, ref == NULL ? " (best kNN)" : "");
+    snprintf(row[2], SBR_TABLE_CELL, "%.4f", sbr_summary_mean(g, SBR_SUM_HR));
+    mrr_cell(g, row[3], SBR_TABLE_CELL);
+    double fit = sbr_summary_mean(g, SBR_SUM_FIT);
+    snprintf(row[4], SBR_TABLE_CELL, fit < 100 ? "%.2f" : "%.0f", fit);
+    snprintf(row[5], SBR_TABLE_CELL, "%.2f", sbr_summary_mean(g, SBR_SUM_P90));
+    if (ref == NULL) {
+        for (int k = 6; k < 9; k++)
+            snprintf(row[k], SBR_TABLE_CELL, "–");
+        return;
+    }
+    double d = sbr_summary_mean(g, SBR_SUM_MRR) - sbr_summary_mean(ref, SBR_SUM_MRR);
+    snprintf(row[6], SBR_TABLE_CELL, "%+.4f", d);
+    if (!cr->tested) {
+        snprintf(row[7], SBR_TABLE_CELL, "–");
+        snprintf(row[8], SBR_TABLE_CELL, "untested");
+        return;
+    }
+    if (cr->adj_wilcoxon < 1e-10) /* beyond what a p-value means */
+        snprintf(row[7], SBR_TABLE_CELL, "< 1e-10");
+    else
+        snprintf(row[7], SBR_TABLE_CELL, "%.2g", cr->adj_wilcoxon);
+    snprintf(row[8], SBR_TABLE_CELL, "%s",
+             cr->adj_wilcoxon >= alpha ? "n.s."
+             : d > 0                   ? "better"
+                                       : "worse");
+}
+
+sbr_rc sbr_tables_neural(const char *dir, const sbr_summary *s, const char *cutoff,
+                         const sbr_compare *c, bool *written, sbr_err *err)
+{
+    enum { NC = 9 };
+    char hr[32], mrr[32], delta[48];
+    snprintf(hr, sizeof hr, "HR@%s", cutoff);
+    snprintf(mrr, sizeof mrr, "MRR@%s", cutoff);
+    snprintf(delta, sizeof delta, "ΔMRR@%s vs best kNN", cutoff);
+    const char *const head[NC] = {"dataset", "method", hr,         mrr,      "fit s",
+                                  "p90 µs",  delta,    "p (Holm)", "verdict"};
+    const char *datasets[MAX_DS];
+    size_t n_ds = distinct(s, SBR_KEY_DATASET, cutoff, datasets, MAX_DS);
+    char(*cells)[SBR_TABLE_CELL] = calloc(s->n * NC + 1, SBR_TABLE_CELL);
+    if (cells == NULL)
+        return sbr_err_set(err, SBR_ENOMEM, "report: out of memory");
+    size_t n = 0, n_learned = 0;
+    for (size_t d = 0; d < n_ds; d++) {
+        const sbr_summary_group *ref = NULL;
+        size_t first = n;
+        for (size_t i = 0; i < s->n; i++) {
+            const sbr_summary_group *g = &s->g[i];
+            if (strcmp(sbr_summary_key_of(s, g, SBR_KEY_DATASET), datasets[d]) != 0 ||
+                strcmp(sbr_summary_key_of(s, g, SBR_KEY_CUTOFF), cutoff) != 0)
+                continue;
+            if (c->row[i].best && ref == NULL) {
+                ref = g;
+            } else if (is_learned(NULL, s, g)) {
+                n++; /* its row is written once the reference is known */
+            }
+        }
+        if (n == first)
+            continue; /* no learned model on this dataset */
+        size_t r = first;
+        if (ref != NULL) { /* the reference row goes first: shift the learned rows down */
+            n++;
+            r++;
+        }
+        for (size_t i = 0; i < s->n; i++) {
+            const sbr_summary_group *g = &s->g[i];
+            if (strcmp(sbr_summary_key_of(s, g, SBR_KEY_DATASET), datasets[d]) != 0 ||
+                strcmp(sbr_summary_key_of(s, g, SBR_KEY_CUTOFF), cutoff) != 0 || g == ref ||
+                !is_learned(NULL, s, g))
+                continue;
+            neural_row(&cells[r++ * NC], s, g, ref, &c->row[i], c->alpha);
+            n_learned++;
+        }
+        if (ref != NULL)
+            neural_row(&cells[first * NC], s, ref, NULL, NULL, c->alpha);
+    }
+    sbr_rc rc = SBR_OK;
+    if (n_learned > 0) {
+        char caption[640];
+        snprintf(caption, sizeof caption,
+                 "Neighbours vs neural: per dataset the best nearest-neighbour method (by mean "
+                 "MRR@%s) and every learned model, with mean fit seconds and p90 latency (one "
+                 "thread, in microseconds). The difference: the model's MRR minus the best kNN "
+                 "method's; p: paired "
+                 "Wilcoxon signed-rank test on the per-prediction reciprocal ranks, "
+                 "Holm-corrected over the dataset's learned models; better/worse at alpha "
+                 "%.2f, n.s. otherwise",
+                 cutoff, c->alpha);
+        rc = sbr_tables_write(dir, "neural", caption, head, NC, cells, n, err);
+    } else {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/neural.md", dir);
+        unlink(path);
+        snprintf(path, sizeof path, "%s/neural.tex", dir);
+        unlink(path);
+    }
+    if (written != NULL)
+        *written = rc == SBR_OK && n_learned > 0;
+    free(cells);
     return rc;
 }

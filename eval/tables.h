@@ -17,8 +17,8 @@
 enum { SBR_TABLE_CELL = 640 }; /* bytes of one table cell */
 
 /* Writes one table: head[n_cols] column names, cells n_rows x n_cols (row-major). In LaTeX
- * the first column is left-aligned and the others right-aligned; µ, – and _%&#$| are
- * escaped. */
+ * the first column is left-aligned and the others right-aligned; in the cells µ, ±, †, –,
+ * Δ and _%&#$| are escaped, the caption is written as it is. */
 sbr_rc sbr_tables_write(const char *dir, const char *name, const char *caption,
                         const char *const *head, size_t n_cols, char (*cells)[SBR_TABLE_CELL],
                         size_t n_rows, sbr_err *err);
@@ -60,6 +60,23 @@ sbr_rc sbr_tables_tuned(const char *dir, const sbr_summary *s, const char *tuned
  * when none matches; see sbr_params_match). */
 sbr_rc sbr_tables_reproduction(const char *dir, const sbr_summary *s, const char *published,
                                sbr_err *err);
+
+/* The comparisons of the neural table: on each dataset the best neighbourhood method
+ * (SBR_FAMILY_NEIGHBOURS, algorithms/algo.h) is the reference and every learned model
+ * (SBR_FAMILY_LEARNED) is tested against it; groups of unknown algorithms take no part. */
+extern const sbr_compare_scope sbr_tables_neural_scope;
+
+/* neural.{md,tex}, "neighbours vs neural": per dataset (first-seen order) at the cutoff, the
+ * best neighbourhood method of c (built with sbr_tables_neural_scope), then every learned model
+ * in first-seen order, each with HR, MRR (±sd over splits where several), mean fit seconds
+ * (2 decimals below 100 s) and p90 µs, its MRR minus the reference's, the Holm-corrected
+ * Wilcoxon p of c ("< 1e-10" below that) and a verdict:
+ * "better" or "worse" when that p is below c's alpha (by the sign of the difference), "n.s."
+ * otherwise, "untested" without stored ranks. Written only when some dataset has a learned
+ * model; otherwise an earlier run's neural.{md,tex} in dir are removed (nothing stale), and
+ * *written says which (may be NULL). */
+sbr_rc sbr_tables_neural(const char *dir, const sbr_summary *s, const char *cutoff,
+                         const sbr_compare *c, bool *written, sbr_err *err);
 
 /* True when every key=value of `want` (';'-separated) appears as a whole entry in `have`
  * ("k=100" matches "m=500;k=100", not "k=1000"). An empty want matches everything. */

@@ -18,7 +18,7 @@ P=paper
 # start from nothing, so no table or figure of an earlier run survives.
 rm -rf "$P/tables" "$P/figures" "$P/README.md" "$P/report.tex" "$P/report.pdf"
 mkdir -p "$P/tables" "$P/figures"
-for t in datasets accuracy latency reproduction tuned; do
+for t in datasets accuracy neural latency reproduction tuned; do
     for ext in md tex; do
         [ -f "$R/tables/$t.$ext" ] && cp "$R/tables/$t.$ext" "$P/tables/"
     done
@@ -107,6 +107,7 @@ figure() { [ -f "$P/figures/$2.png" ] && printf '![%s](figures/%s.png)\n\n*%s*\n
     section "Datasets" datasets
     section "Accuracy" accuracy
     section "Tuned parameters" tuned
+    section "Neighbours vs neural" neural
     figure "Accuracy per dataset (one panel each): MRR@20 and HR@20, mean over slices with ±sd bars" accuracy
     figure "MRR@k for k = 1..20 per dataset, from the stored rank of every prediction" accuracy_at_k_mrr
     figure "HR@k for k = 1..20 per dataset" accuracy_at_k_hr
@@ -146,7 +147,7 @@ figure() { [ -f "$P/figures/$2.png" ] && printf '![%s](figures/%s.png)\n\n*%s*\n
     setup | sed -e '1,2d' -e '/^$/d' | sed -e 's/[_%&#]/\\&/g' \
         -e 's/^- \*\*\([^*]*\)\*\*/\\item \\textbf{\1}/' -e 's/`\([^`]*\)`/\\texttt{\1}/g'
     printf '\\end{itemize}\n'
-    for t in reproduction datasets accuracy tuned latency; do
+    for t in reproduction datasets accuracy tuned neural latency; do
         [ -f "$P/tables/$t.tex" ] && printf '\\input{tables/%s.tex}\n' "$t"
     done
     # A figure wider than the text at its own size is scaled to the text width, or, when it is

@@ -74,8 +74,14 @@ static void test_parse_spec_reads_name_and_parameters(void)
     const char *const expected[] = {"pop",   "spop", "ar",   "sr",    "markov", "vmis",
                                     "vsknn", "sknn", "stan", "vstan", "iknn",   "sscf"};
     CU_ASSERT(n >= 12); /* these twelve, in `sbr algos` order; a new one may follow */
-    for (size_t i = 0; i < 12 && i < n; i++)
+    for (size_t i = 0; i < 12 && i < n; i++) {
         CU_ASSERT_STRING_EQUAL(all[i]->name, expected[i]);
+        /* the first five are rules and counts, the next seven neighbourhood methods */
+        CU_ASSERT_EQUAL(all[i]->family, i < 5 ? SBR_FAMILY_BASELINE : SBR_FAMILY_NEIGHBOURS);
+    }
+    CU_ASSERT_EQUAL(sbr_algo_find("stamp")->family, SBR_FAMILY_LEARNED);
+    CU_ASSERT_STRING_EQUAL(sbr_algo_family_name(SBR_FAMILY_NEIGHBOURS), "neighbours");
+    CU_ASSERT_STRING_EQUAL(sbr_algo_family_name(SBR_FAMILY_N), "none");
     for (size_t i = 0; i < n; i++) {
         CU_ASSERT_EQUAL(all[i]->abi, SBR_ALGO_ABI);
         CU_ASSERT_EQUAL(sbr_algo_validate(all[i], &e), SBR_OK);
@@ -169,6 +175,12 @@ static void test_validate_rejects_another_abi_and_broken_tables(void)
     d.params = outside;
     CU_ASSERT_EQUAL(sbr_algo_validate(&d, &e), SBR_EINTERNAL);
     d.params = ok_params;
+    d.family = SBR_FAMILY_NONE;
+    CU_ASSERT_EQUAL(sbr_algo_validate(&d, &e), SBR_EINTERNAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "no family"));
+    d.family = SBR_FAMILY_N;
+    CU_ASSERT_EQUAL(sbr_algo_validate(&d, &e), SBR_EINTERNAL);
+    d.family = SBR_FAMILY_BASELINE;
     d.predict = NULL;
     CU_ASSERT_EQUAL(sbr_algo_validate(&d, &e), SBR_EINTERNAL);
     CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "missing"));

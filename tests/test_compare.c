@@ -9,6 +9,7 @@
 
 #include "eval/compare.h"
 #include "eval/signif.h"
+#include "eval/tables.h"
 #include "test_util.h"
 
 /* ds1: A best (MRR 0.5), B, D with ranks, C without; two splits. ds2: B best, A's ranks have
@@ -151,7 +152,137 @@ static void test_a_store_error_stops_the_report(void)
     sbr_sheet_fini(&sh);
 }
 
+/* Neighbours vs neural: real algorithm names, so their families decide. On d1 pop has the best
+ * MRR overall but is no kNN method; vsknn is the best kNN method (above vmis), so the two
+ * learned models (stamp, narm) are tested against vsknn and nothing else is tested; gru4rec
+ * has no ranks. d2 has no learned model and no row in the table. */
+static const char neural_csv[] = "dataset,split,algorithm,params,cutoff,mrr,hr,fit_s,lat_p90_us\n"
+                                 "d1,t,pop,,20,0.9,0.9,0.1,1\n"
+                                 "d1,t,vmis,,20,0.3,0.6,1.5,4\n"
+                                 "d1,t,vsknn,,20,0.4,0.7,2.5,30\n"
+                                 "d1,t,stamp,,20,0.5,0.8,300,90\n"
+                                 "d1,t,narm,,20,0.1,0.3,200,120\n"
+                                 "d1,t,gru4rec,,20,0.2,0.4,100,60\n"
+                                 "d2,t,vmis,,20,0.3,0.6,1,4\n";
+
+static const uint32_t neural_ranks[][24] = {
+    /* vsknn */ {2, 1, 3, 0, 4, 3, 1, 2, 2, 4, 5, 1, 2, 0, 3, 2, 1, 6, 2, 3, 1, 2, 4, 2},
+    /* stamp */ {1, 1, 2, 1, 1, 2, 1, 1, 1, 2, 1, 1, 1, 3, 1, 1, 1, 2, 1, 1, 1, 1, 2, 1},
+    /* narm */ {9, 0, 7, 0, 12, 0, 8, 0, 6, 0, 0, 11, 9, 0, 7, 0, 0, 10, 8, 0, 5, 9, 0, 13},
+    /* pop, vmis */ {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1},
+};
+
+static sbr_rc neural_fetch(void *user, const char *ds, const char *split, const char *algo,
+                           const char *params, uint32_t **out, size_t *n, sbr_err *err)
+{
+    (void)user, (void)ds, (void)split, (void)params;
+    int k = strcmp(algo, "vsknn") == 0     ? 0
+            : strcmp(algo, "stamp") == 0   ? 1
+            : strcmp(algo, "narm") == 0    ? 2
+            : strcmp(algo, "gru4rec") == 0 ? -1
+                                           : 3;
+    if (k < 0)
+        return sbr_err_set(err, SBR_EINVAL, "no ranks");
+    *out = malloc(24 * sizeof **out);
+    memcpy(*out, neural_ranks[k], 24 * sizeof **out);
+    *n = 24;
+    return SBR_OK;
+}
+
+static void rr_of_ranks(const uint32_t *r, double *x)
+{
+    for (size_t i = 0; i < 24; i++)
+        x[i] = r[i] > 0 && r[i] <= 20 ? 1.0 / r[i] : 0.0;
+}
+
+static void test_the_best_knn_method_against_each_learned_model(void)
+{
+    sbr_sheet sh;
+    sbr_summary s;
+    sbr_err e = {SBR_OK, ""};
+    CU_ASSERT_EQUAL_FATAL(sbr_sheet_read(test_write_text("n.csv", neural_csv), &sh, &e), SBR_OK);
+    CU_ASSERT_EQUAL_FATAL(sbr_summary_build(&sh, &s, &e), SBR_OK);
+    CU_ASSERT_EQUAL_FATAL(s.n, 7);
+    sbr_compare c;
+    CU_ASSERT_EQUAL_FATAL(sbr_compare_build_scoped(&s, "20", 0.05, &sbr_tables_neural_scope,
+                                                   neural_fetch, NULL, &c, &e),
+                          SBR_OK);
+    /* rows: 0 pop, 1 vmis, 2 vsknn, 3 stamp, 4 narm, 5 gru4rec, 6 d2 vmis */
+    CU_ASSERT(!c.row[0].best && !c.row[0].tested); /* pop: neither reference nor tested */
+    CU_ASSERT(!c.row[1].best && !c.row[1].tested); /* vmis: a kNN method, not the best */
+    CU_ASSERT(c.row[2].best);
+    CU_ASSERT(c.row[3].tested && c.row[4].tested);
+    CU_ASSERT(!c.row[5].tested); /* gru4rec: no ranks */
+    CU_ASSERT(c.row[6].best && !c.row[6].tested);
+    CU_ASSERT_EQUAL(c.tested, 2);
+    double xk[24], xs[24], xn[24];
+    rr_of_ranks(neural_ranks[0], xk);
+    rr_of_ranks(neural_ranks[1], xs);
+    rr_of_ranks(neural_ranks[2], xn);
+    sbr_test_result ws, wn;
+    CU_ASSERT_EQUAL_FATAL(sbr_wilcoxon(xs, xk, 24, &ws, &e), SBR_OK);
+    CU_ASSERT_EQUAL_FATAL(sbr_wilcoxon(xn, xk, 24, &wn, &e), SBR_OK);
+    CU_ASSERT_DOUBLE_EQUAL(c.row[3].p_wilcoxon, ws.p, 1e-15);
+    CU_ASSERT_DOUBLE_EQUAL(c.row[4].p_wilcoxon, wn.p, 1e-15);
+    /* Holm over the two learned models only (pop and vmis are not in the family). */
+    double lo = fmin(ws.p, wn.p), adj_lo = fmin(1, 2 * lo);
+    CU_ASSERT_DOUBLE_EQUAL(fmin(c.row[3].adj_wilcoxon, c.row[4].adj_wilcoxon), adj_lo, 1e-15);
+    CU_ASSERT(c.row[3].adj_wilcoxon < 0.05 && c.row[4].adj_wilcoxon < 0.05);
+
+    bool written = false;
+    CU_ASSERT_EQUAL_FATAL(sbr_tables_neural(test_tmpdir(), &s, "20", &c, &written, &e), SBR_OK);
+    CU_ASSERT(written);
+    char path[4096];
+    snprintf(path, sizeof path, "%s/neural.md", test_tmpdir());
+    char *md = test_read_file(path, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(md);
+    char want[256];
+    /* The reference first, then the learned models in first-seen order; pop, vmis and d2 out. */
+    const char *ref =
+        strstr(md, "| d1 | vsknn (best kNN) | 0.7000 | 0.4000 | 2.50 | 30.00 | – | – | – |");
+    snprintf(want, sizeof want,
+             "| d1 | stamp | 0.8000 | 0.5000 | 300 | 90.00 | +0.1000 | %.2g | better |",
+             c.row[3].adj_wilcoxon);
+    const char *st = strstr(md, want);
+    snprintf(want, sizeof want,
+             "| d1 | narm | 0.3000 | 0.1000 | 200 | 120.00 | -0.3000 | %.2g | worse |",
+             c.row[4].adj_wilcoxon);
+    const char *na = strstr(md, want);
+    const char *gr =
+        strstr(md, "| d1 | gru4rec | 0.4000 | 0.2000 | 100 | 60.00 | -0.2000 | – | untested |");
+    CU_ASSERT(ref != NULL && st != NULL && na != NULL && gr != NULL);
+    CU_ASSERT(ref < st && st < na && na < gr);
+    CU_ASSERT_PTR_NULL(strstr(md, "pop"));
+    CU_ASSERT_PTR_NULL(strstr(md, "| d2 |"));
+    free(md);
+    snprintf(path, sizeof path, "%s/neural.tex", test_tmpdir());
+    char *tex = test_read_file(path, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(tex);
+    CU_ASSERT_PTR_NOT_NULL(strstr(tex, "$\\Delta$MRR@20"));
+    free(tex);
+    sbr_compare_fini(&c);
+    sbr_summary_fini(&s);
+    sbr_sheet_fini(&sh);
+
+    /* Without a learned model the table is not written, and an earlier one is removed. */
+    CU_ASSERT_EQUAL_FATAL(sbr_sheet_read(test_write_text("m.csv", metrics_csv), &sh, &e), SBR_OK);
+    CU_ASSERT_EQUAL_FATAL(sbr_summary_build(&sh, &s, &e), SBR_OK);
+    CU_ASSERT_EQUAL_FATAL(
+        sbr_compare_build_scoped(&s, "20", 0.05, &sbr_tables_neural_scope, fetch, NULL, &c, &e),
+        SBR_OK);
+    CU_ASSERT_EQUAL(c.tested, 0); /* A, B, C, D are no registered algorithms */
+    CU_ASSERT_EQUAL(sbr_tables_neural(test_tmpdir(), &s, "20", &c, &written, &e), SBR_OK);
+    CU_ASSERT(!written);
+    snprintf(path, sizeof path, "%s/neural.md", test_tmpdir());
+    CU_ASSERT_PTR_NULL(test_read_file(path, NULL));
+    sbr_compare_fini(&c);
+    sbr_summary_fini(&s);
+    sbr_sheet_fini(&sh);
+}
+
 static CU_TestInfo tests[] = {
+    {"the best kNN method against each learned model",
+     test_the_best_knn_method_against_each_learned_model},
     {"every configuration against the best", test_every_configuration_against_the_best},
     {"a store error stops the report", test_a_store_error_stops_the_report},
     CU_TEST_INFO_NULL,

@@ -38,7 +38,7 @@ int sbr_cmd_algos(int argc, char **argv)
         if (argc > 1 && strcmp(argv[1], a->name) != 0)
             continue;
         shown++;
-        printf("%s — %s\n", a->name, a->help);
+        printf("%s — %s [%s]\n", a->name, a->help, sbr_algo_family_name(a->family));
         for (const sbr_param_spec *p = a->params; p->name != NULL; p++) {
             char range[160];
             if (p->kind == SBR_P_CHOICE) {

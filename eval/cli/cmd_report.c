@@ -28,6 +28,10 @@ static const char report_usage[] =
     "  DIR/significance.csv            each configuration against its dataset's best: paired\n"
     "                                  Wilcoxon signed-rank and t-test p-values on the\n"
     "                                  per-prediction reciprocal ranks, raw and Holm-corrected\n"
+    "  DIR/tables/neural.{md,tex}      neighbours vs neural, when learned models ran: per\n"
+    "                                  dataset the best kNN method and each learned model\n"
+    "                                  (HR, MRR, fit s, p90 µs), with its MRR difference and\n"
+    "                                  Holm-corrected paired Wilcoxon p against that kNN\n"
     "  DIR/tables/latency.{md,tex}     p50/p90/p99.5 latency, fit time and model size\n"
     "  DIR/tables/datasets.{md,tex}    sessions, clicks, items, days per split (--datasets)\n"
     "  DIR/plots/*.dat, meta.gp        the data the figures read (plots/make.sh DIR): accuracy\n"
@@ -196,6 +200,13 @@ static sbr_rc write_report(const report_options *o, const char *tables, sbr_summ
     if (rc == SBR_OK)
         rc = sbr_tables_accuracy_tuned(tables, s, cut, &cmp, o->tuned ? &tuned : NULL, err);
     sbr_sheet_fini(&tuned);
+    sbr_compare_fini(&cmp);
+    /* Neighbours vs neural: the best kNN method of each dataset against each learned model. */
+    if (rc == SBR_OK)
+        rc = sbr_compare_build_scoped(s, cut, o->alpha, &sbr_tables_neural_scope, store_ranks,
+                                      store, &cmp, err);
+    if (rc == SBR_OK)
+        rc = sbr_tables_neural(tables, s, cut, &cmp, NULL, err);
     sbr_compare_fini(&cmp);
     if (rc == SBR_OK)
         rc = write_plot_data(o, s, cut, store, plots, err);
