@@ -21,7 +21,7 @@
 
 /* The version of this interface. The registry accepts only algorithms built against it
  * (sbr_algo_validate), so a table laid out for another version is never called. */
-#define SBR_ALGO_ABI 3
+#define SBR_ALGO_ABI 2
 
 /* An item outside the training vocabulary, as it may appear in a query. Algorithms skip it. */
 #define SBR_ITEM_UNKNOWN UINT32_MAX
