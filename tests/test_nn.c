@@ -14,6 +14,7 @@
 #include "algorithms/algo.h"
 #include "algorithms/model_file.h"
 #include "algorithms/nn/act.h"
+#include "algorithms/nn/blas.h"
 #include "algorithms/nn/embed.h"
 #include "algorithms/nn/gemm.h"
 #include "algorithms/nn/gru.h"
@@ -699,7 +700,35 @@ static void test_tiled_gemm_is_exact_and_thread_independent(void)
     gsl_rng_free(r);
 }
 
+/* The test runner went through sbr_blas_reexec (tests/test_main.c) as sbr does: on a CPU with
+ * AVX2 and FMA the products run AVX2 (or AVX-512) kernels, unless the caller forced a set with
+ * OPENBLAS_CORETYPE (then no better choice is offered). */
+static void test_blas_runs_kernels_the_cpu_can_use(void)
+{
+    const char *forced = getenv("OPENBLAS_CORETYPE"), *core = sbr_blas_core();
+    CU_ASSERT_PTR_NULL(sbr_blas_better_core()); /* what is loaded is what to keep */
+    __builtin_cpu_init();
+    bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    bool good = strcmp(core, "Haswell") == 0 || strcmp(core, "Zen") == 0 ||
+                strcmp(core, "SkylakeX") == 0 || strcmp(core, "Cooperlake") == 0 ||
+                strcmp(core, "SapphireRapids") == 0;
+    if (avx2 && !good && forced == NULL)
+        fprintf(stderr, "\nOpenBLAS runs %s kernels on a CPU with AVX2\n", core);
+    CU_ASSERT(!avx2 || good || forced != NULL);
+    /* With OPENBLAS_CORETYPE set, nothing is proposed whatever runs. */
+    char saved[64] = "";
+    if (forced != NULL)
+        snprintf(saved, sizeof saved, "%s", forced);
+    setenv("OPENBLAS_CORETYPE", "Prescott", 1);
+    CU_ASSERT_PTR_NULL(sbr_blas_better_core());
+    if (forced != NULL)
+        setenv("OPENBLAS_CORETYPE", saved, 1);
+    else
+        unsetenv("OPENBLAS_CORETYPE");
+}
+
 static CU_TestInfo tests[] = {
+    {"blas runs kernels the cpu can use", test_blas_runs_kernels_the_cpu_can_use},
     {"linear backward matches finite differences", test_linear_backward_matches_finite_differences},
     {"activations match finite differences", test_activations_match_finite_differences},
     {"embedding max-norm matches finite differences",

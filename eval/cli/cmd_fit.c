@@ -8,6 +8,7 @@
 
 #include "algorithms/algo.h"
 #include "algorithms/model_file.h"
+#include "algorithms/nn/blas.h"
 #include "eval/cli/cli.h"
 #include "eval/harness.h"
 #include "eval/report.h"
@@ -129,6 +130,9 @@ int sbr_cmd_fit(int argc, char **argv)
     if (src == SBR_OK && test_path != NULL)
         src = cli_load(test_path, &lo, false, &test, &ls, &err);
     double fit_s = 0, t0 = sbr_now_s();
+    if (src == SBR_OK && spec.algo->family == SBR_FAMILY_LEARNED)
+        fprintf(stderr, "%s: training with OpenBLAS's %s kernels\n", spec.algo->name,
+                sbr_blas_core());
     if (src == SBR_OK) {
         fit_progress_state st = {spec.algo->name, t0, t0};
         sbr_fit_opts fo = {show_fit_progress, &st, test, test != NULL ? "test" : NULL};

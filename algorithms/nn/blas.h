@@ -1,0 +1,32 @@
+/* Which OpenBLAS kernels run the products, and a better choice where OpenBLAS guessed wrong.
+ *
+ * Debian's OpenBLAS is built for every x86-64 kernel set (DYNAMIC_ARCH) and picks one from the
+ * CPU's family and model number when the library loads. A CPU newer than the library (Debian
+ * 12's 0.3.21 does not know Sapphire Rapids, whose virtual machines also report a bare
+ * "Intel(R) Xeon(R) Processor") gets its fallback, "Prescott": SSE3 kernels, about 5 times
+ * slower at sgemm than the AVX-512 ones the same CPU runs (measured here: 18.6 against 101.2
+ * GFLOPS on one thread). OpenBLAS reads the environment variable OPENBLAS_CORETYPE only when
+ * it loads, so a program that wants the better kernels sets it and executes itself again; the
+ * command-line front end and the test runner do (eval/cli/main.c, tests/test_main.c), through
+ * sbr_blas_reexec: the one function here that touches the process, for a main() only. */
+#ifndef SBR_ALGORITHMS_NN_BLAS_H
+#define SBR_ALGORITHMS_NN_BLAS_H
+
+/* The name of the kernel set OpenBLAS runs ("SkylakeX", "Haswell", "Prescott", ...). */
+const char *sbr_blas_core(void);
+
+/* The kernel set to ask for through OPENBLAS_CORETYPE, or NULL to keep the loaded one. Only a
+ * fallback is replaced: when the loaded set has no AVX2 kernels (not Haswell, Zen, SkylakeX,
+ * Cooperlake or SapphireRapids) and the CPU can run better ones, "SkylakeX" for a CPU with
+ * AVX-512 F, CD, BW, DQ and VL, else "Haswell" for AVX2 with FMA. NULL as well when
+ * OPENBLAS_CORETYPE is set already (the user's choice, or an earlier fix). */
+const char *sbr_blas_better_core(void);
+
+/* For a program's main(), before it starts threads or MPI: when sbr_blas_better_core names a
+ * kernel set, sets OPENBLAS_CORETYPE to it and executes /proc/self/exe again with argv, so
+ * this call does not return. Returns when there is nothing to change, or when exec fails (the
+ * loaded kernels then stay, and OPENBLAS_CORETYPE is unset again). Results do not depend on
+ * the thread count either way; they can differ in the last bits between kernel sets. */
+void sbr_blas_reexec(char **argv);
+
+#endif
