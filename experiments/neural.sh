@@ -37,8 +37,8 @@ published() {
         paper/published.csv | head -n 1
 }
 
-echo "| dataset | select | epochs run | HR@20 | published | MRR@20 | published | s/epoch | examples/s |"
-echo "|---|---|---|---|---|---|---|---|---|"
+echo "| model | dataset | select | epochs run | HR@20 | published | MRR@20 | published | s/epoch | examples/s |"
+echo "|---|---|---|---|---|---|---|---|---|---|"
 for d in "$@"; do
     train="$SBR_DATA/$d/train.tsv.gz"
     test="$SBR_DATA/$d/test.tsv.gz"
@@ -59,5 +59,5 @@ for d in "$@"; do
         "$OUT/metrics.csv" | tail -n 1)
     hr=$(printf '%s\n' "$row" | awk -F, '{printf "%.4f", $10}')
     mrr=$(printf '%s\n' "$row" | awk -F, '{printf "%.4f", $11}')
-    echo "| $d | $SELECT | $epochs | $hr | $(published "$d" hr) | $mrr | $(published "$d" mrr) | $secs | $rate |"
+    echo "| $MODEL | $d | $SELECT | $epochs | $hr | $(published "$d" hr) | $mrr | $(published "$d" mrr) | $secs | $rate |"
 done
