@@ -232,9 +232,7 @@ static void test_the_best_knn_method_against_each_learned_model(void)
     bool written = false;
     CU_ASSERT_EQUAL_FATAL(sbr_tables_neural(test_tmpdir(), &s, "20", &c, &written, &e), SBR_OK);
     CU_ASSERT(written);
-    char path[4096];
-    snprintf(path, sizeof path, "%s/neural.md", test_tmpdir());
-    char *md = test_read_file(path, NULL);
+    char *md = test_read_tmp("neural.md");
     CU_ASSERT_PTR_NOT_NULL_FATAL(md);
     char want[256];
     /* The reference first, then the learned models in first-seen order; pop, vmis and d2 out. */
@@ -255,8 +253,7 @@ static void test_the_best_knn_method_against_each_learned_model(void)
     CU_ASSERT_PTR_NULL(strstr(md, "pop"));
     CU_ASSERT_PTR_NULL(strstr(md, "| d2 |"));
     free(md);
-    snprintf(path, sizeof path, "%s/neural.tex", test_tmpdir());
-    char *tex = test_read_file(path, NULL);
+    char *tex = test_read_tmp("neural.tex");
     CU_ASSERT_PTR_NOT_NULL_FATAL(tex);
     CU_ASSERT_PTR_NOT_NULL(strstr(tex, "$\\Delta$MRR@20"));
     free(tex);
@@ -273,8 +270,7 @@ static void test_the_best_knn_method_against_each_learned_model(void)
     CU_ASSERT_EQUAL(c.tested, 0); /* A, B, C, D are no registered algorithms */
     CU_ASSERT_EQUAL(sbr_tables_neural(test_tmpdir(), &s, "20", &c, &written, &e), SBR_OK);
     CU_ASSERT(!written);
-    snprintf(path, sizeof path, "%s/neural.md", test_tmpdir());
-    CU_ASSERT_PTR_NULL(test_read_file(path, NULL));
+    CU_ASSERT_PTR_NULL(test_read_tmp("neural.md"));
     sbr_compare_fini(&c);
     sbr_summary_fini(&s);
     sbr_sheet_fini(&sh);

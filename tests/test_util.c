@@ -87,6 +87,14 @@ char *test_read_file(const char *path, size_t *len)
     return buf;
 }
 
+char *test_read_tmp(const char *name)
+{
+    char path[4096];
+    if (snprintf(path, sizeof path, "%s/%s", test_tmpdir(), name) >= (int)sizeof path)
+        return NULL;
+    return test_read_file(path, NULL);
+}
+
 const char *test_data_dir(void)
 {
     static char dir[PATH_BYTES];

@@ -24,6 +24,9 @@ const char *test_write_text(const char *name, const char *text);
 /* Reads a whole (plain or .gz) file into a malloc'ed NUL-terminated buffer; NULL on error. */
 char *test_read_file(const char *path, size_t *len);
 
+/* test_read_file of the file `name` in test_tmpdir() (what a writer under test made there). */
+char *test_read_tmp(const char *name);
+
 /* The shared data folder (SBR_DATA, else ../shared/data relative to the source tree) when it
  * exists, else NULL. */
 const char *test_data_dir(void);
