@@ -503,6 +503,14 @@ static bool is_learned(void *user, const sbr_summary *s, const sbr_summary_group
 
 const sbr_compare_scope sbr_tables_neural_scope = {is_neighbours, is_learned, NULL};
 
+/* Whether g is of dataset ds at the cutoff. */
+static bool of_dataset(const sbr_summary *s, const sbr_summary_group *g, const char *ds,
+                       const char *cutoff)
+{
+    return strcmp(sbr_summary_key_of(s, g, SBR_KEY_DATASET), ds) == 0 &&
+           strcmp(sbr_summary_key_of(s, g, SBR_KEY_CUTOFF), cutoff) == 0;
+}
+
 /* One row of the neural table: g's numbers, and against the reference ref (NULL for the
  * reference's own row) the difference, p and verdict of its comparison cr. */
 static void neural_row(char (*row)[SBR_TABLE_CELL], const sbr_summary *s,
@@ -559,36 +567,24 @@ sbr_rc sbr_tables_neural(const char *dir, const sbr_summary *s, const char *cuto
     size_t n = 0, n_learned = 0;
     for (size_t d = 0; d < n_ds; d++) {
         const sbr_summary_group *ref = NULL;
-        size_t first = n;
+        for (size_t i = 0; i < s->n && ref == NULL; i++)
+            if (c->row[i].best && of_dataset(s, &s->g[i], datasets[d], cutoff))
+                ref = &s->g[i];
+        size_t first = n, learned = 0;
+        if (ref != NULL)
+            n++; /* the reference's row goes first, written below */
         for (size_t i = 0; i < s->n; i++) {
             const sbr_summary_group *g = &s->g[i];
-            if (strcmp(sbr_summary_key_of(s, g, SBR_KEY_DATASET), datasets[d]) != 0 ||
-                strcmp(sbr_summary_key_of(s, g, SBR_KEY_CUTOFF), cutoff) != 0)
-                continue;
-            if (c->row[i].best && ref == NULL) {
-                ref = g;
-            } else if (is_learned(NULL, s, g)) {
-                n++; /* its row is written once the reference is known */
+            if (of_dataset(s, g, datasets[d], cutoff) && is_learned(NULL, s, g)) {
+                neural_row(&cells[n++ * NC], s, g, ref, &c->row[i], c->alpha);
+                learned++;
             }
         }
-        if (n == first)
-            continue; /* no learned model on this dataset */
-        size_t r = first;
-        if (ref != NULL) { /* the reference row goes first: shift the learned rows down */
-            n++;
-            r++;
-        }
-        for (size_t i = 0; i < s->n; i++) {
-            const sbr_summary_group *g = &s->g[i];
-            if (strcmp(sbr_summary_key_of(s, g, SBR_KEY_DATASET), datasets[d]) != 0 ||
-                strcmp(sbr_summary_key_of(s, g, SBR_KEY_CUTOFF), cutoff) != 0 || g == ref ||
-                !is_learned(NULL, s, g))
-                continue;
-            neural_row(&cells[r++ * NC], s, g, ref, &c->row[i], c->alpha);
-            n_learned++;
-        }
-        if (ref != NULL)
+        if (learned == 0)
+            n = first; /* no learned model on this dataset: no rows */
+        else if (ref != NULL)
             neural_row(&cells[first * NC], s, ref, NULL, NULL, c->alpha);
+        n_learned += learned;
     }
     sbr_rc rc = SBR_OK;
     if (n_learned > 0) {
