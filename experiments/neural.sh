@@ -7,12 +7,13 @@
 # Environment: MODEL (default stamp), SBR (default build/sbr), SBR_DATA (default
 # ../shared/data), OUT (default results/MODEL), SELECT (test, the papers' protocol, or valid;
 # default test; ignored by gru4rec and item2vec, which train a fixed number of epochs),
-# THREADS (2), EXTRA (more parameters of the model, e.g. "epochs=5,patience=3").
+# THREADS (2), EXTRA (more parameters of the model, e.g. "epochs=5,patience=3"), LOCK (the
+# flock file, default /tmp/sbr-cpu.lock; two one-thread chains side by side each take their own).
 #
 # Each dataset: `sbr fit` (one line per epoch: loss, selection MRR@20, seconds, examples/s;
 # kept in OUT/DATASET-SELECT.log; an epoch's seconds include its selection pass), then
 # `sbr eval --model` on the test set (rows appended to OUT/metrics.csv, split = SELECT). Both
-# run under flock /tmp/sbr-cpu.lock, so benchmarks elsewhere on the machine wait for them.
+# run under flock $LOCK, so benchmarks elsewhere on the machine wait for them.
 set -eu
 SBR=${SBR:-build/sbr}
 SBR_DATA=${SBR_DATA:-../shared/data}
@@ -21,6 +22,7 @@ OUT=${OUT:-results/$MODEL}
 SELECT=${SELECT:-test}
 THREADS=${THREADS:-2}
 EXTRA=${EXTRA:-}
+LOCK=${LOCK:-/tmp/sbr-cpu.lock}
 mkdir -p "$OUT"
 [ $# -gt 0 ] || set -- diginetica
 
@@ -44,9 +46,9 @@ for d in "$@"; do
     test="$SBR_DATA/$d/test.tsv.gz"
     model="$OUT/$d-$SELECT.sbrm"
     log="$OUT/$d-$SELECT.log"
-    OMP_NUM_THREADS=$THREADS flock /tmp/sbr-cpu.lock \
+    OMP_NUM_THREADS=$THREADS flock "$LOCK" \
         "$SBR" fit --train "$train" --test "$test" --algo "$spec" --save "$model" 2>"$log" >>"$log"
-    OMP_NUM_THREADS=$THREADS flock /tmp/sbr-cpu.lock \
+    OMP_NUM_THREADS=$THREADS flock "$LOCK" \
         "$SBR" eval --model "$model" --test "$test" --threads "$THREADS" --no-latency \
         --dataset "$d" --split "$SELECT" --out "$OUT/metrics.csv" >>"$log" 2>&1
     # Epoch lines: "MODEL: epoch 3/10: loss ..., 123.4 s, 5678 examples/s".
