@@ -186,27 +186,31 @@ size_t sbr_seq_max_positions(const sbr_seq_data *d, size_t cap_ex)
     return a > b ? a : b;
 }
 
-/* MRR@20 (hr: HR@20) over the select examples; rr is scratch of batch doubles (summed in row
- * order). */
-static double select_mrr(const sbr_seq_model *m, const sbr_seq_data *d, float *z, double *rr,
-                         bool hr)
+/* MRR@20 and HR@20 over the select examples, in one pass; rr is scratch of 2 * batch doubles
+ * (reciprocal ranks, then hits; summed in row order). */
+static void select_scores(const sbr_seq_model *m, const sbr_seq_data *d, float *z, double *rr,
+                          double *mrr, double *hr)
 {
-    size_t ni = m->n_items;
-    double sum = 0;
-    for (size_t lo = 0; lo < d->n_select; lo += m->batch) {
-        size_t n = d->n_select - lo < m->batch ? d->n_select - lo : m->batch;
+    size_t ni = m->n_items, batch = m->batch;
+    double sum_rr = 0, sum_hit = 0;
+    for (size_t lo = 0; lo < d->n_select; lo += batch) {
+        size_t n = d->n_select - lo < batch ? d->n_select - lo : batch;
         const sbr_seq_example *ex = d->select + lo;
         m->logits(m->ctx, d->select_items, ex, n, z);
         long rows = (long)n;
-#pragma omp parallel for schedule(dynamic, 8) default(none) shared(ex, rows, ni, z, rr, hr)
+#pragma omp parallel for schedule(dynamic, 8) default(none) shared(ex, rows, ni, z, rr, batch)
         for (long r = 0; r < rows; r++) {
             size_t rank = sbr_nn_rank(z + (size_t)r * ni, ni, ex[r].target);
-            rr[r] = rank > CUTOFF ? 0.0 : hr ? 1.0 : 1.0 / (double)rank;
+            rr[r] = rank > CUTOFF ? 0.0 : 1.0 / (double)rank;
+            rr[batch + (size_t)r] = rank > CUTOFF ? 0.0 : 1.0;
         }
-        for (size_t r = 0; r < n; r++)
-            sum += rr[r];
+        for (size_t r = 0; r < n; r++) {
+            sum_rr += rr[r];
+            sum_hit += rr[batch + r];
+        }
     }
-    return d->n_select > 0 ? sum / (double)d->n_select : NAN;
+    *mrr = d->n_select > 0 ? sum_rr / (double)d->n_select : NAN;
+    *hr = d->n_select > 0 ? sum_hit / (double)d->n_select : NAN;
 }
 
 sbr_rc sbr_seq_train(const sbr_seq_model *m, sbr_seq_data *d, const uint32_t *train_items,
@@ -217,7 +221,7 @@ sbr_rc sbr_seq_train(const sbr_seq_model *m, sbr_seq_data *d, const uint32_t *tr
     double *rr = NULL;
     if (on != NULL) {
         best_p = sbr_alloc_array(m->n_params, sizeof *best_p);
-        rr = sbr_alloc_array(m->batch, sizeof *rr);
+        rr = sbr_alloc_array(2 * m->batch, sizeof *rr);
         if (best_p == NULL || rr == NULL) {
             free(best_p);
             free(rr);
@@ -235,8 +239,9 @@ sbr_rc sbr_seq_train(const sbr_seq_model *m, sbr_seq_data *d, const uint32_t *tr
         }
         double mrr = NAN;
         if (on != NULL) {
-            mrr = select_mrr(m, d, z, rr, false);
-            double score = m->select_hr ? select_mrr(m, d, z, rr, true) : mrr;
+            double hr;
+            select_scores(m, d, z, rr, &mrr, &hr);
+            double score = m->select_hr ? hr : mrr;
             if (score > best) {
                 best = score;
                 since_best = 0;

@@ -14,6 +14,7 @@
 #include "algorithms/algo.h"
 #include "algorithms/model_file.h"
 #include "algorithms/narm_int.h"
+#include "algorithms/seq_fit.h"
 #include "algorithms/nn/act.h"
 #include "algorithms/nn/ggnn.h"
 #include "algorithms/nn/gru_theano.h"
@@ -562,6 +563,95 @@ static void test_select_test_needs_the_test_set(void)
     sbr_dataset_free(ds);
 }
 
+/* ---- The epoch loop's selection, on a scripted model ---------------------------------------- */
+
+/* A model whose one parameter counts its epochs and whose two select examples rank their
+ * targets by a script: epoch e (from 1) ranks them script[e - 1]. */
+enum { SCRIPT_ITEMS = 40, SCRIPT_EPOCHS = 6 };
+static const size_t script[SCRIPT_EPOCHS][2] = {{1, 30},  {10, 10}, {30, 30},
+                                                {30, 30}, {1, 1},   {2, 2}};
+
+static double script_step(void *ctx, const uint32_t *base, const sbr_seq_example *ex, size_t n,
+                          long epoch)
+{
+    (void)base, (void)ex, (void)n, (void)epoch;
+    ((float *)ctx)[0] += 1;
+    return 0;
+}
+
+/* Target t of row r scores 0; rank - 1 other items score 1, the rest -1. */
+static void script_logits(void *ctx, const uint32_t *base, const sbr_seq_example *ex, size_t n,
+                          float *z)
+{
+    (void)base;
+    size_t e = (size_t)((float *)ctx)[0];
+    for (size_t r = 0; r < n; r++) {
+        size_t above = script[e - 1][r] - 1;
+        for (size_t i = 0; i < SCRIPT_ITEMS; i++)
+            z[r * SCRIPT_ITEMS + i] = -1;
+        z[r * SCRIPT_ITEMS + ex[r].target] = 0;
+        for (size_t i = 0, k = 0; k < above; i++)
+            if (i != ex[r].target) {
+                z[r * SCRIPT_ITEMS + i] = 1;
+                k++;
+            }
+    }
+}
+
+typedef struct epoch_log {
+    size_t n;
+    double metric[SCRIPT_EPOCHS];
+} epoch_log;
+
+static void log_epoch(void *user, const sbr_fit_progress *p)
+{
+    epoch_log *l = user;
+    if (l->n < SCRIPT_EPOCHS)
+        l->metric[l->n++] = p->metric;
+}
+
+/* Runs the script with patience; returns the kept epoch (the parameter) and logs the epochs. */
+static size_t run_script(bool select_hr, long patience, epoch_log *log)
+{
+    float param = 0;
+    sbr_seq_example train = {0, 1, 2};
+    sbr_seq_example select[2] = {{0, 1, 0}, {0, 1, 1}};
+    uint32_t items[1] = {3};
+    sbr_seq_data d = {&train, select, 1, 2, items, "test", 1};
+    sbr_seq_model m = {&param,       script_step, script_logits, &param,   1,
+                       SCRIPT_ITEMS, 2,           SCRIPT_EPOCHS, patience, select_hr};
+    float z[2 * SCRIPT_ITEMS];
+    gsl_rng *rng = sbr_rng_new(1);
+    sbr_fit_opts fo = {log_epoch, log, NULL, NULL};
+    sbr_err e;
+    CU_ASSERT_EQUAL(sbr_seq_train(&m, &d, items, rng, z, &fo, &e), SBR_OK);
+    gsl_rng_free(rng);
+    return (size_t)param;
+}
+
+/* The loop keeps the best epoch's parameters by MRR@20 (by HR@20 with select_hr: NARM's code),
+ * reports MRR@20 per epoch, and stops after `patience` epochs without a gain. Ranks (1, 30)
+ * give MRR 0.5 and HR 0.5; (10, 10) MRR 0.1 and HR 1; (30, 30) nothing; (1, 1) both 1. */
+static void test_epoch_loop_keeps_the_best_epoch_and_stops_on_patience(void)
+{
+    epoch_log log = {0};
+    CU_ASSERT_EQUAL(run_script(false, 2, &log), 1);
+    CU_ASSERT_EQUAL(log.n, 3);
+    CU_ASSERT_DOUBLE_EQUAL(log.metric[0], 0.5, 1e-12);
+    CU_ASSERT_DOUBLE_EQUAL(log.metric[1], 0.1, 1e-12);
+    CU_ASSERT_DOUBLE_EQUAL(log.metric[2], 0.0, 1e-12);
+
+    epoch_log hr = {0};
+    CU_ASSERT_EQUAL(run_script(true, 2, &hr), 2);
+    CU_ASSERT_EQUAL(hr.n, 4);
+    CU_ASSERT_DOUBLE_EQUAL(hr.metric[1], 0.1, 1e-12); /* the reported metric is still MRR */
+
+    epoch_log all = {0};
+    CU_ASSERT_EQUAL(run_script(false, 10, &all), 5);
+    CU_ASSERT_EQUAL(all.n, SCRIPT_EPOCHS);
+    CU_ASSERT_DOUBLE_EQUAL(all.metric[5], 0.5, 1e-12);
+}
+
 static CU_TestInfo tests[] = {
     {"ggnn step matches finite differences", test_ggnn_step_matches_finite_differences},
     {"srgnn graph matches the reference definition",
@@ -579,6 +669,8 @@ static CU_TestInfo tests[] = {
     {"narm save/load round trip, prefix-only predictions", test_narm_round_trip_and_prefix_only},
     {"narm learns a successor rule", test_narm_learns_a_successor_rule},
     {"select=test needs the test set", test_select_test_needs_the_test_set},
+    {"epoch loop keeps the best epoch and stops on patience",
+     test_epoch_loop_keeps_the_best_epoch_and_stops_on_patience},
     CU_TEST_INFO_NULL};
 
 CU_SuiteInfo sbr_suite_gnn = {"gnn", NULL, NULL, NULL, NULL, tests};
