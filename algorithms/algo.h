@@ -74,7 +74,7 @@ const char *sbr_algo_family_name(sbr_algo_family f);
 
 /* Progress of a long fit, reported through sbr_fit_opts (never printed by the library). */
 typedef struct sbr_fit_progress {
-    const char *stage;     /* "index", "epoch", ... */
+    const char *stage;     /* "index", "epoch", "batch" (examples of the epoch under way), ... */
     uint64_t done, total;  /* units of the stage done so far; total 0 when unknown */
     double loss;           /* training loss of the last unit, NaN when none */
     double metric;         /* validation MRR@20 after the last unit, NaN when none */

@@ -680,6 +680,9 @@ static sbr_rc g4r_fit(const void *config, const sbr_dataset *train, const sbr_fi
     }
     if (rc == SBR_OK) {
         net_init(net, init);
+        uint64_t per_epoch = 0; /* at most: an epoch with n_sample 0 may end early */
+        for (size_t k = 0; k < t.n_order; k++)
+            per_epoch += train->offsets[t.order[k] + 1] - train->offsets[t.order[k]] - 1;
         for (long epoch = 0; epoch < cfg->epochs; epoch++) {
             epoch_start(&t);
             double loss = 0;
@@ -687,6 +690,7 @@ static sbr_rc g4r_fit(const void *config, const sbr_dataset *train, const sbr_fi
             do {
                 events += t.n_valid;
                 loss += train_step(&t);
+                sbr_fit_report(opts, "batch", events, per_epoch, NAN, NAN);
             } while (advance(&t));
             sbr_fit_report_epoch(opts, (uint64_t)epoch + 1, (uint64_t)cfg->epochs,
                                  loss / (double)(events > 0 ? events : 1), NAN, NULL, events);

@@ -236,6 +236,7 @@ sbr_rc sbr_seq_train(const sbr_seq_model *m, sbr_seq_data *d, const uint32_t *tr
         for (size_t lo = 0; lo < d->n_train; lo += m->batch) {
             size_t n = d->n_train - lo < m->batch ? d->n_train - lo : m->batch;
             loss += m->step(m->ctx, train_items, d->train + lo, n, epoch);
+            sbr_fit_report(opts, "batch", lo + n, d->n_train, NAN, NAN);
         }
         double mrr = NAN;
         if (on != NULL) {

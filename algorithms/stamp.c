@@ -619,6 +619,7 @@ static sbr_rc stamp_fit(const void *config, const sbr_dataset *train, const sbr_
             for (size_t lo = 0; lo < t.n_train; lo += t.batch) {
                 size_t n = t.n_train - lo < t.batch ? t.n_train - lo : t.batch;
                 loss += train_batch(&t, train->items, t.train + lo, n, &adam);
+                sbr_fit_report(opts, "batch", lo + n, t.n_train, NAN, NAN);
             }
             double mrr = NAN;
             if (on != NULL) {

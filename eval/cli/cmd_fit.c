@@ -41,6 +41,8 @@ enum { OPT_TRAIN = CLI_OPT_FIRST_FREE, OPT_ALGO, OPT_SAVE, OPT_TEST };
 typedef struct fit_progress_state {
     const char *name;
     double t0, last; /* start, and the last epoch's report */
+    double shown;    /* the last "batch" line drawn on the terminal */
+    uint64_t epochs; /* epochs reported so far */
 } fit_progress_state;
 
 /* Progress of a long fit: on the terminal the stage, units, loss and validation metric; and
@@ -53,6 +55,7 @@ static void show_fit_progress(void *user, const sbr_fit_progress *p)
     if (p->examples > 0 && strcmp(p->stage, "epoch") == 0) {
         double epoch_s = now - s->last;
         s->last = now;
+        s->epochs = p->done;
         fprintf(stderr, "%s%s: epoch %" PRIu64 "/%" PRIu64 ": loss %.4f",
                 isatty(2) ? "\r\033[K" : "", s->name, p->done, p->total, p->loss);
         if (p->metric == p->metric)
@@ -67,6 +70,18 @@ static void show_fit_progress(void *user, const sbr_fit_progress *p)
     }
     if (!isatty(2))
         return;
+    if (strcmp(p->stage, "batch") == 0) { /* within an epoch: at most twice a second */
+        double in_epoch = now - s->last;
+        if (now - s->shown < 0.5 || p->done == 0)
+            return;
+        s->shown = now;
+        fprintf(stderr, "\r\033[K%s: epoch %" PRIu64 ": %" PRIu64 "/%" PRIu64 " examples, %.0f/s",
+                s->name, s->epochs + 1, p->done, p->total, (double)p->done / in_epoch);
+        if (p->total > p->done)
+            fprintf(stderr, ", epoch ETA %.0f s",
+                    in_epoch / (double)p->done * (double)(p->total - p->done));
+        return;
+    }
     fprintf(stderr, "\r%s: %s %" PRIu64, s->name, p->stage, p->done);
     if (p->total > 0)
         fprintf(stderr, "/%" PRIu64, p->total);
@@ -134,7 +149,7 @@ int sbr_cmd_fit(int argc, char **argv)
         fprintf(stderr, "%s: training with OpenBLAS's %s kernels\n", spec.algo->name,
                 sbr_blas_core());
     if (src == SBR_OK) {
-        fit_progress_state st = {spec.algo->name, t0, t0};
+        fit_progress_state st = {spec.algo->name, t0, t0, 0, 0};
         sbr_fit_opts fo = {show_fit_progress, &st, test, test != NULL ? "test" : NULL};
         src = sbr_algo_fit_with(spec.algo, spec.config, train, &fo, &model, &err);
         fit_s = sbr_now_s() - t0;
