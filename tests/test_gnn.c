@@ -574,8 +574,8 @@ static const size_t script[SCRIPT_EPOCHS][2] = {{1, 30},  {10, 10}, {30, 30},
 static double script_step(void *ctx, const uint32_t *base, const sbr_seq_example *ex, size_t n,
                           long epoch)
 {
-    (void)base, (void)ex, (void)n, (void)epoch;
-    ((float *)ctx)[0] += 1;
+    (void)base, (void)ex, (void)n;
+    ((float *)ctx)[0] = (float)(epoch + 1);
     return 0;
 }
 
@@ -599,25 +599,32 @@ static void script_logits(void *ctx, const uint32_t *base, const sbr_seq_example
 }
 
 typedef struct epoch_log {
-    size_t n;
+    size_t n, batches;
     double metric[SCRIPT_EPOCHS];
+    uint64_t batch_done[2 * SCRIPT_EPOCHS], batch_total[2 * SCRIPT_EPOCHS];
 } epoch_log;
 
 static void log_epoch(void *user, const sbr_fit_progress *p)
 {
     epoch_log *l = user;
-    if (l->n < SCRIPT_EPOCHS)
+    if (strcmp(p->stage, "batch") == 0) {
+        if (l->batches < 2 * SCRIPT_EPOCHS) {
+            l->batch_done[l->batches] = p->done;
+            l->batch_total[l->batches++] = p->total;
+        }
+    } else if (l->n < SCRIPT_EPOCHS) {
         l->metric[l->n++] = p->metric;
+    }
 }
 
 /* Runs the script with patience; returns the kept epoch (the parameter) and logs the epochs. */
 static size_t run_script(bool select_hr, long patience, epoch_log *log)
 {
     float param = 0;
-    sbr_seq_example train = {0, 1, 2};
+    sbr_seq_example train[3] = {{0, 1, 2}, {0, 1, 3}, {0, 1, 4}};
     sbr_seq_example select[2] = {{0, 1, 0}, {0, 1, 1}};
     uint32_t items[1] = {3};
-    sbr_seq_data d = {&train, select, 1, 2, items, "test", 1};
+    sbr_seq_data d = {train, select, 3, 2, items, "test", 1};
     sbr_seq_model m = {&param,       script_step, script_logits, &param,   1,
                        SCRIPT_ITEMS, 2,           SCRIPT_EPOCHS, patience, select_hr};
     float z[2 * SCRIPT_ITEMS];
@@ -640,6 +647,12 @@ static void test_epoch_loop_keeps_the_best_epoch_and_stops_on_patience(void)
     CU_ASSERT_DOUBLE_EQUAL(log.metric[0], 0.5, 1e-12);
     CU_ASSERT_DOUBLE_EQUAL(log.metric[1], 0.1, 1e-12);
     CU_ASSERT_DOUBLE_EQUAL(log.metric[2], 0.0, 1e-12);
+    /* Within each epoch, a "batch" report per batch of 2: 2 of 3 examples done, then 3 of 3. */
+    CU_ASSERT_EQUAL(log.batches, 2 * log.n);
+    for (size_t b = 0; b < log.batches; b++) {
+        CU_ASSERT_EQUAL(log.batch_done[b], b % 2 == 0 ? 2 : 3);
+        CU_ASSERT_EQUAL(log.batch_total[b], 3);
+    }
 
     epoch_log hr = {0};
     CU_ASSERT_EQUAL(run_script(true, 2, &hr), 2);
