@@ -1,5 +1,6 @@
 #include "algorithms/nn/blas.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -14,28 +15,32 @@ const char *sbr_blas_core(void)
     return name != NULL ? name : "unknown";
 }
 
-/* Kernel sets with AVX2 (or better) kernels, as openblas_get_corename spells them. */
-static int has_avx2_kernels(const char *core)
+/* Whether core (as openblas_get_corename spells it) is one of the kernel sets in names. */
+static bool is_one_of(const char *core, const char *const *names, size_t n)
 {
-    static const char *const good[] = {"Haswell", "Zen", "SkylakeX", "Cooperlake",
-                                       "SapphireRapids"};
-    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
-        if (strcasecmp(core, good[i]) == 0)
-            return 1;
-    return 0;
+    for (size_t i = 0; i < n; i++)
+        if (strcasecmp(core, names[i]) == 0)
+            return true;
+    return false;
 }
+
+static const char *const avx512_sets[] = {"SkylakeX", "Cooperlake", "SapphireRapids"};
+static const char *const avx2_sets[] = {"Haswell", "Zen", "SkylakeX", "Cooperlake",
+                                        "SapphireRapids"};
 
 const char *sbr_blas_better_core(void)
 {
-    if (getenv("OPENBLAS_CORETYPE") != NULL || has_avx2_kernels(sbr_blas_core()))
+    if (getenv("OPENBLAS_CORETYPE") != NULL)
         return NULL;
+    const char *core = sbr_blas_core();
     __builtin_cpu_init();
     if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512cd") &&
         __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq") &&
         __builtin_cpu_supports("avx512vl"))
-        return "SkylakeX";
+        return is_one_of(core, avx512_sets, sizeof avx512_sets / sizeof *avx512_sets) ? NULL
+                                                                                      : "SkylakeX";
     if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
-        return "Haswell";
+        return is_one_of(core, avx2_sets, sizeof avx2_sets / sizeof *avx2_sets) ? NULL : "Haswell";
     return NULL;
 }
 
