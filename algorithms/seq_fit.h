@@ -1,4 +1,4 @@
-/* What the prefix-trained neural models (srgnn, narm) share: their training and selection
+/* What the prefix-trained neural models (stamp, narm, srgnn) share: their training and selection
  * examples, the epoch loop with model selection, and the softmax top-n of a prediction.
  *
  * Examples: every prefix of every training session predicts its next item. select=valid holds

@@ -1,12 +1,11 @@
 #include "algorithms/stamp.h"
 
-#include <gsl/gsl_randist.h>
 #include <math.h>
-#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "algorithms/model_file.h"
+#include "algorithms/seq_fit.h"
 #include "algorithms/stamp_int.h"
 #include "algorithms/nn/act.h"
 #include "algorithms/nn/embed.h"
@@ -19,7 +18,7 @@
 
 /* Shards per mini-batch: fixed, so that the sums of a batch's gradients do not depend on the
  * thread count. */
-enum { N_SHARDS = 16, CUTOFF = 20 };
+enum { N_SHARDS = 16 };
 
 static const char *const variants[] = {"stamp", "stmp", NULL};
 static const char *const selects[] = {"valid", "none", "test", NULL};
@@ -91,14 +90,6 @@ static void stamp_free(sbr_model *model)
 
 /* ---- the session block: forward and backward over a shard of examples -------------------- */
 
-/* A training or evaluation example: items base[start .. start + len) predict target
- * (UINT32_MAX: a target outside the training items, always a miss). */
-typedef struct example {
-    size_t start;
-    uint32_t len;
-    uint32_t target;
-} example;
-
 /* One shard's buffers: per position (up to cap_pos rows) and per example (up to cap_ex rows),
  * and its gradients of the small tensors (W1 .. WB, contiguous as in the parameter block); one
  * allocation, made before training. */
@@ -144,8 +135,8 @@ static sbr_rc shard_init(shard *s, size_t cap_pos, size_t cap_ex, size_t d, size
 
 /* Forward pass of examples ex[0..n) (items from base) into h (n x d); keeps in s what the
  * backward pass needs. s must hold their positions (init_shards sizes it). */
-static void shard_forward(const stamp_net *net, const uint32_t *base, const example *ex, size_t n,
-                          shard *s, float *h)
+static void shard_forward(const stamp_net *net, const uint32_t *base, const sbr_seq_example *ex,
+                          size_t n, shard *s, float *h)
 {
     size_t d = net->d, P = 0;
     const float *p = net->p;
@@ -197,7 +188,8 @@ static void shard_forward(const stamp_net *net, const uint32_t *base, const exam
 /* Backward pass after shard_forward, given gh (n x d), the loss gradient with respect to h:
  * the small tensors' gradients into s->gw (overwritten) and the gradients with respect to the
  * raw embedding rows s->idx[i] into s->gx (P x d). */
-static void shard_backward(const stamp_net *net, const example *ex, shard *s, const float *gh)
+static void shard_backward(const stamp_net *net, const sbr_seq_example *ex, shard *s,
+                           const float *gh)
 {
     size_t d = net->d, n = s->n_ex, P = s->n_pos;
     const float *p = net->p;
@@ -258,14 +250,12 @@ typedef struct trainer {
     const stamp_config *cfg;
     stamp_net *net;
     size_t n_params, batch;
-    float *g, *m, *v, *best;
+    float *g, *m, *v;
     float *h, *gh, *z;
     double *row_loss;
     uint32_t *targets;
     shard shards[N_SHARDS];
-    example *train, *select;
-    size_t n_train, n_select, n_select_total; /* total: the denominator of the MRR */
-    uint32_t *select_items;                   /* the select examples' items (mapped) */
+    sbr_nn_adam adam;
 } trainer;
 
 static void trainer_fini(trainer *t)
@@ -273,7 +263,6 @@ static void trainer_fini(trainer *t)
     free(t->g);
     free(t->m);
     free(t->v);
-    free(t->best);
     free(t->h);
     free(t->gh);
     free(t->z);
@@ -281,58 +270,17 @@ static void trainer_fini(trainer *t)
     free(t->targets);
     for (int k = 0; k < N_SHARDS; k++)
         shard_fini(&t->shards[k]);
-    free(t->train);
-    free(t->select);
-    free(t->select_items);
 }
 
-/* Example e of a batch of n goes to shard e * N_SHARDS / n: shard k holds [lo(k), lo(k+1)). */
 static size_t shard_lo(size_t k, size_t n)
 {
-    return k * n / N_SHARDS;
+    return sbr_seq_shard_lo(k, n, N_SHARDS);
 }
 
-/* The most positions one shard can hold: a shard has at most cap_ex = ceil(batch / N_SHARDS)
- * examples, so at most the clicks of the cap_ex longest examples of either set (counted by
- * length, longest first). */
-static size_t max_shard_positions(const example *a, size_t n_a, const example *b, size_t n_b,
-                                  size_t cap_ex, size_t longest, size_t *counts)
+/* Every shard's buffers, for at most cap_pos positions (sbr_seq_max_positions). */
+static sbr_rc init_shards(trainer *t, size_t cap_pos, sbr_err *err)
 {
-    memset(counts, 0, (longest + 1) * sizeof *counts);
-    for (size_t e = 0; e < n_a; e++)
-        counts[a[e].len]++;
-    size_t best = 0;
-    for (int set = 0; set < 2; set++) {
-        if (set == 1) {
-            memset(counts, 0, (longest + 1) * sizeof *counts);
-            for (size_t e = 0; e < n_b; e++)
-                counts[b[e].len]++;
-        }
-        size_t left = cap_ex, pos = 0;
-        for (size_t len = longest; len > 0 && left > 0; len--) {
-            size_t take = counts[len] < left ? counts[len] : left;
-            pos += take * len;
-            left -= take;
-        }
-        best = pos > best ? pos : best;
-    }
-    return best;
-}
-
-static sbr_rc init_shards(trainer *t, sbr_err *err)
-{
-    size_t longest = 1;
-    for (size_t e = 0; e < t->n_train; e++)
-        longest = t->train[e].len > longest ? t->train[e].len : longest;
-    for (size_t e = 0; e < t->n_select; e++)
-        longest = t->select[e].len > longest ? t->select[e].len : longest;
-    size_t *counts = sbr_alloc_array(longest + 1, sizeof *counts);
-    if (counts == NULL)
-        return sbr_err_set(err, SBR_ENOMEM, "stamp: out of memory");
     size_t cap_ex = (t->batch + N_SHARDS - 1) / N_SHARDS;
-    size_t cap_pos =
-        max_shard_positions(t->train, t->n_train, t->select, t->n_select, cap_ex, longest, counts);
-    free(counts);
     size_t small = t->net->off[N_TENSORS] - t->net->off[T_W1];
     for (size_t k = 0; k < N_SHARDS; k++)
         if (shard_init(&t->shards[k], cap_pos, cap_ex, t->net->d, small) != SBR_OK)
@@ -341,7 +289,7 @@ static sbr_rc init_shards(trainer *t, sbr_err *err)
 }
 
 /* h rows of a batch: the forward pass of every shard, in parallel. */
-static void batch_forward(trainer *t, const uint32_t *base, const example *ex, size_t n)
+static void batch_forward(trainer *t, const uint32_t *base, const sbr_seq_example *ex, size_t n)
 {
     const stamp_net *net = t->net;
     size_t d = net->d;
@@ -356,7 +304,7 @@ static void batch_forward(trainer *t, const uint32_t *base, const example *ex, s
 
 /* The summed loss of a batch and, into t->g, the gradient of its mean: forward, the output
  * layer, backward, and the shards' sums in shard order. */
-static double batch_gradient(trainer *t, const uint32_t *base, const example *ex, size_t n)
+static double batch_gradient(trainer *t, const uint32_t *base, const sbr_seq_example *ex, size_t n)
 {
     stamp_net *net = t->net;
     size_t d = net->d, ni = net->n_items;
@@ -389,7 +337,7 @@ static double batch_gradient(trainer *t, const uint32_t *base, const example *ex
 
 /* One mini-batch: its gradient, clipping per tensor and the Adam step. Returns the batch's
  * summed loss. */
-static double train_batch(trainer *t, const uint32_t *base, const example *ex, size_t n,
+static double train_batch(trainer *t, const uint32_t *base, const sbr_seq_example *ex, size_t n,
                           sbr_nn_adam *adam)
 {
     stamp_net *net = t->net;
@@ -408,131 +356,22 @@ static double train_batch(trainer *t, const uint32_t *base, const example *ex, s
     return loss;
 }
 
-/* MRR@20 over the select examples. */
-static double select_mrr(trainer *t)
+/* The epoch loop's callbacks (algorithms/seq_fit.h). */
+static double stamp_step(void *ctx, const uint32_t *base, const sbr_seq_example *ex, size_t n,
+                         long epoch)
 {
-    stamp_net *net = t->net;
-    size_t d = net->d, ni = net->n_items;
-    double sum = 0;
-    for (size_t lo = 0; lo < t->n_select; lo += t->batch) {
-        size_t n = t->n_select - lo < t->batch ? t->n_select - lo : t->batch;
-        const example *ex = t->select + lo;
-        batch_forward(t, t->select_items, ex, n);
-        sbr_nn_output_logits(t->h, n, d, net->p + net->off[T_E], ni, t->z);
-        long rows = (long)n;
-#pragma omp parallel for schedule(dynamic, 8) default(none) shared(t, ex, rows, ni)
-        for (long r = 0; r < rows; r++) {
-            uint32_t target = ex[r].target;
-            size_t rank = target < ni ? sbr_nn_rank(t->z + (size_t)r * ni, ni, target) : 0;
-            t->row_loss[r] = rank >= 1 && rank <= CUTOFF ? 1.0 / (double)rank : 0.0;
-        }
-        for (size_t r = 0; r < n; r++)
-            sum += t->row_loss[r];
-    }
-    return t->n_select_total > 0 ? sum / (double)t->n_select_total : NAN;
+    (void)epoch;
+    trainer *t = ctx;
+    return train_batch(t, base, ex, n, &t->adam);
 }
 
-typedef struct session_key {
-    double last; /* the session's last click */
-    size_t s;
-} session_key;
-
-/* Latest first; ties: the later session first. */
-static int by_latest(const void *a, const void *b)
+static void stamp_logits(void *ctx, const uint32_t *base, const sbr_seq_example *ex, size_t n,
+                         float *z)
 {
-    const session_key *x = a, *y = b;
-    if (x->last != y->last)
-        return x->last > y->last ? -1 : 1;
-    return (x->s < y->s) - (x->s > y->s);
-}
-
-/* The latest `fraction` of train's sessions by their last click, as flags. */
-static bool *latest_sessions(const sbr_dataset *train, double fraction, sbr_err *err)
-{
-    size_t ns = train->n_sessions;
-    bool *held = calloc(ns + 1, sizeof *held);
-    session_key *k = sbr_alloc_array(ns + 1, sizeof *k);
-    if (held == NULL || k == NULL) {
-        free(held);
-        free(k);
-        sbr_err_set(err, SBR_ENOMEM, "stamp: out of memory");
-        return NULL;
-    }
-    for (size_t s = 0; s < ns; s++)
-        k[s] = (session_key){train->times[train->offsets[s + 1] - 1], s};
-    qsort(k, ns, sizeof *k, by_latest);
-    size_t n_held = (size_t)floor(fraction * (double)ns);
-    for (size_t i = 0; i < n_held; i++)
-        held[k[i].s] = true;
-    free(k);
-    return held;
-}
-
-/* The prefixes of train's sessions (held[s] chooses the held-out or the trained ones). */
-static sbr_rc train_examples(const sbr_dataset *train, const bool *held, bool want_held,
-                             example **out, size_t *n_out, sbr_err *err)
-{
-    size_t n = 0;
-    for (size_t s = 0; s < train->n_sessions; s++)
-        if ((held != NULL && held[s]) == want_held)
-            n += train->offsets[s + 1] - train->offsets[s] - 1;
-    example *ex = sbr_alloc_array(n + 1, sizeof *ex);
-    if (ex == NULL)
-        return sbr_err_set(err, SBR_ENOMEM, "stamp: out of memory");
-    size_t k = 0;
-    for (size_t s = 0; s < train->n_sessions; s++) {
-        if ((held != NULL && held[s]) != want_held)
-            continue;
-        size_t off = train->offsets[s], len = train->offsets[s + 1] - off;
-        if (len - 1 > UINT32_MAX)
-            return free(ex), sbr_err_set(err, SBR_EINVAL, "stamp: a session of %zu clicks", len);
-        for (size_t p = 1; p < len; p++)
-            ex[k++] = (example){off, (uint32_t)p, train->items[off + p]};
-    }
-    *out = ex;
-    *n_out = n;
-    return SBR_OK;
-}
-
-/* Every next-item prediction of the select data as sbr eval makes them by default: clicks on
- * items unknown to training are removed, and then every click after a session's first
- * predicts from the clicks before it. */
-static sbr_rc select_examples(trainer *t, const sbr_dataset *train, const sbr_dataset *sel,
-                              sbr_err *err)
-{
-    t->select_items = sbr_alloc_array(sel->n_clicks + 1, sizeof *t->select_items);
-    t->select = sbr_alloc_array(sel->n_clicks + 1, sizeof *t->select);
-    if (t->select_items == NULL || t->select == NULL)
-        return sbr_err_set(err, SBR_ENOMEM, "stamp: out of memory");
-    size_t n_items = 0, n = 0;
-    for (size_t s = 0; s < sel->n_sessions; s++) {
-        size_t start = n_items, off = sel->offsets[s], len = sel->offsets[s + 1] - off;
-        for (size_t p = 0; p < len; p++) {
-            uint32_t item;
-            if (!sbr_dataset_find_item(train, sel->item_ids[sel->items[off + p]], &item))
-                continue; /* unknown to training: removed, as sbr eval does */
-            if (n_items > start)
-                t->select[n++] = (example){start, (uint32_t)(n_items - start), item};
-            t->select_items[n_items++] = item;
-        }
-    }
-    t->n_select = n;
-    t->n_select_total = n;
-    return SBR_OK;
-}
-
-/* The held-out sessions of train as select data (items are train's own). */
-static sbr_rc valid_examples(trainer *t, const sbr_dataset *train, const bool *held, sbr_err *err)
-{
-    sbr_rc rc = train_examples(train, held, true, &t->select, &t->n_select, err);
-    if (rc != SBR_OK)
-        return rc;
-    t->n_select_total = t->n_select;
-    t->select_items = sbr_alloc_array(train->n_clicks + 1, sizeof *t->select_items);
-    if (t->select_items == NULL)
-        return sbr_err_set(err, SBR_ENOMEM, "stamp: out of memory");
-    memcpy(t->select_items, train->items, train->n_clicks * sizeof *t->select_items);
-    return SBR_OK;
+    trainer *t = ctx;
+    const stamp_net *net = t->net;
+    batch_forward(t, base, ex, n);
+    sbr_nn_output_logits(t->h, n, net->d, net->p + net->off[T_E], net->n_items, z);
 }
 
 static sbr_rc stamp_fit(const void *config, const sbr_dataset *train, const sbr_fit_opts *opts,
@@ -540,15 +379,17 @@ static sbr_rc stamp_fit(const void *config, const sbr_dataset *train, const sbr_
 {
     *out = NULL;
     const stamp_config *cfg = config;
-    if (cfg->select == 2 && (opts == NULL || opts->select_data == NULL))
-        return sbr_err_set(err, SBR_EINVAL,
-                           "stamp: select=test needs the test set (sbr eval passes it; sbr fit "
-                           "takes --test)");
     if (train->n_items == 0 || train->n_items >= UINT32_MAX)
         return sbr_err_set(err, SBR_EINVAL, "stamp: %zu training items", train->n_items);
+    sbr_seq_data data;
+    sbr_rc rc = sbr_seq_data_build("stamp", train, cfg->select, cfg->valid, opts, &data, err);
+    if (rc != SBR_OK)
+        return rc;
     stamp_model *m = calloc(1, sizeof *m);
-    if (m == NULL)
+    if (m == NULL) {
+        sbr_seq_data_fini(&data);
         return sbr_err_set(err, SBR_ENOMEM, "stamp: out of memory");
+    }
     m->base.algo = &sbr_algo_stamp;
     stamp_net *net = &m->net;
     size_t d = (size_t)cfg->dim;
@@ -562,36 +403,20 @@ static sbr_rc stamp_fit(const void *config, const sbr_dataset *train, const sbr_
     t.net = net;
     t.n_params = net->off[N_TENSORS];
     t.batch = (size_t)cfg->batch;
-    sbr_rc rc = SBR_OK;
-    bool *held = NULL;
-    if (cfg->select == 0 && (held = latest_sessions(train, cfg->valid, err)) == NULL)
-        rc = err->rc;
+    net->p = sbr_alloc_array(t.n_params, sizeof *net->p);
+    t.g = calloc(t.n_params, sizeof *t.g);
+    t.m = calloc(t.n_params, sizeof *t.m);
+    t.v = calloc(t.n_params, sizeof *t.v);
+    t.h = sbr_alloc_array(t.batch * d, sizeof *t.h);
+    t.gh = sbr_alloc_array(t.batch * d, sizeof *t.gh);
+    t.z = sbr_alloc_array(t.batch * net->n_items, sizeof *t.z);
+    t.row_loss = sbr_alloc_array(t.batch, sizeof *t.row_loss);
+    t.targets = sbr_alloc_array(t.batch, sizeof *t.targets);
+    if (!net->p || !t.g || !t.m || !t.v || !t.h || !t.gh || !t.z || !t.row_loss || !t.targets)
+        rc = sbr_err_set(err, SBR_ENOMEM, "stamp: out of memory");
+    size_t cap_ex = (t.batch + N_SHARDS - 1) / N_SHARDS;
     if (rc == SBR_OK)
-        rc = train_examples(train, held, false, &t.train, &t.n_train, err);
-    if (rc == SBR_OK && cfg->select == 0)
-        rc = valid_examples(&t, train, held, err);
-    if (rc == SBR_OK && cfg->select == 2)
-        rc = select_examples(&t, train, opts->select_data, err);
-    free(held);
-    if (rc == SBR_OK && t.n_train == 0)
-        rc = sbr_err_set(err, SBR_EINVAL, "stamp: no training session has two clicks");
-    if (rc == SBR_OK) {
-        net->p = sbr_alloc_array(t.n_params, sizeof *net->p);
-        t.g = calloc(t.n_params, sizeof *t.g);
-        t.m = calloc(t.n_params, sizeof *t.m);
-        t.v = calloc(t.n_params, sizeof *t.v);
-        t.best = cfg->select != 1 ? sbr_alloc_array(t.n_params, sizeof *t.best) : NULL;
-        t.h = sbr_alloc_array(t.batch * d, sizeof *t.h);
-        t.gh = sbr_alloc_array(t.batch * d, sizeof *t.gh);
-        t.z = sbr_alloc_array(t.batch * net->n_items, sizeof *t.z);
-        t.row_loss = sbr_alloc_array(t.batch, sizeof *t.row_loss);
-        t.targets = sbr_alloc_array(t.batch, sizeof *t.targets);
-        if (!net->p || !t.g || !t.m || !t.v || (cfg->select != 1 && !t.best) || !t.h || !t.gh ||
-            !t.z || !t.row_loss || !t.targets)
-            rc = sbr_err_set(err, SBR_ENOMEM, "stamp: out of memory");
-    }
-    if (rc == SBR_OK)
-        rc = init_shards(&t, err);
+        rc = init_shards(&t, sbr_seq_max_positions(&data, cap_ex), err);
     gsl_rng *init = NULL, *shuffle = NULL;
     if (rc == SBR_OK) {
         init = sbr_rng_new(sbr_seed((uint64_t)cfg->seed, 0, 0, 0x5354414d)); /* "STAM" */
@@ -603,46 +428,23 @@ static sbr_rc stamp_fit(const void *config, const sbr_dataset *train, const sbr_
         for (int k = 0; k < N_TENSORS; k++)
             sbr_nn_init_normal(net->p + net->off[k], net->off[k + 1] - net->off[k], init,
                                k == T_E ? cfg->emb_std : cfg->w_std);
-        sbr_nn_adam adam;
-        sbr_nn_adam_init(&adam, cfg->lr);
-        double best = -1;
-        long since_best = 0;
-        const char *on = cfg->select == 0 ? "valid"
-                         : cfg->select == 2
-                             ? (opts->select_label != NULL ? opts->select_label : "test")
-                             : NULL;
-        if (t.n_select == 0) /* nothing to select on (tiny data): the last epoch is kept */
-            on = NULL;
-        for (long epoch = 0; epoch < cfg->epochs; epoch++) {
-            gsl_ran_shuffle(shuffle, t.train, t.n_train, sizeof *t.train);
-            double loss = 0;
-            for (size_t lo = 0; lo < t.n_train; lo += t.batch) {
-                size_t n = t.n_train - lo < t.batch ? t.n_train - lo : t.batch;
-                loss += train_batch(&t, train->items, t.train + lo, n, &adam);
-                sbr_fit_report(opts, "batch", lo + n, t.n_train, NAN, NAN);
-            }
-            double mrr = NAN;
-            if (on != NULL) {
-                mrr = select_mrr(&t);
-                if (mrr > best) {
-                    best = mrr;
-                    since_best = 0;
-                    memcpy(t.best, net->p, t.n_params * sizeof *t.best);
-                } else {
-                    since_best++;
-                }
-            }
-            sbr_fit_report_epoch(opts, (uint64_t)epoch + 1, (uint64_t)cfg->epochs,
-                                 loss / (double)t.n_train, mrr, on, t.n_train);
-            if (on != NULL && since_best >= cfg->patience)
-                break;
-        }
-        if (rc == SBR_OK && on != NULL && best >= 0)
-            memcpy(net->p, t.best, t.n_params * sizeof *net->p);
+        sbr_nn_adam_init(&t.adam, cfg->lr);
+        sbr_seq_model sm = {.ctx = &t,
+                            .step = stamp_step,
+                            .logits = stamp_logits,
+                            .params = net->p,
+                            .n_params = t.n_params,
+                            .n_items = net->n_items,
+                            .batch = t.batch,
+                            .epochs = cfg->epochs,
+                            .patience = cfg->patience,
+                            .select_hr = false};
+        rc = sbr_seq_train(&sm, &data, train->items, shuffle, t.z, opts, err);
     }
     gsl_rng_free(init);
     gsl_rng_free(shuffle);
     trainer_fini(&t);
+    sbr_seq_data_fini(&data);
     if (rc != SBR_OK) {
         stamp_free(&m->base);
         return rc;
@@ -676,7 +478,8 @@ sbr_rc sbr_stamp_gradient(size_t n_items, size_t dim, int variant, int add_ms, d
     t.net = &net;
     t.n_params = net.off[N_TENSORS];
     t.batch = n_ex;
-    example *ex = sbr_alloc_array(n_ex, sizeof *ex);
+    size_t clicks = 0;
+    sbr_seq_example *ex = sbr_seq_examples(starts, lens, targets, n_ex, &clicks);
     t.g = grad;
     t.h = sbr_alloc_array(n_ex * dim, sizeof *t.h);
     t.gh = sbr_alloc_array(n_ex * dim, sizeof *t.gh);
@@ -686,14 +489,8 @@ sbr_rc sbr_stamp_gradient(size_t n_items, size_t dim, int variant, int add_ms, d
     sbr_rc rc = SBR_OK;
     if (ex == NULL || !t.h || !t.gh || !t.z || !t.row_loss || !t.targets)
         rc = sbr_err_set(err, SBR_ENOMEM, "stamp: out of memory");
-    for (size_t e = 0; rc == SBR_OK && e < n_ex; e++)
-        ex[e] = (example){starts[e], lens[e], targets[e]};
-    if (rc == SBR_OK) {
-        t.train = ex;
-        t.n_train = n_ex;
-        rc = init_shards(&t, err);
-        t.train = NULL;
-    }
+    if (rc == SBR_OK)
+        rc = init_shards(&t, clicks, err);
     if (rc == SBR_OK)
         *loss = batch_gradient(&t, items, ex, n_ex) / (double)n_ex;
     t.g = NULL;
