@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "algorithms/nn/blas.h"
+#include "algorithms/nn/runtime.h"
 #include "test_util.h"
 
 extern CU_SuiteInfo sbr_suite_parse, sbr_suite_table, sbr_suite_load, sbr_suite_cache,
@@ -45,9 +45,10 @@ static int needs_data(const char *name)
 
 int main(int argc, char **argv)
 {
-    /* As in the program: better OpenBLAS kernels where it fell back (algorithms/nn/blas.h),
-     * and GSL's default handler, which aborts, off: sbr checks every status instead. */
-    sbr_blas_reexec(argv);
+    /* As in the program: better OpenBLAS kernels where it fell back and threads that sleep
+     * while they wait (algorithms/nn/runtime.h), and GSL's default handler, which aborts, off:
+     * sbr checks every status instead. */
+    sbr_runtime_reexec(argv);
     gsl_set_error_handler_off();
     const char *only = NULL;
     if (argc == 3 && strcmp(argv[1], "-s") == 0) {

@@ -15,6 +15,7 @@
 #include "algorithms/model_file.h"
 #include "algorithms/nn/act.h"
 #include "algorithms/nn/blas.h"
+#include "algorithms/nn/runtime.h"
 #include "algorithms/nn/embed.h"
 #include "algorithms/nn/gemm.h"
 #include "algorithms/nn/gru.h"
@@ -700,7 +701,7 @@ static void test_tiled_gemm_is_exact_and_thread_independent(void)
     gsl_rng_free(r);
 }
 
-/* The test runner went through sbr_blas_reexec (tests/test_main.c) as sbr does: on a CPU with
+/* The test runner went through sbr_runtime_reexec (tests/test_main.c) as sbr does: on a CPU with
  * AVX-512 the products run AVX-512 kernels, else on one with AVX2 and FMA AVX2 kernels, unless
  * the caller forced a set with OPENBLAS_CORETYPE (then no better choice is offered). */
 static void test_blas_runs_kernels_the_cpu_can_use(void)
@@ -732,8 +733,30 @@ static void test_blas_runs_kernels_the_cpu_can_use(void)
         unsetenv("OPENBLAS_CORETYPE");
 }
 
+/* The runner went through sbr_runtime_reexec too: OMP_WAIT_POLICY is set (to "passive" unless
+ * the caller chose), so nothing more is proposed; without it, "passive" is. */
+static void test_openmp_waits_passively_unless_chosen(void)
+{
+    const char *policy = getenv("OMP_WAIT_POLICY");
+    CU_ASSERT_PTR_NOT_NULL(policy);
+    CU_ASSERT_PTR_NULL(sbr_omp_better_wait_policy());
+    char saved[64] = "";
+    if (policy != NULL)
+        snprintf(saved, sizeof saved, "%s", policy);
+    unsetenv("OMP_WAIT_POLICY");
+    const char *proposed = sbr_omp_better_wait_policy();
+    CU_ASSERT(proposed != NULL && strcmp(proposed, "passive") == 0);
+    setenv("OMP_WAIT_POLICY", "active", 1);
+    CU_ASSERT_PTR_NULL(sbr_omp_better_wait_policy());
+    if (policy != NULL)
+        setenv("OMP_WAIT_POLICY", saved, 1);
+    else
+        unsetenv("OMP_WAIT_POLICY");
+}
+
 static CU_TestInfo tests[] = {
     {"blas runs kernels the cpu can use", test_blas_runs_kernels_the_cpu_can_use},
+    {"openmp waits passively unless chosen", test_openmp_waits_passively_unless_chosen},
     {"linear backward matches finite differences", test_linear_backward_matches_finite_differences},
     {"activations match finite differences", test_activations_match_finite_differences},
     {"embedding max-norm matches finite differences",

@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <unistd.h>
 
 /* OpenBLAS's own query (openblas_config.h declares it in some builds only). */
 char *openblas_get_corename(void);
@@ -42,13 +41,4 @@ const char *sbr_blas_better_core(void)
     if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
         return is_one_of(core, avx2_sets, sizeof avx2_sets / sizeof *avx2_sets) ? NULL : "Haswell";
     return NULL;
-}
-
-void sbr_blas_reexec(char **argv)
-{
-    const char *core = sbr_blas_better_core();
-    if (core == NULL || setenv("OPENBLAS_CORETYPE", core, 1) != 0)
-        return;
-    execv("/proc/self/exe", argv);
-    unsetenv("OPENBLAS_CORETYPE"); /* exec failed: keep what is loaded */
 }

@@ -7,10 +7,9 @@
  * slower at sgemm than the AVX-512 ones the same CPU runs (measured here: 18.6 against 101.2
  * GFLOPS on one thread). An AMD EPYC with AVX-512 (Zen 4) gets "Haswell", AVX2 kernels about
  * half as fast there as the AVX-512 ones (113.7 against 206.1 GFLOPS, 1024 x 1024, one thread).
- * OpenBLAS reads the environment variable OPENBLAS_CORETYPE only when
- * it loads, so a program that wants the better kernels sets it and executes itself again; the
- * command-line front end and the test runner do (eval/cli/main.c, tests/test_main.c), through
- * sbr_blas_reexec: the one function here that touches the process, for a main() only. */
+ * OpenBLAS reads the environment variable OPENBLAS_CORETYPE only when it loads, so a program
+ * that wants the better kernels sets it and executes itself again: sbr_runtime_reexec
+ * (algorithms/nn/runtime.h) does, for the command-line front end and the test runner. */
 #ifndef SBR_ALGORITHMS_NN_BLAS_H
 #define SBR_ALGORITHMS_NN_BLAS_H
 
@@ -23,12 +22,5 @@ const char *sbr_blas_core(void);
  * AVX2 set (those or Haswell, Zen) is loaded. NULL as well when OPENBLAS_CORETYPE is set
  * already (the user's choice, or an earlier fix). */
 const char *sbr_blas_better_core(void);
-
-/* For a program's main(), before it starts threads or MPI: when sbr_blas_better_core names a
- * kernel set, sets OPENBLAS_CORETYPE to it and executes /proc/self/exe again with argv, so
- * this call does not return. Returns when there is nothing to change, or when exec fails (the
- * loaded kernels then stay, and OPENBLAS_CORETYPE is unset again). Results do not depend on
- * the thread count either way; they can differ in the last bits between kernel sets. */
-void sbr_blas_reexec(char **argv);
 
 #endif

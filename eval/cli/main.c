@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "algorithms/nn/blas.h"
+#include "algorithms/nn/runtime.h"
 #include "eval/cli/cli.h"
 #include "eval/cli/mpi_pool.h"
 #include <gsl/gsl_errno.h>
@@ -81,8 +81,9 @@ static int dispatch(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-    /* OpenBLAS's fallback kernels on a CPU it does not know: run again with better ones. */
-    sbr_blas_reexec(argv);
+    /* OpenBLAS's fallback kernels, OpenMP's spinning waits: run again with better ones
+     * (algorithms/nn/runtime.h). */
+    sbr_runtime_reexec(argv);
     /* GSL's default handler aborts; sbr checks every status instead. */
     gsl_set_error_handler_off();
     if (!cli_mpi_start(&argc, &argv))
