@@ -28,13 +28,23 @@ static const char fit_usage[] =
     "  --algo SPEC        NAME or NAME:key=value,key=value (see 'sbr algos')\n"
     "  --save MODEL       where to write the model\n"
     "  --test FILE        test sessions, read only by a spec that selects its epoch on\n"
-    "                     them (stamp:select=test, the papers' optimistic protocol)\n"
+    "                     them (select=test of stamp, narm and srgnn: the papers'\n"
+    "                     optimistic protocol, named in every row it produces)\n"
     "  -h, --help         this help\n"
     "\n" CLI_LOAD_OPTIONS_HELP "\n"
-    "Example:\n"
+    "Progress (stderr): the learned models print a line per epoch: its training loss, the\n"
+    "selection MRR@20 (on the held-out latest training sessions, or on --test), seconds,\n"
+    "examples/s and the ETA of the remaining epochs; on a terminal a line within the\n"
+    "epoch too (examples done, examples/s, the epoch's ETA). Threads: OMP_NUM_THREADS\n"
+    "(default: every core); the model file is the same byte for byte for any count\n"
+    "(but for item2vec:hogwild=on, which is not reproducible).\n"
+    "\n"
+    "Examples:\n"
     "  sbr fit --train $SBR_DATA/retailrocket/train.tsv.gz --algo vmis:m=500,k=500 \\\n"
     "          --save retailrocket-vmis.sbrm\n"
-    "  sbr eval --model retailrocket-vmis.sbrm --test $SBR_DATA/retailrocket/test.tsv.gz\n";
+    "  sbr eval --model retailrocket-vmis.sbrm --test $SBR_DATA/retailrocket/test.tsv.gz\n"
+    "  sbr fit --train $SBR_DATA/diginetica/train.tsv.gz --algo srgnn:epochs=7 \\\n"
+    "          --save diginetica-srgnn.sbrm     # the epoch chosen on the latest 10%\n";
 
 enum { OPT_TRAIN = CLI_OPT_FIRST_FREE, OPT_ALGO, OPT_SAVE, OPT_TEST };
 
