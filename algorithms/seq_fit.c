@@ -213,6 +213,96 @@ static void select_scores(const sbr_seq_model *m, const sbr_seq_data *d, float *
     *hr = d->n_select > 0 ? sum_hit / (double)d->n_select : NAN;
 }
 
+/* The sessions of examples ex[0..n) as sbr_seq_data_build writes them: a session's first
+ * example is its prefix of length 1. */
+typedef struct length_batcher {
+    size_t *first;     /* [n_sessions] index of each session's first example */
+    uint32_t *n_pref;  /* [n_sessions] its examples (length - 1) */
+    size_t *by_len;    /* [n_sessions] session numbers, grouped by n_pref, ascending */
+    size_t *group;     /* [n_groups + 1] start of each group in by_len */
+    size_t *order;     /* [n_groups] the groups' order this epoch */
+    size_t *batch_end; /* [n_train] end of each batch in the ordered copy */
+    sbr_seq_example *ordered;
+    size_t n_sessions, n_groups, n_batches;
+} length_batcher;
+
+static void length_batcher_fini(length_batcher *b)
+{
+    free(b->first);
+    free(b->n_pref);
+    free(b->by_len);
+    free(b->group);
+    free(b->order);
+    free(b->batch_end);
+    free(b->ordered);
+    memset(b, 0, sizeof *b);
+}
+
+static bool length_batcher_init(length_batcher *b, const sbr_seq_data *d)
+{
+    memset(b, 0, sizeof *b);
+    size_t ns = 0;
+    for (size_t e = 0; e < d->n_train; e++)
+        ns += d->train[e].len == 1;
+    b->first = sbr_alloc_array(ns + 1, sizeof *b->first);
+    b->n_pref = sbr_alloc_array(ns + 1, sizeof *b->n_pref);
+    b->by_len = sbr_alloc_array(ns + 1, sizeof *b->by_len);
+    b->group = sbr_alloc_array(ns + 2, sizeof *b->group);
+    b->order = sbr_alloc_array(ns + 1, sizeof *b->order);
+    b->batch_end = sbr_alloc_array(d->n_train + 1, sizeof *b->batch_end);
+    b->ordered = sbr_alloc_array(d->n_train + 1, sizeof *b->ordered);
+    if (!b->first || !b->n_pref || !b->by_len || !b->group || !b->order || !b->batch_end ||
+        !b->ordered)
+        return false;
+    for (size_t e = 0; e < d->n_train; e++) {
+        if (d->train[e].len == 1) {
+            b->first[b->n_sessions] = e;
+            b->n_pref[b->n_sessions++] = 0;
+        }
+        b->n_pref[b->n_sessions - 1]++;
+    }
+    /* Counting sort by n_pref (at most d->longest), sessions in order within a length. */
+    size_t *at = calloc(d->longest + 2, sizeof *at);
+    if (at == NULL)
+        return false;
+    for (size_t k = 0; k < b->n_sessions; k++)
+        at[b->n_pref[k] + 1]++;
+    for (size_t len = 1; len <= d->longest + 1; len++) {
+        if (at[len] > 0)
+            b->group[b->n_groups++] = at[len - 1];
+        at[len] += at[len - 1];
+    }
+    b->group[b->n_groups] = b->n_sessions;
+    for (size_t k = 0; k < b->n_sessions; k++)
+        b->by_len[at[b->n_pref[k]]++] = k;
+    free(at);
+    return true;
+}
+
+/* One epoch's order into b->ordered and b->batch_end (batches of at most `batch`). */
+static void length_batcher_epoch(length_batcher *b, const sbr_seq_data *d, size_t batch, gsl_rng *r)
+{
+    for (size_t g = 0; g < b->n_groups; g++)
+        b->order[g] = g;
+    gsl_ran_shuffle(r, b->order, b->n_groups, sizeof *b->order);
+    size_t out = 0;
+    b->n_batches = 0;
+    for (size_t k = 0; k < b->n_groups; k++) {
+        size_t lo = b->group[b->order[k]], hi = b->group[b->order[k] + 1];
+        size_t *s = b->by_len + lo;
+        gsl_ran_shuffle(r, s, hi - lo, sizeof *s);
+        uint32_t n_pref = b->n_pref[s[0]];
+        for (size_t c = 0; c < hi - lo; c += batch) {
+            size_t n = hi - lo - c < batch ? hi - lo - c : batch;
+            for (uint32_t p = 0; p < n_pref; p++) {
+                for (size_t j = 0; j < n; j++)
+                    b->ordered[out++] = d->train[b->first[s[c + j]] + p];
+                b->batch_end[b->n_batches++] = out;
+            }
+        }
+    }
+}
+
 sbr_rc sbr_seq_train(const sbr_seq_model *m, sbr_seq_data *d, const uint32_t *train_items,
                      gsl_rng *shuffle, float *z, const sbr_fit_opts *opts, sbr_err *err)
 {
@@ -228,15 +318,32 @@ sbr_rc sbr_seq_train(const sbr_seq_model *m, sbr_seq_data *d, const uint32_t *tr
             return sbr_err_set(err, SBR_ENOMEM, "out of memory");
         }
     }
+    length_batcher lb;
+    memset(&lb, 0, sizeof lb);
+    if (m->by_length && !length_batcher_init(&lb, d)) {
+        length_batcher_fini(&lb);
+        free(best_p);
+        free(rr);
+        return sbr_err_set(err, SBR_ENOMEM, "out of memory");
+    }
     double best = -1;
     long since_best = 0;
     for (long epoch = 0; epoch < m->epochs; epoch++) {
-        gsl_ran_shuffle(shuffle, d->train, d->n_train, sizeof *d->train);
+        const sbr_seq_example *ex = d->train;
+        if (m->by_length) {
+            length_batcher_epoch(&lb, d, m->batch, shuffle);
+            ex = lb.ordered;
+        } else {
+            gsl_ran_shuffle(shuffle, d->train, d->n_train, sizeof *d->train);
+        }
         double loss = 0;
-        for (size_t lo = 0; lo < d->n_train; lo += m->batch) {
-            size_t n = d->n_train - lo < m->batch ? d->n_train - lo : m->batch;
-            loss += m->step(m->ctx, train_items, d->train + lo, n, epoch);
-            sbr_fit_report(opts, "batch", lo + n, d->n_train, NAN, NAN);
+        for (size_t lo = 0, k = 0; lo < d->n_train; k++) {
+            size_t hi = m->by_length                 ? lb.batch_end[k]
+                        : d->n_train - lo < m->batch ? d->n_train
+                                                     : lo + m->batch;
+            loss += m->step(m->ctx, train_items, ex + lo, hi - lo, epoch);
+            sbr_fit_report(opts, "batch", hi, d->n_train, NAN, NAN);
+            lo = hi;
         }
         double mrr = NAN;
         if (on != NULL) {
@@ -258,6 +365,7 @@ sbr_rc sbr_seq_train(const sbr_seq_model *m, sbr_seq_data *d, const uint32_t *tr
     }
     if (on != NULL && best >= 0)
         memcpy(m->params, best_p, m->n_params * sizeof *m->params);
+    length_batcher_fini(&lb);
     free(best_p);
     free(rr);
     return SBR_OK;

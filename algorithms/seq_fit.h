@@ -66,7 +66,17 @@ typedef struct sbr_seq_model {
     size_t n_params, n_items, batch;
     long epochs, patience;
     bool select_hr; /* select the epoch on HR@20 (NARM's code) instead of MRR@20 */
+    bool by_length; /* batches as STAMP's code makes them (below), not shuffled prefixes */
 } sbr_seq_model;
+
+/* by_length: the batcher of uestcnlp/STAMP (util/batcher/equal_len/batcher_p.py and the loop of
+ * STAMP_cikm.py). Each epoch the training sessions are grouped by length, the groups taken in
+ * random order and the sessions of a group shuffled; each run of `batch` sessions of a group
+ * (the last may be shorter) gives one batch per prefix length 1 .. L - 1, each batch holding
+ * that prefix of every session of the run. Batches are smaller and more numerous than with
+ * shuffled prefixes, and the prefixes of one session train in consecutive steps. It needs d's
+ * training examples in the order sbr_seq_data_build writes them (session by session, prefix
+ * lengths 1, 2, ...): the loop leaves them there and orders a copy. */
 
 /* The epoch loop over d (its training examples are reordered) with train's items as the
  * training base; z is scratch of batch x n_items floats. Reports each epoch through opts.

@@ -22,6 +22,7 @@ enum { N_SHARDS = 16 };
 
 static const char *const variants[] = {"stamp", "stmp", NULL};
 static const char *const selects[] = {"valid", "none", "test", NULL};
+static const char *const batchings[] = {"shuffle", "length", NULL};
 
 static const sbr_param_spec stamp_params[] = {
     {"dim", SBR_P_INT, offsetof(stamp_config, dim), 100, 1, 1024, NULL,
@@ -51,6 +52,9 @@ static const sbr_param_spec stamp_params[] = {
      "select=valid: the latest fraction of training sessions held out"},
     {"patience", SBR_P_INT, offsetof(stamp_config, patience), 3, 1, 10000, NULL,
      "select=valid/test: stop after this many epochs without a better MRR@20"},
+    {"batching", SBR_P_CHOICE, offsetof(stamp_config, batching), 0, 0, 1, batchings,
+     "shuffle (every prefix shuffled, batches of `batch`) or length (the authors' batcher: "
+     "sessions of one length together, one batch per prefix length)"},
     {NULL, 0, 0, 0, 0, 0, NULL, NULL}};
 
 /* The parameters, one block: E [n_items x d], W1, W2, W3 [d x d], w0 [d], WA, WB [d x d]. */
@@ -438,7 +442,8 @@ static sbr_rc stamp_fit(const void *config, const sbr_dataset *train, const sbr_
                             .batch = t.batch,
                             .epochs = cfg->epochs,
                             .patience = cfg->patience,
-                            .select_hr = false};
+                            .select_hr = false,
+                            .by_length = cfg->batching == 1};
         rc = sbr_seq_train(&sm, &data, train->items, shuffle, t.z, opts, err);
     }
     gsl_rng_free(init);

@@ -8,7 +8,9 @@
  *
  * and softmax cross-entropy over the whole catalogue. variant=stmp drops the attention
  * (m_a = m_s). Training: every prefix of every training session predicts its next item;
- * examples shuffled per epoch by the seeded generator, mini-batches of `batch`, mean loss, Adam
+ * batching=shuffle (the default): examples shuffled per epoch by the seeded generator,
+ * mini-batches of `batch`; batching=length: the authors' batcher, sessions of one length
+ * together and one batch per prefix length (algorithms/seq_fit.h, by_length); mean loss, Adam
  * (TF 1.x, dense, also on the embeddings as TF applies it), tf.clip_by_norm per tensor.
  * Init: embeddings N(0, emb_std^2), weights N(0, w_std^2).
  *
@@ -48,6 +50,7 @@ typedef struct stamp_config {
     int select;      /* 0 = valid, 1 = none, 2 = test */
     double valid;    /* select=valid: held-out fraction of the latest sessions (0.1) */
     long patience;   /* select=valid/test: epochs without a gain before stopping (3) */
+    int batching;    /* 0 = shuffle (prefixes shuffled), 1 = length (the authors' batcher) */
 } stamp_config;
 
 extern const sbr_algo sbr_algo_stamp;

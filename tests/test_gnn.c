@@ -625,8 +625,8 @@ static size_t run_script(bool select_hr, long patience, epoch_log *log)
     sbr_seq_example select[2] = {{0, 1, 0}, {0, 1, 1}};
     uint32_t items[1] = {3};
     sbr_seq_data d = {train, select, 3, 2, items, "test", 1};
-    sbr_seq_model m = {&param,       script_step, script_logits, &param,   1,
-                       SCRIPT_ITEMS, 2,           SCRIPT_EPOCHS, patience, select_hr};
+    sbr_seq_model m = {&param, script_step,   script_logits, &param,    1,    SCRIPT_ITEMS,
+                       2,      SCRIPT_EPOCHS, patience,      select_hr, false};
     float z[2 * SCRIPT_ITEMS];
     gsl_rng *rng = sbr_rng_new(1);
     sbr_fit_opts fo = {log_epoch, log, NULL, NULL};
@@ -665,6 +665,90 @@ static void test_epoch_loop_keeps_the_best_epoch_and_stops_on_patience(void)
     CU_ASSERT_DOUBLE_EQUAL(all.metric[5], 0.5, 1e-12);
 }
 
+/* ---- by_length: STAMP's batcher ------------------------------------------------------------ */
+
+enum { BL_SESSIONS = 7, BL_MAX_BATCHES = 64, BL_BATCH = 2 };
+static const uint32_t bl_lengths[BL_SESSIONS] = {2, 3, 3, 3, 4, 2, 3};
+
+typedef struct batch_log {
+    size_t n_batches;
+    size_t n[BL_MAX_BATCHES];
+    sbr_seq_example ex[BL_MAX_BATCHES][BL_BATCH];
+} batch_log;
+
+static double log_batch(void *ctx, const uint32_t *base, const sbr_seq_example *ex, size_t n,
+                        long epoch)
+{
+    (void)base;
+    batch_log *l = ctx;
+    if (epoch == 0 && l->n_batches < BL_MAX_BATCHES && n <= BL_BATCH) {
+        l->n[l->n_batches] = n;
+        memcpy(l->ex[l->n_batches++], ex, n * sizeof *ex);
+    }
+    return 0;
+}
+
+/* The session (its index) whose clicks start at `start`. */
+static size_t bl_session(size_t start)
+{
+    size_t off = 0;
+    for (size_t s = 0; s < BL_SESSIONS; off += bl_lengths[s], s++)
+        if (off == start)
+            return s;
+    return BL_SESSIONS;
+}
+
+/* Sessions of lengths 2, 3, 3, 3, 4, 2, 3 with batch 2: the groups (2: two sessions, 3: four,
+ * 4: one) give runs of at most 2 sessions, each run one batch per prefix length in order, so
+ * 1 + 2 x 2 + 3 = 8 batches, every prefix once, a batch's prefixes of one length from
+ * sessions of one length, and a run's batches the same sessions. */
+static void test_by_length_batches_as_stamps_batcher(void)
+{
+    sbr_seq_example train[32];
+    size_t n_train = 0, off = 0;
+    for (size_t s = 0; s < BL_SESSIONS; off += bl_lengths[s], s++)
+        for (uint32_t p = 1; p < bl_lengths[s]; p++)
+            train[n_train++] = (sbr_seq_example){off, p, 0};
+    sbr_seq_data d = {train, NULL, n_train, 0, NULL, NULL, 3};
+    batch_log log = {0};
+    float param = 0;
+    sbr_seq_model m = {&log, log_batch, script_logits, &param, 1, SCRIPT_ITEMS, BL_BATCH,
+                       1,    1,         false,         true};
+    gsl_rng *rng = sbr_rng_new(7);
+    float z[BL_BATCH * SCRIPT_ITEMS];
+    sbr_err e;
+    CU_ASSERT_EQUAL(sbr_seq_train(&m, &d, NULL, rng, z, NULL, &e), SBR_OK);
+    gsl_rng_free(rng);
+    CU_ASSERT_EQUAL(log.n_batches, 8);
+    size_t seen[BL_SESSIONS][4] = {{0}};
+    for (size_t b = 0; b < log.n_batches; b++) {
+        CU_ASSERT(log.n[b] >= 1 && log.n[b] <= BL_BATCH);
+        const sbr_seq_example *x = log.ex[b];
+        size_t s0 = bl_session(x[0].start);
+        CU_ASSERT_FATAL(s0 < BL_SESSIONS);
+        for (size_t j = 0; j < log.n[b]; j++) {
+            size_t s = bl_session(x[j].start);
+            CU_ASSERT_FATAL(s < BL_SESSIONS && x[j].len < 4);
+            CU_ASSERT_EQUAL(x[j].len, x[0].len);
+            CU_ASSERT_EQUAL(bl_lengths[s], bl_lengths[s0]);
+            seen[s][x[j].len]++;
+            /* Within a run, length p + 1 follows p with the same sessions. */
+            if (x[0].len > 1) {
+                CU_ASSERT_EQUAL(log.n[b - 1], log.n[b]);
+                CU_ASSERT_EQUAL(log.ex[b - 1][j].start, x[j].start);
+                CU_ASSERT_EQUAL(log.ex[b - 1][j].len + 1, x[j].len);
+            }
+        }
+    }
+    for (size_t s = 0; s < BL_SESSIONS; s++)
+        for (uint32_t p = 1; p < bl_lengths[s]; p++)
+            CU_ASSERT_EQUAL(seen[s][p], 1);
+    /* The examples stay in the order they were built (the loop ordered a copy). */
+    for (size_t k = 1; k < n_train; k++)
+        CU_ASSERT(train[k].start > train[k - 1].start ||
+                  (train[k].start == train[k - 1].start && train[k].len == train[k - 1].len + 1));
+}
+
 static CU_TestInfo tests[] = {
     {"ggnn step matches finite differences", test_ggnn_step_matches_finite_differences},
     {"srgnn graph matches the reference definition",
@@ -684,6 +768,7 @@ static CU_TestInfo tests[] = {
     {"select=test needs the test set", test_select_test_needs_the_test_set},
     {"epoch loop keeps the best epoch and stops on patience",
      test_epoch_loop_keeps_the_best_epoch_and_stops_on_patience},
+    {"by_length batches as STAMP's batcher", test_by_length_batches_as_stamps_batcher},
     CU_TEST_INFO_NULL};
 
 CU_SuiteInfo sbr_suite_gnn = {"gnn", NULL, NULL, NULL, NULL, tests};
