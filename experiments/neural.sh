@@ -33,9 +33,11 @@ esac
 [ -z "$EXTRA" ] || spec="$spec,$EXTRA"
 spec=$(printf '%s' "$spec" | sed 's/^\([a-z0-9]*\),/\1:/')
 
-# The published value of dataset $1, metric $2 (hr or mrr), from paper/published.csv.
+# The published value of dataset $1, metric $2 (hr or mrr), from paper/published.csv, marked
+# "(a port)" when its source says a third-party port measured it.
 published() {
-    awk -F, -v d="$1" -v m="$2" -v a="$MODEL" '$1 == d && $2 == a && $5 == m {print $6}' \
+    awk -F, -v d="$1" -v m="$2" -v a="$MODEL" '$1 == d && $2 == a && $5 == m {
+        print $6 (index($0, "third-party port") ? " (a port)" : "")}' \
         paper/published.csv | head -n 1
 }
 
