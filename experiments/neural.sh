@@ -63,5 +63,10 @@ for d in "$@"; do
         "$OUT/metrics.csv" | tail -n 1)
     hr=$(printf '%s\n' "$row" | awk -F, '{printf "%.4f", $10}')
     mrr=$(printf '%s\n' "$row" | awk -F, '{printf "%.4f", $11}')
-    echo "| $MODEL | $d | $SELECT | $epochs | $hr | $(published "$d" hr) | $mrr | $(published "$d" mrr) | $secs | $rate |"
+    pub_hr=$(published "$d" hr) pub_mrr=$(published "$d" mrr)
+    if [ "$SELECT" = valid ]; then # the papers chose their epochs on test
+        [ -z "$pub_hr" ] || pub_hr="($pub_hr, on test)"
+        [ -z "$pub_mrr" ] || pub_mrr="($pub_mrr, on test)"
+    fi
+    echo "| $MODEL | $d | $SELECT | $epochs | $hr | $pub_hr | $mrr | $pub_mrr | $secs | $rate |"
 done
