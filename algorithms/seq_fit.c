@@ -213,8 +213,8 @@ static void select_scores(const sbr_seq_model *m, const sbr_seq_data *d, float *
     *hr = d->n_select > 0 ? sum_hit / (double)d->n_select : NAN;
 }
 
-/* The sessions of examples ex[0..n) as sbr_seq_data_build writes them: a session's first
- * example is its prefix of length 1. */
+/* The sessions of the training examples as sbr_seq_data_build writes them: each session's
+ * examples consecutive, its prefixes of length 1, 2, ... in order (checked). */
 typedef struct length_batcher {
     size_t *first;     /* [n_sessions] index of each session's first example */
     uint32_t *n_pref;  /* [n_sessions] its examples (length - 1) */
@@ -238,9 +238,17 @@ static void length_batcher_fini(length_batcher *b)
     memset(b, 0, sizeof *b);
 }
 
-static bool length_batcher_init(length_batcher *b, const sbr_seq_data *d)
+static sbr_rc length_batcher_init(length_batcher *b, const sbr_seq_data *d, sbr_err *err)
 {
     memset(b, 0, sizeof *b);
+    for (size_t e = 0; e < d->n_train; e++) {
+        uint32_t want = e == 0 || d->train[e].len == 1 ? 1 : d->train[e - 1].len + 1;
+        if (d->train[e].len != want)
+            return sbr_err_set(err, SBR_EINVAL,
+                               "batching=length: training example %zu has a prefix of length "
+                               "%u where %u was expected (examples out of session order)",
+                               e, (unsigned)d->train[e].len, (unsigned)want);
+    }
     size_t ns = 0;
     for (size_t e = 0; e < d->n_train; e++)
         ns += d->train[e].len == 1;
@@ -253,7 +261,7 @@ static bool length_batcher_init(length_batcher *b, const sbr_seq_data *d)
     b->ordered = sbr_alloc_array(d->n_train + 1, sizeof *b->ordered);
     if (!b->first || !b->n_pref || !b->by_len || !b->group || !b->order || !b->batch_end ||
         !b->ordered)
-        return false;
+        return sbr_err_set(err, SBR_ENOMEM, "out of memory");
     for (size_t e = 0; e < d->n_train; e++) {
         if (d->train[e].len == 1) {
             b->first[b->n_sessions] = e;
@@ -264,7 +272,7 @@ static bool length_batcher_init(length_batcher *b, const sbr_seq_data *d)
     /* Counting sort by n_pref (at most d->longest), sessions in order within a length. */
     size_t *at = calloc(d->longest + 2, sizeof *at);
     if (at == NULL)
-        return false;
+        return sbr_err_set(err, SBR_ENOMEM, "out of memory");
     for (size_t k = 0; k < b->n_sessions; k++)
         at[b->n_pref[k] + 1]++;
     for (size_t len = 1; len <= d->longest + 1; len++) {
@@ -276,7 +284,7 @@ static bool length_batcher_init(length_batcher *b, const sbr_seq_data *d)
     for (size_t k = 0; k < b->n_sessions; k++)
         b->by_len[at[b->n_pref[k]]++] = k;
     free(at);
-    return true;
+    return SBR_OK;
 }
 
 /* One epoch's order into b->ordered and b->batch_end (batches of at most `batch`). */
@@ -320,11 +328,12 @@ sbr_rc sbr_seq_train(const sbr_seq_model *m, sbr_seq_data *d, const uint32_t *tr
     }
     length_batcher lb;
     memset(&lb, 0, sizeof lb);
-    if (m->by_length && !length_batcher_init(&lb, d)) {
+    sbr_rc rc = m->by_length ? length_batcher_init(&lb, d, err) : SBR_OK;
+    if (rc != SBR_OK) {
         length_batcher_fini(&lb);
         free(best_p);
         free(rr);
-        return sbr_err_set(err, SBR_ENOMEM, "out of memory");
+        return rc;
     }
     double best = -1;
     long since_best = 0;
@@ -338,9 +347,9 @@ sbr_rc sbr_seq_train(const sbr_seq_model *m, sbr_seq_data *d, const uint32_t *tr
         }
         double loss = 0;
         for (size_t lo = 0, k = 0; lo < d->n_train; k++) {
-            size_t hi = m->by_length                 ? lb.batch_end[k]
-                        : d->n_train - lo < m->batch ? d->n_train
-                                                     : lo + m->batch;
+            size_t hi = lo + (d->n_train - lo < m->batch ? d->n_train - lo : m->batch);
+            if (m->by_length)
+                hi = lb.batch_end[k];
             loss += m->step(m->ctx, train_items, ex + lo, hi - lo, epoch);
             sbr_fit_report(opts, "batch", hi, d->n_train, NAN, NAN);
             lo = hi;

@@ -749,6 +749,28 @@ static void test_by_length_batches_as_stamps_batcher(void)
                   (train[k].start == train[k - 1].start && train[k].len == train[k - 1].len + 1));
 }
 
+/* Examples out of session order (here two swapped) are refused, naming the example, not
+ * batched wrongly. */
+static void test_by_length_refuses_examples_out_of_order(void)
+{
+    sbr_seq_example train[4] = {{0, 1, 0}, {0, 2, 0}, {3, 1, 0}, {0, 3, 0}};
+    sbr_seq_data d = {train, NULL, 4, 0, NULL, NULL, 3};
+    batch_log log = {0};
+    float param = 0;
+    sbr_seq_model m = {&log, log_batch, script_logits, &param, 1, SCRIPT_ITEMS, BL_BATCH,
+                       1,    1,         false,         true};
+    gsl_rng *rng = sbr_rng_new(7);
+    float z[BL_BATCH * SCRIPT_ITEMS];
+    sbr_err e;
+    CU_ASSERT_EQUAL(sbr_seq_train(&m, &d, NULL, rng, z, NULL, &e), SBR_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "example 3 has a prefix of length 3"));
+    CU_ASSERT_EQUAL(log.n_batches, 0);
+    train[3] = (sbr_seq_example){3, 2, 0}; /* in order now */
+    CU_ASSERT_EQUAL(sbr_seq_train(&m, &d, NULL, rng, z, NULL, &e), SBR_OK);
+    CU_ASSERT_EQUAL(log.n_batches, 2);
+    gsl_rng_free(rng);
+}
+
 static CU_TestInfo tests[] = {
     {"ggnn step matches finite differences", test_ggnn_step_matches_finite_differences},
     {"srgnn graph matches the reference definition",
@@ -769,6 +791,7 @@ static CU_TestInfo tests[] = {
     {"epoch loop keeps the best epoch and stops on patience",
      test_epoch_loop_keeps_the_best_epoch_and_stops_on_patience},
     {"by_length batches as STAMP's batcher", test_by_length_batches_as_stamps_batcher},
+    {"by_length refuses examples out of order", test_by_length_refuses_examples_out_of_order},
     CU_TEST_INFO_NULL};
 
 CU_SuiteInfo sbr_suite_gnn = {"gnn", NULL, NULL, NULL, NULL, tests};
