@@ -698,6 +698,21 @@ static size_t bl_session(size_t start)
     return BL_SESSIONS;
 }
 
+/* One epoch of batching=length with batch BL_BATCH over train[0..n), its batches in *log. */
+static sbr_rc train_by_length(sbr_seq_example *train, size_t n, batch_log *log, sbr_err *e)
+{
+    sbr_seq_data d = {train, NULL, n, 0, NULL, NULL, 3};
+    float param = 0;
+    sbr_seq_model m = {log, log_batch, script_logits, &param, 1, SCRIPT_ITEMS, BL_BATCH,
+                       1,   1,         false,         true};
+    gsl_rng *rng = sbr_rng_new(7);
+    float z[BL_BATCH * SCRIPT_ITEMS];
+    memset(log, 0, sizeof *log);
+    sbr_rc rc = sbr_seq_train(&m, &d, NULL, rng, z, NULL, e);
+    gsl_rng_free(rng);
+    return rc;
+}
+
 /* Sessions of lengths 2, 3, 3, 3, 4, 2, 3 with batch 2: the groups (2: two sessions, 3: four,
  * 4: one) give runs of at most 2 sessions, each run one batch per prefix length in order, so
  * 1 + 2 x 2 + 3 = 8 batches, every prefix once, a batch's prefixes of one length from
@@ -709,16 +724,9 @@ static void test_by_length_batches_as_stamps_batcher(void)
     for (size_t s = 0; s < BL_SESSIONS; off += bl_lengths[s], s++)
         for (uint32_t p = 1; p < bl_lengths[s]; p++)
             train[n_train++] = (sbr_seq_example){off, p, 0};
-    sbr_seq_data d = {train, NULL, n_train, 0, NULL, NULL, 3};
-    batch_log log = {0};
-    float param = 0;
-    sbr_seq_model m = {&log, log_batch, script_logits, &param, 1, SCRIPT_ITEMS, BL_BATCH,
-                       1,    1,         false,         true};
-    gsl_rng *rng = sbr_rng_new(7);
-    float z[BL_BATCH * SCRIPT_ITEMS];
+    batch_log log;
     sbr_err e;
-    CU_ASSERT_EQUAL(sbr_seq_train(&m, &d, NULL, rng, z, NULL, &e), SBR_OK);
-    gsl_rng_free(rng);
+    CU_ASSERT_EQUAL(train_by_length(train, n_train, &log, &e), SBR_OK);
     CU_ASSERT_EQUAL(log.n_batches, 8);
     size_t seen[BL_SESSIONS][4] = {{0}};
     for (size_t b = 0; b < log.n_batches; b++) {
@@ -754,21 +762,14 @@ static void test_by_length_batches_as_stamps_batcher(void)
 static void test_by_length_refuses_examples_out_of_order(void)
 {
     sbr_seq_example train[4] = {{0, 1, 0}, {0, 2, 0}, {3, 1, 0}, {0, 3, 0}};
-    sbr_seq_data d = {train, NULL, 4, 0, NULL, NULL, 3};
-    batch_log log = {0};
-    float param = 0;
-    sbr_seq_model m = {&log, log_batch, script_logits, &param, 1, SCRIPT_ITEMS, BL_BATCH,
-                       1,    1,         false,         true};
-    gsl_rng *rng = sbr_rng_new(7);
-    float z[BL_BATCH * SCRIPT_ITEMS];
+    batch_log log;
     sbr_err e;
-    CU_ASSERT_EQUAL(sbr_seq_train(&m, &d, NULL, rng, z, NULL, &e), SBR_EINVAL);
+    CU_ASSERT_EQUAL(train_by_length(train, 4, &log, &e), SBR_EINVAL);
     CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "example 3 has a prefix of length 3"));
     CU_ASSERT_EQUAL(log.n_batches, 0);
     train[3] = (sbr_seq_example){3, 2, 0}; /* in order now */
-    CU_ASSERT_EQUAL(sbr_seq_train(&m, &d, NULL, rng, z, NULL, &e), SBR_OK);
+    CU_ASSERT_EQUAL(train_by_length(train, 4, &log, &e), SBR_OK);
     CU_ASSERT_EQUAL(log.n_batches, 2);
-    gsl_rng_free(rng);
 }
 
 static CU_TestInfo tests[] = {
