@@ -148,7 +148,20 @@ struct sbr_algo {
      * then finds it in q->state. algorithms/live.h drives it for any algorithm. */
     size_t (*state_bytes)(const sbr_model *model);
     sbr_rc (*update)(const sbr_model *model, void *state, uint32_t item, double time, sbr_err *err);
+
+    /* Optional (NULL: callers call predict once per query): predicts the m queries q[0..m),
+     * 1 <= m <= SBR_PREDICT_BATCH, all with the same n, exactly as m predict calls in that
+     * order would (the same items and scores, bit for bit; tests/test_batch.c checks it for
+     * every algorithm that has it). Query j's list goes to out + j * n and its count to
+     * n_out[j]. For a model whose scoring reads a large matrix per query (a recurrent model's
+     * output layer), one pass serves all m. Same scratch and rules as predict: no allocation,
+     * no change to *model, no streaming state (q[j].state is ignored and must be NULL). */
+    sbr_rc (*predict_batch)(const sbr_model *model, const sbr_query *q, size_t m, void *scratch,
+                            sbr_scored *out, size_t *n_out, sbr_err *err);
 };
+
+/* The most queries one predict_batch call takes. */
+#define SBR_PREDICT_BATCH 32
 
 /* The registry: every algorithm, in `sbr algos` order; *n receives the count. */
 const sbr_algo *const *sbr_algo_list(size_t *n);

@@ -717,7 +717,10 @@ static sbr_rc g4r_fit(const void *config, const sbr_dataset *train, const sbr_fi
 typedef struct g4r_scratch {
     float *h;        /* [n_layers x hd] the state after the cached prefix */
     float *vec;      /* [in + 3hd + 3hd + 3hd + hd] x, gx, u, gates, hprev */
-    float *z, *e;    /* [n_items] */
+    float *hb;       /* [SBR_PREDICT_BATCH x hd] the last layer's state of each query */
+    float *z;        /* [SBR_PREDICT_BATCH x n_items] their scores */
+    float *e;        /* [n_items] */
+    size_t *rows;    /* [SBR_PREDICT_BATCH] the query of each row of hb */
     uint32_t *cache; /* [CACHE_CAP] the prefix h belongs to */
     size_t cached;
     bool valid;
@@ -729,12 +732,18 @@ static size_t vec_floats(const g4r_net *n)
     return in + 10 * n->hd;
 }
 
+/* The floats of a scratch: h, vec, hb, z, e. */
+static size_t scratch_floats(const g4r_net *n)
+{
+    return n->n_layers * n->hd + vec_floats(n) + SBR_PREDICT_BATCH * n->hd +
+           (SBR_PREDICT_BATCH + 1) * n->n_items;
+}
+
 static size_t g4r_scratch_bytes(const sbr_model *model)
 {
     const g4r_net *n = &((const g4r_model *)model)->net;
-    return sizeof(g4r_scratch) +
-           (n->n_layers * n->hd + vec_floats(n) + 2 * n->n_items) * sizeof(float) +
-           CACHE_CAP * sizeof(uint32_t);
+    return sizeof(g4r_scratch) + scratch_floats(n) * sizeof(float) +
+           SBR_PREDICT_BATCH * sizeof(size_t) + CACHE_CAP * sizeof(uint32_t);
 }
 
 static void g4r_scratch_free(void *p)
@@ -743,6 +752,7 @@ static void g4r_scratch_free(void *p)
     if (s == NULL)
         return;
     free(s->h);
+    free(s->rows);
     free(s->cache);
     free(s);
 }
@@ -753,15 +763,17 @@ static void *g4r_scratch_new(const sbr_model *model)
     g4r_scratch *s = calloc(1, sizeof *s);
     if (s == NULL)
         return NULL;
-    s->h = sbr_alloc_array(n->n_layers * n->hd + vec_floats(n) + 2 * n->n_items, sizeof *s->h);
+    s->h = sbr_alloc_array(scratch_floats(n), sizeof *s->h);
+    s->rows = sbr_alloc_array(SBR_PREDICT_BATCH, sizeof *s->rows);
     s->cache = sbr_alloc_array(CACHE_CAP, sizeof *s->cache);
-    if (s->h == NULL || s->cache == NULL) {
+    if (s->h == NULL || s->rows == NULL || s->cache == NULL) {
         g4r_scratch_free(s);
         return NULL;
     }
     s->vec = s->h + n->n_layers * n->hd;
-    s->z = s->vec + vec_floats(n);
-    s->e = s->z + n->n_items;
+    s->hb = s->vec + vec_floats(n);
+    s->z = s->hb + SBR_PREDICT_BATCH * n->hd;
+    s->e = s->z + SBR_PREDICT_BATCH * n->n_items;
     return s;
 }
 
@@ -824,32 +836,48 @@ static void run_prefix(const g4r_net *net, g4r_scratch *s, const uint32_t *items
     }
 }
 
-/* z[i] = h_last Wy[i] + By[i] for every item. */
-static void scores(const g4r_net *net, const g4r_scratch *s, float *z)
+/* z[j * n_items + i] = h_j Wy[i] + By[i] for the m last-layer states h_j (m x hd) and every
+ * item: one pass over Wy, the largest array of the model, for all m. */
+static void scores(const g4r_net *net, const float *h, size_t m, float *z)
 {
-    const float *h = s->h + (net->n_layers - 1) * net->hd, *wy = net->p + net->off_wy;
-    const float *by = net->p + net->off_by;
-    for (size_t i = 0; i < net->n_items; i++)
-        z[i] = sbr_nn_dot(h, wy + i * net->hd, net->hd) + by[i];
+    const float *wy = net->p + net->off_wy, *by = net->p + net->off_by;
+    size_t ni = net->n_items;
+    sbr_nn_dots(h, m, wy, ni, net->hd, z, ni);
+    for (size_t j = 0; j < m; j++)
+        for (size_t i = 0; i < ni; i++)
+            z[j * ni + i] += by[i];
+}
+
+static sbr_rc g4r_predict_batch(const sbr_model *model, const sbr_query *q, size_t m, void *scratch,
+                                sbr_scored *out, size_t *n_out, sbr_err *err)
+{
+    (void)err;
+    const g4r_net *net = &((const g4r_model *)model)->net;
+    g4r_scratch *s = scratch;
+    size_t ni = net->n_items, hd = net->hd, live = 0;
+    for (size_t j = 0; j < m; j++) {
+        n_out[j] = 0;
+        bool any = false;
+        for (size_t k = 0; k < q[j].len && !any; k++)
+            any = q[j].items[k] < ni;
+        if (!any)
+            continue;
+        run_prefix(net, s, q[j].items, q[j].len);
+        memcpy(s->hb + live * hd, s->h + (net->n_layers - 1) * hd, hd * sizeof *s->hb);
+        s->rows[live++] = j;
+    }
+    scores(net, s->hb, live, s->z);
+    for (size_t r = 0; r < live; r++) {
+        size_t j = s->rows[r];
+        n_out[j] = sbr_nn_top_softmax(s->z + r * ni, ni, s->e, out + j * q[0].n, q[j].n);
+    }
+    return SBR_OK;
 }
 
 static sbr_rc g4r_predict(const sbr_model *model, const sbr_query *q, void *scratch,
                           sbr_scored *out, size_t *n_out, sbr_err *err)
 {
-    (void)err;
-    const g4r_net *net = &((const g4r_model *)model)->net;
-    g4r_scratch *s = scratch;
-    size_t ni = net->n_items;
-    *n_out = 0;
-    bool any = false;
-    for (size_t k = 0; k < q->len && !any; k++)
-        any = q->items[k] < ni;
-    if (!any)
-        return SBR_OK;
-    run_prefix(net, s, q->items, q->len);
-    scores(net, s, s->z);
-    *n_out = sbr_nn_top_softmax(s->z, ni, s->e, out, q->n);
-    return SBR_OK;
+    return g4r_predict_batch(model, q, 1, scratch, out, n_out, err);
 }
 
 /* ---- internals for the tests (algorithms/gru4rec_int.h) ----------------------------------- */
@@ -863,7 +891,7 @@ void sbr_gru4rec_ranks(const sbr_model *m, void *scratch, const uint32_t *items,
     memset(s->h, 0, net->n_layers * net->hd * sizeof *s->h);
     for (size_t t = 1; t < len; t++) {
         step_one(net, s, items[t - 1]);
-        scores(net, s, s->z);
+        scores(net, s->h + (net->n_layers - 1) * net->hd, 1, s->z);
         float zt = s->z[items[t]];
         size_t above = 0, ties = 0, before = 0;
         for (size_t i = 0; i < net->n_items; i++) {
@@ -969,6 +997,7 @@ const sbr_algo sbr_algo_gru4rec = {
     .scratch_new = g4r_scratch_new,
     .scratch_free = g4r_scratch_free,
     .predict = g4r_predict,
+    .predict_batch = g4r_predict_batch,
     .save = g4r_save,
     .load = g4r_load,
     .free = g4r_free,

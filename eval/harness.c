@@ -26,6 +26,7 @@ void sbr_eval_options_init(sbr_eval_options *opt)
     opt->n_cutoffs = 1;
     opt->threads = 1;
     opt->latency = true;
+    opt->batch = SBR_PREDICT_BATCH;
 }
 
 double sbr_now_s(void)
@@ -158,47 +159,108 @@ typedef struct session_sums {
     sbr_metric_values v[SBR_MAX_CUTOFFS];
 } session_sums;
 
-/* Evaluates every prediction of view session k; adds into *sums; marks covered items. */
-static sbr_rc eval_session(const sbr_model *model, const test_view *v, size_t k,
-                           const sbr_eval_options *opt, const double *popularity, void *scratch,
-                           sbr_scored *top, sbr_metric_scratch *ms, unsigned char *covered,
-                           size_t n_items, sbr_eval_result *res, session_sums *sums, sbr_err *err)
+/* One thread's state in the metric pass: its buffers and the queries waiting for one predict
+ * (or predict_batch) call. Query j is prediction t[j] (prefix length) of view session k[j]. */
+typedef struct eval_worker {
+    const sbr_model *model;
+    const test_view *v;
+    const sbr_eval_options *opt;
+    const double *popularity;
+    size_t n_items, max_cut, batch;
+    void *scratch;
+    sbr_scored *top; /* [batch * max_cut] */
+    sbr_metric_scratch ms;
+    unsigned char *covered;  /* this thread's [n_cutoffs * n_items] */
+    size_t *done;            /* predictions accounted for by all threads */
+    size_t n_pred, reported; /* thread 0 reports progress (reported: when it last did) */
+    bool reports;
+    size_t m;
+    sbr_query q[SBR_PREDICT_BATCH];
+    size_t k[SBR_PREDICT_BATCH], t[SBR_PREDICT_BATCH], n_out[SBR_PREDICT_BATCH];
+} eval_worker;
+
+/* Adds the metrics of query j's list into its session's sums and keeps its rank and list. */
+static void account(eval_worker *w, size_t j, session_sums *sums, sbr_eval_result *res)
 {
+    const test_view *v = w->v;
+    const sbr_eval_options *opt = w->opt;
+    size_t k = w->k[j], t = w->t[j], n_out = w->n_out[j];
     size_t begin = v->offsets[k], end = v->offsets[k + 1];
-    size_t max_cut = opt->cutoffs[opt->n_cutoffs - 1];
-    memset(sums, 0, sizeof *sums);
-    for (size_t t = 1; t < end - begin; t++) {
-        sbr_query q = {v->items + begin, v->times + begin, t, v->times[begin + t], max_cut, NULL};
-        size_t n_out = 0;
-        sbr_rc rc = model->algo->predict(model, &q, scratch, top, &n_out, err);
+    const sbr_scored *top = w->top + j * w->max_cut;
+    for (size_t c = 0; c < opt->n_cutoffs; c++) {
+        size_t N = opt->cutoffs[c];
+        sbr_metric_values mv = sbr_metrics_compute(top, n_out, N, v->items + begin + t,
+                                                   end - begin - t, w->popularity, &w->ms);
+        sbr_metric_values *acc = &sums[k].v[c];
+        acc->hr += mv.hr;
+        acc->mrr += mv.mrr;
+        acc->ndcg += mv.ndcg;
+        acc->ndcg_ref += mv.ndcg_ref;
+        acc->precision += mv.precision;
+        acc->recall += mv.recall;
+        acc->popularity += mv.popularity;
+        for (size_t r = 0; r < n_out && r < N; r++)
+            w->covered[c * w->n_items + top[r].item] = 1;
+    }
+    size_t p = v->pred_offset[k] + t - 1;
+    if (opt->keep_ranks) {
+        uint32_t rank = 0;
+        for (size_t r = 0; r < n_out && rank == 0; r++)
+            if (top[r].item == v->items[begin + t])
+                rank = (uint32_t)(r + 1);
+        res->ranks[p] = rank;
+    }
+    if (opt->keep_lists) {
+        res->lists[p] = (sbr_eval_list){v->session[k], t - 1, n_out};
+        memcpy(res->list_items + p * w->max_cut, top, n_out * sizeof *top);
+    }
+}
+
+/* Predicts the waiting queries (in one predict_batch call when the algorithm has it) and
+ * accounts for them in order; on failure *bad_k is the session of the failing query. */
+static sbr_rc flush(eval_worker *w, session_sums *sums, sbr_eval_result *res, size_t *bad_k,
+                    sbr_err *err)
+{
+    const sbr_algo *a = w->model->algo;
+    sbr_rc rc = SBR_OK;
+    if (a->predict_batch != NULL && w->m > 1) {
+        rc = a->predict_batch(w->model, w->q, w->m, w->scratch, w->top, w->n_out, err);
         if (rc != SBR_OK)
-            return rc;
-        for (size_t c = 0; c < opt->n_cutoffs; c++) {
-            size_t N = opt->cutoffs[c];
-            sbr_metric_values mv = sbr_metrics_compute(top, n_out, N, v->items + begin + t,
-                                                       end - begin - t, popularity, ms);
-            sbr_metric_values *acc = &sums->v[c];
-            acc->hr += mv.hr;
-            acc->mrr += mv.mrr;
-            acc->ndcg += mv.ndcg;
-            acc->ndcg_ref += mv.ndcg_ref;
-            acc->precision += mv.precision;
-            acc->recall += mv.recall;
-            acc->popularity += mv.popularity;
-            for (size_t r = 0; r < n_out && r < N; r++)
-                covered[c * n_items + top[r].item] = 1;
-        }
-        if (opt->keep_ranks) {
-            uint32_t rank = 0;
-            for (size_t r = 0; r < n_out && rank == 0; r++)
-                if (top[r].item == v->items[begin + t])
-                    rank = (uint32_t)(r + 1);
-            res->ranks[v->pred_offset[k] + t - 1] = rank;
-        }
-        if (opt->keep_lists) {
-            size_t p = v->pred_offset[k] + t - 1;
-            res->lists[p] = (sbr_eval_list){v->session[k], t - 1, n_out};
-            memcpy(res->list_items + p * max_cut, top, n_out * sizeof *top);
+            *bad_k = w->k[0];
+    } else {
+        for (size_t j = 0; j < w->m && rc == SBR_OK; j++)
+            if ((rc = a->predict(w->model, &w->q[j], w->scratch, w->top + j * w->max_cut,
+                                 &w->n_out[j], err)) != SBR_OK)
+                *bad_k = w->k[j];
+    }
+    for (size_t j = 0; j < w->m && rc == SBR_OK; j++)
+        account(w, j, sums, res);
+    size_t done;
+#pragma omp atomic capture
+    done = *w->done += w->m;
+    if (w->reports && done - w->reported >= 4096) {
+        w->opt->progress(w->opt->progress_user, done, w->n_pred);
+        w->reported = done;
+    }
+    w->m = 0;
+    return rc;
+}
+
+/* Queues every prediction of view session k, flushing whenever the batch is full. */
+static sbr_rc queue_session(eval_worker *w, size_t k, session_sums *sums, sbr_eval_result *res,
+                            size_t *bad_k, sbr_err *err)
+{
+    const test_view *v = w->v;
+    size_t begin = v->offsets[k], end = v->offsets[k + 1];
+    for (size_t t = 1; t < end - begin; t++) {
+        w->q[w->m] = (sbr_query){v->items + begin,    v->times + begin, t,
+                                 v->times[begin + t], w->max_cut,       NULL};
+        w->k[w->m] = k;
+        w->t[w->m++] = t;
+        if (w->m == w->batch) {
+            sbr_rc rc = flush(w, sums, res, bad_k, err);
+            if (rc != SBR_OK)
+                return rc;
         }
     }
     return SBR_OK;
@@ -360,46 +422,61 @@ sbr_rc sbr_evaluate_vocab(const sbr_model *model, const sbr_vocab *train, const 
             popularity[i] = (double)train->clicks[i] / (double)max_clicks;
     }
 
-    /* The metric pass. Each session's sums are written by one thread into its own slot and
-     * folded in session order below, so the result does not depend on the thread count. */
-    size_t bad = n_sessions;
+    /* The metric pass. Each session's sums are written by one thread into its own slot (its
+     * predictions in order, whatever the batching) and folded in session order below, so the
+     * result depends neither on the thread count nor on the batch size. */
+    size_t bad = n_sessions, done = 0;
     sbr_err bad_err = {SBR_OK, ""};
+    memset(sums, 0, n_sessions * sizeof *sums);
+    size_t batch =
+        opt->batch == 0 || opt->batch > SBR_PREDICT_BATCH ? SBR_PREDICT_BATCH : opt->batch;
     double t0 = sbr_now_s();
 #pragma omp parallel num_threads(n_threads) default(none)                                          \
     shared(model, v, opt, popularity, covered, n_items, n_cut, max_cut, n_sessions, res, sums,     \
-           bad, bad_err)
+           bad, bad_err, batch, done, n_pred)
     {
         size_t tid = (size_t)omp_get_thread_num();
-        void *scratch = model->algo->scratch_new(model);
-        sbr_scored *top = sbr_alloc_array(max_cut, sizeof *top);
-        sbr_metric_scratch ms = {NULL, 0, 0};
+        eval_worker w = {.model = model,
+                         .v = &v,
+                         .opt = opt,
+                         .popularity = popularity,
+                         .n_items = n_items,
+                         .max_cut = max_cut,
+                         .batch = batch,
+                         .covered = covered + tid * n_cut * n_items,
+                         .done = &done,
+                         .n_pred = n_pred,
+                         .reports = tid == 0 && opt->progress != NULL};
+        w.scratch = model->algo->scratch_new(model);
+        w.top = sbr_alloc_array(batch * max_cut, sizeof *w.top);
         sbr_err terr = {SBR_OK, ""};
         size_t tbad = n_sessions;
-        if (scratch == NULL || top == NULL ||
-            sbr_metric_scratch_init(&ms, n_items, &terr) != SBR_OK) {
+        if (w.scratch == NULL || w.top == NULL ||
+            sbr_metric_scratch_init(&w.ms, n_items, &terr) != SBR_OK) {
             sbr_err_set(&terr, SBR_ENOMEM, "eval: out of memory for per-thread buffers");
             tbad = 0;
         }
-        unsigned char *my_covered = covered + tid * n_cut * n_items;
-#pragma omp for schedule(dynamic, 16)
+#pragma omp for schedule(dynamic, 16) nowait
         for (size_t k = 0; k < n_sessions; k++) {
             if (tbad != n_sessions)
                 continue; /* cannot break out of an omp for */
             sbr_err e = {SBR_OK, ""};
-            if (eval_session(model, &v, k, opt, popularity, scratch, top, &ms, my_covered, n_items,
-                             res, &sums[k], &e) != SBR_OK) {
-                tbad = k;
+            if (queue_session(&w, k, sums, res, &tbad, &e) != SBR_OK)
                 terr = e;
-            }
+        }
+        if (tbad == n_sessions && w.m > 0) {
+            sbr_err e = {SBR_OK, ""};
+            if (flush(&w, sums, res, &tbad, &e) != SBR_OK)
+                terr = e;
         }
 #pragma omp critical(sbr_eval_error)
         if (tbad < bad) {
             bad = tbad;
             bad_err = terr;
         }
-        sbr_metric_scratch_fini(&ms);
-        free(top);
-        model->algo->scratch_free(scratch);
+        sbr_metric_scratch_fini(&w.ms);
+        free(w.top);
+        model->algo->scratch_free(w.scratch);
     }
     res->eval_s = sbr_now_s() - t0;
     if (bad != n_sessions) {

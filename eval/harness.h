@@ -27,16 +27,23 @@ enum { SBR_MAX_CUTOFFS = 16 };
 typedef struct sbr_eval_options {
     size_t cutoffs[SBR_MAX_CUTOFFS]; /* ascending, >= 1; lists have cutoffs[n_cutoffs-1] items */
     size_t n_cutoffs;
-    int threads;              /* >= 1 */
-    bool keep_unseen;         /* count unseen test items as misses instead of removing */
-    bool latency;             /* run the timed single-threaded pass */
-    bool keep_lists;          /* keep every list for sbr_eval_result.lists (--recs) */
-    bool keep_ranks;          /* keep every target's rank for sbr_eval_result.ranks */
-    sbr_progress_fn progress; /* predictions done of total; may be NULL */
+    int threads;      /* >= 1 */
+    bool keep_unseen; /* count unseen test items as misses instead of removing */
+    bool latency;     /* run the timed single-threaded pass */
+    bool keep_lists;  /* keep every list for sbr_eval_result.lists (--recs) */
+    bool keep_ranks;  /* keep every target's rank for sbr_eval_result.ranks */
+    /* Predictions done of total, through the metric pass and then the latency pass, called on
+     * the calling thread; may be NULL. */
+    sbr_progress_fn progress;
     void *progress_user;
+    /* Queries per predict call in the metric pass for the algorithms with predict_batch,
+     * 1..SBR_PREDICT_BATCH (0: SBR_PREDICT_BATCH); the metrics do not depend on it. The
+     * latency pass always times single predict calls, as a server makes them. */
+    size_t batch;
 } sbr_eval_options;
 
-/* The defaults: cutoff 20, one thread, unseen removed, latency measured. */
+/* The defaults: cutoff 20, one thread, unseen removed, latency measured, batches of
+ * SBR_PREDICT_BATCH. */
 void sbr_eval_options_init(sbr_eval_options *opt);
 
 typedef struct sbr_eval_metrics {

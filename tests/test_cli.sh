@@ -170,6 +170,13 @@ expect 0 "eval with the spec" -- "$SBR" eval --train "$TMP/tr.tsv" --test "$TMP/
 cut -d, -f1-18 "$TMP/mm.csv" >"$TMP/km"; cut -d, -f1-18 "$TMP/mf.csv" >"$TMP/kf"
 cmp -s "$TMP/km" "$TMP/kf" && ok || { bad "a saved model's metrics differ from a fitted one's"; diff "$TMP/km" "$TMP/kf"; }
 cmp -s "$TMP/rm.csv" "$TMP/rf.csv" && ok || bad "a saved model's lists differ from a fitted one's"
+# --batch: gru4rec scores up to 32 queries per call; the lists are those of one at a time.
+expect 0 "fit gru4rec" -- "$SBR" fit --train "$TMP/tr.tsv" --algo gru4rec:layers=16,epochs=1,n_sample=16 --save "$TMP/g.sbrm"
+expect 0 "eval --batch 1" -- "$SBR" eval --model "$TMP/g.sbrm" --test "$TMP/te.tsv" --threads 1 --no-latency --batch 1 --recs "$TMP/g1.csv"
+expect 0 "eval, default batch" -- "$SBR" eval --model "$TMP/g.sbrm" --test "$TMP/te.tsv" --threads 2 --no-latency --recs "$TMP/g32.csv"
+[ "$(wc -l <"$TMP/g1.csv")" -gt 500 ] && cmp -s "$TMP/g1.csv" "$TMP/g32.csv" && ok || bad "gru4rec's lists depend on --batch"
+expect 2 "eval rejects --batch 33" -- "$SBR" eval --model "$TMP/g.sbrm" --test "$TMP/te.tsv" --batch 33
+contains "$TMP/err" "batch" "the option is named"
 expect 0 "bench --model" -- "$SBR" bench --model "$TMP/sr.sbrm" --test "$TMP/te.tsv"
 printf 'garbage' | dd of="$TMP/sr.sbrm" bs=1 seek=40 conv=notrunc 2>/dev/null
 expect 1 "eval refuses a corrupt model" -- "$SBR" eval --model "$TMP/sr.sbrm" --test "$TMP/te.tsv"

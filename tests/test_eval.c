@@ -92,8 +92,8 @@ static sbr_dataset *random_dataset(uint32_t seed, size_t n_sessions, size_t n_it
     return ds;
 }
 
-static void run_eval(const char *spec, const sbr_dataset *train, const sbr_dataset *test,
-                     int threads, sbr_eval_result *res)
+static void run_eval_batch(const char *spec, const sbr_dataset *train, const sbr_dataset *test,
+                           int threads, size_t batch, sbr_eval_result *res)
 {
     sbr_err e;
     sbr_model *m = test_fit(spec, train);
@@ -107,11 +107,38 @@ static void run_eval(const char *spec, const sbr_dataset *train, const sbr_datas
     opt.threads = threads;
     opt.latency = false;
     opt.keep_lists = true;
+    opt.keep_ranks = true;
+    opt.batch = batch;
     sbr_rc rc = sbr_evaluate(m, train, test, &opt, res, &e);
     if (rc != SBR_OK)
         fprintf(stderr, "\n%s\n", e.msg);
     CU_ASSERT_EQUAL_FATAL(rc, SBR_OK);
     a->free(m);
+}
+
+static void run_eval(const char *spec, const sbr_dataset *train, const sbr_dataset *test,
+                     int threads, sbr_eval_result *res)
+{
+    run_eval_batch(spec, train, test, threads, 0, res);
+}
+
+/* The same metrics (bit for bit), lists (field by field: entries past a list's length are
+ * unused, and the struct has padding bytes) and ranks. */
+static void check_same_results(const sbr_eval_result *r1, const sbr_eval_result *r2)
+{
+    CU_ASSERT_EQUAL_FATAL(r1->n_predictions, r2->n_predictions);
+    CU_ASSERT_EQUAL(memcmp(r1->at, r2->at, sizeof r1->at), 0);
+    CU_ASSERT_EQUAL(memcmp(r1->lists, r2->lists, r1->n_predictions * sizeof *r1->lists), 0);
+    CU_ASSERT_EQUAL(memcmp(r1->ranks, r2->ranks, r1->n_predictions * sizeof *r1->ranks), 0);
+    size_t differing = 0;
+    for (size_t p = 0; p < r1->n_predictions; p++) {
+        for (size_t i = 0; i < r1->lists[p].len; i++) {
+            const sbr_scored *x = r1->list_items + p * r1->max_cutoff + i;
+            const sbr_scored *y = r2->list_items + p * r2->max_cutoff + i;
+            differing += x->item != y->item || x->score != y->score;
+        }
+    }
+    CU_ASSERT_EQUAL(differing, 0);
 }
 
 static void test_metrics_are_identical_for_1_2_and_4_threads(void)
@@ -127,23 +154,35 @@ static void test_metrics_are_identical_for_1_2_and_4_threads(void)
         CU_ASSERT(r1.n_predictions > 1000);
         CU_ASSERT_EQUAL(r1.n_predictions, r4.n_predictions);
         /* Bit for bit: the same doubles, not merely close ones. */
-        CU_ASSERT_EQUAL(memcmp(r1.at, r2.at, sizeof r1.at), 0);
-        CU_ASSERT_EQUAL(memcmp(r1.at, r4.at, sizeof r1.at), 0);
-        CU_ASSERT_EQUAL(memcmp(r1.lists, r4.lists, r1.n_predictions * sizeof *r1.lists), 0);
-        /* Field by field: entries past a list's length are unused, and the struct has
-         * padding bytes. */
-        size_t differing = 0;
-        for (size_t p = 0; p < r1.n_predictions; p++) {
-            for (size_t i = 0; i < r1.lists[p].len; i++) {
-                const sbr_scored *x = r1.list_items + p * r1.max_cutoff + i;
-                const sbr_scored *y = r4.list_items + p * r4.max_cutoff + i;
-                differing += x->item != y->item || x->score != y->score;
-            }
-        }
-        CU_ASSERT_EQUAL(differing, 0);
+        check_same_results(&r1, &r2);
+        check_same_results(&r1, &r4);
         sbr_eval_result_fini(&r1);
         sbr_eval_result_fini(&r2);
         sbr_eval_result_fini(&r4);
+    }
+    sbr_dataset_free(train);
+    sbr_dataset_free(test);
+}
+
+/* Queries per predict call change nothing: gru4rec (which scores a batch in one pass) and ar
+ * (one predict per query either way), one query per call on one thread against batches of 32
+ * and of 5 on 2 and 4 threads. */
+static void test_metrics_are_identical_for_any_batch_size(void)
+{
+    sbr_dataset *train = random_dataset(9, 3000, 400, 1);
+    sbr_dataset *test = random_dataset(10, 700, 450, 100000);
+    const char *specs[] = {"gru4rec:layers=16,epochs=1,n_sample=20", "ar"};
+    for (size_t a = 0; a < 2; a++) {
+        sbr_eval_result r1, r32, r5;
+        run_eval_batch(specs[a], train, test, 1, 1, &r1);
+        run_eval_batch(specs[a], train, test, 2, 32, &r32);
+        run_eval_batch(specs[a], train, test, 4, 5, &r5);
+        CU_ASSERT(r1.n_predictions > 1000 && r1.at[2].hr > 0);
+        check_same_results(&r1, &r32);
+        check_same_results(&r1, &r5);
+        sbr_eval_result_fini(&r1);
+        sbr_eval_result_fini(&r32);
+        sbr_eval_result_fini(&r5);
     }
     sbr_dataset_free(train);
     sbr_dataset_free(test);
@@ -314,6 +353,7 @@ static CU_TestInfo tests[] = {
      test_reference_ndcg_matches_serenades_unit_test},
     {"metrics are identical for 1, 2 and 4 threads",
      test_metrics_are_identical_for_1_2_and_4_threads},
+    {"metrics are identical for any batch size", test_metrics_are_identical_for_any_batch_size},
     {"unseen test items are removed and counted", test_unseen_test_items_are_removed_and_counted},
     {"keep_unseen counts unseen targets as misses",
      test_keep_unseen_counts_unseen_targets_as_misses},

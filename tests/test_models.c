@@ -5,7 +5,8 @@
  *    clicks with 300 distinct items, and on the real rsc15-100k test sessions;
  *  - fit -> save -> load gives a model whose predictions are identical (items and scores bit
  *    for bit), and saving it again gives the same bytes;
- *  - a corrupt, truncated, foreign or other-version file is refused with a clear message.
+ *  - a corrupt, truncated, foreign or other-version file is refused with a clear message;
+ *  - predict_batch, where an algorithm has it, answers as predict called query by query.
  * Besides each algorithm's defaults, the variants below reach their other code paths. */
 #include <CUnit/CUnit.h>
 #include <gsl/gsl_rng.h>
@@ -306,6 +307,93 @@ static void test_save_load_round_trips_for_every_algorithm(void)
     size_t n = test_algo_specs(specs, 64);
     for (size_t i = 0; i < n; i++)
         check_round_trip(specs[i], train);
+    sbr_dataset_free(train);
+}
+
+/* predict_batch on m queries answers as m predict calls in that order (items and scores bit
+ * for bit) and allocates nothing: batches of 1..SBR_PREDICT_BATCH queries mixing prefixes of
+ * one session (as the harness sends them), unrelated sessions, long queries and queries of
+ * unknown items only. */
+static void check_batch(const char *spec, const sbr_dataset *train, size_t *checked)
+{
+    fitted f, g; /* g predicts one by one on its own scratch */
+    CU_ASSERT_FATAL(fit_spec(spec, train, &f));
+    if (f.spec.algo->predict_batch == NULL) {
+        fitted_fini(&f);
+        return;
+    }
+    g = f;
+    g.scratch = f.spec.algo->scratch_new(f.model);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(g.scratch);
+    enum { B = SBR_PREDICT_BATCH, LEN = 64 };
+    static uint32_t items[B][LEN],
+        unknown[3] = {SBR_ITEM_UNKNOWN, SBR_ITEM_UNKNOWN, SBR_ITEM_UNKNOWN};
+    static double times[B][LEN];
+    static sbr_scored a[B * N_OUT], b[N_OUT];
+    sbr_query q[B];
+    size_t n_a[B];
+    gsl_rng *r = sbr_rng_new(17);
+    size_t differ = 0, allocating = 0, non_empty = 0;
+    sbr_err e;
+    for (size_t round = 0; round < 60; round++) {
+        size_t m = 1 + round % B;
+        for (size_t j = 0; j < m; j++) {
+            size_t kind = (size_t)gsl_rng_uniform_int(r, 4);
+            if (kind == 0 && j > 0 && q[j - 1].len < LEN && q[j - 1].items == items[j - 1]) {
+                /* the next prefix of the previous query's session */
+                memcpy(items[j], items[j - 1], LEN * sizeof items[j][0]);
+                memcpy(times[j], times[j - 1], LEN * sizeof times[j][0]);
+                q[j] = q[j - 1];
+                q[j].items = items[j];
+                q[j].times = times[j];
+                q[j].len++;
+            } else if (kind == 1) {
+                q[j] = (sbr_query){unknown, times[j], 3, 1e12, N_OUT, NULL};
+                times[j][0] = times[j][1] = times[j][2] = 1e12 - 10;
+            } else {
+                random_query(r, train, LEN, 30, items[j], times[j], &q[j]);
+                if (kind == 3) { /* a short prefix: later queries may extend it */
+                    q[j].len = 1 + (size_t)gsl_rng_uniform_int(r, 9);
+                    q[j].now = times[j][q[j].len - 1] + 5;
+                }
+            }
+        }
+        alloc_guard_begin();
+        CU_ASSERT_EQUAL(f.spec.algo->predict_batch(f.model, q, m, f.scratch, a, n_a, &e), SBR_OK);
+        allocating += alloc_guard_end() > 0;
+        for (size_t j = 0; j < m; j++) {
+            size_t nb = 0;
+            CU_ASSERT_EQUAL(g.spec.algo->predict(g.model, &q[j], g.scratch, b, &nb, &e), SBR_OK);
+            bool same = n_a[j] == nb;
+            for (size_t k = 0; same && k < nb; k++)
+                same = a[j * N_OUT + k].item == b[k].item &&
+                       memcmp(&a[j * N_OUT + k].score, &b[k].score, sizeof(double)) == 0;
+            differ += !same;
+            non_empty += nb > 0;
+            (*checked)++;
+        }
+    }
+    if (!alloc_hook_available())
+        allocating = 0;
+    if (differ > 0 || allocating > 0)
+        fprintf(stderr, "\n  %s: %zu batched lists differ, %zu batches allocated", spec, differ,
+                allocating);
+    CU_ASSERT_EQUAL(differ, 0);
+    CU_ASSERT_EQUAL(allocating, 0);
+    CU_ASSERT(non_empty > 500);
+    gsl_rng_free(r);
+    f.spec.algo->scratch_free(g.scratch);
+    fitted_fini(&f);
+}
+
+static void test_predict_batch_answers_as_predict(void)
+{
+    sbr_dataset *train = synthetic_train(29);
+    const char *specs[64];
+    size_t n = test_algo_specs(specs, 64), checked = 0;
+    for (size_t i = 0; i < n; i++)
+        check_batch(specs[i], train, &checked);
+    CU_ASSERT(checked > 0); /* some registered algorithm has predict_batch */
     sbr_dataset_free(train);
 }
 
@@ -660,6 +748,7 @@ static CU_TestInfo tests[] = {
     {"save and load round-trip, for every algorithm",
      test_save_load_round_trips_for_every_algorithm},
     {"live sessions predict as their click lists", test_live_sessions_predict_as_their_click_lists},
+    {"predict_batch answers as predict", test_predict_batch_answers_as_predict},
     {"bad model files are refused with a clear message",
      test_bad_model_files_are_refused_with_a_clear_message},
     {"corrupt payloads are refused or harmless", test_corrupt_payloads_are_refused_or_harmless},

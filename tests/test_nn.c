@@ -701,6 +701,46 @@ static void test_tiled_gemm_is_exact_and_thread_independent(void)
     gsl_rng_free(r);
 }
 
+/* sbr_nn_dots gives each product exactly as sbr_nn_dot does (so a batch ranks as single
+ * queries), for row counts and lengths around its 4 x 2 blocks and 8 lanes, and each is the
+ * product a double sum gives, within float rounding. */
+static void test_dots_are_dot_bit_for_bit(void)
+{
+    gsl_rng *r = sbr_rng_new(43);
+    enum { MAXM = 9, MAXY = 5, MAXN = 517 };
+    float *x = malloc(MAXM * MAXN * sizeof *x), *y = malloc(MAXY * MAXN * sizeof *y);
+    float *z = malloc(MAXM * (MAXY + 3) * sizeof *z);
+    CU_ASSERT_FATAL(x && y && z);
+    fill(x, MAXM * MAXN, r, 1);
+    fill(y, MAXY * MAXN, r, 1);
+    const size_t lens[] = {1, 7, 8, 9, 100, 512, 517};
+    size_t differ = 0, compared = 0;
+    double worst = 0;
+    for (size_t l = 0; l < sizeof lens / sizeof lens[0]; l++)
+        for (size_t m = 1; m <= MAXM; m++)
+            for (size_t ny = 1; ny <= MAXY; ny++) {
+                size_t n = lens[l], ldz = ny + 3;
+                sbr_nn_dots(x, m, y, ny, n, z, ldz);
+                for (size_t j = 0; j < m; j++)
+                    for (size_t i = 0; i < ny; i++) {
+                        float one = sbr_nn_dot(x + j * n, y + i * n, n);
+                        differ += memcmp(&one, &z[j * ldz + i], sizeof one) != 0;
+                        double s = 0;
+                        for (size_t k = 0; k < n; k++)
+                            s += (double)x[j * n + k] * (double)y[i * n + k];
+                        worst = fmax(worst, fabs(s - (double)z[j * ldz + i]));
+                        compared++;
+                    }
+            }
+    CU_ASSERT_EQUAL(differ, 0);
+    CU_ASSERT_EQUAL(compared, 7 * 45 * 15);
+    CU_ASSERT(worst < 1e-4);
+    free(x);
+    free(y);
+    free(z);
+    gsl_rng_free(r);
+}
+
 /* The test runner went through sbr_runtime_reexec (tests/test_main.c) as sbr does: on a CPU with
  * AVX-512 the products run AVX-512 kernels, else on one with AVX2 and FMA AVX2 kernels, unless
  * the caller forced a set with OPENBLAS_CORETYPE (then no better choice is offered). */
@@ -779,6 +819,7 @@ static CU_TestInfo tests[] = {
      test_gru4rec_losses_match_hand_values_and_finite_differences},
     {"adagrad with momentum follows its formula", test_adagrad_momentum_follows_its_formula},
     {"tiled gemm is exact and thread independent", test_tiled_gemm_is_exact_and_thread_independent},
+    {"dots are dot bit for bit", test_dots_are_dot_bit_for_bit},
     CU_TEST_INFO_NULL};
 
 CU_SuiteInfo sbr_suite_nn = {"nn", NULL, NULL, NULL, NULL, tests};

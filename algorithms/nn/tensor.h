@@ -40,6 +40,12 @@ bool sbr_nn_init_orthogonal(float *x, size_t k, gsl_rng *r);
  * the same on every run). */
 float sbr_nn_dot(const float *x, const float *y, size_t n);
 
+/* z[j * ldz + i] = sbr_nn_dot(x_j, y_i, n) for the m rows x_j of x (m x n) and the n_y rows
+ * y_i of y (n_y x n), bit for bit, so scoring many queries at once ranks exactly as scoring
+ * each alone; each row of y is read once per four rows of x. z must not overlap x or y. */
+void sbr_nn_dots(const float *x, size_t m, const float *y, size_t n_y, size_t n, float *z,
+                 size_t ldz);
+
 /* y += a x. */
 void sbr_nn_axpy(float a, const float *x, float *y, size_t n);
 

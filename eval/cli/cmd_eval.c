@@ -109,6 +109,7 @@ static const char eval_usage[] =
     "  --keep-unseen      count unseen test items as misses instead of removing them\n"
     "  --no-latency       skip the timed pass: --out keeps a latency measured on the same\n"
     "                     inputs, else the columns are 0 (NULL in the store)\n"
+    "  --batch N          queries per predict call, 1-32 (default 32; same metrics)\n"
     "  -h, --help         this help\n"
     "\n" CLI_LOAD_OPTIONS_HELP "\n"
     "Example:\n"
@@ -173,7 +174,8 @@ enum {
     OPT_KEEP_UNSEEN,
     OPT_NO_LATENCY,
     OPT_MODEL,
-    OPT_PER_SESSION
+    OPT_PER_SESSION,
+    OPT_BATCH
 };
 
 static void eval_args_init(eval_args *a)
@@ -230,6 +232,10 @@ static int eval_option(const char *cmd, eval_args *a, int code, const char *arg)
     case OPT_PER_SESSION:
         a->eo.keep_ranks = true;
         return 0;
+    case OPT_BATCH:
+        if ((rc = cli_count(cmd, "batch", arg, 1, SBR_PREDICT_BATCH, &v)) == 0)
+            a->eo.batch = (size_t)v;
+        return rc;
     default:
         if (code >= CLI_OPT_DELIMITER && code < CLI_OPT_FIRST_FREE)
             return cli_load_option(cmd, code, arg, &a->lo);
@@ -526,6 +532,7 @@ int sbr_cmd_eval(int argc, char **argv)
                                              {"keep-unseen", no_argument, NULL, OPT_KEEP_UNSEEN},
                                              {"no-latency", no_argument, NULL, OPT_NO_LATENCY},
                                              {"per-session", no_argument, NULL, OPT_PER_SESSION},
+                                             {"batch", required_argument, NULL, OPT_BATCH},
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
     eval_args a;
