@@ -241,6 +241,7 @@ static void length_batcher_fini(length_batcher *b)
 static sbr_rc length_batcher_init(length_batcher *b, const sbr_seq_data *d, sbr_err *err)
 {
     memset(b, 0, sizeof *b);
+    size_t ns = 0; /* sessions: the examples that are a first prefix */
     for (size_t e = 0; e < d->n_train; e++) {
         uint32_t want = e == 0 || d->train[e].len == 1 ? 1 : d->train[e - 1].len + 1;
         if (d->train[e].len != want)
@@ -248,10 +249,8 @@ static sbr_rc length_batcher_init(length_batcher *b, const sbr_seq_data *d, sbr_
                                "batching=length: training example %zu has a prefix of length "
                                "%u where %u was expected (examples out of session order)",
                                e, (unsigned)d->train[e].len, (unsigned)want);
+        ns += want == 1;
     }
-    size_t ns = 0;
-    for (size_t e = 0; e < d->n_train; e++)
-        ns += d->train[e].len == 1;
     b->first = sbr_alloc_array(ns + 1, sizeof *b->first);
     b->n_pref = sbr_alloc_array(ns + 1, sizeof *b->n_pref);
     b->by_len = sbr_alloc_array(ns + 1, sizeof *b->by_len);

@@ -757,8 +757,8 @@ static void test_by_length_batches_as_stamps_batcher(void)
                   (train[k].start == train[k - 1].start && train[k].len == train[k - 1].len + 1));
 }
 
-/* Examples out of session order (here two swapped) are refused, naming the example, not
- * batched wrongly. */
+/* Examples out of session order (here the first session's third prefix after the second's first)
+ * are refused, naming the example, not batched wrongly. */
 static void test_by_length_refuses_examples_out_of_order(void)
 {
     sbr_seq_example train[4] = {{0, 1, 0}, {0, 2, 0}, {3, 1, 0}, {0, 3, 0}};
