@@ -624,22 +624,31 @@ static void *narm_scratch_new(const sbr_model *model)
     return s;
 }
 
+/* The session vector [c_local; h_t] after the output's bilinear map, of items[0..len). */
+static void session_vector(const sbr_model *model, void *scratch, const uint32_t *items, size_t len,
+                           float *h)
+{
+    const narm_model *m = (const narm_model *)model;
+    narm_scratch *s = scratch;
+    sbr_seq_example ex = {0, (uint32_t)len, 0};
+    shard_forward(&m->net, items, &ex, 1, &s->sh, m->drop_emb, m->drop_out, false, h);
+}
+
+static sbr_rc narm_predict_batch(const sbr_model *model, const sbr_query *q, size_t m,
+                                 void *scratch, sbr_scored *out, size_t *n_out, sbr_err *err)
+{
+    (void)err;
+    const narm_model *nm = (const narm_model *)model;
+    const narm_net *net = &nm->net;
+    sbr_seq_predict_batch(model, scratch, &((narm_scratch *)scratch)->pr, nm->cap, net->d,
+                          net->p + net->off[T_E], net->n_items, session_vector, q, m, out, n_out);
+    return SBR_OK;
+}
+
 static sbr_rc narm_predict(const sbr_model *model, const sbr_query *q, void *scratch,
                            sbr_scored *out, size_t *n_out, sbr_err *err)
 {
-    (void)err;
-    const narm_model *m = (const narm_model *)model;
-    const narm_net *net = &m->net;
-    narm_scratch *s = scratch;
-    *n_out = 0;
-    size_t len = sbr_seq_query_items(q, net->n_items, m->cap, s->pr.items);
-    if (len == 0)
-        return SBR_OK;
-    sbr_seq_example ex = {0, (uint32_t)len, 0};
-    shard_forward(net, s->pr.items, &ex, 1, &s->sh, m->drop_emb, m->drop_out, false, s->pr.out);
-    sbr_seq_top_softmax(s->pr.out, net->d, net->p + net->off[T_E], net->n_items, s->pr.z, s->pr.e,
-                        q->n, out, n_out);
-    return SBR_OK;
+    return narm_predict_batch(model, q, 1, scratch, out, n_out, err);
 }
 
 /* ---- model size, files -------------------------------------------------------------------- */
@@ -699,6 +708,7 @@ const sbr_algo sbr_algo_narm = {
     .scratch_new = narm_scratch_new,
     .scratch_free = narm_scratch_free,
     .predict = narm_predict,
+    .predict_batch = narm_predict_batch,
     .save = narm_save,
     .load = narm_load,
     .free = narm_free,

@@ -401,33 +401,52 @@ void sbr_seq_adam_step(sbr_nn_adam *a, double lr, double l2, float *w, float *m,
     }
 }
 
-void sbr_seq_top_softmax(const float *h, size_t d, const float *e_rows, size_t ni, float *z,
-                         float *e, size_t n, sbr_scored *out, size_t *n_out)
+/* The list of one query from its logits z (ni floats); e: scratch of ni floats. */
+static size_t top_softmax(const float *z, size_t ni, float *e, size_t n, sbr_scored *out)
 {
-    *n_out = 0;
     float zmax = -INFINITY, zmin = INFINITY;
     for (size_t i = 0; i < ni; i++) {
-        float v = sbr_nn_dot(h, e_rows + i * d, d);
-        z[i] = v;
-        zmax = v > zmax ? v : zmax;
-        zmin = v < zmin ? v : zmin;
+        zmax = z[i] > zmax ? z[i] : zmax;
+        zmin = z[i] < zmin ? z[i] : zmin;
     }
     if (!(zmax >= zmin) || !isfinite(zmax) || !isfinite(zmin))
-        return;
+        return 0;
     /* Top-n by logit (shifted to be positive), then the softmax probability as the score. */
     sbr_topn top;
     sbr_topn_init(&top, out, n);
     for (size_t i = 0; i < ni; i++)
         sbr_topn_push(&top, (uint32_t)i, (double)z[i] - (double)zmin + 1.0);
-    *n_out = sbr_topn_finish(&top, out);
+    size_t got = sbr_topn_finish(&top, out);
     for (size_t i = 0; i < ni; i++)
         e[i] = z[i] - zmax;
     sbr_nn_exp_nonpositive(e, e, ni);
     double sum = 0;
     for (size_t i = 0; i < ni; i++)
         sum += (double)e[i];
-    for (size_t k = 0; k < *n_out; k++)
+    for (size_t k = 0; k < got; k++)
         out[k].score = exp((double)z[out[k].item] - (double)zmax) / sum;
+    return got;
+}
+
+void sbr_seq_predict_batch(const sbr_model *model, void *scratch, sbr_seq_pred *pr, size_t cap,
+                           size_t d, const float *e_rows, size_t ni,
+                           sbr_seq_session_fn session_vector, const sbr_query *q, size_t m,
+                           sbr_scored *out, size_t *n_out)
+{
+    size_t live = 0;
+    for (size_t j = 0; j < m; j++) {
+        n_out[j] = 0;
+        size_t len = sbr_seq_query_items(&q[j], ni, cap, pr->items);
+        if (len == 0)
+            continue;
+        session_vector(model, scratch, pr->items, len, pr->out + live * d);
+        pr->rows[live++] = j;
+    }
+    sbr_nn_dots(pr->out, live, e_rows, ni, d, pr->z, ni);
+    for (size_t r = 0; r < live; r++) {
+        size_t j = pr->rows[r];
+        n_out[j] = top_softmax(pr->z + r * ni, ni, pr->e, q[j].n, out + j * q[0].n);
+    }
 }
 
 sbr_rc sbr_seq_bufs_init(sbr_seq_bufs *b, size_t n_params, float *grad, bool adam, size_t batch,
@@ -485,18 +504,24 @@ sbr_seq_example *sbr_seq_examples(const size_t *starts, const uint32_t *lens,
     return ex;
 }
 
+/* The floats (and uint32 items, of the same size) of a prediction's allocation. */
+static size_t pred_floats(size_t cap, size_t n_items, size_t d)
+{
+    return cap + (SBR_PREDICT_BATCH + 1) * n_items + SBR_PREDICT_BATCH * d;
+}
+
 size_t sbr_seq_pred_bytes(size_t cap, size_t n_items, size_t d)
 {
-    return (cap + 2 * n_items + d) * sizeof(float);
+    return pred_floats(cap, n_items, d) * sizeof(float);
 }
 
 bool sbr_seq_pred_init(sbr_seq_pred *p, size_t cap, size_t n_items, size_t d)
 {
-    p->items = sbr_alloc_array(cap + 2 * n_items + d, sizeof(float));
+    p->items = sbr_alloc_array(pred_floats(cap, n_items, d), sizeof(float));
     if (p->items == NULL)
         return false;
     p->z = (float *)(void *)(p->items + cap);
-    p->e = p->z + n_items;
+    p->e = p->z + SBR_PREDICT_BATCH * n_items;
     p->out = p->e + n_items;
     return true;
 }

@@ -111,11 +111,13 @@ double sbr_seq_output(sbr_seq_bufs *b, const sbr_seq_example *ex, size_t n, size
 sbr_seq_example *sbr_seq_examples(const size_t *starts, const uint32_t *lens,
                                   const uint32_t *targets, size_t n, size_t *clicks);
 
-/* A prediction's buffers, one allocation: the query's items (cap), logits and exponentials
- * (n_items each) and the session vector (d). */
+/* A prediction's buffers, one allocation, for up to SBR_PREDICT_BATCH queries at once. */
 typedef struct sbr_seq_pred {
-    uint32_t *items;
-    float *z, *e, *out;
+    uint32_t *items;                /* [cap] the query's items */
+    float *z;                       /* [SBR_PREDICT_BATCH x n_items] the logits of each query */
+    float *e;                       /* [n_items] exponentials */
+    float *out;                     /* [SBR_PREDICT_BATCH x d] the session vector of each query */
+    size_t rows[SBR_PREDICT_BATCH]; /* the query of each row of out */
 } sbr_seq_pred;
 
 bool sbr_seq_pred_init(sbr_seq_pred *p, size_t cap, size_t n_items, size_t d);
@@ -141,11 +143,20 @@ sbr_rc sbr_seq_load_sizes(sbr_model_reader *r, size_t *n_items, size_t *cap, siz
 void sbr_seq_adam_step(sbr_nn_adam *a, double lr, double l2, float *w, float *m, float *v, float *g,
                        size_t n);
 
-/* Predictions from a session vector h (d floats) against item rows E (ni x d): the top q->n
- * items by logit h . E_i under the ranking rule, scored by their softmax probability over all
- * items; z and e are scratch of ni floats each. Writes nothing when the logits are not finite
- * (NaN weights). */
-void sbr_seq_top_softmax(const float *h, size_t d, const float *e_rows, size_t ni, float *z,
-                         float *e, size_t n, sbr_scored *out, size_t *n_out);
+/* The session vector (d floats, into h) of a prefix model for the query items[0..len),
+ * len >= 1, computed with the model's prediction scratch. */
+typedef void (*sbr_seq_session_fn)(const sbr_model *model, void *scratch, const uint32_t *items,
+                                   size_t len, float *h);
+
+/* predict_batch of a prefix model (algorithms/algo.h) whose logits are h . E_i for the item
+ * rows E (ni x d): each query's latest cap known items through session_vector into pr->out,
+ * then one pass over E for all of them (sbr_nn_dots, the same bits as one query at a time);
+ * each list is the top q[j].n items by logit under the ranking rule, scored by their softmax
+ * probability over all items, empty when the query has no known item or its logits are not
+ * finite (NaN weights). predict is this with m = 1. */
+void sbr_seq_predict_batch(const sbr_model *model, void *scratch, sbr_seq_pred *pr, size_t cap,
+                           size_t d, const float *e_rows, size_t ni,
+                           sbr_seq_session_fn session_vector, const sbr_query *q, size_t m,
+                           sbr_scored *out, size_t *n_out);
 
 #endif

@@ -574,22 +574,30 @@ static void *srgnn_scratch_new(const sbr_model *model)
     return s;
 }
 
+/* The session vector (the linear layer on [s_g; s_l]) of items[0..len). */
+static void session_vector(const sbr_model *model, void *scratch, const uint32_t *items, size_t len,
+                           float *h)
+{
+    srgnn_scratch *s = scratch;
+    sbr_seq_example ex = {0, (uint32_t)len, 0};
+    shard_forward(&((const srgnn_model *)model)->net, items, &ex, 1, &s->sh, h);
+}
+
+static sbr_rc srgnn_predict_batch(const sbr_model *model, const sbr_query *q, size_t m,
+                                  void *scratch, sbr_scored *out, size_t *n_out, sbr_err *err)
+{
+    (void)err;
+    const srgnn_model *sm = (const srgnn_model *)model;
+    const srgnn_net *net = &sm->net;
+    sbr_seq_predict_batch(model, scratch, &((srgnn_scratch *)scratch)->pr, sm->cap, net->d,
+                          net->p + net->off[T_E], net->n_items, session_vector, q, m, out, n_out);
+    return SBR_OK;
+}
+
 static sbr_rc srgnn_predict(const sbr_model *model, const sbr_query *q, void *scratch,
                             sbr_scored *out, size_t *n_out, sbr_err *err)
 {
-    (void)err;
-    const srgnn_model *m = (const srgnn_model *)model;
-    const srgnn_net *net = &m->net;
-    srgnn_scratch *s = scratch;
-    *n_out = 0;
-    size_t len = sbr_seq_query_items(q, net->n_items, m->cap, s->pr.items);
-    if (len == 0)
-        return SBR_OK;
-    sbr_seq_example ex = {0, (uint32_t)len, 0};
-    shard_forward(net, s->pr.items, &ex, 1, &s->sh, s->pr.out);
-    sbr_seq_top_softmax(s->pr.out, net->d, net->p + net->off[T_E], net->n_items, s->pr.z, s->pr.e,
-                        q->n, out, n_out);
-    return SBR_OK;
+    return srgnn_predict_batch(model, q, 1, scratch, out, n_out, err);
 }
 
 /* ---- model size, files -------------------------------------------------------------------- */
@@ -646,6 +654,7 @@ const sbr_algo sbr_algo_srgnn = {
     .scratch_new = srgnn_scratch_new,
     .scratch_free = srgnn_scratch_free,
     .predict = srgnn_predict,
+    .predict_batch = srgnn_predict_batch,
     .save = srgnn_save,
     .load = srgnn_load,
     .free = srgnn_free,

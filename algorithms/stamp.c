@@ -509,15 +509,22 @@ sbr_rc sbr_stamp_gradient(size_t n_items, size_t dim, int variant, int add_ms, d
 enum { N_VEC = 10 }; /* d-vectors of the scratch */
 
 typedef struct stamp_scratch {
-    float *z;   /* [n_items] logits */
-    float *e;   /* [n_items] exponentials */
-    float *vec; /* [N_VEC * d] */
+    float *z;                       /* [SBR_PREDICT_BATCH x n_items] logits of each query */
+    float *e;                       /* [n_items] exponentials */
+    float *vec;                     /* [N_VEC * d] */
+    float *h;                       /* [SBR_PREDICT_BATCH x d] the session vector of each query */
+    size_t rows[SBR_PREDICT_BATCH]; /* the query of each row of h */
 } stamp_scratch;
+
+static size_t scratch_floats(const stamp_net *n)
+{
+    return (SBR_PREDICT_BATCH + 1) * n->n_items + (N_VEC + SBR_PREDICT_BATCH) * n->d;
+}
 
 static size_t stamp_scratch_bytes(const sbr_model *model)
 {
-    const stamp_net *n = &((const stamp_model *)model)->net;
-    return sizeof(stamp_scratch) + (2 * n->n_items + N_VEC * n->d) * sizeof(float);
+    return sizeof(stamp_scratch) +
+           scratch_floats(&((const stamp_model *)model)->net) * sizeof(float);
 }
 
 static void stamp_scratch_free(void *p)
@@ -535,13 +542,14 @@ static void *stamp_scratch_new(const sbr_model *model)
     stamp_scratch *s = malloc(sizeof *s);
     if (s == NULL)
         return NULL;
-    s->z = sbr_alloc_array(2 * n->n_items + N_VEC * n->d, sizeof *s->z);
+    s->z = sbr_alloc_array(scratch_floats(n), sizeof *s->z);
     if (s->z == NULL) {
         free(s);
         return NULL;
     }
-    s->e = s->z + n->n_items;
+    s->e = s->z + SBR_PREDICT_BATCH * n->n_items;
     s->vec = s->e + n->n_items;
+    s->h = s->vec + N_VEC * n->d;
     return s;
 }
 
@@ -553,17 +561,14 @@ static void vec_mat(const float *x, const float *w, size_t d, float *y)
         sbr_nn_axpy(x[k], w + k * d, y, d);
 }
 
-static sbr_rc stamp_predict(const sbr_model *model, const sbr_query *q, void *scratch,
-                            sbr_scored *out, size_t *n_out, sbr_err *err)
+/* The session vector h = tanh(m_a W_A) * tanh(x_t W_B) of q into h (d floats); false when q
+ * has no known item. */
+static bool session_vector(const stamp_net *net, stamp_scratch *s, const sbr_query *q, float *h)
 {
-    (void)err;
-    const stamp_net *net = &((const stamp_model *)model)->net;
-    stamp_scratch *s = scratch;
     size_t d = net->d, ni = net->n_items;
     const float *p = net->p, *emb = p + net->off[T_E];
     float *x = s->vec, *xt = x + d, *ms = xt + d, *ma = ms + d, *t1 = ma + d, *a = t1 + d;
-    float *hs = a + d, *ht = hs + d, *h = ht + d;
-    *n_out = 0;
+    float *hs = a + d, *ht = hs + d;
     size_t t = 0;
     uint32_t last = UINT32_MAX;
     memset(ms, 0, d * sizeof *ms);
@@ -577,7 +582,7 @@ static sbr_rc stamp_predict(const sbr_model *model, const sbr_query *q, void *sc
         t++;
     }
     if (t == 0)
-        return SBR_OK;
+        return false;
     float inv = 1.0f / (float)t;
     for (size_t j = 0; j < d; j++)
         ms[j] *= inv;
@@ -608,10 +613,34 @@ static sbr_rc stamp_predict(const sbr_model *model, const sbr_query *q, void *sc
     sbr_nn_tanh(ht, ht, d);
     for (size_t j = 0; j < d; j++)
         h[j] = hs[j] * ht[j];
-    for (size_t i = 0; i < ni; i++)
-        s->z[i] = sbr_nn_dot(h, emb + i * d, d);
-    *n_out = sbr_nn_top_softmax(s->z, ni, s->e, out, q->n);
+    return true;
+}
+
+/* The logits h . E_i of all queries in one pass over E (the same bits as one by one). */
+static sbr_rc stamp_predict_batch(const sbr_model *model, const sbr_query *q, size_t m,
+                                  void *scratch, sbr_scored *out, size_t *n_out, sbr_err *err)
+{
+    (void)err;
+    const stamp_net *net = &((const stamp_model *)model)->net;
+    stamp_scratch *s = scratch;
+    size_t d = net->d, ni = net->n_items, live = 0;
+    for (size_t j = 0; j < m; j++) {
+        n_out[j] = 0;
+        if (session_vector(net, s, &q[j], s->h + live * d))
+            s->rows[live++] = j;
+    }
+    sbr_nn_dots(s->h, live, net->p + net->off[T_E], ni, d, s->z, ni);
+    for (size_t r = 0; r < live; r++) {
+        size_t j = s->rows[r];
+        n_out[j] = sbr_nn_top_softmax(s->z + r * ni, ni, s->e, out + j * q[0].n, q[j].n);
+    }
     return SBR_OK;
+}
+
+static sbr_rc stamp_predict(const sbr_model *model, const sbr_query *q, void *scratch,
+                            sbr_scored *out, size_t *n_out, sbr_err *err)
+{
+    return stamp_predict_batch(model, q, 1, scratch, out, n_out, err);
 }
 
 /* ---- model size, files -------------------------------------------------------------------- */
@@ -672,6 +701,7 @@ const sbr_algo sbr_algo_stamp = {
     .scratch_new = stamp_scratch_new,
     .scratch_free = stamp_scratch_free,
     .predict = stamp_predict,
+    .predict_batch = stamp_predict_batch,
     .save = stamp_save,
     .load = stamp_load,
     .free = stamp_free,

@@ -1,7 +1,8 @@
 #!/bin/sh
-# How much `sbr eval --batch` saves on a large-catalogue GRU4Rec: the metric pass one query per
-# predict call (--batch 1) against 32 per call (the default), on one thread, same run, same
-# model, with the metrics of both (they must agree to the last digit).
+# How much `sbr eval --batch` saves for a learned model (GRU4Rec, STAMP, NARM and SR-GNN score a
+# batch of queries in one pass over their item matrix): the metric pass one query per predict
+# call (--batch 1) against 32 per call (the default), on one thread, same run, same model, with
+# the metrics of both (they must agree to the last digit).
 #
 # The model: MODEL=FILE (e.g. results/gru4rec/nowplaying-fixed.sbrm), or by default a GRU4Rec
 # of the official best parameters (512 units) fitted for one epoch on DATASET's test sessions,
