@@ -836,16 +836,13 @@ static void run_prefix(const g4r_net *net, g4r_scratch *s, const uint32_t *items
     }
 }
 
-/* z[j * n_items + i] = h_j Wy[i] + By[i] for the m last-layer states h_j (m x hd) and every
- * item: one pass over Wy, the largest array of the model, for all m. */
-static void scores(const g4r_net *net, const float *h, size_t m, float *z)
+/* z[i] = h Wy[i] + By[i] for the last layer's state h and every item, as predict scores. */
+static void scores(const g4r_net *net, const float *h, float *z)
 {
-    const float *wy = net->p + net->off_wy, *by = net->p + net->off_by;
-    size_t ni = net->n_items;
-    sbr_nn_dots(h, m, wy, ni, net->hd, z, ni);
-    for (size_t j = 0; j < m; j++)
-        for (size_t i = 0; i < ni; i++)
-            z[j * ni + i] += by[i];
+    const float *by = net->p + net->off_by;
+    sbr_nn_dots(h, 1, net->p + net->off_wy, net->n_items, net->hd, z, net->n_items);
+    for (size_t i = 0; i < net->n_items; i++)
+        z[i] += by[i];
 }
 
 static sbr_rc g4r_predict_batch(const sbr_model *model, const sbr_query *q, size_t m, void *scratch,
@@ -866,11 +863,8 @@ static sbr_rc g4r_predict_batch(const sbr_model *model, const sbr_query *q, size
         memcpy(s->hb + live * hd, s->h + (net->n_layers - 1) * hd, hd * sizeof *s->hb);
         s->rows[live++] = j;
     }
-    scores(net, s->hb, live, s->z);
-    for (size_t r = 0; r < live; r++) {
-        size_t j = s->rows[r];
-        n_out[j] = sbr_nn_top_softmax(s->z + r * ni, ni, s->e, out + j * q[0].n, q[j].n);
-    }
+    sbr_nn_top_softmax_rows(s->hb, live, s->rows, net->p + net->off_wy, net->p + net->off_by, ni,
+                            hd, s->z, s->e, q[0].n, out, n_out);
     return SBR_OK;
 }
 
@@ -891,7 +885,7 @@ void sbr_gru4rec_ranks(const sbr_model *m, void *scratch, const uint32_t *items,
     memset(s->h, 0, net->n_layers * net->hd * sizeof *s->h);
     for (size_t t = 1; t < len; t++) {
         step_one(net, s, items[t - 1]);
-        scores(net, s->h + (net->n_layers - 1) * net->hd, 1, s->z);
+        scores(net, s->h + (net->n_layers - 1) * net->hd, s->z);
         float zt = s->z[items[t]];
         size_t above = 0, ties = 0, before = 0;
         for (size_t i = 0; i < net->n_items; i++) {

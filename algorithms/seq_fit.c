@@ -401,33 +401,6 @@ void sbr_seq_adam_step(sbr_nn_adam *a, double lr, double l2, float *w, float *m,
     }
 }
 
-/* The list of one query from its logits z (ni floats); e: scratch of ni floats. */
-static size_t top_softmax(const float *z, size_t ni, float *e, size_t n, sbr_scored *out)
-{
-    float zmax = -INFINITY, zmin = INFINITY;
-    for (size_t i = 0; i < ni; i++) {
-        zmax = z[i] > zmax ? z[i] : zmax;
-        zmin = z[i] < zmin ? z[i] : zmin;
-    }
-    if (!(zmax >= zmin) || !isfinite(zmax) || !isfinite(zmin))
-        return 0;
-    /* Top-n by logit (shifted to be positive), then the softmax probability as the score. */
-    sbr_topn top;
-    sbr_topn_init(&top, out, n);
-    for (size_t i = 0; i < ni; i++)
-        sbr_topn_push(&top, (uint32_t)i, (double)z[i] - (double)zmin + 1.0);
-    size_t got = sbr_topn_finish(&top, out);
-    for (size_t i = 0; i < ni; i++)
-        e[i] = z[i] - zmax;
-    sbr_nn_exp_nonpositive(e, e, ni);
-    double sum = 0;
-    for (size_t i = 0; i < ni; i++)
-        sum += (double)e[i];
-    for (size_t k = 0; k < got; k++)
-        out[k].score = exp((double)z[out[k].item] - (double)zmax) / sum;
-    return got;
-}
-
 void sbr_seq_predict_batch(const sbr_model *model, void *scratch, sbr_seq_pred *pr, size_t cap,
                            size_t d, const float *e_rows, size_t ni,
                            sbr_seq_session_fn session_vector, const sbr_query *q, size_t m,
@@ -442,11 +415,8 @@ void sbr_seq_predict_batch(const sbr_model *model, void *scratch, sbr_seq_pred *
         session_vector(model, scratch, pr->items, len, pr->out + live * d);
         pr->rows[live++] = j;
     }
-    sbr_nn_dots(pr->out, live, e_rows, ni, d, pr->z, ni);
-    for (size_t r = 0; r < live; r++) {
-        size_t j = pr->rows[r];
-        n_out[j] = top_softmax(pr->z + r * ni, ni, pr->e, q[j].n, out + j * q[0].n);
-    }
+    sbr_nn_top_softmax_rows(pr->out, live, pr->rows, e_rows, NULL, ni, d, pr->z, pr->e, q[0].n, out,
+                            n_out);
 }
 
 sbr_rc sbr_seq_bufs_init(sbr_seq_bufs *b, size_t n_params, float *grad, bool adam, size_t batch,

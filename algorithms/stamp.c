@@ -629,11 +629,8 @@ static sbr_rc stamp_predict_batch(const sbr_model *model, const sbr_query *q, si
         if (session_vector(net, s, &q[j], s->h + live * d))
             s->rows[live++] = j;
     }
-    sbr_nn_dots(s->h, live, net->p + net->off[T_E], ni, d, s->z, ni);
-    for (size_t r = 0; r < live; r++) {
-        size_t j = s->rows[r];
-        n_out[j] = sbr_nn_top_softmax(s->z + r * ni, ni, s->e, out + j * q[0].n, q[j].n);
-    }
+    sbr_nn_top_softmax_rows(s->h, live, s->rows, net->p + net->off[T_E], NULL, ni, d, s->z, s->e,
+                            q[0].n, out, n_out);
     return SBR_OK;
 }
 

@@ -4,6 +4,7 @@
 #include <math.h>
 
 #include "algorithms/nn/softmax.h"
+#include "algorithms/nn/tensor.h"
 
 /* z[:, block] = h E[block]^T for every item block, one sgemm each. */
 void sbr_nn_output_logits(const float *h, size_t b, size_t d, const float *e, size_t n, float *z)
@@ -74,7 +75,7 @@ size_t sbr_nn_top_softmax(const float *z, size_t n_items, float *e, sbr_scored *
         zmax = z[i] > zmax ? z[i] : zmax;
         zmin = z[i] < zmin ? z[i] : zmin;
     }
-    if (!(zmax >= zmin))
+    if (!(zmax >= zmin) || !isfinite(zmax) || !isfinite(zmin))
         return 0;
     /* Top-n by logit (shifted to be positive), then the softmax probability as the score. */
     sbr_topn top;
@@ -91,4 +92,18 @@ size_t sbr_nn_top_softmax(const float *z, size_t n_items, float *e, sbr_scored *
     for (size_t k = 0; k < got; k++)
         out[k].score = exp((double)z[out[k].item] - (double)zmax) / sum;
     return got;
+}
+
+void sbr_nn_top_softmax_rows(const float *h, size_t m, const size_t *rows, const float *e_rows,
+                             const float *bias, size_t n_items, size_t d, float *z, float *e,
+                             size_t n, sbr_scored *out, size_t *n_out)
+{
+    sbr_nn_dots(h, m, e_rows, n_items, d, z, n_items);
+    for (size_t r = 0; r < m; r++) {
+        float *zr = z + r * n_items;
+        if (bias != NULL)
+            for (size_t i = 0; i < n_items; i++)
+                zr[i] += bias[i];
+        n_out[rows[r]] = sbr_nn_top_softmax(zr, n_items, e, out + rows[r] * n, n);
+    }
 }

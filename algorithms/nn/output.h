@@ -41,7 +41,16 @@ size_t sbr_nn_rank(const float *z, size_t n, uint32_t target);
 /* The lists of the neural models' predict: the n best of the logits z[0..n_items) under the
  * ranking rule (logit descending, then index ascending) into out, each scored by its softmax
  * probability over all n_items (positive). e is scratch of n_items floats. Returns the count;
- * 0 when z holds a NaN (a corrupt model that passed its checksum). */
+ * 0 when z holds a NaN or an infinity (a corrupt or diverged model). */
 size_t sbr_nn_top_softmax(const float *z, size_t n_items, float *e, sbr_scored *out, size_t n);
+
+/* The lists of m queries at once (a predict_batch, algorithms/algo.h) from their vectors h
+ * (m x d) against the item rows E (n_items x d): the logits z_r = h_r . E_i + bias_i (bias:
+ * n_items floats, or NULL for none) in one pass over E, with the same bits as one query at a
+ * time (sbr_nn_dots), then row r's list by sbr_nn_top_softmax into out + rows[r] * n and its
+ * count into n_out[rows[r]]. z is scratch of m x n_items floats, e of n_items. */
+void sbr_nn_top_softmax_rows(const float *h, size_t m, const size_t *rows, const float *e_rows,
+                             const float *bias, size_t n_items, size_t d, float *z, float *e,
+                             size_t n, sbr_scored *out, size_t *n_out);
 
 #endif
