@@ -715,13 +715,13 @@ static sbr_rc g4r_fit(const void *config, const sbr_dataset *train, const sbr_fi
 /* ---- predict ------------------------------------------------------------------------------ */
 
 typedef struct g4r_scratch {
-    float *h;        /* [n_layers x hd] the state after the cached prefix */
-    float *vec;      /* [in + 3hd + 3hd + 3hd + hd] x, gx, u, gates, hprev */
-    float *hb;       /* [SBR_PREDICT_BATCH x hd] the last layer's state of each query */
-    float *z;        /* [SBR_PREDICT_BATCH x n_items] their scores */
-    float *e;        /* [n_items] */
-    size_t *rows;    /* [SBR_PREDICT_BATCH] the query of each row of hb */
-    uint32_t *cache; /* [CACHE_CAP] the prefix h belongs to */
+    float *h;   /* [n_layers x hd] the state after the cached prefix */
+    float *vec; /* [in + 3hd + 3hd + 3hd + hd] x, gx, u, gates, hprev */
+    float *hb;  /* [SBR_PREDICT_BATCH x hd] the last layer's state of each query */
+    float *z;   /* [SBR_PREDICT_BATCH x n_items] their scores */
+    float *e;   /* [n_items] */
+    size_t rows[SBR_PREDICT_BATCH]; /* the query of each row of hb */
+    uint32_t *cache;                /* [CACHE_CAP] the prefix h belongs to */
     size_t cached;
     bool valid;
 } g4r_scratch;
@@ -742,8 +742,7 @@ static size_t scratch_floats(const g4r_net *n)
 static size_t g4r_scratch_bytes(const sbr_model *model)
 {
     const g4r_net *n = &((const g4r_model *)model)->net;
-    return sizeof(g4r_scratch) + scratch_floats(n) * sizeof(float) +
-           SBR_PREDICT_BATCH * sizeof(size_t) + CACHE_CAP * sizeof(uint32_t);
+    return sizeof(g4r_scratch) + scratch_floats(n) * sizeof(float) + CACHE_CAP * sizeof(uint32_t);
 }
 
 static void g4r_scratch_free(void *p)
@@ -752,7 +751,6 @@ static void g4r_scratch_free(void *p)
     if (s == NULL)
         return;
     free(s->h);
-    free(s->rows);
     free(s->cache);
     free(s);
 }
@@ -764,9 +762,8 @@ static void *g4r_scratch_new(const sbr_model *model)
     if (s == NULL)
         return NULL;
     s->h = sbr_alloc_array(scratch_floats(n), sizeof *s->h);
-    s->rows = sbr_alloc_array(SBR_PREDICT_BATCH, sizeof *s->rows);
     s->cache = sbr_alloc_array(CACHE_CAP, sizeof *s->cache);
-    if (s->h == NULL || s->rows == NULL || s->cache == NULL) {
+    if (s->h == NULL || s->cache == NULL) {
         g4r_scratch_free(s);
         return NULL;
     }
