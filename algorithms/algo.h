@@ -151,7 +151,7 @@ struct sbr_algo {
 
     /* Optional (NULL: callers call predict once per query): predicts the m queries q[0..m),
      * 1 <= m <= SBR_PREDICT_BATCH, all with the same n, exactly as m predict calls in that
-     * order would (the same items and scores, bit for bit; tests/test_batch.c checks it for
+     * order would (the same items and scores, bit for bit; tests/test_models.c checks it for
      * every algorithm that has it). Query j's list goes to out + j * n and its count to
      * n_out[j]. For a model whose scoring reads a large matrix per query (a recurrent model's
      * output layer), one pass serves all m. Same scratch and rules as predict: no allocation,
