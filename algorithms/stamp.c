@@ -23,6 +23,7 @@ enum { N_SHARDS = 16 };
 static const char *const variants[] = {"stamp", "stmp", NULL};
 static const char *const selects[] = {"valid", "none", "test", NULL};
 static const char *const batchings[] = {"shuffle", "length", NULL};
+static const char *const reduces[] = {"mean", "sum", NULL};
 
 static const sbr_param_spec stamp_params[] = {
     {"dim", SBR_P_INT, offsetof(stamp_config, dim), 100, 1, 1024, NULL,
@@ -55,6 +56,9 @@ static const sbr_param_spec stamp_params[] = {
     {"batching", SBR_P_CHOICE, offsetof(stamp_config, batching), 0, 0, 1, batchings,
      "shuffle (every prefix shuffled, batches of `batch`) or length (the authors' batcher: "
      "sessions of one length together, one batch per prefix length)"},
+    {"reduce", SBR_P_CHOICE, offsetof(stamp_config, reduce), 0, 0, 1, reduces,
+     "the gradient of the batch's mean loss, or of its sum (the authors' code: TensorFlow "
+     "differentiates the per-example loss vector as its sum, before the clip)"},
     {NULL, 0, 0, 0, 0, 0, NULL, NULL}};
 
 /* The parameters, one block: E [n_items x d], W1, W2, W3 [d x d], w0 [d], WA, WB [d x d]. */
@@ -306,9 +310,10 @@ static void batch_forward(trainer *t, const uint32_t *base, const sbr_seq_exampl
     }
 }
 
-/* The summed loss of a batch and, into t->g, the gradient of its mean: forward, the output
- * layer, backward, and the shards' sums in shard order. */
-static double batch_gradient(trainer *t, const uint32_t *base, const sbr_seq_example *ex, size_t n)
+/* The summed loss of a batch and, into t->g, the gradient of its mean (sum false) or of the
+ * sum itself (true): forward, the output layer, backward, and the shards' sums in shard order. */
+static double batch_gradient(trainer *t, const uint32_t *base, const sbr_seq_example *ex, size_t n,
+                             bool sum)
 {
     stamp_net *net = t->net;
     size_t d = net->d, ni = net->n_items;
@@ -317,7 +322,7 @@ static double batch_gradient(trainer *t, const uint32_t *base, const sbr_seq_exa
         t->targets[e] = ex[e].target;
     float *ge = t->g + net->off[T_E];
     double loss = sbr_nn_output_xent(t->h, n, d, net->p + net->off[T_E], ni, t->targets,
-                                     1.0f / (float)n, t->z, t->row_loss, t->gh, ge);
+                                     sum ? 1.0f : 1.0f / (float)n, t->z, t->row_loss, t->gh, ge);
     long n_shards = N_SHARDS;
 #pragma omp parallel for schedule(dynamic, 1) default(none) shared(t, net, ex, n, d, n_shards)
     for (long k = 0; k < n_shards; k++) {
@@ -345,7 +350,7 @@ static double train_batch(trainer *t, const uint32_t *base, const sbr_seq_exampl
                           sbr_nn_adam *adam)
 {
     stamp_net *net = t->net;
-    double loss = batch_gradient(t, base, ex, n);
+    double loss = batch_gradient(t, base, ex, n, t->cfg->reduce == 1);
     for (int k = 0; k < N_TENSORS; k++)
         sbr_nn_clip_by_norm(t->g + net->off[k], net->off[k + 1] - net->off[k], t->cfg->clip);
     double lr_t = sbr_nn_adam_next(adam);
@@ -468,7 +473,7 @@ size_t sbr_stamp_n_params(size_t n_items, size_t dim)
 }
 
 sbr_rc sbr_stamp_gradient(size_t n_items, size_t dim, int variant, int add_ms, double max_norm,
-                          float *params, const uint32_t *items, const size_t *starts,
+                          bool sum, float *params, const uint32_t *items, const size_t *starts,
                           const uint32_t *lens, const uint32_t *targets, size_t n_ex, double *loss,
                           float *grad, sbr_err *err)
 {
@@ -497,7 +502,7 @@ sbr_rc sbr_stamp_gradient(size_t n_items, size_t dim, int variant, int add_ms, d
     if (rc == SBR_OK)
         rc = init_shards(&t, clicks, err);
     if (rc == SBR_OK)
-        *loss = batch_gradient(&t, items, ex, n_ex) / (double)n_ex;
+        *loss = batch_gradient(&t, items, ex, n_ex, sum) / (double)(sum ? 1 : n_ex);
     t.g = NULL;
     trainer_fini(&t);
     free(ex);

@@ -3,6 +3,7 @@
 #ifndef SBR_ALGORITHMS_STAMP_INT_H
 #define SBR_ALGORITHMS_STAMP_INT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -15,9 +16,10 @@ size_t sbr_stamp_n_params(size_t n_items, size_t dim);
 /* The mean softmax cross-entropy of examples e < n_ex (items[starts[e] .. + lens[e]) predict
  * targets[e]; lens >= 1, every item and target < n_items) under params, into *loss, and its
  * gradient into grad (sbr_stamp_n_params floats, overwritten), exactly as one training step
- * computes them (before clipping). params is only read. Errors: SBR_ENOMEM. */
+ * computes them (before clipping); with sum, the summed cross-entropy and its gradient
+ * (reduce=sum). params is only read. Errors: SBR_ENOMEM. */
 sbr_rc sbr_stamp_gradient(size_t n_items, size_t dim, int variant, int add_ms, double max_norm,
-                          float *params, const uint32_t *items, const size_t *starts,
+                          bool sum, float *params, const uint32_t *items, const size_t *starts,
                           const uint32_t *lens, const uint32_t *targets, size_t n_ex, double *loss,
                           float *grad, sbr_err *err);
 

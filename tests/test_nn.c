@@ -318,6 +318,7 @@ enum { SI = 11, SD = 6, SEX = 5 };
 typedef struct stamp_ctx {
     int variant, add_ms;
     double max_norm;
+    bool sum;
     float *p;
     uint32_t items[16];
     size_t starts[SEX];
@@ -330,19 +331,19 @@ static double stamp_loss(void *c)
     stamp_ctx *k = c;
     double loss = 0;
     sbr_err e;
-    CU_ASSERT_EQUAL(sbr_stamp_gradient(SI, SD, k->variant, k->add_ms, k->max_norm, k->p, k->items,
-                                       k->starts, k->lens, k->targets, SEX, &loss, k->scratch_grad,
-                                       &e),
+    CU_ASSERT_EQUAL(sbr_stamp_gradient(SI, SD, k->variant, k->add_ms, k->max_norm, k->sum, k->p,
+                                       k->items, k->starts, k->lens, k->targets, SEX, &loss,
+                                       k->scratch_grad, &e),
                     SBR_OK);
     return loss;
 }
 
-static void check_stamp(int variant, int add_ms, double max_norm, const char *label)
+static void check_stamp(int variant, int add_ms, double max_norm, bool sum, const char *label)
 {
     size_t np = sbr_stamp_n_params(SI, SD);
     CU_ASSERT_EQUAL(np, SI * SD + 5 * SD * SD + SD);
     gsl_rng *r = sbr_rng_new(7);
-    stamp_ctx k = {variant, add_ms, max_norm, NULL, {0}, {0}, {0}, {0}, NULL};
+    stamp_ctx k = {variant, add_ms, max_norm, sum, NULL, {0}, {0}, {0}, {0}, NULL};
     k.p = malloc(np * sizeof *k.p);
     k.scratch_grad = malloc(np * sizeof *k.scratch_grad);
     float *grad = malloc(np * sizeof *grad);
@@ -359,10 +360,23 @@ static void check_stamp(int variant, int add_ms, double max_norm, const char *la
     memcpy(k.targets, targets, sizeof targets);
     double loss = 0;
     sbr_err e;
-    CU_ASSERT_EQUAL_FATAL(sbr_stamp_gradient(SI, SD, variant, add_ms, max_norm, k.p, k.items,
+    CU_ASSERT_EQUAL_FATAL(sbr_stamp_gradient(SI, SD, variant, add_ms, max_norm, sum, k.p, k.items,
                                              k.starts, k.lens, k.targets, SEX, &loss, grad, &e),
                           SBR_OK);
-    CU_ASSERT(loss > 0 && loss < 20);
+    CU_ASSERT(loss > 0 && loss < 20 * (sum ? SEX : 1));
+    if (sum) {
+        /* The sum's loss and gradient are SEX times the mean's. */
+        double mean_loss = 0;
+        CU_ASSERT_EQUAL_FATAL(sbr_stamp_gradient(SI, SD, variant, add_ms, max_norm, false, k.p,
+                                                 k.items, k.starts, k.lens, k.targets, SEX,
+                                                 &mean_loss, k.scratch_grad, &e),
+                              SBR_OK);
+        CU_ASSERT_DOUBLE_EQUAL(loss, SEX * mean_loss, 1e-9 * loss);
+        size_t off_scale = 0;
+        for (size_t i = 0; i < np; i++)
+            off_scale += fabsf(grad[i] - SEX * k.scratch_grad[i]) > 1e-5f * (1 + fabsf(grad[i]));
+        CU_ASSERT_EQUAL(off_scale, 0);
+    }
     char what[64];
     static const char *names[] = {"E", "W1", "W2", "W3", "w0", "WA", "WB"};
     size_t off[8] = {0, SI * SD};
@@ -385,9 +399,10 @@ static void check_stamp(int variant, int add_ms, double max_norm, const char *la
 
 static void test_stamp_gradient_matches_finite_differences(void)
 {
-    check_stamp(0, 1, 1.5, "stamp");
-    check_stamp(0, 0, 0, "stamp add_ms=0 no max-norm");
-    check_stamp(1, 1, 1.5, "stmp");
+    check_stamp(0, 1, 1.5, false, "stamp");
+    check_stamp(0, 0, 0, false, "stamp add_ms=0 no max-norm");
+    check_stamp(1, 1, 1.5, false, "stmp");
+    check_stamp(0, 1, 1.5, true, "stamp reduce=sum");
 }
 
 /* ---- optimisers ------------------------------------------------------------------------ */
