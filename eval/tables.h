@@ -16,9 +16,10 @@
 
 enum { SBR_TABLE_CELL = 640 }; /* bytes of one table cell */
 
-/* Writes one table: head[n_cols] column names, cells n_rows x n_cols (row-major). In LaTeX
- * the first column is left-aligned and the others right-aligned; in the cells µ, ±, †, –,
- * Δ and _%&#$| are escaped, the caption is written as it is. */
+/* Writes one table: head[n_cols] column names, cells n_rows x n_cols (row-major). In Markdown
+ * and LaTeX the first column and every column with a cell that starts with a letter (after a
+ * leading "**") are left-aligned, the others (numbers) right-aligned; in the LaTeX cells µ,
+ * ±, †, –, Δ and _%&#$| are escaped, the caption is written as it is. */
 sbr_rc sbr_tables_write(const char *dir, const char *name, const char *caption,
                         const char *const *head, size_t n_cols, char (*cells)[SBR_TABLE_CELL],
                         size_t n_rows, sbr_err *err);

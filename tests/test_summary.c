@@ -156,6 +156,27 @@ static void test_the_accuracy_table_shows_means_per_dataset(void)
     sbr_sheet_fini(&sh);
 }
 
+static void test_text_columns_align_left_and_numbers_right(void)
+{
+    const char *head[4] = {"dataset", "method", "p", "verdict"};
+    char cells[2 * 4][SBR_TABLE_CELL] = {"ds1", "**vmis**", "**0.5**", "–",
+                                         "ds1", "narm",     "< 1e-10", "worse"};
+    sbr_err e = {SBR_OK, ""};
+    CU_ASSERT_EQUAL_FATAL(sbr_tables_write(test_tmpdir(), "align", "cap", head, 4, cells, 2, &e),
+                          SBR_OK);
+    char path[4096];
+    snprintf(path, sizeof path, "%s/align.md", test_tmpdir());
+    char *md = test_read_file(path, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(md);
+    CU_ASSERT_PTR_NOT_NULL(strstr(md, "| dataset | method | p | verdict |\n|---|---|---:|---|\n"));
+    free(md);
+    snprintf(path, sizeof path, "%s/align.tex", test_tmpdir());
+    char *tex = test_read_file(path, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(tex);
+    CU_ASSERT_PTR_NOT_NULL(strstr(tex, "\\begin{longtable}{llrl}\n"));
+    free(tex);
+}
+
 static void test_params_match_whole_entries(void)
 {
     CU_ASSERT_TRUE(sbr_params_match("k=100", "m=500;k=100"));
@@ -309,6 +330,7 @@ static CU_TestInfo tests[] = {
     {"the summary CSV holds the hand-computed values",
      test_the_summary_csv_holds_the_hand_computed_values},
     {"the accuracy table shows means per dataset", test_the_accuracy_table_shows_means_per_dataset},
+    {"text columns align left and numbers right", test_text_columns_align_left_and_numbers_right},
     {"params match whole entries", test_params_match_whole_entries},
     {"bad results are named", test_bad_results_are_named},
     CU_TEST_INFO_NULL};
