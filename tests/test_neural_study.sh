@@ -9,12 +9,7 @@ SBR=$1
 SRC=$2
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
-fails=0
-check() {
-    name=$1
-    shift
-    if "$@"; then echo "ok   $name"; else echo "FAIL $name"; fails=$((fails + 1)); fi
-}
+. "$(dirname "$0")/checks.sh"
 datasets="diginetica tmall nowplaying retailrocket"
 learned="stamp-valid stamp-test stmp-test narm-valid narm-test srgnn-valid srgnn-test gru4rec item2vec"
 seed=3

@@ -8,12 +8,7 @@ SBR=$1
 SRC=$2
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
-fails=0
-check() {
-    name=$1
-    shift
-    if "$@"; then echo "ok   $name"; else echo "FAIL $name"; fails=$((fails + 1)); fi
-}
+. "$(dirname "$0")/checks.sh"
 cd "$dir"
 "$SBR" synth --out data.tsv --sessions 400 --items 120 --seed 3 >/dev/null 2>&1
 mkdir -p run

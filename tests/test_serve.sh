@@ -13,12 +13,7 @@ cleanup() {
     rm -rf "$dir"
 }
 trap cleanup EXIT INT TERM
-fails=0
-check() { # check NAME CONDITION...
-    name=$1
-    shift
-    if "$@"; then echo "ok   $name"; else echo "FAIL $name"; fails=$((fails + 1)); fi
-}
+. "$(dirname "$0")/checks.sh"
 has() { grep -q -- "$2" "$1"; }
 C="curl -s -m 5"
 
