@@ -2,6 +2,7 @@
  * against values computed by hand. */
 #include <CUnit/CUnit.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -132,6 +133,17 @@ static void test_the_summary_csv_holds_the_hand_computed_values(void)
     sbr_sheet_fini(&sh);
 }
 
+/* Whether the file test_tmpdir()/name holds text. */
+static bool file_has(const char *name, const char *text)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", test_tmpdir(), name);
+    char *got = test_read_file(path, NULL);
+    bool has = got != NULL && strstr(got, text) != NULL;
+    free(got);
+    return has;
+}
+
 static void test_the_accuracy_table_shows_means_per_dataset(void)
 {
     sbr_sheet sh;
@@ -139,19 +151,10 @@ static void test_the_accuracy_table_shows_means_per_dataset(void)
     build(&sh, &s);
     sbr_err e = {SBR_OK, ""};
     CU_ASSERT_EQUAL_FATAL(sbr_tables_accuracy(test_tmpdir(), &s, "20", NULL, &e), SBR_OK);
-    char path[4096];
-    snprintf(path, sizeof path, "%s/accuracy.md", test_tmpdir());
-    char *md = test_read_file(path, NULL);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(md);
-    CU_ASSERT_PTR_NOT_NULL(strstr(md, "| algorithm | ds1 | ds2 |\n|---|---:|---:|\n"));
-    CU_ASSERT_PTR_NOT_NULL(strstr(md, "| pop | 0.2000±0.1000 / 0.4667 | 0.5000 / 0.7000 |\n"));
-    CU_ASSERT_PTR_NOT_NULL(strstr(md, "| ar k=1 w=2 | 0.2000 / 0.4000 | – |\n"));
-    free(md);
-    snprintf(path, sizeof path, "%s/accuracy.tex", test_tmpdir());
-    char *tex = test_read_file(path, NULL);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(tex);
-    CU_ASSERT_PTR_NOT_NULL(strstr(tex, "ar k=1 w=2 & 0.2000 / 0.4000 & -- \\\\\n"));
-    free(tex);
+    CU_ASSERT(file_has("accuracy.md", "| algorithm | ds1 | ds2 |\n|---|---:|---:|\n"));
+    CU_ASSERT(file_has("accuracy.md", "| pop | 0.2000±0.1000 / 0.4667 | 0.5000 / 0.7000 |\n"));
+    CU_ASSERT(file_has("accuracy.md", "| ar k=1 w=2 | 0.2000 / 0.4000 | – |\n"));
+    CU_ASSERT(file_has("accuracy.tex", "ar k=1 w=2 & 0.2000 / 0.4000 & -- \\\\\n"));
     sbr_summary_fini(&s);
     sbr_sheet_fini(&sh);
 }
@@ -164,17 +167,8 @@ static void test_text_columns_align_left_and_numbers_right(void)
     sbr_err e = {SBR_OK, ""};
     CU_ASSERT_EQUAL_FATAL(sbr_tables_write(test_tmpdir(), "align", "cap", head, 4, cells, 2, &e),
                           SBR_OK);
-    char path[4096];
-    snprintf(path, sizeof path, "%s/align.md", test_tmpdir());
-    char *md = test_read_file(path, NULL);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(md);
-    CU_ASSERT_PTR_NOT_NULL(strstr(md, "| dataset | method | p | verdict |\n|---|---|---:|---|\n"));
-    free(md);
-    snprintf(path, sizeof path, "%s/align.tex", test_tmpdir());
-    char *tex = test_read_file(path, NULL);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(tex);
-    CU_ASSERT_PTR_NOT_NULL(strstr(tex, "\\begin{longtable}{llrl}\n"));
-    free(tex);
+    CU_ASSERT(file_has("align.md", "| dataset | method | p | verdict |\n|---|---|---:|---|\n"));
+    CU_ASSERT(file_has("align.tex", "\\begin{longtable}{llrl}\n"));
 }
 
 static void test_params_match_whole_entries(void)
