@@ -272,7 +272,6 @@ static int u64_cmp(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* Times every prediction on one thread, after an untimed warm-up over the first 1,000. */
 /* The nearest-rank percentile `level` of the n sorted values ns, in microseconds. */
 static double percentile_us(const uint64_t *ns, size_t n, double level)
 {
@@ -297,6 +296,7 @@ static void latency_by_len(const test_view *v, const uint64_t *ns, uint64_t *by_
     }
 }
 
+/* Times every prediction on one thread, after an untimed warm-up over the first 1,000. */
 static sbr_rc latency_pass(const sbr_model *model, const test_view *v, const sbr_eval_options *opt,
                            size_t n_pred, sbr_eval_result *res, sbr_err *err)
 {
