@@ -298,16 +298,16 @@ void sbr_fit_report(const sbr_fit_opts *opts, const char *stage, uint64_t done, 
 {
     if (opts == NULL || opts->progress == NULL)
         return;
-    sbr_fit_progress p = {stage, done, total, loss, metric, NULL, 0};
+    sbr_fit_progress p = {stage, done, total, loss, metric, NAN, NULL, 0};
     opts->progress(opts->progress_user, &p);
 }
 
 void sbr_fit_report_epoch(const sbr_fit_opts *opts, uint64_t done, uint64_t total, double loss,
-                          double metric, const char *metric_on, uint64_t examples)
+                          double mrr, double hr, const char *metric_on, uint64_t examples)
 {
     if (opts == NULL || opts->progress == NULL)
         return;
-    sbr_fit_progress p = {"epoch", done, total, loss, metric, metric_on, examples};
+    sbr_fit_progress p = {"epoch", done, total, loss, mrr, hr, metric_on, examples};
     opts->progress(opts->progress_user, &p);
 }
 

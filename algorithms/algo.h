@@ -78,6 +78,7 @@ typedef struct sbr_fit_progress {
     uint64_t done, total;  /* units of the stage done so far; total 0 when unknown */
     double loss;           /* training loss of the last unit, NaN when none */
     double metric;         /* validation MRR@20 after the last unit, NaN when none */
+    double metric_hr;      /* HR@20 on the same examples, NaN when none */
     const char *metric_on; /* what metric was measured on ("valid", "test"), NULL when none */
     uint64_t examples;     /* training examples of the last unit, 0 when unknown */
 } sbr_fit_progress;
@@ -200,10 +201,10 @@ sbr_rc sbr_algo_fit_with(const sbr_algo *a, const void *cfg, const sbr_dataset *
 void sbr_fit_report(const sbr_fit_opts *opts, const char *stage, uint64_t done, uint64_t total,
                     double loss, double metric);
 
-/* sbr_fit_report for an epoch of a trained model: also what the metric was measured on
- * (NULL: nothing) and the training examples the epoch processed. */
+/* sbr_fit_report for an epoch of a trained model: MRR@20 and HR@20 (NaN: none), what they
+ * were measured on (NULL: nothing) and the training examples the epoch processed. */
 void sbr_fit_report_epoch(const sbr_fit_opts *opts, uint64_t done, uint64_t total, double loss,
-                          double metric, const char *metric_on, uint64_t examples);
+                          double mrr, double hr, const char *metric_on, uint64_t examples);
 
 /* Writes cfg's parameters as "k=100;sample_size=500;weighting=div" (every parameter, in table
  * order; ';' so the text sits in one CSV field) into buf. Returns buf. */

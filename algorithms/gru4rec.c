@@ -693,7 +693,7 @@ static sbr_rc g4r_fit(const void *config, const sbr_dataset *train, const sbr_fi
                 sbr_fit_report(opts, "batch", events, per_epoch, NAN, NAN);
             } while (advance(&t));
             sbr_fit_report_epoch(opts, (uint64_t)epoch + 1, (uint64_t)cfg->epochs,
-                                 loss / (double)(events > 0 ? events : 1), NAN, NULL, events);
+                                 loss / (double)(events > 0 ? events : 1), NAN, NAN, NULL, events);
             if (!isfinite(loss)) {
                 rc = sbr_err_set(err, SBR_EINVAL,
                                  "gru4rec: the loss became %g in epoch %ld (lr=%g too large?)",

@@ -353,9 +353,8 @@ sbr_rc sbr_seq_train(const sbr_seq_model *m, sbr_seq_data *d, const uint32_t *tr
             sbr_fit_report(opts, "batch", hi, d->n_train, NAN, NAN);
             lo = hi;
         }
-        double mrr = NAN;
+        double mrr = NAN, hr = NAN;
         if (on != NULL) {
-            double hr;
             select_scores(m, d, z, rr, &mrr, &hr);
             double score = m->select_hr ? hr : mrr;
             if (score > best) {
@@ -367,7 +366,7 @@ sbr_rc sbr_seq_train(const sbr_seq_model *m, sbr_seq_data *d, const uint32_t *tr
             }
         }
         sbr_fit_report_epoch(opts, (uint64_t)epoch + 1, (uint64_t)m->epochs,
-                             loss / (double)d->n_train, mrr, on, d->n_train);
+                             loss / (double)d->n_train, mrr, hr, on, d->n_train);
         if (on != NULL && since_best >= m->patience)
             break;
     }

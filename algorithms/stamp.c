@@ -24,6 +24,7 @@ static const char *const variants[] = {"stamp", "stmp", NULL};
 static const char *const selects[] = {"valid", "none", "test", NULL};
 static const char *const batchings[] = {"shuffle", "length", NULL};
 static const char *const reduces[] = {"mean", "sum", NULL};
+static const char *const select_ons[] = {"mrr", "hr", NULL};
 
 static const sbr_param_spec stamp_params[] = {
     {"dim", SBR_P_INT, offsetof(stamp_config, dim), 100, 1, 1024, NULL,
@@ -52,10 +53,13 @@ static const sbr_param_spec stamp_params[] = {
     {"valid", SBR_P_DOUBLE, offsetof(stamp_config, valid), 0.1, 0.001, 0.9, NULL,
      "select=valid: the latest fraction of training sessions held out"},
     {"patience", SBR_P_INT, offsetof(stamp_config, patience), 3, 1, 10000, NULL,
-     "select=valid/test: stop after this many epochs without a better MRR@20"},
+     "select=valid/test: stop after this many epochs without a better select_on score"},
     {"batching", SBR_P_CHOICE, offsetof(stamp_config, batching), 0, 0, 1, batchings,
      "shuffle (every prefix shuffled, batches of `batch`) or length (the authors' batcher: "
      "sessions of one length together, one batch per prefix length)"},
+    {"select_on", SBR_P_CHOICE, offsetof(stamp_config, select_on), 0, 0, 1, select_ons,
+     "select=valid/test keep the epoch of the best MRR@20, or of the best HR@20 (the authors' "
+     "code keeps its best recall)"},
     {"reduce", SBR_P_CHOICE, offsetof(stamp_config, reduce), 0, 0, 1, reduces,
      "the gradient of the batch's mean loss, or of its sum (the authors' code: TensorFlow "
      "differentiates the per-example loss vector as its sum, before the clip)"},
@@ -447,7 +451,7 @@ static sbr_rc stamp_fit(const void *config, const sbr_dataset *train, const sbr_
                             .batch = t.batch,
                             .epochs = cfg->epochs,
                             .patience = cfg->patience,
-                            .select_hr = false,
+                            .select_hr = cfg->select_on == 1,
                             .by_length = cfg->batching == 1};
         rc = sbr_seq_train(&sm, &data, train->items, shuffle, t.z, opts, err);
     }

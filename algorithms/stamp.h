@@ -51,6 +51,7 @@ typedef struct stamp_config {
     double valid;    /* select=valid: held-out fraction of the latest sessions (0.1) */
     long patience;   /* select=valid/test: epochs without a gain before stopping (3) */
     int batching;    /* 0 = shuffle (prefixes shuffled), 1 = length (the authors' batcher) */
+    int select_on;   /* the epoch kept: 0 = best MRR@20, 1 = best HR@20 (the authors' code) */
     int reduce;      /* the batch's gradient: 0 = of the mean loss, 1 = of the summed loss */
 } stamp_config;
 

@@ -600,7 +600,7 @@ static void script_logits(void *ctx, const uint32_t *base, const sbr_seq_example
 
 typedef struct epoch_log {
     size_t n, batches;
-    double metric[SCRIPT_EPOCHS];
+    double metric[SCRIPT_EPOCHS], hr[SCRIPT_EPOCHS];
     uint64_t batch_done[2 * SCRIPT_EPOCHS], batch_total[2 * SCRIPT_EPOCHS];
 } epoch_log;
 
@@ -613,6 +613,7 @@ static void log_epoch(void *user, const sbr_fit_progress *p)
             l->batch_total[l->batches++] = p->total;
         }
     } else if (l->n < SCRIPT_EPOCHS) {
+        l->hr[l->n] = p->metric_hr;
         l->metric[l->n++] = p->metric;
     }
 }
@@ -637,8 +638,8 @@ static size_t run_script(bool select_hr, long patience, epoch_log *log)
 }
 
 /* The loop keeps the best epoch's parameters by MRR@20 (by HR@20 with select_hr: NARM's code),
- * reports MRR@20 per epoch, and stops after `patience` epochs without a gain. Ranks (1, 30)
- * give MRR 0.5 and HR 0.5; (10, 10) MRR 0.1 and HR 1; (30, 30) nothing; (1, 1) both 1. */
+ * reports MRR@20 and HR@20 per epoch, and stops after `patience` epochs without a gain. Ranks (1,
+ * 30) give MRR 0.5 and HR 0.5; (10, 10) MRR 0.1 and HR 1; (30, 30) nothing; (1, 1) both 1. */
 static void test_epoch_loop_keeps_the_best_epoch_and_stops_on_patience(void)
 {
     epoch_log log = {0};
@@ -647,6 +648,10 @@ static void test_epoch_loop_keeps_the_best_epoch_and_stops_on_patience(void)
     CU_ASSERT_DOUBLE_EQUAL(log.metric[0], 0.5, 1e-12);
     CU_ASSERT_DOUBLE_EQUAL(log.metric[1], 0.1, 1e-12);
     CU_ASSERT_DOUBLE_EQUAL(log.metric[2], 0.0, 1e-12);
+    /* HR@20 of the same epochs beside it. */
+    CU_ASSERT_DOUBLE_EQUAL(log.hr[0], 0.5, 1e-12);
+    CU_ASSERT_DOUBLE_EQUAL(log.hr[1], 1.0, 1e-12);
+    CU_ASSERT_DOUBLE_EQUAL(log.hr[2], 0.0, 1e-12);
     /* Within each epoch, a "batch" report per batch of 2: 2 of 3 examples done, then 3 of 3. */
     CU_ASSERT_EQUAL(log.batches, 2 * log.n);
     for (size_t b = 0; b < log.batches; b++) {

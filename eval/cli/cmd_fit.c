@@ -70,6 +70,8 @@ static void show_fit_progress(void *user, const sbr_fit_progress *p)
                 isatty(2) ? "\r\033[K" : "", s->name, p->done, p->total, p->loss);
         if (p->metric == p->metric)
             fprintf(stderr, ", %s MRR@20 %.4f", p->metric_on ? p->metric_on : "valid", p->metric);
+        if (p->metric_hr == p->metric_hr)
+            fprintf(stderr, " HR@20 %.4f", p->metric_hr);
         fprintf(stderr, ", %.1f s, %.0f examples/s", epoch_s,
                 epoch_s > 0 ? (double)p->examples / epoch_s : 0.0);
         if (p->done < p->total)
