@@ -10,8 +10,8 @@
 # THREADS (2), EXTRA (more parameters of the model, e.g. "epochs=5,patience=3"), LOCK (the
 # flock file, default /tmp/sbr-cpu.lock; two one-thread chains side by side each take their own).
 #
-# Each dataset: `sbr fit` (one line per epoch: loss, selection MRR@20 and HR@20, seconds, examples/s;
-# kept in OUT/DATASET-SELECT.log; an epoch's seconds include its selection pass), then
+# Each dataset: `sbr fit` (one line per epoch: loss, selection MRR@20 and HR@20, seconds,
+# examples/s; kept in OUT/DATASET-SELECT.log; an epoch's seconds include its selection pass), then
 # `sbr eval --model` on the test set (rows appended to OUT/metrics.csv, split = SELECT). Both
 # run under flock $LOCK, so benchmarks elsewhere on the machine wait for them.
 set -eu

@@ -11,7 +11,8 @@ dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 . "$(dirname "$0")/checks.sh"
 datasets="diginetica tmall nowplaying retailrocket"
-learned="stamp-valid stamp-test stmp-test narm-valid narm-test srgnn-valid srgnn-test gru4rec item2vec"
+learned="stamp-valid stamp-test stmp-test narm-valid narm-test srgnn-valid srgnn-test gru4rec
+    item2vec"
 seed=3
 for d in $datasets; do
     mkdir -p "$dir/data/$d"
@@ -35,7 +36,8 @@ check "  it ran all $n_jobs jobs ($jobs algorithms x 4 datasets)" \
 missing=0
 for d in $datasets; do
     for a in $learned; do
-        rows=$(awk -F, -v d="$d" -v a="$a" '$1 == d && $NF == a && $5 == 20' "$out/metrics.csv" | wc -l)
+        rows=$(awk -F, -v d="$d" -v a="$a" '$1 == d && $NF == a && $5 == 20' "$out/metrics.csv" |
+            wc -l)
         [ "$rows" -eq 1 ] || { echo "  $d/$a: $rows rows at cutoff 20"; missing=$((missing + 1)); }
     done
 done
