@@ -35,6 +35,22 @@ contains "$TMP/out" "sbr " "version printed"
 expect 2 "unknown command" -- "$SBR" frobnicate
 contains "$TMP/err" "unknown command 'frobnicate'" "unknown command named"
 
+# OPENBLAS_CORETYPE naming AVX-512 kernels: refused with a message on a CPU without AVX-512
+# (OpenBLAS would die of an illegal instruction in the first product), obeyed where it runs.
+if grep -qw avx512f /proc/cpuinfo && grep -qw avx512cd /proc/cpuinfo &&
+    grep -qw avx512bw /proc/cpuinfo && grep -qw avx512dq /proc/cpuinfo &&
+    grep -qw avx512vl /proc/cpuinfo; then
+    expect 0 "OPENBLAS_CORETYPE=SkylakeX on an AVX-512 CPU" -- \
+        env OPENBLAS_CORETYPE=SkylakeX "$SBR" algos
+else
+    expect 2 "OPENBLAS_CORETYPE=SkylakeX without AVX-512" -- \
+        env OPENBLAS_CORETYPE=SkylakeX "$SBR" algos
+    contains "$TMP/err" "OPENBLAS_CORETYPE=SkylakeX asks for kernels that need AVX-512" \
+        "the refusal names the variable and what it needs"
+fi
+expect 0 "OPENBLAS_CORETYPE=Prescott runs everywhere" -- \
+    env OPENBLAS_CORETYPE=Prescott "$SBR" algos
+
 for cmd in stats prepare split; do
     expect 0 "$cmd --help" -- "$SBR" "$cmd" --help
     contains "$TMP/out" "Usage: sbr $cmd" "$cmd --help shows its usage"

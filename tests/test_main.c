@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "algorithms/nn/blas.h"
 #include "algorithms/nn/runtime.h"
 #include "test_util.h"
 
@@ -49,6 +50,13 @@ int main(int argc, char **argv)
      * while they wait (algorithms/nn/runtime.h), and GSL's default handler, which aborts, off:
      * sbr checks every status instead. */
     sbr_runtime_reexec(argv);
+    const char *needs = NULL, *core = sbr_blas_unrunnable_core(&needs);
+    if (core != NULL) {
+        fprintf(stderr,
+                "%s: OPENBLAS_CORETYPE=%s needs %s, which this CPU does not have; unset it\n",
+                argv[0], core, needs);
+        return 2;
+    }
     gsl_set_error_handler_off();
     const char *only = NULL;
     if (argc == 3 && strcmp(argv[1], "-s") == 0) {

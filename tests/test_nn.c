@@ -782,6 +782,18 @@ static void test_blas_runs_kernels_the_cpu_can_use(void)
         snprintf(saved, sizeof saved, "%s", forced);
     setenv("OPENBLAS_CORETYPE", "Prescott", 1);
     CU_ASSERT_PTR_NULL(sbr_blas_better_core());
+    /* A forced set is refused only where this CPU cannot run it (sbr's main() then stops with
+     * a message instead of an illegal instruction in the first product). */
+    const char *needs = NULL;
+    CU_ASSERT_PTR_NULL(sbr_blas_unrunnable_core(&needs)); /* SSE3 runs on every x86-64 */
+    setenv("OPENBLAS_CORETYPE", "skylakex", 1);           /* OpenBLAS ignores the case */
+    const char *bad = sbr_blas_unrunnable_core(&needs);
+    CU_ASSERT(avx512 ? bad == NULL : bad != NULL && strstr(needs, "AVX-512") != NULL);
+    setenv("OPENBLAS_CORETYPE", "Zen", 1);
+    bad = sbr_blas_unrunnable_core(&needs);
+    CU_ASSERT(avx2 ? bad == NULL : bad != NULL && strstr(needs, "AVX2") != NULL);
+    unsetenv("OPENBLAS_CORETYPE");
+    CU_ASSERT_PTR_NULL(sbr_blas_unrunnable_core(&needs));
     if (forced != NULL)
         setenv("OPENBLAS_CORETYPE", saved, 1);
     else

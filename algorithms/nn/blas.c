@@ -27,18 +27,46 @@ static const char *const avx512_sets[] = {"SkylakeX", "Cooperlake", "SapphireRap
 static const char *const avx2_sets[] = {"Haswell", "Zen", "SkylakeX", "Cooperlake",
                                         "SapphireRapids"};
 
+static bool cpu_has_avx512(void)
+{
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512cd") &&
+           __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq") &&
+           __builtin_cpu_supports("avx512vl");
+}
+
+static bool cpu_has_avx2(void)
+{
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+}
+
+#define N_OF(a) (sizeof(a) / sizeof *(a))
+
 const char *sbr_blas_better_core(void)
 {
     if (getenv("OPENBLAS_CORETYPE") != NULL)
         return NULL;
     const char *core = sbr_blas_core();
-    __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512cd") &&
-        __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq") &&
-        __builtin_cpu_supports("avx512vl"))
-        return is_one_of(core, avx512_sets, sizeof avx512_sets / sizeof *avx512_sets) ? NULL
-                                                                                      : "SkylakeX";
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
-        return is_one_of(core, avx2_sets, sizeof avx2_sets / sizeof *avx2_sets) ? NULL : "Haswell";
+    if (cpu_has_avx512())
+        return is_one_of(core, avx512_sets, N_OF(avx512_sets)) ? NULL : "SkylakeX";
+    if (cpu_has_avx2())
+        return is_one_of(core, avx2_sets, N_OF(avx2_sets)) ? NULL : "Haswell";
+    return NULL;
+}
+
+const char *sbr_blas_unrunnable_core(const char **needs)
+{
+    const char *forced = getenv("OPENBLAS_CORETYPE");
+    if (forced == NULL)
+        return NULL;
+    if (is_one_of(forced, avx512_sets, N_OF(avx512_sets)) && !cpu_has_avx512()) {
+        *needs = "AVX-512 (F, CD, BW, DQ, VL)";
+        return forced;
+    }
+    if (is_one_of(forced, avx2_sets, N_OF(avx2_sets)) && !cpu_has_avx2()) {
+        *needs = "AVX2 and FMA";
+        return forced;
+    }
     return NULL;
 }

@@ -23,4 +23,11 @@ const char *sbr_blas_core(void);
  * already (the user's choice, or an earlier fix). */
 const char *sbr_blas_better_core(void);
 
+/* The value of OPENBLAS_CORETYPE when it names a kernel set this CPU cannot run (an AVX-512 set
+ * without AVX-512 F, CD, BW, DQ and VL; Haswell or Zen without AVX2 and FMA), with what the set
+ * needs in *needs; NULL when the variable is unset or its set runs here (or is not one of
+ * those). OpenBLAS obeys the variable, and its first product then dies of an illegal
+ * instruction, so a program's main() refuses such a setting instead. */
+const char *sbr_blas_unrunnable_core(const char **needs);
+
 #endif

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "algorithms/nn/blas.h"
 #include "algorithms/nn/runtime.h"
 #include "eval/cli/cli.h"
 #include "eval/cli/mpi_pool.h"
@@ -84,6 +85,15 @@ int main(int argc, char **argv)
     /* OpenBLAS's fallback kernels, OpenMP's spinning waits: run again with better ones
      * (algorithms/nn/runtime.h). */
     sbr_runtime_reexec(argv);
+    const char *needs = NULL, *core = sbr_blas_unrunnable_core(&needs);
+    if (core != NULL) {
+        fprintf(stderr,
+                "sbr: OPENBLAS_CORETYPE=%s asks for kernels that need %s, which this CPU does not "
+                "have (they would stop the program with an illegal instruction); unset it: sbr "
+                "picks OpenBLAS's kernels itself\n",
+                core, needs);
+        return SBR_EXIT_USAGE;
+    }
     /* GSL's default handler aborts; sbr checks every status instead. */
     gsl_set_error_handler_off();
     if (!cli_mpi_start(&argc, &argv))
