@@ -18,7 +18,8 @@ extern CU_SuiteInfo sbr_suite_parse, sbr_suite_table, sbr_suite_load, sbr_suite_
     sbr_suite_lists, sbr_suite_specs, sbr_suite_job, sbr_suite_models, sbr_suite_models_data,
     sbr_suite_faults, sbr_suite_session_store, sbr_suite_server, sbr_suite_item2vec,
     sbr_suite_item2vec_data, sbr_suite_store, sbr_suite_signif, sbr_suite_compare, sbr_suite_nn,
-    sbr_suite_plotdata, sbr_suite_gru4rec, sbr_suite_gru4rec_data, sbr_suite_gnn;
+    sbr_suite_plotdata, sbr_suite_gru4rec, sbr_suite_gru4rec_data, sbr_suite_gnn,
+    sbr_suite_stamp_data;
 
 static CU_SuiteInfo *const all_suites[] = {
     &sbr_suite_parse,         &sbr_suite_table,        &sbr_suite_load,
@@ -35,6 +36,7 @@ static CU_SuiteInfo *const all_suites[] = {
     &sbr_suite_item2vec_data, &sbr_suite_store,        &sbr_suite_signif,
     &sbr_suite_compare,       &sbr_suite_nn,           &sbr_suite_plotdata,
     &sbr_suite_gru4rec,       &sbr_suite_gru4rec_data, &sbr_suite_gnn,
+    &sbr_suite_stamp_data,
 };
 
 /* Suites that read the real datasets under SBR_DATA. */
