@@ -299,14 +299,7 @@ static bool gensim_range(const char *dataset, double *hr_lo, double *hr_hi, doub
     for (char *line = strtok_r(text, "\n", &save); line != NULL;
          line = strtok_r(NULL, "\n", &save)) {
         char *field[8];
-        size_t k = 0;
-        for (char *c = line; k < 8; c++) {
-            field[k++] = c;
-            c = strchr(c, ',');
-            if (c == NULL)
-                break;
-            *c = '\0';
-        }
+        size_t k = test_split_csv(line, field, 8);
         long sessions, preds;
         double hr, mrr;
         if (k != 8 || strcmp(field[0], dataset) != 0 ||

@@ -58,14 +58,7 @@ static range reference_range(const char *batching, const char *reduce)
     for (char *line = strtok_r(text, "\n", &save); line != NULL;
          line = strtok_r(NULL, "\n", &save)) {
         char *field[8];
-        size_t k = 0;
-        for (char *c = line; k < 8; c++) {
-            field[k++] = c;
-            c = strchr(c, ',');
-            if (c == NULL)
-                break;
-            *c = '\0';
-        }
+        size_t k = test_split_csv(line, field, 8);
         long epoch, preds;
         double hr, mrr;
         if (k != 8 || strcmp(field[0], "rsc15-100k") != 0 || strcmp(field[1], batching) != 0 ||

@@ -95,6 +95,18 @@ char *test_read_tmp(const char *name)
     return test_read_file(path, NULL);
 }
 
+size_t test_split_csv(char *line, char **field, size_t max)
+{
+    size_t k = 0;
+    for (char *c = line; k < max; c++) {
+        field[k++] = c;
+        if (k == max || (c = strchr(c, ',')) == NULL)
+            break;
+        *c = '\0';
+    }
+    return k;
+}
+
 const char *test_data_dir(void)
 {
     static char dir[PATH_BYTES];

@@ -27,6 +27,10 @@ char *test_read_file(const char *path, size_t *len);
 /* test_read_file of the file `name` in test_tmpdir() (what a writer under test made there). */
 char *test_read_tmp(const char *name);
 
+/* Cuts a CSV line in place at its commas into up to max fields (field[k] points into line) and
+ * returns their number; a line of more than max fields yields max, the last holding the rest. */
+size_t test_split_csv(char *line, char **field, size_t max);
+
 /* The shared data folder (SBR_DATA, else ../shared/data relative to the source tree) when it
  * exists, else NULL. */
 const char *test_data_dir(void);
